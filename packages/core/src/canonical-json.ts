@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Serializes a value as RFC 8785 (JSON Canonicalization Scheme) text: object members sorted by the
+ * UTF-16 code units of their names, no insignificant white space, ECMAScript number and string
+ * serialization. The same value gives the same bytes in any process on any machine, which is what
+ * makes a fingerprint comparable across runs.
+ *
+ * `undefined` members are left out (as `JSON.stringify` does); non-finite numbers, bigints,
+ * functions and symbols cannot be represented and throw a `TypeError` naming the path.
+ *
+ * @example
+ * canonicalize({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
+ */
+export function canonicalize(value: unknown): string {
+  return serialize(value, '$');
+}
+
+/**
+ * SHA-256 of the canonical form of `value`, as lowercase hex.
+ *
+ * @example
+ * digest({ model: 'gpt-4o-mini' }) // '5d0f…' (64 hex characters)
+ */
+export function digest(value: unknown): string {
+  return sha256(canonicalize(value));
+}
+
+/** SHA-256 of a string's UTF-8 bytes, as lowercase hex. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function serialize(value: unknown, path: string): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`cannot canonicalize ${value} at ${path}`);
+      // ECMAScript's Number-to-String is the serialization RFC 8785 specifies (and -0 becomes 0).
+      return JSON.stringify(value);
+    case 'object':
+      return Array.isArray(value) ? serializeArray(value, path) : serializeObject(value, path);
+    default:
+      throw new TypeError(`cannot canonicalize a ${typeof value} at ${path}`);
+  }
+}
+
+function serializeArray(values: readonly unknown[], path: string): string {
+  const parts = values.map((item, index) =>
+    item === undefined ? 'null' : serialize(item, `${path}[${index}]`),
+  );
+  return `[${parts.join(',')}]`;
+}
+
+function serializeObject(object: object, path: string): string {
+  const source =
+    typeof (object as { toJSON?: unknown }).toJSON === 'function'
+      ? (object as { toJSON(): unknown }).toJSON()
+      : object;
+  if (source !== object) return serialize(source, path);
+  // Default sort compares UTF-16 code units, exactly the order RFC 8785 requires.
+  const keys = Object.keys(object).sort();
+  const parts: string[] = [];
+  for (const key of keys) {
+    const member = (object as Record<string, unknown>)[key];
+    if (member === undefined) continue;
+    parts.push(`${JSON.stringify(key)}:${serialize(member, `${path}.${key}`)}`);
+  }
+  return `{${parts.join(',')}}`;
+}

@@ -1,0 +1,63 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+
+const HEAD = '{"resourceSpans":[';
+const TAIL = ']}\n';
+
+/**
+ * Writes spans to one OTLP JSON document (`{"resourceSpans":[…]}`), the format Jaeger's UI opens
+ * through "Upload JSON file" and `otelcol`'s file receiver reads. Each export appends in place, so
+ * the file is valid JSON after every batch and the cost per batch does not grow with the file.
+ *
+ * @example
+ * new BatchSpanProcessor(new OtlpJsonFileExporter('traces.json'))
+ */
+export class OtlpJsonFileExporter implements SpanExporter {
+  private descriptor: number | undefined;
+  private position = 0;
+  private empty = true;
+
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    try {
+      const bytes = JsonTraceSerializer.serializeRequest(spans);
+      const request = bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString('utf8')) as { resourceSpans?: unknown[] });
+      const items = request?.resourceSpans ?? [];
+      if (items.length > 0) this.append(items.map((item) => JSON.stringify(item)).join(','));
+      resultCallback({ code: ExportResultCode.SUCCESS });
+    } catch (error) {
+      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+
+  shutdown(): Promise<void> {
+    if (this.descriptor !== undefined) closeSync(this.descriptor);
+    this.descriptor = undefined;
+    return Promise.resolve();
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private append(items: string): void {
+    if (this.descriptor === undefined) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.descriptor = openSync(this.path, 'w');
+      this.position = writeSync(this.descriptor, HEAD, 0);
+    }
+    // Overwrite the closing brackets of the previous batch, then close the document again.
+    const chunk = `${this.empty ? '' : ','}${items}`;
+    this.position += writeSync(this.descriptor, chunk, this.position);
+    writeSync(this.descriptor, TAIL, this.position);
+    this.empty = false;
+  }
+}

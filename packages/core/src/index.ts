@@ -1,0 +1,20 @@
+// The public surface of @runproof/core. Everything exported is documented and versioned.
+export { start, KNOWN_ADAPTERS } from './start.ts';
+export type { RunproofHandle } from './start.ts';
+export { resolveConfig, parseCaptureContent } from './config.ts';
+export type { StartOptions, ResolvedConfig, TraceExporterName, MetricExporterName, OtlpProtocol } from './config.ts';
+export { run, step, outcome, currentRun, markError } from './run.ts';
+export type { Run, RunSpec, RunContinuation, RunOutcome, OutcomeOptions } from './run.ts';
+export { createRunId } from './run-id.ts';
+export { canonicalize, digest, sha256 } from './canonical-json.ts';
+export { createManifest, diffManifests } from './manifest.ts';
+export type { CallConditions, ObservedConditions, DeclaredConditions, ObservedSummary, RunManifest, ManifestDifference } from './manifest.ts';
+export { RunproofError, ConfigError, formatPath } from './errors.ts';
+export type { Issue } from './errors.ts';
+export { RunSpanProcessor } from './span-processor.ts';
+export { OtlpJsonFileExporter } from './file-exporter.ts';
+export { reportCall, reportObserved, activeRunId } from './adapter.ts';
+export { getSettings } from './settings.ts';
+export type { Settings, Redactor } from './settings.ts';
+export { safely, warnOnce } from './safely.ts';
+export { VERSION } from './version.ts';

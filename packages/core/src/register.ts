@@ -1,0 +1,28 @@
+/**
+ * Zero-code entry point: `node --import @runproof/core/register app.js`. Installs the ES module hook
+ * the instrumentations need, then starts Runproof from `OTEL_*` / `RUNPROOF_*` variables and the
+ * optional `RUNPROOF_CONFIG` JSON file, and flushes when the event loop empties. A configuration
+ * error stops the process before the app runs, with one message naming each bad field.
+ */
+import * as nodeModule from 'node:module';
+import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
+import { ConfigError } from './errors.ts';
+import { start } from './start.ts';
+
+/** Modules the adapters patch; only these go through the ES module hook. */
+const INSTRUMENTED_MODULES = [/(^|[/\\]node_modules[/\\])openai([/\\]|$)/, /(^|[/\\]node_modules[/\\])@langchain[/\\]/, 'openai', /^@langchain\//];
+
+if (supportsSyncHooks()) {
+  registerSyncHooks({ include: INSTRUMENTED_MODULES });
+} else {
+  nodeModule.register('import-in-the-middle/hook.mjs', import.meta.url);
+}
+
+try {
+  const handle = start();
+  process.once('beforeExit', () => void handle.shutdown());
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(78); // EX_CONFIG
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { currentRun, outcome, reportCall, reportObserved, run, RunproofError, step, type RunManifest } from '@runproof/core';
+import { createTestHarness } from '@runproof/core/testing';
+
+const harness = createTestHarness();
+beforeEach(() => harness.reset());
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+test('a run is an invoke_workflow span with its identity, outcome, fingerprint and manifest event', async () => {
+  const result = await run({ name: 'invoice-triage', owners: { technical: 'ml-platform', operational: 'finance-ops' } }, async (current) => {
+    assert.equal(currentRun(), current);
+    reportCall({ provider: 'openai', operation: 'chat', target: 'gpt-4o-mini', parameters: { temperature: 0 } });
+    reportObserved({ resolvedModel: 'gpt-4o-mini-2024-07-18', systemFingerprint: 'fp_1', toolsCalled: ['lookup_vendor'] });
+    return 'approved';
+  });
+  assert.equal(result, 'approved');
+  const span = harness.span('invoke_workflow invoice-triage');
+  assert.equal(span.kind, SpanKind.INTERNAL);
+  const id = span.attributes['runproof.run.id'] as string;
+  assert.match(id, UUID_V7);
+  const event = span.events.find((candidate) => candidate.name === 'runproof.run.manifest');
+  const manifest = JSON.parse(event?.attributes?.['runproof.manifest'] as string) as RunManifest;
+  assert.deepEqual(span.attributes, {
+    'gen_ai.operation.name': 'invoke_workflow',
+    'gen_ai.workflow.name': 'invoice-triage',
+    'runproof.run.id': id,
+    'runproof.run.name': 'invoice-triage',
+    'runproof.run.attempt': 1,
+    'runproof.run.continuation': 'new',
+    'runproof.owner.technical': 'ml-platform',
+    'runproof.owner.operational': 'finance-ops',
+    'runproof.run.outcome': 'completed',
+    'runproof.run.fingerprint': manifest.fingerprint,
+    'runproof.run.observed_digest': manifest.observedDigest,
+  });
+  assert.equal(event?.attributes?.['runproof.manifest.truncated'], false);
+  assert.deepEqual(manifest.declared.calls, [{ provider: 'openai', operation: 'chat', target: 'gpt-4o-mini', parameters: { temperature: 0 } }]);
+  assert.deepEqual(manifest.observed, { resolvedModels: ['gpt-4o-mini-2024-07-18'], systemFingerprints: ['fp_1'], toolsCalled: ['lookup_vendor'] });
+  assert.equal(span.status.code, SpanStatusCode.UNSET);
+});
+
+test('every span started inside the run, ours or the user\'s, is in its trace and carries the run id', async () => {
+  const tracer = trace.getTracer('user-code');
+  let runId = '';
+  await run('nesting', async (current) => {
+    runId = current.id;
+    await step('extract', async () => {
+      tracer.startActiveSpan('user work', (span) => span.end());
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      tracer.startSpan('after a timer').end();
+    });
+  });
+  const root = harness.span('invoke_workflow nesting');
+  const stepSpan = harness.span('step extract');
+  for (const span of [stepSpan, harness.span('user work'), harness.span('after a timer')]) {
+    assert.equal(span.spanContext().traceId, root.spanContext().traceId);
+    assert.equal(span.attributes['runproof.run.id'], runId);
+  }
+  assert.equal(stepSpan.parentSpanContext?.spanId, root.spanContext().spanId);
+  assert.equal(harness.span('user work').parentSpanContext?.spanId, stepSpan.spanContext().spanId);
+});
+
+test('the run id travels in W3C baggage to downstream services', async () => {
+  const carrier: Record<string, string> = {};
+  let runId = '';
+  await run('propagation', (current) => {
+    runId = current.id;
+    propagation.inject(context.active(), carrier);
+  });
+  assert.equal(carrier.baggage, `runproof.run.id=${runId}`);
+  assert.match(carrier.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  // A downstream service that extracts the headers stamps the same run id on its spans.
+  const downstream = propagation.extract(context.active(), carrier);
+  trace.getTracer('downstream').startSpan('handle request', {}, downstream).end();
+  assert.equal(harness.span('handle request').attributes['runproof.run.id'], runId);
+});
+
+test('a failing run ends failed with error.type and rethrows the original error', async () => {
+  const original = new TypeError('vendor id missing');
+  await assert.rejects(run('failing', () => step('extract', () => { throw original; })), (error) => error === original);
+  const span = harness.span('invoke_workflow failing');
+  assert.equal(span.attributes['runproof.run.outcome'], 'failed');
+  assert.equal(span.attributes['error.type'], 'TypeError');
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.equal(harness.span('step extract').attributes['error.type'], 'TypeError');
+});
+
+test('continuing a run keeps its id and records attempt and continuation', async () => {
+  const id = '0190a5c4-1b2c-7d3e-8f40-5a6b7c8d9e0f';
+  await run({ name: 'retrying', id, attempt: 2, continuation: 'retry' }, () => undefined);
+  const span = harness.span('invoke_workflow retrying');
+  assert.equal(span.attributes['runproof.run.id'], id);
+  assert.equal(span.attributes['runproof.run.attempt'], 2);
+  assert.equal(span.attributes['runproof.run.continuation'], 'retry');
+});
+
+test('setOutcome overrides the default outcome', async () => {
+  await run('handoff', (current) => current.setOutcome('handed_off'));
+  assert.equal(harness.span('invoke_workflow handoff').attributes['runproof.run.outcome'], 'handed_off');
+});
+
+test('outcome() adds a business outcome event to the run span', async () => {
+  await run('billing', () => outcome('invoice.amount', 1280.5, { unit: 'EUR', status: 'approved' }));
+  const event = harness.span('invoke_workflow billing').events.find((candidate) => candidate.name === 'runproof.outcome');
+  assert.deepEqual(event?.attributes, { 'runproof.outcome.name': 'invoice.amount', 'runproof.outcome.value': 1280.5, 'runproof.outcome.unit': 'EUR', 'runproof.outcome.status': 'approved' });
+});
+
+test('an invalid run spec is rejected before anything runs, naming each problem', async () => {
+  let ran = false;
+  await assert.rejects(
+    run({ name: '', attempt: 0, continuation: 'restart' as 'retry' }, () => { ran = true; }),
+    (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_RUN' && /name must be a non-empty string; attempt must be an integer >= 1; continuation must be one of new, retry, resume, handoff, fork/.test(error.message),
+  );
+  assert.equal(ran, false);
+  assert.equal(harness.spans().length, 0);
+});
+
+test('runs and their durations are counted by name and outcome', async () => {
+  await run('counted', () => undefined);
+  await assert.rejects(run('counted', () => Promise.reject(new Error('boom'))));
+  const metrics = await harness.metrics();
+  const runs = metrics.find((metric) => metric.descriptor.name === 'runproof.runs');
+  const points = runs?.dataPoints.map((point) => [point.attributes['runproof.run.outcome'], point.value]).sort();
+  assert.deepEqual(points, [['completed', 1], ['failed', 1]]);
+  assert.ok(metrics.some((metric) => metric.descriptor.name === 'runproof.run.duration' && metric.descriptor.unit === 's'));
+});
+
+test('concurrent runs never see each other\'s run', async () => {
+  const ids = await Promise.all(
+    Array.from({ length: 50 }, (_, index) =>
+      run(`concurrent-${index % 5}`, async (current) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+        return step('work', async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          return currentRun()?.id === current.id ? current.id : 'mixed up';
+        });
+      }),
+    ),
+  );
+  assert.equal(new Set(ids).size, 50);
+  const steps = harness.spans().filter((span) => span.name === 'step work');
+  assert.deepEqual(new Set(steps.map((span) => span.attributes['runproof.run.id'])), new Set(ids));
+});

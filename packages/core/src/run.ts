@@ -1,0 +1,242 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { canonicalize } from './canonical-json.ts';
+import { RunproofError } from './errors.ts';
+import { getInstruments } from './internal/instruments.ts';
+import {
+  getRunState,
+  getStepPath,
+  RUN_KEY,
+  RunState,
+  STEP_KEY,
+  type Run,
+  type RunContinuation,
+  type RunOutcome,
+} from './internal/run-state.ts';
+import { safely, warnOnce } from './safely.ts';
+import { getSettings } from './settings.ts';
+import { createRunId } from './run-id.ts';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_WORKFLOW_NAME,
+  ATTR_RUNPROOF_MANIFEST,
+  ATTR_RUNPROOF_MANIFEST_TRUNCATED,
+  ATTR_RUNPROOF_OUTCOME_NAME,
+  ATTR_RUNPROOF_OUTCOME_STATUS,
+  ATTR_RUNPROOF_OUTCOME_UNIT,
+  ATTR_RUNPROOF_OUTCOME_VALUE,
+  ATTR_RUNPROOF_OWNER_OPERATIONAL,
+  ATTR_RUNPROOF_OWNER_TECHNICAL,
+  ATTR_RUNPROOF_RUN_ATTEMPT,
+  ATTR_RUNPROOF_RUN_CONTINUATION,
+  ATTR_RUNPROOF_RUN_FINGERPRINT,
+  ATTR_RUNPROOF_RUN_ID,
+  ATTR_RUNPROOF_RUN_NAME,
+  ATTR_RUNPROOF_RUN_OBSERVED_DIGEST,
+  ATTR_RUNPROOF_RUN_OUTCOME,
+  ATTR_RUNPROOF_STEP_NAME,
+  BAGGAGE_RUNPROOF_RUN_ID,
+  ERROR_TYPE_VALUE_OTHER,
+  EVENT_RUNPROOF_OUTCOME,
+  EVENT_RUNPROOF_RUN_MANIFEST,
+  GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
+} from './semconv.ts';
+import { VERSION } from './version.ts';
+
+export type { Run, RunContinuation, RunOutcome };
+
+/** What a run is. Pass a string for just a name. */
+export interface RunSpec {
+  /** Low-cardinality name of the workflow, e.g. `invoice-triage` (`gen_ai.workflow.name`). */
+  name: string;
+  /** Continue an existing run under its id (a retry, resume or handoff). Default: a new UUIDv7. */
+  id?: string;
+  /** 1-based attempt number. Default: 1. */
+  attempt?: number;
+  /** How this run relates to earlier ones. Default: `new`, or `resume` when `id` is given. */
+  continuation?: RunContinuation;
+  /** Who answers for the run (`runproof.owner.*`). */
+  owners?: { technical?: string; operational?: string };
+  /**
+   * Extra declared conditions that belong in the run's fingerprint, such as a prompt version or a
+   * dataset snapshot. Must be JSON-serializable.
+   */
+  conditions?: Record<string, unknown>;
+}
+
+const CONTINUATIONS: readonly RunContinuation[] = ['new', 'retry', 'resume', 'handoff', 'fork'];
+
+function tracer() {
+  return trace.getTracer('@runproof/core', VERSION);
+}
+
+/**
+ * Runs `fn` as a run: an `invoke_workflow {name}` span whose id, attempt and owners are attributes,
+ * and whose fingerprint (a digest of everything the run was declared to execute under) is computed
+ * from what the adapters report while it runs. Every span started inside carries `runproof.run.id`,
+ * and the id travels to downstream services in W3C baggage. Returns (or throws) exactly what `fn`
+ * does.
+ *
+ * @example
+ * const verdict = await run({ name: 'invoice-triage', owners: { technical: 'ml-platform' } }, async () => {
+ *   const fields = await step('extract', () => extract(invoice));
+ *   return step('classify', () => classify(fields));
+ * });
+ */
+export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promise<T>): Promise<T> {
+  const state = new RunState(resolveSpec(typeof spec === 'string' ? { name: spec } : spec));
+  const owners = typeof spec === 'string' ? undefined : spec.owners;
+  const parent = context.active();
+  const attributes: Attributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
+    [ATTR_GEN_AI_WORKFLOW_NAME]: state.name,
+    [ATTR_RUNPROOF_RUN_ID]: state.id,
+    [ATTR_RUNPROOF_RUN_NAME]: state.name,
+    [ATTR_RUNPROOF_RUN_ATTEMPT]: state.attempt,
+    [ATTR_RUNPROOF_RUN_CONTINUATION]: state.continuation,
+  };
+  if (owners?.technical) attributes[ATTR_RUNPROOF_OWNER_TECHNICAL] = owners.technical;
+  if (owners?.operational) attributes[ATTR_RUNPROOF_OWNER_OPERATIONAL] = owners.operational;
+  state.span = tracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${state.name}`, { kind: SpanKind.INTERNAL, attributes }, parent);
+
+  const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: state.id });
+  const runContext = propagation.setBaggage(trace.setSpan(parent, state.span), baggage).setValue(RUN_KEY, state);
+  try {
+    const result = await context.with(runContext, fn, undefined, state);
+    endRun(state, undefined);
+    return result;
+  } catch (error) {
+    endRun(state, error);
+    throw error;
+  }
+}
+
+/**
+ * Runs `fn` as a named step of the current run: a `step {name}` span, the active context while `fn`
+ * runs, so model and tool calls inside are attributed to the step in the run's manifest. Outside a
+ * run it still makes the span.
+ *
+ * @example
+ * const fields = await step('extract', () => extractFields(invoice));
+ */
+export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  const parent = context.active();
+  const parentPath = getStepPath(parent);
+  const path = parentPath === undefined ? name : `${parentPath}/${name}`;
+  const span = tracer().startSpan(`step ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name } }, parent);
+  const stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, path);
+  try {
+    const result = await context.with(stepContext, fn);
+    span.end();
+    return result;
+  } catch (error) {
+    markError(span, error);
+    span.end();
+    throw error;
+  }
+}
+
+/**
+ * The run the caller is inside, from anywhere below `run()`; `undefined` outside any run.
+ *
+ * @example
+ * currentRun()?.id
+ */
+export function currentRun(): Run | undefined {
+  return getRunState(context.active());
+}
+
+/** Options of {@link outcome}. */
+export interface OutcomeOptions {
+  /** UCUM-style unit of `value`, e.g. `USD`, `{invoice}`. */
+  unit?: string;
+  /** Whether the business outcome is good, e.g. `ok`, `rejected`. */
+  status?: string;
+}
+
+/**
+ * Attaches a business outcome to the current run: a `runproof.outcome` event on the run span.
+ * Outside a run it does nothing (and says so once through `diag`).
+ *
+ * @example
+ * outcome('invoice.approved_amount', 1280.5, { unit: 'EUR', status: 'approved' });
+ */
+export function outcome(name: string, value: string | number | boolean, options: OutcomeOptions = {}): void {
+  const state = getRunState(context.active());
+  if (state === undefined) {
+    warnOnce('outcome-outside-run', `runproof: outcome('${name}') called outside a run; it was not recorded`);
+    return;
+  }
+  const attributes: Attributes = { [ATTR_RUNPROOF_OUTCOME_NAME]: name, [ATTR_RUNPROOF_OUTCOME_VALUE]: value };
+  if (options.unit !== undefined) attributes[ATTR_RUNPROOF_OUTCOME_UNIT] = options.unit;
+  if (options.status !== undefined) attributes[ATTR_RUNPROOF_OUTCOME_STATUS] = options.status;
+  state.span.addEvent(EVENT_RUNPROOF_OUTCOME, attributes);
+}
+
+function resolveSpec(spec: RunSpec) {
+  const problems: string[] = [];
+  if (typeof spec?.name !== 'string' || spec.name.trim() === '') problems.push('name must be a non-empty string');
+  if (spec?.id !== undefined && (typeof spec.id !== 'string' || spec.id === '')) problems.push('id must be a non-empty string');
+  if (spec?.attempt !== undefined && !(Number.isInteger(spec.attempt) && spec.attempt >= 1)) problems.push('attempt must be an integer >= 1');
+  if (spec?.continuation !== undefined && !CONTINUATIONS.includes(spec.continuation)) problems.push(`continuation must be one of ${CONTINUATIONS.join(', ')}`);
+  if (spec?.conditions !== undefined) {
+    try {
+      canonicalize(spec.conditions);
+    } catch (error) {
+      problems.push(`conditions must be JSON-serializable (${(error as Error).message})`);
+    }
+  }
+  if (problems.length > 0) throw new RunproofError('RUNPROOF_INVALID_RUN', `Invalid run: ${problems.join('; ')}`);
+  return {
+    id: spec.id ?? createRunId(),
+    name: spec.name,
+    attempt: spec.attempt ?? 1,
+    continuation: spec.continuation ?? (spec.id === undefined ? 'new' : 'resume'),
+    conditions: spec.conditions ?? {},
+  };
+}
+
+function endRun(state: RunState, error: unknown): void {
+  if (state.ended) return;
+  state.ended = true;
+  safely('ending a run', undefined, () => {
+    const span = state.span;
+    const result: RunOutcome = state.outcomeOverride ?? (error === undefined ? 'completed' : 'failed');
+    if (error !== undefined) markError(span, error);
+    const manifest = state.manifest();
+    span.setAttributes({
+      [ATTR_RUNPROOF_RUN_OUTCOME]: result,
+      [ATTR_RUNPROOF_RUN_FINGERPRINT]: manifest.fingerprint,
+      [ATTR_RUNPROOF_RUN_OBSERVED_DIGEST]: manifest.observedDigest,
+    });
+    addManifestEvent(span, canonicalize(manifest));
+    const metricAttributes = { [ATTR_RUNPROOF_RUN_NAME]: state.name, [ATTR_RUNPROOF_RUN_OUTCOME]: result };
+    const instruments = getInstruments();
+    instruments.runs.add(1, metricAttributes);
+    instruments.runDuration.record((performance.now() - state.startTime) / 1000, metricAttributes);
+    span.end();
+  });
+}
+
+function addManifestEvent(span: Span, json: string): void {
+  const limit = getSettings().manifestMaxBytes;
+  const truncated = Buffer.byteLength(json) > limit;
+  span.addEvent(EVENT_RUNPROOF_RUN_MANIFEST, {
+    [ATTR_RUNPROOF_MANIFEST]: truncated ? Buffer.from(json).subarray(0, limit).toString() : json,
+    [ATTR_RUNPROOF_MANIFEST_TRUNCATED]: truncated,
+  });
+}
+
+/** Records an error on a span as the GenAI conventions ask: status ERROR and `error.type`. */
+export function markError(span: Span, error: unknown): void {
+  const type = errorType(error);
+  span.setAttribute(ATTR_ERROR_TYPE, type);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  if (error instanceof Error) span.recordException(error);
+}
+
+function errorType(error: unknown): string {
+  if (RunproofError.isInstance(error)) return error.code;
+  if (error instanceof Error) return error.name === 'Error' ? error.constructor.name : error.name;
+  return ERROR_TYPE_VALUE_OTHER;
+}

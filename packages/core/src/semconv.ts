@@ -1,0 +1,177 @@
+/**
+ * Every telemetry name Runproof emits. Users build dashboards and alerts on these, so a change here
+ * is a breaking change; `docs/semantic-conventions.md` documents each one. No other module spells an
+ * attribute, event or metric name as a string literal (the `lint` script checks this).
+ *
+ * GenAI names follow the latest experimental OpenTelemetry GenAI semantic conventions; they are
+ * re-declared here rather than imported from `@opentelemetry/semantic-conventions/incubating`,
+ * which the OpenTelemetry project asks libraries not to depend on at run time.
+ */
+
+// ---- GenAI (OpenTelemetry semantic conventions) ----------------------------------------------
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
+export const ATTR_GEN_AI_WORKFLOW_NAME = 'gen_ai.workflow.name';
+export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
+export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
+export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const ATTR_GEN_AI_REQUEST_MAX_TOKENS = 'gen_ai.request.max_tokens';
+export const ATTR_GEN_AI_REQUEST_TEMPERATURE = 'gen_ai.request.temperature';
+export const ATTR_GEN_AI_REQUEST_TOP_P = 'gen_ai.request.top_p';
+export const ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY = 'gen_ai.request.frequency_penalty';
+export const ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY = 'gen_ai.request.presence_penalty';
+export const ATTR_GEN_AI_REQUEST_STOP_SEQUENCES = 'gen_ai.request.stop_sequences';
+export const ATTR_GEN_AI_REQUEST_SEED = 'gen_ai.request.seed';
+export const ATTR_GEN_AI_REQUEST_CHOICE_COUNT = 'gen_ai.request.choice.count';
+export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream';
+export const ATTR_GEN_AI_REQUEST_ENCODING_FORMATS = 'gen_ai.request.encoding_formats';
+export const ATTR_GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
+export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+export const ATTR_GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
+export const ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = 'gen_ai.response.time_to_first_chunk';
+export const ATTR_GEN_AI_OUTPUT_TYPE = 'gen_ai.output.type';
+export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
+export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count';
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const ATTR_GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
+export const ATTR_GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
+export const ATTR_GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments';
+export const ATTR_GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result';
+export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages';
+export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
+export const ATTR_GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions';
+export const ATTR_GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions';
+export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
+export const ATTR_OPENAI_API_TYPE = 'openai.api.type';
+export const ATTR_OPENAI_REQUEST_SERVICE_TIER = 'openai.request.service_tier';
+export const ATTR_OPENAI_RESPONSE_SERVICE_TIER = 'openai.response.service_tier';
+export const ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT = 'openai.response.system_fingerprint';
+export const ATTR_OPENAI_REQUEST_ID = 'openai.request.id';
+
+// ---- General OpenTelemetry ---------------------------------------------------------------------
+export const ATTR_ERROR_TYPE = 'error.type';
+export const ATTR_SERVER_ADDRESS = 'server.address';
+export const ATTR_SERVER_PORT = 'server.port';
+export const ATTR_SERVICE_NAME = 'service.name';
+export const ATTR_SERVICE_VERSION = 'service.version';
+export const ATTR_TELEMETRY_SDK_NAME = 'telemetry.distro.name';
+export const ATTR_TELEMETRY_SDK_VERSION = 'telemetry.distro.version';
+
+export const GEN_AI_OPERATION_VALUE_CHAT = 'chat';
+export const GEN_AI_OPERATION_VALUE_EMBEDDINGS = 'embeddings';
+export const GEN_AI_OPERATION_VALUE_TEXT_COMPLETION = 'text_completion';
+export const GEN_AI_OPERATION_VALUE_EXECUTE_TOOL = 'execute_tool';
+export const GEN_AI_OPERATION_VALUE_INVOKE_AGENT = 'invoke_agent';
+export const GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW = 'invoke_workflow';
+export const GEN_AI_PROVIDER_VALUE_OPENAI = 'openai';
+export const GEN_AI_TOKEN_TYPE_VALUE_INPUT = 'input';
+export const GEN_AI_TOKEN_TYPE_VALUE_OUTPUT = 'output';
+export const GEN_AI_OUTPUT_TYPE_VALUE_TEXT = 'text';
+export const GEN_AI_OUTPUT_TYPE_VALUE_JSON = 'json';
+export const OPENAI_API_TYPE_VALUE_CHAT_COMPLETIONS = 'chat_completions';
+export const OPENAI_API_TYPE_VALUE_RESPONSES = 'responses';
+export const OPENAI_API_TYPE_VALUE_EMBEDDINGS = 'embeddings';
+export const ERROR_TYPE_VALUE_OTHER = '_OTHER';
+export const ERROR_TYPE_VALUE_CANCELLED = 'cancelled';
+
+export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration';
+export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';
+
+/** Bucket boundaries the GenAI conventions specify for the two client metrics. */
+export const GEN_AI_DURATION_BUCKETS = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+export const GEN_AI_TOKEN_BUCKETS = [
+  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+];
+
+// ---- Runproof: runs ----------------------------------------------------------------------------
+export const ATTR_RUNPROOF_RUN_ID = 'runproof.run.id';
+export const ATTR_RUNPROOF_RUN_NAME = 'runproof.run.name';
+export const ATTR_RUNPROOF_RUN_ATTEMPT = 'runproof.run.attempt';
+export const ATTR_RUNPROOF_RUN_CONTINUATION = 'runproof.run.continuation';
+export const ATTR_RUNPROOF_RUN_OUTCOME = 'runproof.run.outcome';
+export const ATTR_RUNPROOF_RUN_FINGERPRINT = 'runproof.run.fingerprint';
+export const ATTR_RUNPROOF_RUN_OBSERVED_DIGEST = 'runproof.run.observed_digest';
+export const ATTR_RUNPROOF_OWNER_TECHNICAL = 'runproof.owner.technical';
+export const ATTR_RUNPROOF_OWNER_OPERATIONAL = 'runproof.owner.operational';
+export const ATTR_RUNPROOF_STEP_NAME = 'runproof.step.name';
+export const ATTR_RUNPROOF_STEP_REPLAYED = 'runproof.step.replayed';
+export const EVENT_RUNPROOF_RUN_MANIFEST = 'runproof.run.manifest';
+/** Attribute of the manifest event: the canonical manifest JSON. */
+export const ATTR_RUNPROOF_MANIFEST = 'runproof.manifest';
+/** Attribute of the manifest event: true when the manifest JSON was cut to the size cap. */
+export const ATTR_RUNPROOF_MANIFEST_TRUNCATED = 'runproof.manifest.truncated';
+
+export const RUN_CONTINUATION_VALUE_NEW = 'new';
+export const RUN_CONTINUATION_VALUE_RETRY = 'retry';
+export const RUN_CONTINUATION_VALUE_RESUME = 'resume';
+export const RUN_CONTINUATION_VALUE_HANDOFF = 'handoff';
+export const RUN_CONTINUATION_VALUE_FORK = 'fork';
+export const RUN_OUTCOME_VALUE_COMPLETED = 'completed';
+export const RUN_OUTCOME_VALUE_FAILED = 'failed';
+export const RUN_OUTCOME_VALUE_HALTED = 'halted';
+export const RUN_OUTCOME_VALUE_ESCALATED = 'escalated';
+export const RUN_OUTCOME_VALUE_HANDED_OFF = 'handed_off';
+
+/** W3C baggage key that carries the run id to downstream services. */
+export const BAGGAGE_RUNPROOF_RUN_ID = 'runproof.run.id';
+
+// ---- Runproof: calls ---------------------------------------------------------------------------
+export const ATTR_RUNPROOF_CALL_FINGERPRINT = 'runproof.call.fingerprint';
+export const ATTR_RUNPROOF_CALL_ATTEMPTS = 'runproof.call.attempts';
+export const ATTR_RUNPROOF_INPUT_DIGEST = 'runproof.input.digest';
+export const ATTR_RUNPROOF_OUTPUT_SHAPE = 'runproof.output.shape';
+
+// ---- Runproof: boundaries ----------------------------------------------------------------------
+export const ATTR_RUNPROOF_BOUNDARY_DECISION = 'runproof.boundary.decision';
+export const ATTR_RUNPROOF_BOUNDARY_POLICY = 'runproof.boundary.policy';
+export const ATTR_RUNPROOF_BOUNDARY_RULE = 'runproof.boundary.rule';
+export const ATTR_RUNPROOF_BOUNDARY_LIMIT = 'runproof.boundary.limit';
+export const ATTR_RUNPROOF_BOUNDARY_OBSERVED = 'runproof.boundary.observed';
+export const EVENT_RUNPROOF_BOUNDARY_VIOLATION = 'runproof.boundary.violation';
+export const BOUNDARY_DECISION_VALUE_ALLOW = 'allow';
+export const BOUNDARY_DECISION_VALUE_RECORD = 'record';
+export const BOUNDARY_DECISION_VALUE_ESCALATE = 'escalate';
+export const BOUNDARY_DECISION_VALUE_HALT = 'halt';
+
+// ---- Runproof: validation ----------------------------------------------------------------------
+export const ATTR_RUNPROOF_VALIDATION_OUTCOME = 'runproof.validation.outcome';
+export const ATTR_RUNPROOF_VALIDATION_CHECKPOINT = 'runproof.validation.checkpoint';
+export const ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST = 'runproof.validation.schema.digest';
+export const ATTR_RUNPROOF_VALIDATION_ISSUE_COUNT = 'runproof.validation.issue_count';
+export const ATTR_RUNPROOF_VALIDATION_ISSUE_CODES = 'runproof.validation.issue.codes';
+export const ATTR_RUNPROOF_VALIDATION_ISSUE_PATHS = 'runproof.validation.issue.paths';
+export const EVENT_RUNPROOF_VALIDATION_FAILURE = 'runproof.validation.failure';
+export const VALIDATION_OUTCOME_VALUE_PASS = 'pass';
+export const VALIDATION_OUTCOME_VALUE_FAIL = 'fail';
+export const VALIDATION_OUTCOME_VALUE_REPAIRED = 'repaired';
+export const VALIDATION_OUTCOME_VALUE_NONE = 'none';
+
+// ---- Runproof: drift, escalation, outcomes ------------------------------------------------------
+export const EVENT_RUNPROOF_DRIFT = 'runproof.drift';
+export const ATTR_RUNPROOF_DRIFT_KIND = 'runproof.drift.kind';
+export const ATTR_RUNPROOF_DRIFT_BASELINE = 'runproof.drift.baseline';
+export const ATTR_RUNPROOF_DRIFT_OBSERVED = 'runproof.drift.observed';
+export const ATTR_RUNPROOF_DRIFT_DETECTED = 'runproof.drift.detected';
+export const DRIFT_KIND_VALUE_OUTPUT_SHAPE = 'output_shape';
+export const DRIFT_KIND_VALUE_RESOLVED_MODEL = 'resolved_model';
+export const DRIFT_KIND_VALUE_SYSTEM_FINGERPRINT = 'system_fingerprint';
+export const EVENT_RUNPROOF_ESCALATION = 'runproof.escalation';
+export const ATTR_RUNPROOF_ESCALATION_REASON = 'runproof.escalation.reason';
+export const ATTR_RUNPROOF_ESCALATION_TARGET = 'runproof.escalation.target';
+export const EVENT_RUNPROOF_OUTCOME = 'runproof.outcome';
+export const ATTR_RUNPROOF_OUTCOME_NAME = 'runproof.outcome.name';
+export const ATTR_RUNPROOF_OUTCOME_VALUE = 'runproof.outcome.value';
+export const ATTR_RUNPROOF_OUTCOME_UNIT = 'runproof.outcome.unit';
+export const ATTR_RUNPROOF_OUTCOME_STATUS = 'runproof.outcome.status';
+
+// ---- Runproof: metrics --------------------------------------------------------------------------
+export const METRIC_RUNPROOF_VALIDATION_CHECKS = 'runproof.validation.checks';
+export const METRIC_RUNPROOF_BOUNDARY_DECISIONS = 'runproof.boundary.decisions';
+export const METRIC_RUNPROOF_DRIFT_EVENTS = 'runproof.drift.events';
+export const METRIC_RUNPROOF_RUNS = 'runproof.runs';
+export const METRIC_RUNPROOF_RUN_DURATION = 'runproof.run.duration';

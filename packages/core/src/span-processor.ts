@@ -1,0 +1,29 @@
+import { propagation, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { getRunState } from './internal/run-state.ts';
+import { ATTR_RUNPROOF_RUN_ID, BAGGAGE_RUNPROOF_RUN_ID } from './semconv.ts';
+
+/**
+ * Stamps `runproof.run.id` on every span started inside a run — ours, other instrumentations' and
+ * the user's — and on spans of a downstream service that received the run id in W3C baggage.
+ * `start()` installs it; add it yourself when you build your own tracer provider.
+ *
+ * @example
+ * new NodeTracerProvider({ spanProcessors: [new RunSpanProcessor(), new BatchSpanProcessor(exporter)] });
+ */
+export class RunSpanProcessor implements SpanProcessor {
+  onStart(span: Span, parentContext: Context): void {
+    const runId = getRunState(parentContext)?.id ?? propagation.getBaggage(parentContext)?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
+    if (runId !== undefined) span.setAttribute(ATTR_RUNPROOF_RUN_ID, runId);
+  }
+
+  onEnd(_span: ReadableSpan): void {}
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,165 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { diag, metrics, trace } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.ts';
+import { createMetricReaders, createSpanProcessors } from './exporters.ts';
+import { globalSlot } from './internal/global.ts';
+import { codeVersionFromEnvironment, setSettings } from './settings.ts';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_TELEMETRY_SDK_NAME, ATTR_TELEMETRY_SDK_VERSION } from './semconv.ts';
+import { RunSpanProcessor } from './span-processor.ts';
+import { VERSION } from './version.ts';
+
+/** What `start()` returns. */
+export interface RunproofHandle {
+  /** False when `OTEL_SDK_DISABLED=true`: runs still work, nothing is recorded. */
+  readonly enabled: boolean;
+  /** The configuration in force after resolution. */
+  readonly config: ResolvedConfig;
+  /** Names of the instrumentations that were loaded. */
+  readonly instrumentations: readonly string[];
+  /** Exports everything queued so far. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops; later calls return the same promise. */
+  shutdown(): Promise<void>;
+}
+
+/** Adapter packages `start()` loads when they are installed. Each exports `createInstrumentation()`. */
+export const KNOWN_ADAPTERS = ['@runproof/openai-adapter', '@runproof/langchain-adapter'] as const;
+
+const slot = globalSlot<{ handle: RunproofHandle | undefined }>('sdk', () => ({ handle: undefined }));
+
+/**
+ * Sets up OpenTelemetry for the process: tracer and meter providers, the exporters the options or
+ * `OTEL_*` variables name, the installed Runproof adapters, and the span processor that stamps run
+ * ids. Validates everything first and throws one `ConfigError` naming each bad field. Idempotent:
+ * a second call returns the first handle.
+ *
+ * @example
+ * const runproof = start({ serviceName: 'invoice-service' });
+ * process.on('SIGTERM', () => runproof.shutdown());
+ */
+export function start(options: StartOptions = {}): RunproofHandle {
+  if (slot.handle !== undefined) {
+    if (Object.keys(options).length > 0) diag.warn('runproof: start() was already called; the new options are ignored');
+    return slot.handle;
+  }
+  const config = resolveConfig(options);
+  setSettings({
+    captureContent: config.captureContent,
+    redact: config.redact,
+    maxContentBytes: config.maxContentBytes,
+    manifestMaxBytes: config.manifestMaxBytes,
+    codeVersion: config.codeVersion ?? codeVersionFromEnvironment() ?? config.serviceVersion ?? serviceVersionFromEnvironment() ?? null,
+  });
+
+  if (isSdkDisabled()) {
+    slot.handle = { enabled: false, config, instrumentations: [], forceFlush: async () => {}, shutdown: async () => {} };
+    return slot.handle;
+  }
+
+  const instrumentations = config.instrumentations === 'auto' ? loadInstalledAdapters() : config.instrumentations || [];
+  const exportProcessors = createSpanProcessors(config);
+  const sdk = new NodeSDK({
+    resource: createResource(config),
+    autoDetectResources: false,
+    spanProcessors: exportProcessors.length > 0 ? [new RunSpanProcessor(), ...exportProcessors] : [],
+    metricReaders: createMetricReaders(config),
+    logRecordProcessors: [],
+    instrumentations,
+  });
+  sdk.start();
+
+  let stopping: Promise<void> | undefined;
+  const handle: RunproofHandle = {
+    enabled: true,
+    config,
+    instrumentations: instrumentations.map((instrumentation) => instrumentation.instrumentationName),
+    forceFlush: () => forceFlushGlobalProviders(),
+    shutdown: () => {
+      stopping ??= sdk.shutdown().catch((error: unknown) => diag.error('runproof: shutdown failed', error));
+      return stopping;
+    },
+  };
+  slot.handle = handle;
+  return handle;
+}
+
+function isSdkDisabled(): boolean {
+  return process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+}
+
+function createResource(config: ResolvedConfig) {
+  const fromOptions: Record<string, string | number | boolean> = {
+    [ATTR_TELEMETRY_SDK_NAME]: 'runproof',
+    [ATTR_TELEMETRY_SDK_VERSION]: VERSION,
+  };
+  if (config.serviceName !== undefined) fromOptions[ATTR_SERVICE_NAME] = config.serviceName;
+  if (config.serviceVersion !== undefined) fromOptions[ATTR_SERVICE_VERSION] = config.serviceVersion;
+  // Merge order makes options win over OTEL_RESOURCE_ATTRIBUTES, which wins over detected values.
+  return defaultResource()
+    .merge(detectResources({ detectors: [processDetector, hostDetector] }))
+    .merge(resourceFromAttributes(config.resourceAttributes))
+    .merge(detectResources({ detectors: [envDetector] }))
+    .merge(resourceFromAttributes(fromOptions));
+}
+
+function serviceVersionFromEnvironment(): string | undefined {
+  const match = /(?:^|,)\s*service\.version\s*=\s*([^,]+)/.exec(process.env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+  return match?.[1]?.trim();
+}
+
+/**
+ * Loads each installed adapter: resolved from the application first (its `node_modules`), then
+ * from this package, so both a normal install and a workspace find them.
+ */
+function loadInstalledAdapters(): Instrumentation[] {
+  const loaded: Instrumentation[] = [];
+  const requirers = [createRequire(join(process.cwd(), 'package.json')), createRequire(import.meta.url)];
+  for (const name of KNOWN_ADAPTERS) {
+    const adapter = requireFirst(requirers, name) as { createInstrumentation?: () => Instrumentation } | undefined;
+    if (adapter === undefined) continue;
+    try {
+      if (typeof adapter.createInstrumentation !== 'function') throw new TypeError('it has no createInstrumentation() export');
+      loaded.push(adapter.createInstrumentation());
+    } catch (error) {
+      diag.warn(`runproof: ${name} is installed but could not be loaded; its calls will not be traced`, error);
+    }
+  }
+  return loaded;
+}
+
+function requireFirst(requirers: NodeJS.Require[], name: string): unknown {
+  for (const requireFrom of requirers) {
+    try {
+      return requireFrom(name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
+        diag.warn(`runproof: loading ${name} failed`, error);
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+async function forceFlushGlobalProviders(): Promise<void> {
+  const tracerProvider = trace.getTracerProvider() as { getDelegate?: () => unknown };
+  const delegate = (tracerProvider.getDelegate?.() ?? tracerProvider) as { forceFlush?: () => Promise<void> };
+  const meterProvider = metrics.getMeterProvider() as { forceFlush?: () => Promise<void> };
+  await Promise.all([delegate.forceFlush?.(), meterProvider.forceFlush?.()]);
+}
+
+/** For tests: forget the started SDK so `start()` can run again after `shutdown()`. */
+export function resetForTesting(): void {
+  slot.handle = undefined;
+}
