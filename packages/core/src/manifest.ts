@@ -113,7 +113,9 @@ export function diffManifests(a: RunManifest, b: RunManifest): ManifestDifferenc
   const { calls: callsA, ...restA } = a.declared;
   const { calls: callsB, ...restB } = b.declared;
   diffValues('declared', restA, restB, differences);
-  diffCalls(callsA, callsB, differences);
+  const callDifferences: ManifestDifference[] = [];
+  diffCalls(callsA, callsB, callDifferences);
+  differences.push(...callDifferences.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)));
   diffValues('observed', a.observed, b.observed, differences);
   return differences;
 }
