@@ -122,7 +122,7 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
   const fromFile = readConfigFile(environment.RUNPROOF_CONFIG);
   const fromEnvironment = readEnvironment(environment);
   const pick = <K extends keyof FileOptions>(key: K): FileOptions[K] => fromOptions[key] ?? fromEnvironment[key] ?? fromFile[key];
-  const otlp = { ...fromFile.otlp, ...fromEnvironment.otlp, ...fromOptions.otlp };
+  const otlp = { ...withoutUndefined(fromFile.otlp), ...withoutUndefined(fromEnvironment.otlp), ...withoutUndefined(fromOptions.otlp) };
   return {
     serviceName: pick('serviceName'),
     serviceVersion: pick('serviceVersion'),
@@ -139,6 +139,10 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
     codeVersion: pick('codeVersion'),
     instrumentations: fromOptions.instrumentations ?? 'auto',
   };
+}
+
+function withoutUndefined<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }
 
 function readConfigFile(path: string | undefined): FileOptions {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { diag, metrics, trace } from '@opentelemetry/api';
+import { context, diag, metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import {
   defaultResource,
@@ -63,6 +64,8 @@ export function start(options: StartOptions = {}): RunproofHandle {
   });
 
   if (isSdkDisabled()) {
+    // Nothing is recorded, but runs must still see their context (`currentRun()`, steps).
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     slot.handle = { enabled: false, config, instrumentations: [], forceFlush: async () => {}, shutdown: async () => {} };
     return slot.handle;
   }
