@@ -1,4 +1,4 @@
-const MARKER = Symbol.for('runproof.error');
+const MARKER = Symbol.for('runproof:error');
 
 /**
  * Base class of every error Runproof throws on purpose. `code` is stable across versions; match on

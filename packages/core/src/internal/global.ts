@@ -3,7 +3,7 @@
  * copies through nested dependencies): keyed by `Symbol.for`, as OpenTelemetry's API does.
  */
 export function globalSlot<T>(name: string, create: () => T): T {
-  const key = Symbol.for(`runproof.${name}`);
+  const key = Symbol.for(`runproof:${name}`);
   const store = globalThis as Record<symbol, unknown>;
   if (!(key in store)) store[key] = create();
   return store[key] as T;

@@ -13,8 +13,8 @@ export type RunContinuation = 'new' | 'retry' | 'resume' | 'handoff' | 'fork';
 export type RunOutcome = 'completed' | 'failed' | 'halted' | 'escalated' | 'handed_off';
 
 /** The context keys are `Symbol.for` symbols, so two copies of core see the same run. */
-export const RUN_KEY = createContextKey('runproof.run');
-export const STEP_KEY = createContextKey('runproof.step');
+export const RUN_KEY = createContextKey('runproof:run');
+export const STEP_KEY = createContextKey('runproof:step');
 
 /** A run in progress, as user code and adapters see it (`currentRun()`). */
 export interface Run {
