@@ -13,7 +13,7 @@ export { RunproofError, ConfigError, formatPath } from './errors.ts';
 export type { Issue } from './errors.ts';
 export { RunSpanProcessor } from './span-processor.ts';
 export { OtlpJsonFileExporter } from './file-exporter.ts';
-export { reportCall, reportObserved, activeRunId } from './adapter.ts';
+export { reportCall, reportObserved, activeRunId, setModelSpan, claimModelSpan, isModelSpanClaimed } from './adapter.ts';
 export { getSettings } from './settings.ts';
 export type { Settings, Redactor } from './settings.ts';
 export { safely, warnOnce } from './safely.ts';
