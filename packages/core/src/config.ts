@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { z } from 'zod';
 import { ConfigError, type Issue } from './errors.ts';
+import { codePolicySchema, jsonPolicySchema, policiesSchema, type BoundaryPolicy } from './policy.ts';
 import type { Redactor } from './settings.ts';
 
 export type TraceExporterName = 'otlp' | 'console' | 'file' | 'none';
@@ -53,6 +54,12 @@ export interface StartOptions {
   codeVersion?: string;
   /** `'auto'` loads the installed Runproof adapters; `false` loads none; or pass instrumentations. Default: `'auto'`. */
   instrumentations?: 'auto' | false | Instrumentation[];
+  /**
+   * Boundary policies by run name: every `run()` of that name is held to its policy unless it
+   * passes its own `boundary`. Also the config file's `policies` (without `onEscalate`); a policy
+   * given here replaces the file's policy of the same run name. Default: none.
+   */
+  policies?: Record<string, BoundaryPolicy>;
 }
 
 /** The options after resolution, with defaults applied. */
@@ -71,6 +78,7 @@ export interface ResolvedConfig {
   manifestMaxBytes: number;
   codeVersion: string | undefined;
   instrumentations: 'auto' | false | Instrumentation[];
+  policies: Record<string, BoundaryPolicy>;
 }
 
 const traceExporterName = z.enum(['otlp', 'console', 'file', 'none']);
@@ -100,6 +108,7 @@ const fileOptionsShape = {
   maxContentBytes: z.number().int().min(256).optional(),
   manifestMaxBytes: z.number().int().min(1024).optional(),
   codeVersion: z.string().min(1).optional(),
+  policies: policiesSchema(jsonPolicySchema).optional(),
 };
 
 const fileOptionsSchema = z.strictObject(fileOptionsShape);
@@ -109,6 +118,7 @@ const startOptionsSchema = z.strictObject({
   instrumentations: z
     .union([z.literal('auto'), z.literal(false), z.array(z.custom<Instrumentation>((value) => typeof value === 'object' && value !== null, 'expected an Instrumentation'))])
     .optional(),
+  policies: policiesSchema(codePolicySchema).optional(),
 });
 
 type FileOptions = z.infer<typeof fileOptionsSchema>;
@@ -138,6 +148,7 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
     manifestMaxBytes: pick('manifestMaxBytes') ?? 16_384,
     codeVersion: pick('codeVersion'),
     instrumentations: fromOptions.instrumentations ?? 'auto',
+    policies: { ...fromFile.policies, ...(fromOptions.policies as Record<string, BoundaryPolicy> | undefined) } as Record<string, BoundaryPolicy>,
   };
 }
 

@@ -1,4 +1,5 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { attachPolicy, guardRunStart, guardStep } from './boundary.ts';
 import { canonicalize } from './canonical-json.ts';
 import { RunproofError } from './errors.ts';
 import { getInstruments } from './internal/instruments.ts';
@@ -12,6 +13,7 @@ import {
   type RunContinuation,
   type RunOutcome,
 } from './internal/run-state.ts';
+import { configuredPolicy, type BoundaryPolicy } from './policy.ts';
 import { safely, warnOnce } from './safely.ts';
 import { getSettings } from './settings.ts';
 import { createRunId } from './run-id.ts';
@@ -62,6 +64,13 @@ export interface RunSpec {
    * dataset snapshot. Must be JSON-serializable.
    */
   conditions?: Record<string, unknown>;
+  /**
+   * The execution boundary of this run: allowed models and tools, call, token, cost, duration and
+   * attempt budgets, and what to do when one is broken. Default: the policy `start({ policies })` or
+   * the config file declared for this run name; none when neither did. Validated before the run
+   * starts (a bad policy throws a `ConfigError`); its digest joins the run's fingerprint.
+   */
+  boundary?: BoundaryPolicy;
 }
 
 const CONTINUATIONS: readonly RunContinuation[] = ['new', 'retry', 'resume', 'handoff', 'fork'];
@@ -82,10 +91,15 @@ function tracer() {
  *   const fields = await step('extract', () => extract(invoice));
  *   return step('classify', () => classify(fields));
  * });
+ *
+ * @example
+ * // Held to a boundary: a disallowed model or a fourth tool call throws a BoundaryViolationError before it is made.
+ * await run({ name: 'invoice-triage', boundary: { allowedModels: ['gpt-4o-mini'], maxToolCalls: 3 } }, triage);
  */
 export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promise<T>): Promise<T> {
   const state = new RunState(resolveSpec(typeof spec === 'string' ? { name: spec } : spec));
   const owners = typeof spec === 'string' ? undefined : spec.owners;
+  attachPolicy(state, (typeof spec === 'string' ? undefined : spec.boundary) ?? configuredPolicy(state.name));
   const parent = context.active();
   const attributes: Attributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
@@ -102,6 +116,7 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: state.id });
   const runContext = propagation.setBaggage(trace.setSpan(parent, state.span), baggage).setValue(RUN_KEY, state);
   try {
+    guardRunStart(state);
     const result = await context.with(runContext, fn, undefined, state);
     endRun(state, undefined);
     return result;
@@ -126,6 +141,8 @@ export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T
   const span = tracer().startSpan(`step ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name } }, parent);
   const stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, path);
   try {
+    const state = getRunState(parent);
+    if (state !== undefined) guardStep(state, span);
     const result = await context.with(stepContext, fn);
     span.end();
     return result;

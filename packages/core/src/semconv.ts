@@ -137,6 +137,16 @@ export const BOUNDARY_DECISION_VALUE_ALLOW = 'allow';
 export const BOUNDARY_DECISION_VALUE_RECORD = 'record';
 export const BOUNDARY_DECISION_VALUE_ESCALATE = 'escalate';
 export const BOUNDARY_DECISION_VALUE_HALT = 'halt';
+/** Values of `runproof.boundary.rule`: one per policy rule (the policy field, in snake case). */
+export const BOUNDARY_RULE_VALUE_ALLOWED_MODELS = 'allowed_models';
+export const BOUNDARY_RULE_VALUE_ALLOWED_TOOLS = 'allowed_tools';
+export const BOUNDARY_RULE_VALUE_MAX_MODEL_CALLS = 'max_model_calls';
+export const BOUNDARY_RULE_VALUE_MAX_TOOL_CALLS = 'max_tool_calls';
+export const BOUNDARY_RULE_VALUE_MAX_TOOL_CALLS_PER_TOOL = 'max_tool_calls_per_tool';
+export const BOUNDARY_RULE_VALUE_MAX_TOTAL_TOKENS = 'max_total_tokens';
+export const BOUNDARY_RULE_VALUE_MAX_COST_USD = 'max_cost_usd';
+export const BOUNDARY_RULE_VALUE_MAX_DURATION_MS = 'max_duration_ms';
+export const BOUNDARY_RULE_VALUE_MAX_ATTEMPTS = 'max_attempts';
 
 // ---- Runproof: validation ----------------------------------------------------------------------
 export const ATTR_RUNPROOF_VALIDATION_OUTCOME = 'runproof.validation.outcome';
@@ -145,11 +155,19 @@ export const ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST = 'runproof.validation.schem
 export const ATTR_RUNPROOF_VALIDATION_ISSUE_COUNT = 'runproof.validation.issue_count';
 export const ATTR_RUNPROOF_VALIDATION_ISSUE_CODES = 'runproof.validation.issue.codes';
 export const ATTR_RUNPROOF_VALIDATION_ISSUE_PATHS = 'runproof.validation.issue.paths';
+/** Attribute of the failure event, only when content capture is on: the issues' messages. */
+export const ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES = 'runproof.validation.issue.messages';
 export const EVENT_RUNPROOF_VALIDATION_FAILURE = 'runproof.validation.failure';
 export const VALIDATION_OUTCOME_VALUE_PASS = 'pass';
 export const VALIDATION_OUTCOME_VALUE_FAIL = 'fail';
 export const VALIDATION_OUTCOME_VALUE_REPAIRED = 'repaired';
 export const VALIDATION_OUTCOME_VALUE_NONE = 'none';
+/** Issue codes of the automatic checks (schema issues keep their validator's codes). */
+export const VALIDATION_ISSUE_CODE_VALUE_INVALID_JSON = 'invalid_json';
+export const VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL = 'undeclared_tool';
+export const VALIDATION_ISSUE_CODE_VALUE_REFUSAL = 'refusal';
+export const VALIDATION_ISSUE_CODE_VALUE_TRUNCATED = 'truncated';
+export const VALIDATION_ISSUE_CODE_VALUE_CONTENT_FILTER = 'content_filter';
 
 // ---- Runproof: drift, escalation, outcomes ------------------------------------------------------
 export const EVENT_RUNPROOF_DRIFT = 'runproof.drift';
@@ -175,3 +193,18 @@ export const METRIC_RUNPROOF_BOUNDARY_DECISIONS = 'runproof.boundary.decisions';
 export const METRIC_RUNPROOF_DRIFT_EVENTS = 'runproof.drift.events';
 export const METRIC_RUNPROOF_RUNS = 'runproof.runs';
 export const METRIC_RUNPROOF_RUN_DURATION = 'runproof.run.duration';
+
+// ---- Runproof: LangChain / LangGraph (from @runproof/langchain-adapter) --------------------------
+/** Boolean: the step (a LangGraph node, or the graph run) paused at `interrupt()`; not an error. */
+export const ATTR_RUNPROOF_STEP_INTERRUPTED = 'runproof.step.interrupted';
+/** Boolean on a failed tool span: the framework turned the error into a tool message the model saw. */
+export const ATTR_RUNPROOF_ERROR_HANDLED = 'runproof.error.handled';
+export const ATTR_RUNPROOF_LANGGRAPH_STEP = 'runproof.langgraph.step';
+export const ATTR_RUNPROOF_LANGGRAPH_NODE = 'runproof.langgraph.node';
+export const ATTR_RUNPROOF_LANGGRAPH_TRIGGERS = 'runproof.langgraph.triggers';
+export const ATTR_RUNPROOF_LANGGRAPH_PATH = 'runproof.langgraph.path';
+export const ATTR_RUNPROOF_LANGGRAPH_CHECKPOINT_NS = 'runproof.langgraph.checkpoint_ns';
+export const GEN_AI_OPERATION_VALUE_RETRIEVAL = 'retrieval';
+export const GEN_AI_TOOL_TYPE_VALUE_FUNCTION = 'function';
+/** Checkpoint of the LangChain adapter's check that a model called only tools it was offered. */
+export const VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS = 'tool_calls';

@@ -8,6 +8,9 @@ import {
 } from '../manifest.ts';
 import { VERSION } from '../version.ts';
 import { getSettings } from '../settings.ts';
+import type { RunBudget } from '../budget.ts';
+import type { BoundaryViolation } from '../errors.ts';
+import type { ResolvedPolicy } from '../policy.ts';
 
 export type RunContinuation = 'new' | 'retry' | 'resume' | 'handoff' | 'fork';
 export type RunOutcome = 'completed' | 'failed' | 'halted' | 'escalated' | 'handed_off';
@@ -54,6 +57,11 @@ export class RunState implements Run {
   span!: Span;
   outcomeOverride: RunOutcome | undefined;
   policyDigest: string | null = null;
+  /** The boundary policy in force for this run, with what the run has spent of it. */
+  policy: ResolvedPolicy | undefined;
+  budget: RunBudget | undefined;
+  /** The violation that halted the run; once set, every later guarded call and step is refused. */
+  haltedBy: BoundaryViolation | undefined;
   ended = false;
   private readonly calls = new Map<string, CallConditions>();
   private readonly resolvedModels = new Set<string>();

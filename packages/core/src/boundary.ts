@@ -1,0 +1,257 @@
+import { context, type Context, type Span } from '@opentelemetry/api';
+import { costOf, findPrice, RunBudget, type Reservation } from './budget.ts';
+import type { BoundaryViolation } from './errors.ts';
+import { findBestMatch, matchesGlob } from './glob.ts';
+import { getRunState, type RunState } from './internal/run-state.ts';
+import { applyDecision, type Finding } from './boundary-decision.ts';
+import { BOUNDARY_RULES, resolvePolicy, type BoundaryDecision, type BoundaryPolicy, type BoundaryRuleField } from './policy.ts';
+import { safely, warnOnce } from './safely.ts';
+
+/** What a model call is about to ask for, as {@link guardModelCall} needs it. */
+export interface ModelCallRequest {
+  /** The requested model (`gen_ai.request.model`). */
+  model: string;
+  /** The request's output ceiling (`max_tokens`, `max_completion_tokens`, `max_output_tokens`), when set. */
+  maxOutputTokens?: number;
+  /** An estimate of the input tokens (e.g. characters / 4), reserved with the ceiling. Default: 0. */
+  estimatedInputTokens?: number;
+}
+
+/** What a tool call is about to run, as {@link guardToolCall} needs it. */
+export interface ToolCallRequest {
+  /** The tool's name (`gen_ai.tool.name`). */
+  tool: string;
+}
+
+/** What a model call used, once known. */
+export interface ModelCallUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  /** The model that answered (`gen_ai.response.model`); prices it when given. Default: the requested model. */
+  model?: string;
+}
+
+/** The pass a guard hands out for a call it let through. */
+export interface BoundaryTicket {
+  /** `allow`, or the decision of the broken rule when it was `record` or `escalate`. */
+  readonly decision: BoundaryDecision;
+  /**
+   * Call once when the call is over: with its usage when known, with nothing when it failed. Gives
+   * back the reservation, counts the actual usage and checks the budgets again. Never throws; later
+   * calls are ignored.
+   */
+  settle(usage?: ModelCallUsage): void;
+}
+
+const ALLOW_TICKET: BoundaryTicket = Object.freeze({ decision: 'allow', settle() {} });
+
+/**
+ * For adapters: checks a model call against the current run's policy *before* it is made, and
+ * reserves its token and cost ceiling. Outside a run, or in a run without a policy, it returns at
+ * once with `allow` and records nothing. When a broken rule's decision is `halt`, it marks `span`
+ * (status ERROR, `error.type`) and throws a `BoundaryViolationError`: do not make the call; end the
+ * span as for any error and let the error reach the caller. Otherwise it records the decision on
+ * `span` and returns a ticket to settle when the call is over.
+ *
+ * @example
+ * const ticket = guardModelCall({ model: body.model, maxOutputTokens: body.max_completion_tokens ?? body.max_tokens }, span);
+ * try {
+ *   const response = await original(body);
+ *   ticket.settle({ inputTokens: response.usage?.prompt_tokens, outputTokens: response.usage?.completion_tokens, model: response.model });
+ *   return response;
+ * } catch (error) {
+ *   ticket.settle();
+ *   throw error;
+ * }
+ */
+export function guardModelCall(request: ModelCallRequest, span?: Span, callContext: Context = context.active()): BoundaryTicket {
+  const state = getRunState(callContext);
+  if (state?.policy === undefined) return ALLOW_TICKET;
+  const evaluated = safely('checking a model call against its boundary', undefined, () => evaluateModelCall(state, request));
+  if (evaluated === undefined) return ALLOW_TICKET;
+  const decision = applyDecision(state, evaluated.findings, span);
+  const budget = state.budget!;
+  budget.modelCalls += 1;
+  budget.reserve(evaluated.reservation);
+  let settled = false;
+  return {
+    decision,
+    settle(usage) {
+      if (settled) return;
+      settled = true;
+      safely('settling a model call against its boundary', undefined, () => settleModelCall(state, request, evaluated.reservation, usage, span, decision));
+    },
+  };
+}
+
+/**
+ * For adapters and {@link tool}: checks a tool call against the current run's policy before the tool
+ * runs (allowed tools, total and per-tool call limits, the run deadline). Same contract as
+ * {@link guardModelCall}: `allow` at once without a policy; `halt` marks `span` and throws a
+ * `BoundaryViolationError` before the tool runs.
+ *
+ * @example
+ * const ticket = guardToolCall({ tool: 'lookup_vendor' }, span);
+ * try { return await lookupVendor(args); } finally { ticket.settle(); }
+ */
+export function guardToolCall(request: ToolCallRequest, span?: Span, callContext: Context = context.active()): BoundaryTicket {
+  const state = getRunState(callContext);
+  if (state?.policy === undefined) return ALLOW_TICKET;
+  const findings = safely('checking a tool call against its boundary', undefined, () => evaluateToolCall(state, request.tool));
+  if (findings === undefined) return ALLOW_TICKET;
+  const decision = applyDecision(state, findings, span);
+  state.budget!.countTool(request.tool);
+  return decision === 'allow' ? ALLOW_TICKET : { decision, settle() {} };
+}
+
+/**
+ * Attaches the run's policy: the one given to `run()`, else the one `start()` declared for the run
+ * name. Validates it (a bad policy throws a `ConfigError` before the run starts) and puts its digest
+ * in the manifest.
+ */
+export function attachPolicy(state: RunState, policy: BoundaryPolicy | undefined): void {
+  if (policy === undefined) return;
+  const resolved = resolvePolicy(policy, state.name);
+  state.policy = resolved;
+  state.budget = new RunBudget();
+  state.policyDigest = resolved.digest;
+}
+
+/** Checks the attempt rule when a run starts; records on the run span, throws on `halt`. */
+export function guardRunStart(state: RunState): void {
+  if (state.policy === undefined) return;
+  const limit = state.policy.policy.maxAttempts;
+  const findings: Finding[] = [];
+  if (limit !== undefined && state.attempt > limit) findings.push(finding(state, 'maxAttempts', limit, state.attempt, `attempt ${state.attempt} is past the limit of ${limit} attempts`));
+  applyDecision(state, findings, state.span);
+}
+
+/** Checks a step before it runs: not after a halt, not past the deadline. Throws on `halt`. */
+export function guardStep(state: RunState, span: Span): void {
+  if (state.policy === undefined) return;
+  const findings = safely('checking a step against its boundary', [], () => haltedOrLate(state) ?? []);
+  applyDecision(state, findings, span);
+}
+
+function evaluateModelCall(state: RunState, request: ModelCallRequest): { findings: Finding[]; reservation: Reservation } {
+  const reservation: Reservation = { tokens: 0, costUsd: 0 };
+  const blocked = haltedOrLate(state);
+  if (blocked !== undefined) return { findings: blocked, reservation };
+  const policy = state.policy!.policy;
+  const budget = state.budget!;
+  const findings: Finding[] = [];
+  const { model } = request;
+  if (policy.allowedModels !== undefined && !policy.allowedModels.some((pattern) => matchesGlob(pattern, model))) {
+    findings.push(finding(state, 'allowedModels', policy.allowedModels.join(', '), model, `model "${model}" is not in the allowed models (${policy.allowedModels.join(', ')})`));
+  }
+  if (policy.maxModelCalls !== undefined && budget.modelCalls + 1 > policy.maxModelCalls) {
+    findings.push(finding(state, 'maxModelCalls', policy.maxModelCalls, budget.modelCalls + 1, `model call ${budget.modelCalls + 1} is over the limit of ${policy.maxModelCalls}`));
+  }
+  const inputTokens = nonNegative(request.estimatedInputTokens);
+  const outputTokens = nonNegative(request.maxOutputTokens);
+  reservation.tokens = inputTokens + outputTokens;
+  if (policy.maxTotalTokens !== undefined) {
+    // A call uses at least one token, so a spent budget stops even a call with no ceiling.
+    const projected = budget.usedTokens + budget.reservedTokens + Math.max(reservation.tokens, 1);
+    if (projected > policy.maxTotalTokens) {
+      findings.push(finding(state, 'maxTotalTokens', policy.maxTotalTokens, projected, `the call could bring the run to ${projected} tokens (used ${budget.usedTokens}, in flight ${budget.reservedTokens}, this call up to ${reservation.tokens}), over the limit of ${policy.maxTotalTokens}`));
+    }
+  }
+  if (policy.maxCostUsd !== undefined) {
+    const price = priceOrWarn(state, model);
+    reservation.costUsd = price === undefined ? 0 : costOf(price, inputTokens, outputTokens);
+    const spent = budget.usedCostUsd + budget.reservedCostUsd;
+    const projected = roundUsd(spent + reservation.costUsd);
+    if (projected > policy.maxCostUsd || (price !== undefined && reservation.costUsd === 0 && spent >= policy.maxCostUsd)) {
+      findings.push(finding(state, 'maxCostUsd', policy.maxCostUsd, projected, `the call could bring the run to $${projected}, over the limit of $${policy.maxCostUsd}`));
+    }
+  }
+  return { findings, reservation };
+}
+
+function evaluateToolCall(state: RunState, tool: string): Finding[] {
+  const blocked = haltedOrLate(state);
+  if (blocked !== undefined) return blocked;
+  const policy = state.policy!.policy;
+  const budget = state.budget!;
+  const findings: Finding[] = [];
+  if (policy.allowedTools !== undefined && !policy.allowedTools.some((pattern) => matchesGlob(pattern, tool))) {
+    findings.push(finding(state, 'allowedTools', policy.allowedTools.join(', '), tool, `tool "${tool}" is not in the allowed tools (${policy.allowedTools.join(', ')})`));
+  }
+  if (policy.maxToolCalls !== undefined && budget.toolCalls + 1 > policy.maxToolCalls) {
+    findings.push(finding(state, 'maxToolCalls', policy.maxToolCalls, budget.toolCalls + 1, `tool call ${budget.toolCalls + 1} is over the limit of ${policy.maxToolCalls} tool calls`));
+  }
+  if (policy.maxToolCallsPerTool !== undefined) {
+    const key = Object.hasOwn(policy.maxToolCallsPerTool, tool) ? tool : findBestMatch(Object.keys(policy.maxToolCallsPerTool), tool);
+    const limit = key === undefined ? undefined : policy.maxToolCallsPerTool[key];
+    const count = (budget.toolCallsByName.get(tool) ?? 0) + 1;
+    if (limit !== undefined && count > limit) findings.push(finding(state, 'maxToolCallsPerTool', limit, count, `call ${count} of tool "${tool}" is over its limit of ${limit}`));
+  }
+  return findings;
+}
+
+function settleModelCall(
+  state: RunState,
+  request: ModelCallRequest,
+  reservation: Reservation,
+  usage: ModelCallUsage | undefined,
+  span: Span | undefined,
+  previous: BoundaryDecision,
+): void {
+  const policy = state.policy!.policy;
+  const budget = state.budget!;
+  const inputTokens = nonNegative(usage?.inputTokens);
+  const outputTokens = nonNegative(usage?.outputTokens);
+  const price = policy.maxCostUsd === undefined ? undefined : findPrice(policy.prices, usage?.model ?? request.model) ?? findPrice(policy.prices, request.model);
+  budget.settle(reservation, inputTokens + outputTokens, price === undefined ? 0 : costOf(price, inputTokens, outputTokens));
+  if (state.haltedBy !== undefined) return;
+  // Usage beyond what was reserved (no ceiling, or an input estimate too low) shows only now: record
+  // it on the call's span; a `halt` cannot stop a call already made, so it stops the next one.
+  const findings: Finding[] = [];
+  if (policy.maxTotalTokens !== undefined && budget.usedTokens > policy.maxTotalTokens) {
+    findings.push(finding(state, 'maxTotalTokens', policy.maxTotalTokens, budget.usedTokens, `the run used ${budget.usedTokens} tokens, over the limit of ${policy.maxTotalTokens}`));
+  }
+  if (policy.maxCostUsd !== undefined && budget.usedCostUsd > policy.maxCostUsd) {
+    findings.push(finding(state, 'maxCostUsd', policy.maxCostUsd, roundUsd(budget.usedCostUsd), `the run spent $${roundUsd(budget.usedCostUsd)}, over the limit of $${policy.maxCostUsd}`));
+  }
+  if (findings.length > 0) applyDecision(state, findings, span, { afterCall: true, previous });
+}
+
+/** A run already halted refuses everything; past its deadline it starts nothing new. */
+function haltedOrLate(state: RunState): Finding[] | undefined {
+  if (state.haltedBy !== undefined) return [{ violation: state.haltedBy, repeated: true }];
+  const limit = state.policy!.policy.maxDurationMs;
+  if (limit === undefined) return undefined;
+  const elapsed = Math.round(performance.now() - state.startTime);
+  if (elapsed <= limit) return undefined;
+  return [finding(state, 'maxDurationMs', limit, elapsed, `the run has been going for ${elapsed} ms, past its limit of ${limit} ms`)];
+}
+
+function finding(state: RunState, field: BoundaryRuleField, limit: number | string, observed: number | string, detail: string): Finding {
+  const policy = state.policy!;
+  const decision = policy.decisions[field];
+  const violation: BoundaryViolation = {
+    policy: policy.name,
+    rule: BOUNDARY_RULES[field].rule,
+    decision,
+    limit,
+    observed,
+    runId: state.id,
+    message: `Boundary "${policy.name}" (${BOUNDARY_RULES[field].rule}, ${decision}): ${detail}`,
+  };
+  return { violation, repeated: false };
+}
+
+function priceOrWarn(state: RunState, model: string) {
+  const price = findPrice(state.policy!.policy.prices, model);
+  if (price === undefined) warnOnce(`price:${state.policy!.name}:${model}`, `runproof: policy "${state.policy!.name}" has no price for model "${model}"; its cost is not counted against maxCostUsd`);
+  return price;
+}
+
+function nonNegative(value: number | undefined): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+function roundUsd(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

@@ -1,0 +1,66 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { RunproofError, ValidationError } from './errors.ts';
+import { markError } from './run.ts';
+import { safely } from './safely.ts';
+import { ATTR_ERROR_TYPE, ATTR_RUNPROOF_VALIDATION_CHECKPOINT } from './semconv.ts';
+import { fromStandardIssues, isStandardSchema, standardSchemaDigest, type StandardSchemaOutput, type StandardSchemaV1 } from './standard-schema.ts';
+import { recordValidation } from './validation.ts';
+import { VERSION } from './version.ts';
+
+/** Options of {@link checkpoint}. */
+export interface CheckpointOptions {
+  /**
+   * `record` records the outcome and returns the value untouched, valid or not; `enforce` throws a
+   * `ValidationError` when the value does not match, and returns the schema's output when it does.
+   * Default: `record`.
+   */
+  mode?: 'record' | 'enforce';
+}
+
+/**
+ * Checks `value` against any Standard Schema (Zod 4, Valibot, ArkType…) as a `validate {name}`
+ * span: `runproof.validation.outcome` (`pass` / `fail`), the checkpoint name, the schema's digest,
+ * the issue count, a `runproof.validation.failure` event with issue codes and paths (never values
+ * unless content capture is on) and the `runproof.validation.checks` metric. Works inside or outside
+ * a run; async validators are awaited.
+ *
+ * In `record` mode (the default) it returns `value` itself. In `enforce` mode it returns the
+ * schema's output (parsed, with defaults applied) or throws a `ValidationError` whose `issues` are
+ * `{ code, path, message }`. A `schema` that is not a Standard Schema throws a `RunproofError`
+ * (`RUNPROOF_INVALID_CHECKPOINT`); an error thrown by the validator itself passes through.
+ *
+ * @example
+ * const Fields = z.object({ vendor: z.string(), total: z.number().positive() });
+ * const fields = await checkpoint('invoice.fields', Fields, JSON.parse(reply), { mode: 'enforce' });
+ */
+export async function checkpoint<Schema extends StandardSchemaV1>(name: string, schema: Schema, value: unknown, options: CheckpointOptions & { mode: 'enforce' }): Promise<StandardSchemaOutput<Schema>>;
+export async function checkpoint<Value>(name: string, schema: StandardSchemaV1, value: Value, options?: CheckpointOptions & { mode?: 'record' }): Promise<Value>;
+export async function checkpoint(name: string, schema: StandardSchemaV1, value: unknown, options: CheckpointOptions = {}): Promise<unknown> {
+  const mode = options.mode ?? 'record';
+  if (typeof name !== 'string' || name === '') throw new RunproofError('RUNPROOF_INVALID_CHECKPOINT', 'checkpoint(): name must be a non-empty string');
+  if (!isStandardSchema(schema)) throw new RunproofError('RUNPROOF_INVALID_CHECKPOINT', `checkpoint("${name}"): schema must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`);
+  if (mode !== 'record' && mode !== 'enforce') throw new RunproofError('RUNPROOF_INVALID_CHECKPOINT', `checkpoint("${name}"): mode must be "record" or "enforce"`);
+
+  const span = trace.getTracer('@runproof/core', VERSION).startSpan(`validate ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: name } });
+  let result;
+  try {
+    result = await context.with(trace.setSpan(context.active(), span), () => schema['~standard'].validate(value));
+  } catch (error) {
+    markError(span, error);
+    span.end();
+    throw error;
+  }
+  const issues = result.issues === undefined ? [] : fromStandardIssues(result.issues);
+  const outcome = result.issues === undefined ? 'pass' : 'fail';
+  recordValidation(span, { checkpoint: name, outcome, schemaDigest: safely('digesting a schema', undefined, () => standardSchemaDigest(schema)), issues });
+  if (outcome === 'fail' && mode === 'enforce') {
+    const error = new ValidationError(name, issues);
+    // The status message names the count only: issue messages can quote the value.
+    span.setAttribute(ATTR_ERROR_TYPE, error.code);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: `checkpoint "${name}" failed with ${issues.length} issue${issues.length === 1 ? '' : 's'}` });
+    span.end();
+    throw error;
+  }
+  span.end();
+  return mode === 'enforce' ? (result as { value: unknown }).value : value;
+}

@@ -1,0 +1,106 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { digest } from './canonical-json.ts';
+import type { Issue } from './errors.ts';
+import { warnOnce } from './safely.ts';
+import type { ValidationResult } from './validation.ts';
+
+/** A JSON Schema document: an object, or `true` / `false`. */
+export type JsonSchema = Record<string, unknown> | boolean;
+
+const MAX_CACHED = 256;
+const options = { allErrors: true, strict: false, logger: false as const, validateFormats: false };
+let draft2020: Ajv2020 | undefined;
+let draft07: Ajv | undefined;
+const byObject = new WeakMap<object, ValidateFunction | null>();
+const byDigest = new Map<string, { validate: ValidateFunction | null; schema: JsonSchema }>();
+const digests = new WeakMap<object, string>();
+
+/**
+ * Validates `value` against a JSON Schema with a real validator (Ajv 8; draft 2020-12, or draft-07
+ * when the schema's `$schema` says so; `format` is not checked). Compiled validators are cached per
+ * schema object and per schema digest, so a schema rebuilt on every request compiles once. A schema
+ * that does not compile gives outcome `none` (and a warning once).
+ *
+ * @example
+ * validateJsonSchema({ type: 'object', required: ['total'], properties: { total: { type: 'number' } } }, { total: '12' })
+ * // { outcome: 'fail', issues: [{ code: 'type', path: ['total'], message: 'must be number' }] }
+ */
+export function validateJsonSchema(schema: JsonSchema, value: unknown): ValidationResult {
+  const validate = compile(schema);
+  if (validate === null) return { outcome: 'none', issues: [] };
+  if (validate(value)) return { outcome: 'pass', issues: [], value };
+  return { outcome: 'fail', issues: fromAjvErrors(validate.errors ?? []) };
+}
+
+/**
+ * SHA-256 of a JSON Schema's canonical JSON (`runproof.validation.schema.digest`), cached per object.
+ *
+ * @example
+ * span.setAttribute(ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST, jsonSchemaDigest(responseFormat.json_schema.schema));
+ */
+export function jsonSchemaDigest(schema: JsonSchema): string {
+  if (typeof schema === 'boolean') return digest(schema);
+  let result = digests.get(schema);
+  if (result === undefined) digests.set(schema, (result = digest(schema)));
+  return result;
+}
+
+function compile(schema: JsonSchema): ValidateFunction | null {
+  if (typeof schema === 'object' && schema !== null) {
+    const known = byObject.get(schema);
+    if (known !== undefined) return known;
+  }
+  const key = jsonSchemaDigest(schema);
+  let entry = byDigest.get(key);
+  if (entry === undefined) {
+    const validator = validatorFor(schema);
+    let validate: ValidateFunction | null;
+    try {
+      validate = validator.compile(schema);
+    } catch (error) {
+      warnOnce(`json-schema:${key}`, `runproof: a JSON Schema did not compile (${(error as Error).message}); values are not checked against it`);
+      validate = null;
+    }
+    entry = { validate, schema };
+    byDigest.set(key, entry);
+    if (byDigest.size > MAX_CACHED) evictOldest();
+  }
+  if (typeof schema === 'object' && schema !== null) byObject.set(schema, entry.validate);
+  return entry.validate;
+}
+
+function validatorFor(schema: JsonSchema): Ajv | Ajv2020 {
+  const declared = typeof schema === 'object' ? schema.$schema : undefined;
+  if (typeof declared === 'string' && /draft-0[67]/.test(declared)) return (draft07 ??= new Ajv(options));
+  return (draft2020 ??= new Ajv2020(options));
+}
+
+function evictOldest(): void {
+  const [oldestKey, oldest] = byDigest.entries().next().value!;
+  byDigest.delete(oldestKey);
+  // Ajv keeps every compiled schema; forget it there too so per-request schemas do not accumulate.
+  if (typeof oldest.schema === 'object') {
+    try {
+      validatorFor(oldest.schema).removeSchema(oldest.schema);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Ajv errors as issues whose path names the offending field (the missing or extra property too). */
+function fromAjvErrors(errors: readonly ErrorObject[]): Issue[] {
+  return errors.map((error) => {
+    const path: (string | number)[] = error.instancePath === '' ? [] : error.instancePath.slice(1).split('/').map(fromPointerSegment);
+    const params = error.params as { missingProperty?: string; additionalProperty?: string; unevaluatedProperty?: string };
+    const extra = params.missingProperty ?? params.additionalProperty ?? params.unevaluatedProperty;
+    if (extra !== undefined) path.push(extra);
+    return { code: error.keyword, path, message: error.message ?? error.keyword };
+  });
+}
+
+function fromPointerSegment(segment: string): string | number {
+  const text = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+  return /^(0|[1-9]\d*)$/.test(text) ? Number(text) : text;
+}

@@ -1,0 +1,93 @@
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { reportObserved } from './adapter.ts';
+import { guardToolCall } from './boundary.ts';
+import { ValidationError } from './errors.ts';
+import { markError } from './run.ts';
+import { safely } from './safely.ts';
+import { getSettings } from './settings.ts';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_TOOL_TYPE,
+  GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
+} from './semconv.ts';
+import { fromStandardIssues, standardSchemaDigest, type StandardSchemaV1 } from './standard-schema.ts';
+import { recordValidation } from './validation.ts';
+import { VERSION } from './version.ts';
+
+/** Options of {@link tool}. */
+export interface ToolOptions {
+  /** A Standard Schema (e.g. Zod) for the tool's first argument, checked before the tool runs. Default: none. */
+  arguments?: StandardSchemaV1;
+  /** `record` runs the tool whatever the check says; `enforce` throws a `ValidationError` instead of running it. Default: `record`. */
+  mode?: 'record' | 'enforce';
+  /** `gen_ai.tool.type`. Default: `function`. */
+  type?: string;
+}
+
+/**
+ * Wraps a tool your code runs (e.g. the functions behind OpenAI tool calls) so each call is an
+ * `execute_tool {name}` span, guarded by the run's boundary (allowed tools, call limits, deadline)
+ * before it runs, with its arguments optionally checked, and its error or result recorded. The
+ * wrapper returns a promise of what `fn` returns and rethrows what it throws; a `halt` rejects with
+ * a `BoundaryViolationError` without calling `fn`.
+ *
+ * @example
+ * const lookupVendor = tool('lookup_vendor', async ({ vendorId }: { vendorId: string }) => vendors.get(vendorId), {
+ *   arguments: z.object({ vendorId: z.string() }),
+ * });
+ * const vendor = await lookupVendor(JSON.parse(call.function.arguments));
+ */
+export function tool<Args extends unknown[], Result>(name: string, fn: (...args: Args) => Result | Promise<Result>, options: ToolOptions = {}): (...args: Args) => Promise<Awaited<Result>> {
+  const checkpointName = `${name}.arguments`;
+  return async function runTool(...args: Args): Promise<Awaited<Result>> {
+    const span = trace.getTracer('@runproof/core', VERSION).startSpan(`${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, {
+      kind: SpanKind.INTERNAL,
+      attributes: { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_EXECUTE_TOOL, [ATTR_GEN_AI_TOOL_NAME]: name, [ATTR_GEN_AI_TOOL_TYPE]: options.type ?? 'function' },
+    });
+    try {
+      const ticket = guardToolCall({ tool: name }, span);
+      ticket.settle();
+      reportObserved({ toolsCalled: [name] });
+      captureContent(span, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args.length === 1 ? args[0] : args);
+      if (options.arguments !== undefined) await checkArguments(span, options.arguments, args[0], checkpointName, options.mode ?? 'record');
+      const result = await context.with(trace.setSpan(context.active(), span), () => fn(...args));
+      captureContent(span, ATTR_GEN_AI_TOOL_CALL_RESULT, result);
+      span.end();
+      return result;
+    } catch (error) {
+      if (span.isRecording()) {
+        markError(span, error);
+        span.end();
+      }
+      throw error;
+    }
+  };
+}
+
+async function checkArguments(span: Span, schema: StandardSchemaV1, value: unknown, checkpoint: string, mode: 'record' | 'enforce'): Promise<void> {
+  const result = await schema['~standard'].validate(value);
+  const issues = result.issues === undefined ? [] : fromStandardIssues(result.issues);
+  recordValidation(span, { checkpoint, outcome: result.issues === undefined ? 'pass' : 'fail', schemaDigest: safely('digesting a schema', undefined, () => standardSchemaDigest(schema)), issues });
+  if (issues.length > 0 && mode === 'enforce') {
+    const error = new ValidationError(checkpoint, issues);
+    span.setAttribute(ATTR_ERROR_TYPE, error.code);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: `checkpoint "${checkpoint}" failed with ${issues.length} issue${issues.length === 1 ? '' : 's'}` });
+    span.end();
+    throw error;
+  }
+}
+
+function captureContent(span: Span, attribute: string, value: unknown): void {
+  const settings = getSettings();
+  if (!settings.captureContent) return;
+  safely('capturing tool content', undefined, () => {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    if (text === undefined) return;
+    const redacted = settings.redact === undefined ? text : settings.redact(text, { attribute });
+    if (redacted !== undefined) span.setAttribute(attribute, redacted.slice(0, settings.maxContentBytes));
+  });
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import { trace } from '@opentelemetry/api';
+import { z } from 'zod';
+import { checkJsonOutput, checkToolCallArguments, classifyFinish, jsonSchemaDigest, recordValidation, validateJsonSchema, validateStandardSchema } from '@runproof/core';
+import { createTestHarness } from '@runproof/core/testing';
+
+const harness = createTestHarness();
+beforeEach(() => harness.reset());
+
+const lookupVendor = { type: 'object', properties: { vendorId: { type: 'string' }, limit: { type: 'integer', minimum: 1 } }, required: ['vendorId'], additionalProperties: false };
+
+test('JSON Schema validation reports each problem with a path naming the field', () => {
+  assert.deepEqual(validateJsonSchema(lookupVendor, { limit: 0, extra: true }), {
+    outcome: 'fail',
+    issues: [
+      { code: 'required', path: ['vendorId'], message: "must have required property 'vendorId'" },
+      { code: 'additionalProperties', path: ['extra'], message: 'must NOT have additional properties' },
+      { code: 'minimum', path: ['limit'], message: 'must be >= 1' },
+    ],
+  });
+  assert.deepEqual(validateJsonSchema(lookupVendor, { vendorId: 'v1' }), { outcome: 'pass', issues: [], value: { vendorId: 'v1' } });
+});
+
+test('draft-07 and 2020-12 schemas both compile; a schema rebuilt per request compiles once; a broken schema checks nothing', () => {
+  const draft07 = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'array', items: { type: 'number' } };
+  assert.equal(validateJsonSchema(draft07, [1, 'x']).outcome, 'fail');
+  const fromZod = z.toJSONSchema(z.object({ total: z.number() }));
+  assert.deepEqual(validateJsonSchema(fromZod, { total: 'x' }).issues.map((issue) => issue.path), [['total']]);
+  assert.equal(validateJsonSchema(JSON.parse(JSON.stringify(fromZod)) as Record<string, unknown>, { total: 1 }).outcome, 'pass');
+  assert.equal(jsonSchemaDigest(fromZod), jsonSchemaDigest(JSON.parse(JSON.stringify(fromZod)) as Record<string, unknown>));
+  assert.deepEqual(validateJsonSchema({ type: 'no-such-type' }, 1), { outcome: 'none', issues: [] });
+});
+
+test('tool-call arguments: undeclared tool, invalid JSON, schema violation, pass', () => {
+  const tools = { lookup_vendor: lookupVendor, free_form: undefined };
+  assert.deepEqual(checkToolCallArguments({ name: 'delete_vendor', arguments: '{}' }, tools).issues.map((issue) => issue.code), ['undeclared_tool']);
+  assert.deepEqual(checkToolCallArguments({ name: 'lookup_vendor', arguments: '{"vendorId": ' }, tools).issues.map((issue) => issue.code), ['invalid_json']);
+  assert.deepEqual(checkToolCallArguments({ name: 'lookup_vendor', arguments: '{"vendorId": 7}' }, new Map(Object.entries(tools))).issues, [{ code: 'type', path: ['vendorId'], message: 'must be string' }]);
+  assert.deepEqual(checkToolCallArguments({ name: 'free_form', arguments: '' }, tools), { outcome: 'pass', issues: [], value: {} });
+});
+
+test('refusals, truncation and content filters are failures; a normal stop says nothing', () => {
+  assert.deepEqual(classifyFinish({ finishReason: 'stop', refusal: 'I cannot help with that' })?.issues.map((issue) => issue.code), ['refusal']);
+  assert.deepEqual(classifyFinish({ finishReason: 'length' })?.issues.map((issue) => issue.code), ['truncated']);
+  assert.deepEqual(classifyFinish({ finishReason: 'max_output_tokens' })?.issues.map((issue) => issue.code), ['truncated']);
+  assert.deepEqual(classifyFinish({ finishReason: 'content_filter' })?.issues.map((issue) => issue.code), ['content_filter']);
+  assert.equal(classifyFinish({ finishReason: 'tool_calls', refusal: null }), undefined);
+  assert.equal(checkJsonOutput(lookupVendor, 'not json').issues[0]?.code, 'invalid_json');
+});
+
+test('recordValidation puts the checkpoint\'s attributes, event and metric on an existing span; none sets only the outcome', async () => {
+  const tracer = trace.getTracer('adapter');
+  const model = tracer.startSpan('chat gpt-4o-mini');
+  recordValidation(model, { checkpoint: 'openai.response_format', schemaDigest: jsonSchemaDigest(lookupVendor), ...checkJsonOutput(lookupVendor, '{"vendorId": 1}') });
+  model.end();
+  const plain = tracer.startSpan('chat plain');
+  recordValidation(plain, { checkpoint: 'openai.response_format', outcome: 'none' });
+  plain.end();
+  assert.deepEqual(harness.span('chat gpt-4o-mini').attributes, {
+    'runproof.validation.outcome': 'fail',
+    'runproof.validation.checkpoint': 'openai.response_format',
+    'runproof.validation.issue_count': 1,
+    'runproof.validation.schema.digest': jsonSchemaDigest(lookupVendor),
+  });
+  assert.deepEqual(harness.span('chat gpt-4o-mini').events[0]?.attributes, { 'runproof.validation.issue.codes': ['type'], 'runproof.validation.issue.paths': ['vendorId'] });
+  assert.deepEqual(harness.span('chat plain').attributes, { 'runproof.validation.outcome': 'none' });
+  const checks = (await harness.metrics()).find((metric) => metric.descriptor.name === 'runproof.validation.checks');
+  assert.deepEqual(checks?.dataPoints.map((point) => point.attributes), [{ 'runproof.validation.checkpoint': 'openai.response_format', 'runproof.validation.outcome': 'fail' }]);
+});
+
+test('validateStandardSchema returns the parsed output or the issues, for adapters', async () => {
+  const schema = z.object({ city: z.string().trim() });
+  assert.deepEqual(await validateStandardSchema(schema, { city: ' Paris ' }), { outcome: 'pass', issues: [], value: { city: 'Paris' } });
+  assert.deepEqual((await validateStandardSchema(schema, {})).issues.map((issue) => issue.path), [['city']]);
+});

@@ -1,0 +1,163 @@
+import type { Attributes, Span } from '@opentelemetry/api';
+import { formatPath, type Issue } from './errors.ts';
+import { getInstruments } from './internal/instruments.ts';
+import { validateJsonSchema, type JsonSchema } from './json-schema.ts';
+import { safely } from './safely.ts';
+import { getSettings } from './settings.ts';
+import {
+  ATTR_RUNPROOF_VALIDATION_CHECKPOINT,
+  ATTR_RUNPROOF_VALIDATION_ISSUE_CODES,
+  ATTR_RUNPROOF_VALIDATION_ISSUE_COUNT,
+  ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES,
+  ATTR_RUNPROOF_VALIDATION_ISSUE_PATHS,
+  ATTR_RUNPROOF_VALIDATION_OUTCOME,
+  ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST,
+  EVENT_RUNPROOF_VALIDATION_FAILURE,
+  VALIDATION_ISSUE_CODE_VALUE_CONTENT_FILTER,
+  VALIDATION_ISSUE_CODE_VALUE_INVALID_JSON,
+  VALIDATION_ISSUE_CODE_VALUE_REFUSAL,
+  VALIDATION_ISSUE_CODE_VALUE_TRUNCATED,
+  VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL,
+  VALIDATION_OUTCOME_VALUE_NONE,
+} from './semconv.ts';
+
+/** `runproof.validation.outcome`: `none` when nothing was checked. */
+export type ValidationOutcome = 'pass' | 'fail' | 'repaired' | 'none';
+
+/** The result of a check, as data. `value` is the checked (parsed) value when it passed. */
+export interface ValidationResult<Value = unknown> {
+  outcome: 'pass' | 'fail' | 'none';
+  issues: Issue[];
+  value?: Value;
+}
+
+/** What {@link recordValidation} puts on a span. */
+export interface ValidationRecord {
+  /** Low-cardinality name of the check (a metric dimension), e.g. `invoice.fields`, `openai.response_format`. */
+  checkpoint: string;
+  outcome: ValidationOutcome;
+  /** `runproof.validation.schema.digest`, e.g. from `jsonSchemaDigest` or `standardSchemaDigest`. */
+  schemaDigest?: string;
+  issues?: readonly Issue[];
+}
+
+/** At most this many issues go into a failure event. */
+const MAX_EVENT_ISSUES = 50;
+
+/**
+ * For adapters: records a check on an existing span (a model or tool span) exactly as a checkpoint
+ * does on its own span: `runproof.validation.outcome`, the checkpoint name, schema digest and issue
+ * count, a `runproof.validation.failure` event with the issues' codes and paths (and their messages
+ * only when content capture is on), and the `runproof.validation.checks` metric. `none` sets only
+ * the outcome. Never throws.
+ *
+ * @example
+ * recordValidation(span, { checkpoint: 'openai.response_format', schemaDigest: jsonSchemaDigest(schema), ...validateJsonSchema(schema, parsed) });
+ */
+export function recordValidation(span: Span, record: ValidationRecord): void {
+  safely('recording a validation', undefined, () => {
+    if (record.outcome === VALIDATION_OUTCOME_VALUE_NONE) {
+      span.setAttribute(ATTR_RUNPROOF_VALIDATION_OUTCOME, VALIDATION_OUTCOME_VALUE_NONE);
+      return;
+    }
+    const issues = record.issues ?? [];
+    const attributes: Attributes = {
+      [ATTR_RUNPROOF_VALIDATION_OUTCOME]: record.outcome,
+      [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: record.checkpoint,
+      [ATTR_RUNPROOF_VALIDATION_ISSUE_COUNT]: issues.length,
+    };
+    if (record.schemaDigest !== undefined) attributes[ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST] = record.schemaDigest;
+    span.setAttributes(attributes);
+    if (issues.length > 0) span.addEvent(EVENT_RUNPROOF_VALIDATION_FAILURE, failureAttributes(issues));
+    getInstruments().validationChecks.add(1, { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: record.checkpoint, [ATTR_RUNPROOF_VALIDATION_OUTCOME]: record.outcome });
+  });
+}
+
+function failureAttributes(issues: readonly Issue[]): Attributes {
+  const shown = issues.slice(0, MAX_EVENT_ISSUES);
+  const attributes: Attributes = {
+    [ATTR_RUNPROOF_VALIDATION_ISSUE_CODES]: shown.map((issue) => issue.code),
+    [ATTR_RUNPROOF_VALIDATION_ISSUE_PATHS]: shown.map((issue) => formatPath(issue.path)),
+  };
+  const settings = getSettings();
+  if (settings.captureContent) {
+    // Messages may quote the value that failed, so they count as content: redacted and capped.
+    const messages = shown
+      .map((issue) => (settings.redact === undefined ? issue.message : settings.redact(issue.message, { attribute: ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES })))
+      .map((message) => (message === undefined ? '' : message.slice(0, settings.maxContentBytes)));
+    attributes[ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES] = messages;
+  }
+  return attributes;
+}
+
+/** Tool schemas by tool name, as a request declared them: a JSON Schema, or `undefined` when the tool takes anything. */
+export type DeclaredTools = ReadonlyMap<string, JsonSchema | undefined> | Readonly<Record<string, JsonSchema | undefined>>;
+
+/**
+ * For adapters: checks a tool call the model produced before the tool runs. Its name must be one
+ * the request declared (`undeclared_tool`), its arguments valid JSON (`invalid_json`) and valid
+ * against the tool's JSON Schema (the validator's codes, paths into the arguments). The parsed
+ * arguments are `value` when it passes.
+ *
+ * @example
+ * const result = checkToolCallArguments({ name: call.function.name, arguments: call.function.arguments }, { lookup_vendor: lookupVendorParameters });
+ * recordValidation(toolSpan, { checkpoint: 'tool.arguments', ...result });
+ */
+export function checkToolCallArguments(call: { name: string; arguments: string | undefined }, tools: DeclaredTools): ValidationResult {
+  const declared = tools instanceof Map ? tools.has(call.name) : Object.hasOwn(tools, call.name);
+  if (!declared) {
+    return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL, path: [], message: `the model called tool "${call.name}", which the request did not declare` }] };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(call.arguments === undefined || call.arguments.trim() === '' ? '{}' : call.arguments);
+  } catch (error) {
+    return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_INVALID_JSON, path: [], message: `the arguments are not valid JSON (${(error as Error).message})` }] };
+  }
+  const schema = tools instanceof Map ? tools.get(call.name) : (tools as Readonly<Record<string, JsonSchema | undefined>>)[call.name];
+  if (schema === undefined) return { outcome: 'pass', issues: [], value: parsed };
+  return validateJsonSchema(schema, parsed);
+}
+
+/**
+ * For adapters: reads a response's end as a validation outcome. A refusal fails (`refusal`; its text
+ * is never recorded); output cut short by the token limit (`finish_reason = length`, the Responses
+ * API's `max_output_tokens`) fails (`truncated`); a content filter fails (`content_filter`).
+ * `undefined` when the end says nothing about validity.
+ *
+ * @example
+ * const ending = classifyFinish({ finishReason: choice.finish_reason, refusal: choice.message.refusal });
+ * if (ending) recordValidation(span, { checkpoint: 'openai.output', ...ending });
+ */
+export function classifyFinish(ending: { finishReason?: string | null; refusal?: string | null }): ValidationResult | undefined {
+  if (typeof ending.refusal === 'string' && ending.refusal !== '') {
+    return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_REFUSAL, path: [], message: 'the model refused' }] };
+  }
+  switch (ending.finishReason) {
+    case 'length':
+    case 'max_tokens':
+    case 'max_output_tokens':
+      return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_TRUNCATED, path: [], message: 'the output was cut short by the token limit' }] };
+    case 'content_filter':
+      return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_CONTENT_FILTER, path: [], message: 'the output was stopped by a content filter' }] };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * For adapters: parses a model's JSON output (a structured output) and checks it against a JSON
+ * Schema; `invalid_json` when it does not parse.
+ *
+ * @example
+ * recordValidation(span, { checkpoint: 'openai.response_format', schemaDigest: jsonSchemaDigest(schema), ...checkJsonOutput(schema, message.content) });
+ */
+export function checkJsonOutput(schema: JsonSchema, text: string): ValidationResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_INVALID_JSON, path: [], message: `the output is not valid JSON (${(error as Error).message})` }] };
+  }
+  return validateJsonSchema(schema, parsed);
+}
