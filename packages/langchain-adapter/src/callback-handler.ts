@@ -1,0 +1,373 @@
+import { context, propagation, SpanKind, trace, type Attributes, type Context, type Link, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import type { Serialized } from '@langchain/core/load/serializable';
+import { activeRunId, createRunId, digest, isModelSpanClaimed, markError, recordValidation, reportCall, reportObserved, safely } from '@runproof/core';
+import {
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_REQUEST_STREAM,
+  ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_ID,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_TOOL_TYPE,
+  ATTR_RUNPROOF_CALL_FINGERPRINT,
+  ATTR_RUNPROOF_ERROR_HANDLED,
+  ATTR_RUNPROOF_RUN_CONTINUATION,
+  ATTR_RUNPROOF_RUN_ID,
+  ATTR_RUNPROOF_STEP_INTERRUPTED,
+  ATTR_RUNPROOF_STEP_NAME,
+  BAGGAGE_RUNPROOF_RUN_ID,
+  GEN_AI_OPERATION_VALUE_CHAT,
+  GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
+  GEN_AI_OPERATION_VALUE_INVOKE_AGENT,
+  GEN_AI_OPERATION_VALUE_RETRIEVAL,
+  GEN_AI_OPERATION_VALUE_TEXT_COMPLETION,
+  GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+  RUN_CONTINUATION_VALUE_NEW,
+  RUN_CONTINUATION_VALUE_RESUME,
+  VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,
+  VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL,
+  VALIDATION_OUTCOME_VALUE_FAIL,
+  VALIDATION_OUTCOME_VALUE_PASS,
+} from '@runproof/core/semconv';
+import { captureContent } from './content.ts';
+import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts';
+import { InterruptedThreads, isGraphInterrupt, isResumeCommand, readGraphTask, readThreadId } from './langgraph.ts';
+import { asRecord, modelCallConditions, modelMetricAttributes, readModelRequest, readModelResponse, type ModelRequest } from './model-attributes.ts';
+import { recordModelMetrics } from './model-metrics.ts';
+import { checkToolInput } from './tool-input-issues.ts';
+import { VERSION } from './version.ts';
+
+/** Options of {@link RunproofCallbackHandler}. */
+export interface RunproofCallbackHandlerOptions {
+  /** Where spans go. Default: the global tracer provider. */
+  tracerProvider?: TracerProvider;
+}
+
+interface RunRecord {
+  span: Span;
+  /** The context children of this run start in: this run's span, the run id baggage. */
+  context: Context;
+  parent: RunRecord | undefined;
+  startTime: number;
+  scope: RunScope | undefined;
+  model: ModelRequest | undefined;
+  streamed: boolean;
+  agentName: string | undefined;
+  checkpointNamespace: string | undefined;
+  threadId: string | undefined;
+  /** The run id this root invocation of a thread was given, when it is outside any `run()`. */
+  threadRunId: string | undefined;
+  interrupted: boolean;
+  /** Tool spans under this run that failed; whether the failure was handled is known when this run ends. */
+  failedTools: { span: Span; endTime: number }[];
+}
+
+/** The name LangChain sees; one Runproof handler per callback manager. */
+export const HANDLER_NAME = 'runproof';
+
+/** Checkpoint of a tool's argument check: `{tool name}.arguments`, as core's tool checks name it. */
+const TOOL_ARGUMENTS_CHECKPOINT_SUFFIX = '.arguments';
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * A LangChain callback handler that records LangChain and LangGraph runs as OpenTelemetry spans:
+ * chains and LangGraph nodes, `invoke_agent` for `createAgent` agents, `chat {model}` for chat
+ * models (GenAI attributes and token usage, streaming included), `execute_tool {name}` and
+ * `retrieval {name}`. Parents come from LangChain's run tree, so concurrent requests never mix.
+ * It runs inline (`awaitHandlers`), never in LangChain's background queue: every span has ended
+ * when `invoke()` returns. Pass it by hand, or let `createInstrumentation()` add it everywhere
+ * (which also makes model and tool spans the active context while they run).
+ *
+ * @example
+ * const agent = createAgent({ model, tools });
+ * await agent.invoke({ messages }, { callbacks: [new RunproofCallbackHandler()] });
+ */
+export class RunproofCallbackHandler {
+  readonly name = HANDLER_NAME;
+  /** Run inline: span parents and ends must not wait for LangChain's background queue. */
+  readonly awaitHandlers = true;
+  readonly raiseError = false;
+  readonly ignoreLLM = false;
+  readonly ignoreChain = false;
+  readonly ignoreAgent = false;
+  readonly ignoreRetriever = false;
+  readonly ignoreCustomEvent = true;
+  readonly lc_serializable = false;
+  readonly #runs = new Map<string, RunRecord>();
+  readonly #threads = new InterruptedThreads();
+  readonly #tracerProvider: TracerProvider | undefined;
+  #tracer: Tracer | undefined;
+
+  constructor(options: RunproofCallbackHandlerOptions = {}) {
+    this.#tracerProvider = options.tracerProvider;
+  }
+
+  /** LangChain copies handlers when it builds child managers; this one's state is shared on purpose. */
+  copy(): this {
+    return this;
+  }
+
+  /** @internal The context a patched `_callWithConfig` runs a chain's body in. */
+  contextForRun(runId: string | undefined): Context | undefined {
+    return runId === undefined ? undefined : this.#runs.get(runId)?.context;
+  }
+
+  handleChainStart(chain: Serialized, inputs: unknown, runId: string, parentRunId?: string, _tags?: string[], metadata?: Record<string, unknown>, _runType?: string, runName?: string): void {
+    safely('recording a LangChain chain start', undefined, () => {
+      const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+      const name = runName ?? chain?.id?.at(-1) ?? 'chain';
+      const task = readGraphTask(metadata);
+      const threadId = readThreadId(metadata);
+      const attributes: Attributes = {};
+      let spanName = name;
+      let agentName = parent?.agentName;
+      let parentContext = parent?.context ?? context.active();
+      const links: Link[] = [];
+      const values = asRecord(metadata);
+      if (values.ls_integration === 'langchain_create_agent' && agentName === undefined) {
+        agentName = typeof values.lc_agent_name === 'string' ? values.lc_agent_name : name;
+        spanName = `${GEN_AI_OPERATION_VALUE_INVOKE_AGENT} ${agentName}`;
+        attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_VALUE_INVOKE_AGENT;
+        attributes[ATTR_GEN_AI_AGENT_NAME] = agentName;
+      } else if (task !== undefined && task.checkpointNamespace !== parent?.checkpointNamespace) {
+        spanName = `step ${name}`;
+        attributes[ATTR_RUNPROOF_STEP_NAME] = name;
+        Object.assign(attributes, task.attributes);
+      }
+      if (parent === undefined && threadId !== undefined) {
+        attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
+        parentContext = this.#continueThread(threadId, inputs, parentContext, attributes, links);
+      } else if (agentName !== parent?.agentName && threadId !== undefined) {
+        attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
+      }
+      const record = this.#start(runId, parent, spanName, SpanKind.INTERNAL, attributes, parentContext, undefined, links);
+      record.agentName = agentName;
+      record.checkpointNamespace = task?.checkpointNamespace ?? parent?.checkpointNamespace;
+      record.threadId = parent === undefined ? threadId : undefined;
+      record.threadRunId = typeof attributes[ATTR_RUNPROOF_RUN_ID] === 'string' ? attributes[ATTR_RUNPROOF_RUN_ID] : undefined;
+    });
+  }
+
+  handleChainEnd(_outputs: unknown, runId: string): void {
+    safely('recording a LangChain chain end', undefined, () => this.#endChain(runId, undefined));
+  }
+
+  handleChainError(error: unknown, runId: string): void {
+    safely('recording a LangChain chain error', undefined, () => this.#endChain(runId, error));
+  }
+
+  handleChatModelStart(_model: Serialized, _messages: unknown, runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
+    safely('recording a LangChain chat model start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_CHAT, runId, parentRunId, extraParams, metadata));
+  }
+
+  handleLLMStart(_model: Serialized, _prompts: string[], runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
+    safely('recording a LangChain LLM start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_TEXT_COMPLETION, runId, parentRunId, extraParams, metadata));
+  }
+
+  handleLLMNewToken(_token: string, _index: unknown, runId: string): void {
+    const record = this.#runs.get(runId);
+    if (record === undefined || record.streamed) return;
+    record.streamed = true;
+    record.span.setAttributes({ [ATTR_GEN_AI_REQUEST_STREAM]: true, [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: (now() - record.startTime) / 1000 });
+  }
+
+  handleLLMEnd(output: unknown, runId: string): void {
+    safely('recording a LangChain model end', undefined, () => {
+      const record = this.#take(runId);
+      if (record === undefined) return;
+      const { span, model } = record;
+      // With a provider adapter enriching this span, GenAI attributes, usage and metrics are its.
+      if (model !== undefined && !(record.scope !== undefined && isModelSpanClaimed(record.scope.deferred))) {
+        const response = readModelResponse(output);
+        span.setAttributes(response.attributes);
+        const toolsDigest = model.toolNames.length > 0 ? digest(model.toolNames) : undefined;
+        span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, reportCall(modelCallConditions(model, toolsDigest), record.context));
+        reportObserved({ resolvedModel: response.responseModel, systemFingerprint: response.systemFingerprint, toolsCalled: response.toolCallNames }, record.context);
+        recordModelMetrics(modelMetricAttributes(model, response.responseModel), (now() - record.startTime) / 1000, response.inputTokens, response.outputTokens);
+        if (response.toolCallNames.length > 0 && model.toolNames.length > 0) {
+          const issues = response.toolCallNames.flatMap((name, index) =>
+            model.toolNames.includes(name) ? [] : [{ code: VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL, path: ['tool_calls', index, 'name'], message: `the model called ${name}, which it was not offered` }],
+          );
+          recordValidation(span, { checkpoint: VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS, outcome: issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS, issues });
+        }
+      }
+      span.end();
+    });
+  }
+
+  handleLLMError(error: unknown, runId: string): void {
+    safely('recording a LangChain model error', undefined, () => {
+      const record = this.#take(runId);
+      if (record === undefined) return;
+      markError(record.span, error);
+      record.span.end();
+    });
+  }
+
+  handleToolStart(tool: Serialized, input: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, runName?: string, toolCallId?: string): void {
+    safely('recording a LangChain tool start', undefined, () => {
+      const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+      const name = runName ?? (asRecord(tool).name as string | undefined) ?? tool?.id?.at(-1) ?? 'tool';
+      const record = this.#start(runId, parent, `${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, SpanKind.INTERNAL, toolAttributes(name, toolCallId), parent?.context ?? context.active(), 'tool');
+      captureContent(record.span, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, input);
+      reportObserved({ toolsCalled: [name] }, record.context);
+    });
+  }
+
+  handleToolEnd(_output: unknown, runId: string): void {
+    safely('recording a LangChain tool end', undefined, () => this.#take(runId)?.span.end());
+  }
+
+  handleToolError(error: unknown, runId: string): void {
+    safely('recording a LangChain tool error', undefined, () => {
+      const record = this.#take(runId);
+      if (record === undefined) return;
+      markError(record.span, error);
+      this.#settleLater(record.span, record.parent);
+    });
+  }
+
+  handleRetrieverStart(retriever: Serialized, _query: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, runName?: string): void {
+    safely('recording a LangChain retriever start', undefined, () => {
+      const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+      const name = runName ?? retriever?.id?.at(-1) ?? 'retriever';
+      this.#start(runId, parent, `${GEN_AI_OPERATION_VALUE_RETRIEVAL} ${name}`, SpanKind.INTERNAL, { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_RETRIEVAL }, parent?.context ?? context.active(), 'retriever');
+    });
+  }
+
+  handleRetrieverEnd(_documents: unknown, runId: string): void {
+    safely('recording a LangChain retriever end', undefined, () => this.#take(runId)?.span.end());
+  }
+
+  handleRetrieverError(error: unknown, runId: string): void {
+    safely('recording a LangChain retriever error', undefined, () => {
+      const record = this.#take(runId);
+      if (record === undefined) return;
+      markError(record.span, error);
+      record.span.end();
+    });
+  }
+
+  /**
+   * @internal Records a tool call LangChain rejected before any callback fired because its
+   * arguments failed the tool's schema: an `execute_tool` span with validation outcome `fail`.
+   */
+  async recordToolInputFailure(name: string, toolCallId: string | undefined, schema: unknown, input: unknown, parentRunId: string | undefined, error: unknown): Promise<void> {
+    const started = safely('recording a tool argument failure', undefined, () => {
+      const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+      const span = this.#tracerFor().startSpan(`${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, { kind: SpanKind.INTERNAL, attributes: toolAttributes(name, toolCallId) }, parent?.context ?? context.active());
+      return { span, parent };
+    });
+    if (started === undefined) return;
+    const check = await checkToolInput(schema, input);
+    safely('recording a tool argument failure', undefined, () => {
+      recordValidation(started.span, { checkpoint: `${name}${TOOL_ARGUMENTS_CHECKPOINT_SUFFIX}`, outcome: VALIDATION_OUTCOME_VALUE_FAIL, issues: check.issues, schemaDigest: check.schemaDigest });
+      markError(started.span, error);
+      this.#settleLater(started.span, started.parent);
+    });
+  }
+
+  #tracerFor(): Tracer {
+    return (this.#tracer ??= (this.#tracerProvider ?? trace.getTracerProvider()).getTracer('@runproof/langchain-adapter', VERSION));
+  }
+
+  #start(runId: string, parent: RunRecord | undefined, name: string, kind: SpanKind, attributes: Attributes, parentContext: Context, scopeKind?: ScopeKind, links?: Link[]): RunRecord {
+    const scope = scopeKind === undefined ? undefined : pendingScope(scopeKind);
+    const span = this.#tracerFor().startSpan(name, { kind, attributes, links }, parentContext);
+    if (scope !== undefined) scope.span = span;
+    const record: RunRecord = {
+      span,
+      context: trace.setSpan(parentContext, span),
+      parent,
+      startTime: now(),
+      scope,
+      model: undefined,
+      streamed: false,
+      agentName: parent?.agentName,
+      checkpointNamespace: parent?.checkpointNamespace,
+      threadId: undefined,
+      threadRunId: undefined,
+      interrupted: false,
+      failedTools: [],
+    };
+    this.#runs.set(runId, record);
+    return record;
+  }
+
+  #startModel(operation: string, runId: string, parentRunId: string | undefined, extraParams: unknown, metadata: unknown): void {
+    const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+    const model = readModelRequest(operation, extraParams, metadata);
+    const attributes = { ...model.attributes };
+    const threadId = readThreadId(metadata);
+    if (threadId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
+    const name = model.model === undefined ? operation : `${operation} ${model.model}`;
+    const record = this.#start(runId, parent, name, SpanKind.CLIENT, attributes, parent?.context ?? context.active(), 'model');
+    record.model = model;
+  }
+
+  #take(runId: string): RunRecord | undefined {
+    const record = this.#runs.get(runId);
+    this.#runs.delete(runId);
+    return record;
+  }
+
+  #endChain(runId: string, error: unknown): void {
+    const record = this.#take(runId);
+    if (record === undefined) return;
+    const interrupted = error !== undefined && isGraphInterrupt(error);
+    if (interrupted) {
+      for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent) ancestor.interrupted = true;
+    } else if (error !== undefined) {
+      markError(record.span, error);
+    }
+    if (record.interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
+    for (const failed of record.failedTools) {
+      failed.span.setAttribute(ATTR_RUNPROOF_ERROR_HANDLED, error === undefined || interrupted);
+      failed.span.end(failed.endTime);
+    }
+    if (record.threadId !== undefined) {
+      if (record.interrupted) this.#threads.set(record.threadId, { runId: record.threadRunId ?? activeRunId(record.context), spanContext: record.span.spanContext() });
+      else this.#threads.delete(record.threadId);
+    }
+    record.span.end();
+  }
+
+  /** A failed tool span ends when its parent does, once it is known whether the agent handled the error. */
+  #settleLater(span: Span, parent: RunRecord | undefined): void {
+    if (parent === undefined) {
+      span.end();
+      return;
+    }
+    parent.failedTools.push({ span, endTime: now() });
+  }
+
+  /**
+   * Identity for a thread's root invocation outside any `run()`: a new run id, or, when it resumes
+   * a thread this process saw pause at an interrupt, the interrupted run's id and a link to it.
+   * The id travels in W3C baggage so every span below (the OpenAI adapter's, HTTP) carries it.
+   */
+  #continueThread(threadId: string, inputs: unknown, parentContext: Context, attributes: Attributes, links: Link[]): Context {
+    const interrupted = isResumeCommand(inputs) ? this.#threads.get(threadId) : undefined;
+    if (interrupted !== undefined) links.push({ context: interrupted.spanContext, attributes: { [ATTR_RUNPROOF_RUN_CONTINUATION]: RUN_CONTINUATION_VALUE_RESUME } });
+    if (activeRunId(parentContext) !== undefined) return parentContext;
+    const resumedRunId = interrupted?.runId;
+    const runId = resumedRunId ?? createRunId();
+    attributes[ATTR_RUNPROOF_RUN_ID] = runId;
+    attributes[ATTR_RUNPROOF_RUN_CONTINUATION] = resumedRunId !== undefined ? RUN_CONTINUATION_VALUE_RESUME : RUN_CONTINUATION_VALUE_NEW;
+    const baggage = (propagation.getBaggage(parentContext) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: runId });
+    return propagation.setBaggage(parentContext, baggage);
+  }
+}
+
+function toolAttributes(name: string, toolCallId: string | undefined): Attributes {
+  const attributes: Attributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
+    [ATTR_GEN_AI_TOOL_NAME]: name,
+    [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+  };
+  if (toolCallId !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ID] = toolCallId;
+  return attributes;
+}

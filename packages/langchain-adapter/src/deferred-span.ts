@@ -1,0 +1,138 @@
+import {
+  context,
+  createContextKey,
+  INVALID_SPAN_CONTEXT,
+  trace,
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanStatus,
+  type TimeInput,
+} from '@opentelemetry/api';
+
+/** What kind of LangChain run a {@link RunScope} is waiting for. */
+export type ScopeKind = 'model' | 'tool' | 'retriever';
+
+const SCOPE_KEY = createContextKey('runproof:langchain-run-scope');
+const NON_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * The span of a LangChain model, tool or retriever run, before it exists.
+ *
+ * LangChain starts the run (and calls the callback handler that creates our span) *inside* the
+ * method that then does the work, so no wrapper outside that method can hold the span when it
+ * starts. The patched entry point makes a scope and a {@link DeferredSpan} standing for it the
+ * active span; the handler fills the scope in when LangChain reports the run's start, which it
+ * does (handlers run inline) before any work happens. From then on everything that reads the
+ * active span (the OpenAI adapter, HTTP instrumentation, user code) sees the run's span.
+ */
+export class RunScope {
+  /** The run's span once the handler started it. */
+  span: Span | undefined;
+  /** The span made active for the scope; what a provider adapter claims as the model span. */
+  readonly deferred: DeferredSpan = new DeferredSpan(this);
+
+  readonly kind: ScopeKind;
+  /** The span that was active when the entry point was called; stands in until `span` is set. */
+  readonly outer: Span | undefined;
+
+  constructor(kind: ScopeKind, outer: Span | undefined) {
+    this.kind = kind;
+    this.outer = outer;
+  }
+}
+
+/** A span that forwards to its scope's span, or to the span active before it while there is none. */
+export class DeferredSpan implements Span {
+  readonly #scope: RunScope;
+
+  constructor(scope: RunScope) {
+    this.#scope = scope;
+  }
+
+  #target(): Span {
+    return this.#scope.span ?? this.#scope.outer ?? NON_RECORDING;
+  }
+
+  spanContext(): SpanContext {
+    return this.#target().spanContext();
+  }
+
+  setAttribute(key: string, value: AttributeValue): this {
+    this.#target().setAttribute(key, value);
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    this.#target().setAttributes(attributes);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, startTime?: TimeInput): this {
+    this.#target().addEvent(name, attributesOrStartTime, startTime);
+    return this;
+  }
+
+  addLink(link: Link): this {
+    this.#target().addLink(link);
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    this.#target().addLinks(links);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    this.#target().setStatus(status);
+    return this;
+  }
+
+  updateName(name: string): this {
+    this.#target().updateName(name);
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    this.#target().end(endTime);
+  }
+
+  /** False until the run's span exists, so a provider adapter never claims the outer span as a model span. */
+  isRecording(): boolean {
+    return this.#scope.span?.isRecording() ?? false;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    this.#target().recordException(exception, time);
+  }
+}
+
+/** A context in which `scope`'s (future) span is the active span. */
+export function enterScope(parent: Context, scope: RunScope): Context {
+  return trace.setSpan(parent, scope.deferred).setValue(SCOPE_KEY, scope);
+}
+
+/** The scope of `kind` waiting for its span in `callContext`, if any. */
+export function pendingScope(kind: ScopeKind, callContext: Context = context.active()): RunScope | undefined {
+  const scope = callContext.getValue(SCOPE_KEY) as RunScope | undefined;
+  return scope !== undefined && scope.kind === kind && scope.span === undefined ? scope : undefined;
+}
+
+/**
+ * Wraps an async generator so each step runs in `callContext`: LangChain's streaming methods are
+ * async generators whose bodies (model start, HTTP request) run only when the consumer pulls.
+ */
+export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext: Context): AsyncGenerator<T> {
+  const bound: AsyncGenerator<T> = {
+    next: (...args: [] | [unknown]) => context.with(callContext, () => generator.next(...args)),
+    return: (value) => context.with(callContext, () => generator.return(value)),
+    throw: (error: unknown) => context.with(callContext, () => generator.throw(error)),
+    [Symbol.asyncIterator]: () => bound,
+    [Symbol.asyncDispose]: () => context.with(callContext, async () => void (await generator.return(undefined))),
+  };
+  return bound;
+}

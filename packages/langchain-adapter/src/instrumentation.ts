@@ -1,0 +1,129 @@
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
+import { RunproofCallbackHandler } from './callback-handler.ts';
+import { wrapCallWithConfig, wrapConfigure, wrapScoped, wrapScopedGenerator, wrapToolCall, type Method } from './patches.ts';
+import type { LangChainClasses, LangChainInstrumentationConfig } from './types.ts';
+import { VERSION } from './version.ts';
+
+const SUPPORTED_VERSIONS = ['>=1.0.0 <2'];
+
+type ClassName = keyof LangChainClasses;
+
+interface Patch {
+  /** Which export of which `@langchain/core` file (without extension). */
+  file: string;
+  className: ClassName;
+  /** Static methods are patched on the class, others on its prototype. */
+  isStatic: boolean;
+  method: string;
+  wrap: (original: Method, handler: RunproofCallbackHandler) => Method;
+}
+
+const PATCHES: readonly Patch[] = [
+  { file: 'dist/callbacks/manager', className: 'CallbackManager', isStatic: true, method: '_configureSync', wrap: wrapConfigure },
+  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
+  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_streamIterator', wrap: (original) => wrapScopedGenerator('model', original) },
+  { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
+  { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_streamIterator', wrap: (original) => wrapScopedGenerator('model', original) },
+  { file: 'dist/tools/index', className: 'StructuredTool', isStatic: false, method: 'call', wrap: wrapToolCall },
+  { file: 'dist/retrievers/index', className: 'BaseRetriever', isStatic: false, method: 'invoke', wrap: (original) => wrapScoped('retriever', original) },
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_callWithConfig', wrap: wrapCallWithConfig },
+];
+
+// Created on first use: InstrumentationBase's constructor enables (and so patches) before a
+// subclass's own fields exist.
+const handlers = new WeakMap<LangChainInstrumentation, RunproofCallbackHandler>();
+
+/**
+ * OpenTelemetry instrumentation of `@langchain/core` 1.x (and so `langchain`, LangGraph and every
+ * integration): adds a {@link RunproofCallbackHandler} to every callback manager LangChain builds,
+ * and makes model, tool, retriever and node spans the active context while they run, so spans
+ * made below them (the OpenAI adapter's, HTTP, the user's) nest under them. Works for CommonJS and,
+ * with `--import @runproof/core/register`, for ES modules. `start()` loads it automatically.
+ *
+ * @example
+ * const instrumentation = new LangChainInstrumentation();
+ * registerInstrumentations({ instrumentations: [instrumentation] });
+ */
+export class LangChainInstrumentation extends InstrumentationBase<LangChainInstrumentationConfig> {
+  constructor(config: LangChainInstrumentationConfig = {}) {
+    super('@runproof/langchain-adapter', VERSION, config);
+  }
+
+  /** The handler this instrumentation installs; its spans go to this instrumentation's tracer. */
+  get handler(): RunproofCallbackHandler {
+    let handler = handlers.get(this);
+    if (handler === undefined) {
+      handler = new RunproofCallbackHandler({ tracerProvider: { getTracer: () => this.tracer } });
+      handlers.set(this, handler);
+    }
+    return handler;
+  }
+
+  /**
+   * Patches classes the app imported itself, for when no module hook is in place (an ES module
+   * app started without `--import @runproof/core/register`, or a bundled app).
+   *
+   * @example
+   * import { CallbackManager } from '@langchain/core/callbacks/manager';
+   * import { BaseChatModel } from '@langchain/core/language_models/chat_models';
+   * createInstrumentation().manuallyInstrument({ CallbackManager, BaseChatModel });
+   */
+  manuallyInstrument(classes: LangChainClasses): void {
+    for (const patch of PATCHES) {
+      const target = classes[patch.className];
+      if (target !== undefined) this.patchClass(patch, target);
+    }
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition {
+    const files = [...new Set(PATCHES.map((patch) => patch.file))].flatMap((file) => {
+      const patches = PATCHES.filter((patch) => patch.file === file);
+      return ['.js', '.cjs'].map(
+        (extension) =>
+          new InstrumentationNodeModuleFile(
+            `@langchain/core/${file}${extension}`,
+            SUPPORTED_VERSIONS,
+            (moduleExports: Record<string, unknown>) => {
+              for (const patch of patches) this.patchClass(patch, moduleExports?.[patch.className]);
+              return moduleExports;
+            },
+            (moduleExports?: Record<string, unknown>) => {
+              for (const patch of patches) this.unpatchClass(patch, moduleExports?.[patch.className]);
+            },
+          ),
+      );
+    });
+    return new InstrumentationNodeModuleDefinition('@langchain/core', SUPPORTED_VERSIONS, undefined, undefined, files);
+  }
+
+  private methodOwner(patch: Patch, target: unknown): Record<string, Method> | undefined {
+    if (typeof target !== 'function') return undefined;
+    const owner = (patch.isStatic ? target : (target as { prototype?: unknown }).prototype) as Record<string, Method> | undefined;
+    return typeof owner?.[patch.method] === 'function' ? owner : undefined;
+  }
+
+  private patchClass(patch: Patch, target: unknown): void {
+    const owner = this.methodOwner(patch, target);
+    if (owner === undefined) {
+      this._diag.warn(`${patch.className}.${patch.method} not found; LangChain calls through it are not instrumented`);
+      return;
+    }
+    if (isWrapped(owner[patch.method])) return;
+    this._wrap(owner, patch.method, (original: Method) => patch.wrap(original, this.handler));
+  }
+
+  private unpatchClass(patch: Patch, target: unknown): void {
+    const owner = this.methodOwner(patch, target);
+    if (owner !== undefined && isWrapped(owner[patch.method])) this._unwrap(owner, patch.method);
+  }
+}
+
+/**
+ * The LangChain instrumentation `start()` loads when this package is installed.
+ *
+ * @example
+ * start({ instrumentations: [createInstrumentation()] });
+ */
+export function createInstrumentation(config: LangChainInstrumentationConfig = {}): LangChainInstrumentation {
+  return new LangChainInstrumentation(config);
+}

@@ -1,0 +1,107 @@
+import { context, trace } from '@opentelemetry/api';
+import { safely, setModelSpan } from '@runproof/core';
+import type { RunproofCallbackHandler } from './callback-handler.ts';
+import { HANDLER_NAME } from './callback-handler.ts';
+import { bindAsyncGenerator, enterScope, RunScope, type ScopeKind } from './deferred-span.ts';
+import { asRecord } from './model-attributes.ts';
+
+/** A method as the patches see it. */
+export type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+interface CallbackManagerLike {
+  handlers: { name?: string }[];
+  addHandler(handler: unknown, inherit?: boolean): void;
+}
+
+/**
+ * Wraps `CallbackManager._configureSync` (which `configure` and LangChain's context propagation
+ * both call) so every callback manager LangChain builds includes the handler, inheritable, exactly
+ * once. When the caller passed no handlers the handler is passed in their place, so LangChain still
+ * applies the tags and metadata (LangGraph's `langgraph_*` keys among them).
+ */
+export function wrapConfigure(original: Method, handler: RunproofCallbackHandler): Method {
+  return function configureWithRunproof(this: unknown, ...args: unknown[]): unknown {
+    const given = !!args[0] || !!args[1];
+    const manager = original.apply(this, given ? args : [[handler], ...args.slice(1)]) as CallbackManagerLike | undefined;
+    if (given && manager !== undefined) {
+      safely('adding the Runproof callback handler', undefined, () => {
+        if (!manager.handlers.some((existing) => existing === handler || existing?.name === HANDLER_NAME)) manager.addHandler(handler, true);
+      });
+    }
+    return manager;
+  };
+}
+
+function scopedContext(kind: ScopeKind, scope = new RunScope(kind, trace.getSpan(context.active()))) {
+  const scoped = enterScope(context.active(), scope);
+  return kind === 'model' ? setModelSpan(scoped, scope.deferred) : scoped;
+}
+
+/**
+ * Wraps a promise-returning entry point (`BaseChatModel._generateUncached`, `BaseRetriever.invoke`)
+ * so the span LangChain's start callback creates inside it is the active span for the rest of it.
+ */
+export function wrapScoped(kind: ScopeKind, original: Method): Method {
+  return function runInScope(this: unknown, ...args: unknown[]): unknown {
+    return context.with(scopedContext(kind), () => original.apply(this, args));
+  };
+}
+
+/** The same for async-generator entry points (`_streamIterator`): each step runs in the scope. */
+export function wrapScopedGenerator(kind: ScopeKind, original: Method): Method {
+  return function streamInScope(this: unknown, ...args: unknown[]): unknown {
+    const scoped = scopedContext(kind);
+    const generator = context.with(scoped, () => original.apply(this, args)) as AsyncGenerator<unknown>;
+    return safely('binding a LangChain stream to its span', generator, () => bindAsyncGenerator(generator, scoped));
+  };
+}
+
+/**
+ * Wraps `StructuredTool.call`: the tool's span is the active span while the tool runs, and a call
+ * LangChain rejects before any callback (arguments that fail the tool's schema) is still recorded.
+ */
+export function wrapToolCall(original: Method, handler: RunproofCallbackHandler): Method {
+  return function callToolInScope(this: unknown, ...args: unknown[]): unknown {
+    const scope = new RunScope('tool', trace.getSpan(context.active()));
+    const result = context.with(scopedContext('tool', scope), () => original.apply(this, args));
+    if (!(result instanceof Promise)) return result;
+    return result.catch(async (error: unknown) => {
+      // No span yet: LangChain threw before reporting the tool's start.
+      if (scope.span === undefined && isToolInputParsingError(error)) {
+        await safely('recording a rejected tool call', undefined, () => {
+          const tool = asRecord(this);
+          const [input, config] = args;
+          const toolCall = asRecord(input).type === 'tool_call' ? asRecord(input) : asRecord(asRecord(config).toolCall);
+          const callbacks = asRecord(asRecord(config).callbacks);
+          const parentRunId = typeof callbacks.getParentRunId === 'function' ? (callbacks.getParentRunId() as string | undefined) : undefined;
+          const toolCallId = typeof toolCall.id === 'string' ? toolCall.id : undefined;
+          const toolInput = asRecord(input).type === 'tool_call' ? asRecord(input).args : input;
+          return handler.recordToolInputFailure(String(tool.name ?? 'tool'), toolCallId, tool.schema, toolInput, parentRunId, error);
+        });
+      }
+      throw error;
+    });
+  };
+}
+
+/**
+ * Wraps `Runnable._callWithConfig`, which runs lambdas and LangGraph nodes: the body runs with the
+ * run's span active, so spans made inside a node nest under it.
+ */
+export function wrapCallWithConfig(original: Method, handler: RunproofCallbackHandler): Method {
+  return function callWithSpan(this: unknown, ...args: unknown[]): unknown {
+    const [body, ...rest] = args;
+    if (typeof body !== 'function') return original.apply(this, args);
+    const inSpan = function (this: unknown, ...bodyArgs: unknown[]): unknown {
+      const runManager = asRecord(bodyArgs[2]);
+      const runContext = handler.contextForRun(typeof runManager.runId === 'string' ? runManager.runId : undefined);
+      return runContext === undefined ? body.apply(this, bodyArgs) : context.with(runContext, () => body.apply(this, bodyArgs));
+    };
+    return original.apply(this, [inSpan, ...rest]);
+  };
+}
+
+/** LangChain's `ToolInputParsingException` keeps `name` = `Error`; its class name is what identifies it. */
+function isToolInputParsingError(error: unknown): boolean {
+  return error instanceof Error && (error.constructor.name === 'ToolInputParsingException' || error.name === 'ToolInputParsingException');
+}

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { ChatOpenAI } from '@langchain/openai';
+import { createAgent, tool } from 'langchain';
+import { z } from 'zod';
+import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import { createLangChainHarness, descendantsOf, parentOf } from './harness.ts';
+
+const harness = createLangChainHarness();
+let sim: Simulator;
+before(async () => (sim = await startSimulator({ chunkDelayMs: 0 })));
+after(() => sim.close());
+beforeEach(async () => {
+  sim.reset();
+  await harness.reset();
+});
+
+function createWeatherAgent() {
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0, configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const getWeather = tool(
+    async ({ city }) => {
+      trace.getTracer('user-app').startSpan('lookup forecast').end();
+      return `22 degrees Celsius in ${city}`;
+    },
+    { name: 'get_weather', description: 'Current weather in a city', schema: z.object({ city: z.string() }) },
+  );
+  const convert = tool(async ({ celsius }) => `${(celsius * 9) / 5 + 32} F`, {
+    name: 'to_fahrenheit',
+    description: 'Converts Celsius to Fahrenheit',
+    schema: z.object({ celsius: z.number() }),
+  });
+  return createAgent({ model, tools: [getWeather, convert], name: 'weather_agent' });
+}
+
+const question = { messages: [{ role: 'user', content: 'How warm is Paris in Fahrenheit?' }] };
+
+test('a two-turn createAgent tool loop records the agent, each model call and each tool call with exact attributes', async () => {
+  sim.enqueue(
+    { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+    { toolCalls: [{ name: 'to_fahrenheit', arguments: { celsius: 22 } }] },
+    { reply: 'It is 71.6 F in Paris.' },
+  );
+  const result = await createWeatherAgent().invoke(question);
+  assert.equal(result.messages.at(-1)?.content, 'It is 71.6 F in Paris.');
+
+  const spans = harness.spans();
+  const agent = harness.span('invoke_agent weather_agent');
+  assert.equal(agent.kind, SpanKind.INTERNAL);
+  assert.deepEqual(agent.attributes, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather_agent' });
+
+  const chats = spans.filter((span) => span.name === 'chat gpt-4o-mini');
+  assert.equal(chats.length, 3, 'one span per model call');
+  const [first] = chats;
+  assert.equal(first!.kind, SpanKind.CLIENT);
+  assert.deepEqual(first!.attributes, {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'openai',
+    'gen_ai.request.model': 'gpt-4o-mini',
+    'gen_ai.request.temperature': 0,
+    'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+    'gen_ai.response.id': first!.attributes['gen_ai.response.id'],
+    'gen_ai.response.finish_reasons': ['tool_calls'],
+    'openai.response.system_fingerprint': first!.attributes['openai.response.system_fingerprint'],
+    'gen_ai.usage.input_tokens': first!.attributes['gen_ai.usage.input_tokens'],
+    'gen_ai.usage.output_tokens': first!.attributes['gen_ai.usage.output_tokens'],
+    'runproof.call.fingerprint': first!.attributes['runproof.call.fingerprint'],
+    'runproof.validation.outcome': 'pass',
+    'runproof.validation.checkpoint': 'tool_calls',
+    'runproof.validation.issue_count': 0,
+  });
+  assert.match(String(first!.attributes['gen_ai.response.id']), /^chatcmpl-/);
+  assert.match(String(first!.attributes['runproof.call.fingerprint']), /^[0-9a-f]{64}$/);
+  assert.ok(Number(first!.attributes['gen_ai.usage.input_tokens']) > 0);
+  assert.equal(parentOf(first!, spans)?.name, 'step model_request');
+  assert.equal(parentOf(parentOf(first!, spans)!, spans), agent);
+
+  const weather = harness.span('execute_tool get_weather');
+  assert.deepEqual(weather.attributes, {
+    'gen_ai.operation.name': 'execute_tool',
+    'gen_ai.tool.name': 'get_weather',
+    'gen_ai.tool.type': 'function',
+    'gen_ai.tool.call.id': weather.attributes['gen_ai.tool.call.id'],
+  });
+  assert.match(String(weather.attributes['gen_ai.tool.call.id']), /^call_/);
+  assert.equal(parentOf(weather, spans)?.name, 'step tools');
+  assert.ok(harness.span('execute_tool to_fahrenheit'));
+
+  const node = parentOf(weather, spans)!;
+  assert.deepEqual(Object.keys(node.attributes).sort(), [
+    'runproof.langgraph.checkpoint_ns',
+    'runproof.langgraph.node',
+    'runproof.langgraph.path',
+    'runproof.langgraph.step',
+    'runproof.langgraph.triggers',
+    'runproof.step.name',
+  ]);
+  assert.equal(node.attributes['runproof.langgraph.step'], 2);
+  assert.equal(node.attributes['runproof.langgraph.node'], 'tools');
+  assert.ok(spans.every((span) => span.spanContext().traceId === agent.spanContext().traceId));
+});
+
+test('a span the user starts inside a tool is a child of its execute_tool span', async () => {
+  sim.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] }, { reply: 'Cold.' });
+  await createWeatherAgent().invoke(question);
+  assert.equal(parentOf(harness.span('lookup forecast'), harness.spans())?.name, 'execute_tool get_weather');
+});
+
+test('tool arguments that fail the Zod schema are an execute_tool span with validation outcome fail, handled by the agent', async () => {
+  sim.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 7 } }] }, { reply: 'Sorry.' });
+  const result = await createWeatherAgent().invoke(question);
+  assert.equal((result.messages.find((message) => message.type === 'tool') as { status?: string } | undefined)?.status, 'error');
+  const span = harness.span('execute_tool get_weather');
+  assert.deepEqual(span.attributes, {
+    'gen_ai.operation.name': 'execute_tool',
+    'gen_ai.tool.name': 'get_weather',
+    'gen_ai.tool.type': 'function',
+    'gen_ai.tool.call.id': span.attributes['gen_ai.tool.call.id'],
+    'runproof.validation.outcome': 'fail',
+    'runproof.validation.checkpoint': 'get_weather.arguments',
+    'runproof.validation.issue_count': 1,
+    'runproof.validation.schema.digest': span.attributes['runproof.validation.schema.digest'],
+    'error.type': 'ToolInputParsingException',
+    'runproof.error.handled': true,
+  });
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  const failure = span.events.find((event) => event.name === 'runproof.validation.failure');
+  assert.deepEqual(failure?.attributes, { 'runproof.validation.issue.codes': ['invalid_type'], 'runproof.validation.issue.paths': ['city'] });
+  assert.equal(parentOf(span, harness.spans())?.name, 'step tools');
+});
+
+test('a call to a tool the model was not offered fails the tool_calls check on the model span', async () => {
+  sim.enqueue({ toolCalls: [{ name: 'book_flight', arguments: {} }] }, { reply: 'I cannot.' });
+  await createWeatherAgent().invoke(question);
+  const [firstCall] = harness.spans().filter((span) => span.name === 'chat gpt-4o-mini');
+  assert.equal(firstCall!.attributes['runproof.validation.outcome'], 'fail');
+  assert.equal(firstCall!.attributes['runproof.validation.checkpoint'], 'tool_calls');
+  assert.deepEqual(firstCall!.events.find((event) => event.name === 'runproof.validation.failure')?.attributes, {
+    'runproof.validation.issue.codes': ['undeclared_tool'],
+    'runproof.validation.issue.paths': ['tool_calls[0].name'],
+  });
+  assert.equal(harness.spans().filter((span) => span.name.startsWith('execute_tool')).length, 0);
+});
+
+test('a tool error the agent turns into a ToolMessage is recorded as handled', async () => {
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const flaky = tool(
+    async () => {
+      throw new RangeError('vendor API is down');
+    },
+    { name: 'lookup_vendor', description: 'Looks up a vendor', schema: z.object({ id: z.string() }) },
+  );
+  sim.enqueue({ toolCalls: [{ name: 'lookup_vendor', arguments: { id: 'v-1' } }] }, { reply: 'The lookup failed.' });
+  await createAgent({ model, tools: [flaky] }).invoke(question);
+  const span = harness.span('execute_tool lookup_vendor');
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.equal(span.attributes['error.type'], 'RangeError');
+  assert.equal(span.attributes['runproof.error.handled'], true);
+});
+
+test('20 concurrent agent invocations each nest under their own request span', async () => {
+  sim.enqueue({ match: (body) => Array.isArray(body.tools), times: Infinity, chunkDelayMs: 0 });
+  const tracer = trace.getTracer('user-app');
+  const agent = createWeatherAgent();
+  await Promise.all(
+    Array.from({ length: 20 }, (_, index) => {
+      const request = tracer.startSpan(`request ${index}`);
+      return context.with(trace.setSpan(context.active(), request), async () => {
+        await new Promise((resolve) => setTimeout(resolve, index % 3));
+        await agent.invoke(question);
+        request.end();
+      });
+    }),
+  );
+  const spans = harness.spans();
+  for (let index = 0; index < 20; index++) {
+    const request = harness.span(`request ${index}`);
+    const agentSpan = spans.find((span) => span.name === 'invoke_agent weather_agent' && parentOf(span, spans) === request);
+    assert.ok(agentSpan, `request ${index} has its agent`);
+    const below = descendantsOf(agentSpan, spans);
+    assert.equal(below.filter((span) => span.name === 'chat gpt-4o-mini').length, 2, `request ${index}: its two model calls`);
+    assert.equal(below.filter((span) => span.name === 'execute_tool get_weather').length, 1, `request ${index}: its tool call`);
+    assert.equal(below.filter((span) => span.name === 'lookup forecast').length, 1, `request ${index}: its user span`);
+  }
+  assert.equal(spans.filter((span) => span.name === 'chat gpt-4o-mini').length, 40);
+});
+
+test("the user's own callback handlers and streamEvents keep working", async () => {
+  const seen: string[] = [];
+  const userHandler = { name: 'user', handleToolStart: () => void seen.push('tool'), handleLLMEnd: () => void seen.push('llm') };
+  sim.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }] }, { reply: 'Warm.' });
+  await createWeatherAgent().invoke(question, { callbacks: [userHandler] });
+  assert.deepEqual(seen, ['llm', 'tool', 'llm']);
+  assert.equal(harness.spans().filter((span) => span.name === 'chat gpt-4o-mini').length, 2);
+
+  await harness.reset();
+  sim.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }] }, { reply: 'Warm.' });
+  const events: string[] = [];
+  for await (const event of createWeatherAgent().streamEvents(question, { version: 'v2' })) events.push(event.event);
+  assert.ok(events.includes('on_tool_start') && events.includes('on_chat_model_stream') && events.includes('on_chain_end'));
+  assert.equal(harness.spans().filter((span) => span.name === 'chat gpt-4o-mini').length, 2);
+  assert.equal(harness.spans().filter((span) => span.name === 'execute_tool get_weather').length, 1);
+});

@@ -1,0 +1,18 @@
+// The same agent app as CommonJS.
+const { trace } = require('@opentelemetry/api');
+const { ChatOpenAI } = require('@langchain/openai');
+const { createAgent, tool } = require('langchain');
+const { z } = require('zod');
+
+const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: process.env.SIMULATOR_URL }, apiKey: 'test', maxRetries: 0 });
+const getWeather = tool(
+  async ({ city }) => {
+    trace.getTracer('user-app').startSpan('lookup forecast').end();
+    return `22 degrees Celsius in ${city}`;
+  },
+  { name: 'get_weather', description: 'Current weather in a city', schema: z.object({ city: z.string() }) },
+);
+const agent = createAgent({ model, tools: [getWeather], name: 'weather_agent' });
+agent.invoke({ messages: [{ role: 'user', content: 'Weather in Paris?' }] }).then((result) => {
+  process.stdout.write(`${JSON.stringify({ answer: result.messages.at(-1).content })}\n`);
+});

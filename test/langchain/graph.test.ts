@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { Document } from '@langchain/core/documents';
+import { ChatPromptTemplate } from '@langchain/core/prompts';
+import { BaseRetriever } from '@langchain/core/retrievers';
+import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
+import { Annotation, Command, END, interrupt, MemorySaver, START, StateGraph } from '@langchain/langgraph';
+import { ChatOpenAI } from '@langchain/openai';
+import { run } from '@runproof/core';
+import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import { createLangChainHarness, parentOf } from './harness.ts';
+
+const harness = createLangChainHarness();
+let sim: Simulator;
+before(async () => (sim = await startSimulator({ chunkDelayMs: 0 })));
+after(() => sim.close());
+beforeEach(async () => {
+  sim.reset();
+  await harness.reset();
+});
+
+function createApprovalGraph() {
+  const State = Annotation.Root({ amount: Annotation<number>, decision: Annotation<string> });
+  return new StateGraph(State)
+    .addNode('review', (state) => ({ decision: interrupt({ question: `Approve ${state.amount}?` }) as string }))
+    .addNode('book', (state) => ({ decision: `${state.decision}: booked` }))
+    .addEdge(START, 'review')
+    .addEdge('review', 'book')
+    .addEdge('book', END)
+    .compile({ checkpointer: new MemorySaver(), name: 'approval' });
+}
+
+test('interrupt() marks the node and graph interrupted, not failed, and a Command resume continues the same run id with a link', async () => {
+  const graph = createApprovalGraph();
+  const config = { configurable: { thread_id: 'invoice-42' } };
+  const paused = await graph.invoke({ amount: 1280 }, config);
+  assert.ok('__interrupt__' in paused);
+  const interruptedGraph = harness.span('approval');
+  const review = harness.span('step review');
+  for (const span of [interruptedGraph, review]) {
+    assert.equal(span.status.code, SpanStatusCode.UNSET, span.name);
+    assert.equal(span.attributes['runproof.step.interrupted'], true, span.name);
+    assert.equal(span.attributes['error.type'], undefined, span.name);
+  }
+  const runId = interruptedGraph.attributes['runproof.run.id'];
+  assert.match(String(runId), /^[0-9a-f-]{36}$/);
+  assert.deepEqual(interruptedGraph.attributes, {
+    'gen_ai.conversation.id': 'invoice-42',
+    'runproof.run.id': runId,
+    'runproof.run.continuation': 'new',
+    'runproof.step.interrupted': true,
+  });
+  assert.equal(review.attributes['runproof.run.id'], runId, 'children carry the run id through baggage');
+
+  await harness.reset();
+  const resumed = await graph.invoke(new Command({ resume: 'approved' }), config);
+  assert.equal(resumed.decision, 'approved: booked');
+  const resumedGraph = harness.span('approval');
+  assert.deepEqual(resumedGraph.attributes, { 'gen_ai.conversation.id': 'invoice-42', 'runproof.run.id': runId, 'runproof.run.continuation': 'resume' });
+  assert.equal(resumedGraph.links.length, 1);
+  assert.deepEqual(resumedGraph.links[0]!.context, interruptedGraph.spanContext());
+  assert.deepEqual(resumedGraph.links[0]!.attributes, { 'runproof.run.continuation': 'resume' });
+  assert.equal(harness.span('step book').attributes['runproof.run.id'], runId);
+  assert.equal(harness.span('step book').attributes['runproof.step.interrupted'], undefined);
+});
+
+test('inside run() the graph keeps the run of the caller', async () => {
+  const graph = createApprovalGraph();
+  const runId = await run('approvals', async (current) => {
+    await graph.invoke({ amount: 5 }, { configurable: { thread_id: 'invoice-43' } });
+    return current.id;
+  });
+  const graphSpan = harness.span('approval');
+  assert.equal(graphSpan.attributes['runproof.run.id'], runId);
+  assert.equal(graphSpan.attributes['runproof.run.continuation'], undefined);
+  assert.equal(parentOf(graphSpan, harness.spans())?.name, 'invoke_workflow approvals');
+});
+
+class ArchiveRetriever extends BaseRetriever {
+  override lc_namespace = ['test', 'retrievers'];
+
+  override async _getRelevantDocuments(query: string): Promise<Document[]> {
+    return [new Document({ pageContent: `Invoice policy for ${query}: approve under 1000 EUR.` })];
+  }
+}
+
+test('a retriever chain records the retrieval, the prompt chain and the model call under one sequence', async () => {
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const prompt = ChatPromptTemplate.fromMessages([['system', 'Answer from: {context}'], ['human', '{question}']]);
+  const retriever = new ArchiveRetriever();
+  const chain = RunnableSequence.from([
+    { context: retriever.pipe(RunnableLambda.from((documents: Document[]) => documents.map((document) => document.pageContent).join('\n'))), question: (input: string) => input },
+    prompt,
+    model,
+  ]).withConfig({ runName: 'policy-qa' });
+  sim.enqueue({ reply: 'Approve it.' });
+  const answer = await chain.invoke('invoices');
+  assert.equal(answer.content, 'Approve it.');
+  const spans = harness.spans();
+  const root = harness.span('policy-qa');
+  const retrieval = harness.span('retrieval ArchiveRetriever');
+  assert.equal(retrieval.kind, SpanKind.INTERNAL);
+  assert.deepEqual(retrieval.attributes, { 'gen_ai.operation.name': 'retrieval' });
+  const chat = harness.span('chat gpt-4o-mini');
+  assert.equal(parentOf(chat, spans), root);
+  assert.ok(spans.every((span) => span.spanContext().traceId === root.spanContext().traceId));
+});
+
+test('a streamed model call records usage, the stream flag and time to first chunk', async () => {
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0, streamUsage: true });
+  sim.enqueue({ reply: 'Paris is the capital of France.', usage: { inputTokens: 11, outputTokens: 7 } });
+  let text = '';
+  for await (const chunk of await model.stream('Capital of France?')) text += String(chunk.content);
+  assert.equal(text, 'Paris is the capital of France.');
+  const span = harness.span('chat gpt-4o-mini');
+  assert.equal(span.kind, SpanKind.CLIENT);
+  assert.equal(span.attributes['gen_ai.request.stream'], true);
+  assert.equal(span.attributes['gen_ai.usage.input_tokens'], 11);
+  assert.equal(span.attributes['gen_ai.usage.output_tokens'], 7);
+  assert.equal(typeof span.attributes['gen_ai.response.time_to_first_chunk'], 'number');
+  assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['stop']);
+  const metrics = await harness.metrics();
+  const usage = metrics.find((metric) => metric.descriptor.name === 'gen_ai.client.token.usage');
+  assert.deepEqual(
+    usage?.dataPoints.map((point) => [point.attributes['gen_ai.token.type'], (point.value as { sum?: number }).sum]).sort(),
+    [['input', 11], ['output', 7]],
+  );
+});
