@@ -1,0 +1,121 @@
+/**
+ * Digests of what a call was declared to run under (instructions, message template, tools, response
+ * schema, input) and of the structure of what it returned. Each is SHA-256 over RFC 8785 canonical
+ * JSON (core's `digest`), so anyone holding the same value can recompute it. Values that repeat
+ * call after call are cached: tool lists and schemas by object identity, instructions and role
+ * sequences by their text, output shapes by their canonical form.
+ */
+import { canonicalize, digest, safely, sha256 } from '@runproof/core';
+
+const CACHE_LIMIT = 512;
+const digestsByObject = new WeakMap<object, string>();
+const digestsByText = new Map<string, string>();
+const shapeDigests = new Map<string, string>();
+
+/** `digest(value)`, or the digest of its `JSON.stringify` form when it is not plain JSON; `undefined` for `undefined`. */
+export function safeDigest(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return digest(value);
+  } catch {
+    return safely('digesting a request value', undefined, () => sha256(JSON.stringify(value) ?? 'null'));
+  }
+}
+
+/**
+ * Digest of a value that is usually the very same object on every call (the tools array, a
+ * `response_format`), cached by identity. Mutating such an object in place between calls is not
+ * noticed; pass a new object instead.
+ */
+export function digestByIdentity(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return safeDigest(value);
+  let cached = digestsByObject.get(value);
+  if (cached === undefined) {
+    cached = safeDigest(value);
+    if (cached !== undefined) digestsByObject.set(value, cached);
+  }
+  return cached;
+}
+
+/**
+ * Digest of the instructions given to the model: the list of system / developer contents. The one
+ * common case, a single string, is cached by that string.
+ */
+export function digestInstructions(contents: readonly unknown[]): string | undefined {
+  if (contents.length === 0) return undefined;
+  const only = contents[0];
+  if (contents.length === 1 && typeof only === 'string') return cachedByText(`i:${only}`, contents);
+  return safeDigest(contents);
+}
+
+/** Digest of a message template: the sequence of roles (and item types), cached by the sequence. */
+export function digestTemplate(roles: readonly string[]): string | undefined {
+  if (roles.length === 0) return undefined;
+  return cachedByText(`t:${roles.join('\u0000')}`, roles);
+}
+
+/** The members of `body` named in `names` that are set, or `undefined` when none is. */
+export function pickParameters(body: Readonly<Record<string, unknown>>, names: readonly string[]): Record<string, unknown> | undefined {
+  let picked: Record<string, unknown> | undefined;
+  for (const name of names) {
+    const value = body[name];
+    if (value !== undefined && value !== null) (picked ??= {})[name] = value;
+  }
+  return picked;
+}
+
+/**
+ * The structure of a JSON value without its values: objects keep their keys, leaves become their
+ * JSON type, arrays the shape of their first element (so the length does not count).
+ *
+ * @example
+ * shapeOf({ city: 'Paris', days: [1, 2] }) // { city: 'string', days: ['number'] }
+ */
+export function shapeOf(value: unknown): unknown {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length === 0 ? [] : [shapeOf(value[0])];
+  if (typeof value === 'object') {
+    const shape: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) shape[key] = shapeOf((value as Record<string, unknown>)[key]);
+    return shape;
+  }
+  return typeof value;
+}
+
+/** The shape of JSON text (a tool call's arguments, a structured output); `invalid_json` when it does not parse. */
+export function shapeOfJsonText(text: unknown): unknown {
+  if (typeof text !== 'string') return shapeOf(text ?? null);
+  try {
+    return shapeOf(JSON.parse(text));
+  } catch {
+    return 'invalid_json';
+  }
+}
+
+/** `runproof.output.shape`: the digest of a shape descriptor, cached by its canonical form. */
+export function digestShape(shape: unknown): string | undefined {
+  return safely('digesting an output shape', undefined, () => {
+    const canonical = canonicalize(shape);
+    let cached = shapeDigests.get(canonical);
+    if (cached === undefined) {
+      cached = sha256(canonical);
+      remember(shapeDigests, canonical, cached);
+    }
+    return cached;
+  });
+}
+
+function cachedByText(key: string, value: unknown): string | undefined {
+  let cached = digestsByText.get(key);
+  if (cached === undefined) {
+    cached = safeDigest(value);
+    if (cached !== undefined) remember(digestsByText, key, cached);
+  }
+  return cached;
+}
+
+function remember(cache: Map<string, string>, key: string, value: string): void {
+  // A full cache starts over: cheaper than LRU bookkeeping, and steady workloads refill it at once.
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+}

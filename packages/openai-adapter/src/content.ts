@@ -1,0 +1,107 @@
+/**
+ * Opt-in content capture: prompts, instructions, completions and tool definitions as GenAI
+ * structured JSON span attributes (`gen_ai.input.messages`, …). Off by default; nothing here runs
+ * unless the call captures content. Each value goes through the `redact` hook (a hook that throws
+ * or returns `undefined` drops the value) and is cut to `maxContentBytes`.
+ */
+import type { Span } from '@opentelemetry/api';
+import { getSettings, safely } from '@runproof/core';
+
+/** A message in the GenAI input / output messages format. */
+export interface GenAIMessage {
+  role: string;
+  parts: GenAIPart[];
+  finish_reason?: string;
+}
+
+/** A message part in the GenAI format (`text`, `tool_call`, `tool_call_response`, `uri`, …). */
+export type GenAIPart = Record<string, unknown> & { type: string };
+
+const encoder = new TextEncoder();
+
+/** Whether the call should capture content: the instrumentation's option, else the settings `start()` resolved. */
+export function shouldCaptureContent(override: boolean | undefined): boolean {
+  return override ?? getSettings().captureContent;
+}
+
+/** Sets `attribute` to `value` as JSON, redacted and capped. Never throws. */
+export function recordContent(span: Span, attribute: string, value: unknown): void {
+  safely(`recording ${attribute}`, undefined, () => {
+    const settings = getSettings();
+    let text: string | undefined = JSON.stringify(value);
+    if (text === undefined) return;
+    if (settings.redact !== undefined) {
+      text = settings.redact(text, { attribute });
+      if (typeof text !== 'string') return;
+    }
+    span.setAttribute(attribute, capBytes(text, settings.maxContentBytes));
+  });
+}
+
+/**
+ * `text` cut to at most `maxBytes` UTF-8 bytes, on a character boundary.
+ *
+ * @example
+ * capBytes('héllo', 2) // 'h'
+ */
+export function capBytes(text: string, maxBytes: number): string {
+  // Every UTF-16 code unit takes at most 3 UTF-8 bytes, so short text needs no counting.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = new Uint8Array(Math.max(0, maxBytes));
+  const { read } = encoder.encodeInto(text, bytes);
+  return read >= text.length ? text : text.slice(0, read);
+}
+
+/** Message content (a string or an array of content parts) as GenAI parts. */
+export function toParts(content: unknown): GenAIPart[] {
+  if (typeof content === 'string') return [{ type: 'text', content }];
+  if (!Array.isArray(content)) return [];
+  const parts: GenAIPart[] = [];
+  for (const part of content as Record<string, unknown>[]) {
+    if (part === null || typeof part !== 'object') continue;
+    switch (part.type) {
+      case 'text':
+      case 'input_text':
+      case 'output_text':
+        parts.push({ type: 'text', content: part.text });
+        break;
+      case 'refusal':
+        parts.push({ type: 'refusal', content: part.refusal });
+        break;
+      case 'image_url': {
+        const image = part.image_url as { url?: unknown } | undefined;
+        parts.push(toImagePart(image?.url));
+        break;
+      }
+      case 'input_image':
+        parts.push(typeof part.file_id === 'string' ? { type: 'file', modality: 'image', file_id: part.file_id } : toImagePart(part.image_url));
+        break;
+      default:
+        parts.push({ type: String(part.type) });
+    }
+  }
+  return parts;
+}
+
+/** A tool call as a GenAI `tool_call` part; JSON arguments are recorded as the object they encode. */
+export function toToolCallPart(id: unknown, name: unknown, argumentsText: unknown): GenAIPart {
+  return { type: 'tool_call', id: id ?? null, name, arguments: parseArguments(argumentsText) };
+}
+
+function parseArguments(text: unknown): unknown {
+  if (typeof text !== 'string') return text ?? null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function toImagePart(url: unknown): GenAIPart {
+  // A data: URL is the image itself, not a reference: record it as a blob.
+  if (typeof url === 'string' && url.startsWith('data:')) {
+    const match = /^data:([^;,]+)?(?:;base64)?,(.*)$/s.exec(url);
+    return { type: 'blob', modality: 'image', mime_type: match?.[1] ?? null, content: match?.[2] ?? '' };
+  }
+  return { type: 'uri', modality: 'image', uri: url };
+}

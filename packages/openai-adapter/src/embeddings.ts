@@ -1,0 +1,51 @@
+/** `embeddings.create`. */
+import type { Attributes } from '@opentelemetry/api';
+import {
+  ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+  ATTR_GEN_AI_REQUEST_ENCODING_FORMATS,
+  GEN_AI_OPERATION_VALUE_EMBEDDINGS,
+} from '@runproof/core/semconv';
+import { setNumber } from './attributes.ts';
+import { pickParameters, safeDigest } from './conditions.ts';
+import { readUsage } from './usage.ts';
+import { recordOr, stringOr, type CallOutput, type DeclaredRequest, type RequestBody, type StreamReader, type Surface } from './surface.ts';
+
+const EMBEDDINGS_PARAMETERS = ['dimensions', 'encoding_format'] as const;
+
+/** The embeddings surface. There is no `openai.api.type` for it in the conventions. */
+export const embeddingsSurface: Surface = {
+  method: 'embeddings.create',
+  operation: GEN_AI_OPERATION_VALUE_EMBEDDINGS,
+  apiType: undefined,
+
+  describe(body: RequestBody, attributes: Attributes): DeclaredRequest {
+    // Only a format the caller chose: the SDK asks for base64 on the wire and decodes it itself.
+    if (typeof body.encoding_format === 'string') attributes[ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = [body.encoding_format];
+    setNumber(attributes, ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT, body.dimensions);
+    return { parameters: pickParameters(body, EMBEDDINGS_PARAMETERS) };
+  },
+
+  digestInput(body: RequestBody): string | undefined {
+    return safeDigest(body.input);
+  },
+
+  captureInput(): void {
+    // The conventions define no content attribute for embeddings input.
+  },
+
+  readResult(result: unknown, _body: RequestBody, output: CallOutput): void {
+    const response = recordOr(result);
+    if (response === undefined) return;
+    output.responseModel = stringOr(response.model);
+    readUsage(response.usage, output);
+    const first = Array.isArray(response.data) ? recordOr(response.data[0]) : undefined;
+    const vector = first?.embedding;
+    // The structure of an embedding is its encoding and dimension count.
+    if (typeof vector === 'string') output.shapes.push({ embedding: 'base64', dimensions: Buffer.byteLength(vector, 'base64') / 4 });
+    else output.shapes.push({ embedding: 'float', dimensions: Array.isArray(vector) ? vector.length : 0 });
+  },
+
+  createStreamReader(): StreamReader {
+    return { read() {}, complete() {} };
+  },
+};

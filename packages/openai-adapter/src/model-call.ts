@@ -1,0 +1,278 @@
+import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { activeRunId, markError, reportCall, reportObserved } from '@runproof/core';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+  ATTR_OPENAI_API_TYPE,
+  ATTR_OPENAI_REQUEST_ID,
+  ATTR_RUNPROOF_CALL_ATTEMPTS,
+  ATTR_RUNPROOF_CALL_FINGERPRINT,
+  ATTR_RUNPROOF_INPUT_DIGEST,
+  ATTR_RUNPROOF_OUTPUT_SHAPE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ERROR_TYPE_VALUE_CANCELLED,
+  ERROR_TYPE_VALUE_OTHER,
+  GEN_AI_PROVIDER_VALUE_OPENAI,
+} from '@runproof/core/semconv';
+import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attributes.ts';
+import { CALL_KEY, type CallAttempts } from './call-context.ts';
+import { digestShape } from './conditions.ts';
+import { recordContent, shouldCaptureContent } from './content.ts';
+import { recordCallMetrics } from './metrics.ts';
+import { observeStream } from './stream.ts';
+import { CallOutput, stringOr, type RequestBody, type StreamReader, type Surface } from './surface.ts';
+import type { TelemetrySource } from './telemetry-source.ts';
+import { PACKAGE_NAME, VERSION } from './version.ts';
+
+const ADAPTER = `${PACKAGE_NAME}@${VERSION}`;
+
+/** What the SDK's response promise resolves to: the HTTP response of the last attempt. */
+interface ResponseProps {
+  response?: { headers?: { get(name: string): string | null } };
+}
+
+/**
+ * One model call, from `create` to the end of its span: declares its conditions, counts the SDK's
+ * HTTP attempts, reads the result (JSON or stream chunks) and ends the span exactly once —
+ * success, failure, cancellation, or a stream the caller stopped reading.
+ */
+export class ModelCall implements CallAttempts {
+  /** HTTP attempts the SDK made, counted by the per-attempt hook through {@link CALL_KEY}. */
+  attempts = 0;
+  readonly span: Span;
+  /** The context the SDK's request runs in: the call's span, and the call itself. */
+  readonly context: Context;
+  /** The span is not recorded and there is no run to report to: nothing else to do. */
+  readonly passive: boolean;
+  private readonly surface: Surface;
+  private readonly source: TelemetrySource;
+  private readonly body: RequestBody;
+  private readonly parent: Context;
+  private readonly startTime = performance.now();
+  private readonly requestModel: string | undefined;
+  private readonly endpoint: ServerEndpoint | undefined;
+  private readonly capture: boolean;
+  private readonly userSignal: AbortSignal | undefined;
+  private requestId: string | undefined;
+  private responseArrived = false;
+  private rawResponseOnly = false;
+  private result: unknown;
+  private reader: StreamReader | undefined;
+  private firstChunkTime: number | undefined;
+  private ended = false;
+
+  constructor(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context) {
+    this.surface = surface;
+    this.source = source;
+    this.body = body;
+    this.parent = parent;
+    this.requestModel = stringOr(body.model);
+    this.endpoint = endpointOf((resource as { _client?: unknown } | null)?._client);
+    const signal = (options as { signal?: unknown } | null | undefined)?.signal;
+    this.userSignal = signal instanceof AbortSignal ? signal : undefined;
+
+    const attributes: Attributes = {
+      [ATTR_GEN_AI_OPERATION_NAME]: surface.operation,
+      [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_VALUE_OPENAI,
+    };
+    if (this.requestModel !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = this.requestModel;
+    if (this.endpoint !== undefined) {
+      attributes[ATTR_SERVER_ADDRESS] = this.endpoint.address;
+      attributes[ATTR_SERVER_PORT] = this.endpoint.port;
+    }
+    if (surface.apiType !== undefined) attributes[ATTR_OPENAI_API_TYPE] = surface.apiType;
+    const declared = surface.describe(body, attributes);
+    const name = this.requestModel === undefined ? surface.operation : `${surface.operation} ${this.requestModel}`;
+    this.span = source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+    this.context = trace.setSpan(parent, this.span).setValue(CALL_KEY, this);
+    const recording = this.span.isRecording();
+    this.passive = !recording && activeRunId(parent) === undefined;
+    this.capture = recording && shouldCaptureContent(source.captureContentOption());
+    if (this.passive) {
+      this.ended = true;
+      this.span.end();
+      return;
+    }
+
+    const fingerprint = reportCall(
+      {
+        provider: GEN_AI_PROVIDER_VALUE_OPENAI,
+        operation: surface.operation,
+        target: this.requestModel,
+        parameters: declared.parameters,
+        instructionsDigest: declared.instructionsDigest,
+        templateDigest: declared.templateDigest,
+        toolsDigest: declared.toolsDigest,
+        schemaDigest: declared.schemaDigest,
+        library,
+        adapter: ADAPTER,
+      },
+      parent,
+    );
+    if (!recording) return;
+    if (fingerprint !== '') this.span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, fingerprint);
+    const inputDigest = surface.digestInput(body);
+    if (inputDigest !== undefined) this.span.setAttribute(ATTR_RUNPROOF_INPUT_DIGEST, inputDigest);
+    if (this.capture) surface.captureInput(body, this.span);
+  }
+
+  /** The request's response arrived (headers; the body is read later by whoever parses it). */
+  readonly onResponse = (props: unknown): void => {
+    this.responseArrived = true;
+    const requestId = (props as ResponseProps | undefined)?.response?.headers?.get('x-request-id');
+    if (typeof requestId === 'string') this.requestId = requestId;
+    if (this.rawResponseOnly) this.finish();
+  };
+
+  /** The request failed before a response: API error after the SDK's retries, connection error, abort. */
+  readonly onRequestFailure = (error: unknown): void => {
+    this.fail(error);
+  };
+
+  /** The SDK parsed the result (the transform of `_thenUnwrap`): returns it untouched. */
+  readonly onParsed = (result: unknown): unknown => {
+    if (this.ended) return result;
+    if (this.body.stream === true) {
+      if (!observeStream(result, this)) this.finish();
+    } else {
+      this.result = result;
+      this.finish();
+    }
+    return result;
+  };
+
+  /** Parsing the response failed (unreadable body, malformed JSON, abort while reading). */
+  readonly onParseFailure = (error: unknown): void => {
+    this.fail(error);
+  };
+
+  /** Follows a promise of the parsed result, to see a parse failure. */
+  watchParsed(parsed: unknown): void {
+    if (!this.ended && typeof (parsed as PromiseLike<unknown> | null)?.then === 'function') (parsed as PromiseLike<unknown>).then(undefined, this.onParseFailure);
+  }
+
+  /** The caller asked for the raw `Response` without parsing: end the span once it arrives. */
+  expectRawResponse(): void {
+    this.rawResponseOnly = true;
+    if (this.responseArrived) this.finish();
+  }
+
+  /** A stream began: its chunks are read as the caller iterates. */
+  beginStream(): void {
+    this.reader = this.surface.createStreamReader(this.body, this.capture);
+  }
+
+  /** One stream chunk passed to the caller. */
+  readChunk(chunk: unknown): void {
+    if (this.ended) return;
+    this.firstChunkTime ??= performance.now();
+    try {
+      this.reader?.read(chunk);
+    } catch {
+      // An unexpected chunk must not break the caller's stream; the span keeps what was read.
+    }
+  }
+
+  /** The stream ended: completely, or because the SDK stopped it after an abort. */
+  endStream(): void {
+    if (this.userSignal?.aborted === true) this.fail(this.userSignal.reason);
+    else this.finish();
+  }
+
+  /** The caller's `AbortSignal` fired while the stream was open. */
+  readonly onStreamAbort = (): void => {
+    if (this.userSignal?.aborted === true) this.fail(this.userSignal.reason);
+  };
+
+  /** Ends the span as a success, with whatever the result or the stream so far said. */
+  finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      const output = this.readOutput();
+      if (output.errorType !== undefined) {
+        this.span.setAttribute(ATTR_ERROR_TYPE, output.errorType);
+        this.span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      this.report(output, output.errorType);
+    } catch {
+      // Telemetry is best effort; ending the span is not.
+    } finally {
+      this.span.end();
+    }
+  }
+
+  /** Ends the span as failed; an abort by the caller is `error.type=cancelled`, not a server error. */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      let errorType: string;
+      if (isCancellation(error) || this.userSignal?.aborted === true) {
+        errorType = ERROR_TYPE_VALUE_CANCELLED;
+        this.span.setAttribute(ATTR_ERROR_TYPE, errorType);
+        this.span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : 'cancelled' });
+      } else {
+        markError(this.span, error);
+        errorType = error instanceof Error ? (error.name === 'Error' ? error.constructor.name : error.name) : ERROR_TYPE_VALUE_OTHER;
+      }
+      const requestId = (error as { requestID?: unknown } | null)?.requestID;
+      if (typeof requestId === 'string') this.requestId = requestId;
+      this.report(this.readOutput(), errorType);
+    } catch {
+      // As in finish(): the span ends regardless.
+    } finally {
+      this.span.end();
+    }
+  }
+
+  private readOutput(): CallOutput {
+    const output = new CallOutput();
+    if (this.reader !== undefined) this.reader.complete(output);
+    else if (this.result !== undefined) this.surface.readResult(this.result, this.body, output, this.capture);
+    return output;
+  }
+
+  /** Sets the response attributes, content, run observations and metrics. */
+  private report(output: CallOutput, errorType: string | undefined): void {
+    const span = this.span;
+    writeOutputAttributes(span, output);
+    if (this.firstChunkTime !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (this.firstChunkTime - this.startTime) / 1000);
+    if (output.shapes.length > 0) {
+      const shape = digestShape(output.shapes.length === 1 ? output.shapes[0] : output.shapes);
+      if (shape !== undefined) span.setAttribute(ATTR_RUNPROOF_OUTPUT_SHAPE, shape);
+    }
+    span.setAttribute(ATTR_RUNPROOF_CALL_ATTEMPTS, this.attempts);
+    if (this.requestId !== undefined) span.setAttribute(ATTR_OPENAI_REQUEST_ID, this.requestId);
+    // Content last: if the attribute count limit is reached, it is content that is dropped.
+    if (output.messages !== undefined) recordContent(span, ATTR_GEN_AI_OUTPUT_MESSAGES, output.messages);
+
+    if (output.responseModel !== undefined || output.systemFingerprint !== undefined || output.toolsCalled.length > 0) {
+      reportObserved({ resolvedModel: output.responseModel, systemFingerprint: output.systemFingerprint, toolsCalled: output.toolsCalled }, this.parent);
+    }
+    const metricAttributes: Attributes = {
+      [ATTR_GEN_AI_OPERATION_NAME]: this.surface.operation,
+      [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_VALUE_OPENAI,
+    };
+    if (this.requestModel !== undefined) metricAttributes[ATTR_GEN_AI_REQUEST_MODEL] = this.requestModel;
+    if (output.responseModel !== undefined) metricAttributes[ATTR_GEN_AI_RESPONSE_MODEL] = output.responseModel;
+    if (this.endpoint !== undefined) {
+      metricAttributes[ATTR_SERVER_ADDRESS] = this.endpoint.address;
+      metricAttributes[ATTR_SERVER_PORT] = this.endpoint.port;
+    }
+    if (errorType !== undefined) metricAttributes[ATTR_ERROR_TYPE] = errorType;
+    recordCallMetrics(this.source.currentInstruments(), metricAttributes, (performance.now() - this.startTime) / 1000, output.inputTokens, output.outputTokens);
+  }
+}
+
+/** Whether an error is the caller cancelling: the SDK's `APIUserAbortError`, or a DOM `AbortError`. */
+export function isCancellation(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'AbortError' || error.name === 'APIUserAbortError' || error.constructor.name === 'APIUserAbortError';
+}

@@ -1,0 +1,72 @@
+import type { Attributes, Span } from '@opentelemetry/api';
+import type { CallConditions } from '@runproof/core';
+import type { GenAIMessage } from './content.ts';
+
+/** A request body as the caller passed it to `create`. */
+export type RequestBody = Readonly<Record<string, unknown>>;
+
+/** The declared conditions a surface derives from a request (the rest — provider, library… — are common). */
+export type DeclaredRequest = Pick<CallConditions, 'parameters' | 'instructionsDigest' | 'templateDigest' | 'toolsDigest' | 'schemaDigest'>;
+
+/** What a call returned, gathered from a JSON response or from stream chunks, before it becomes attributes. */
+export class CallOutput {
+  responseId: string | undefined;
+  responseModel: string | undefined;
+  finishReasons: string[] = [];
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+  cacheReadTokens: number | undefined;
+  reasoningTokens: number | undefined;
+  serviceTier: string | undefined;
+  systemFingerprint: string | undefined;
+  /** Names of the tools the model asked for, in order. */
+  toolsCalled: string[] = [];
+  /** One structure descriptor per choice / output; their digest is `runproof.output.shape`. */
+  shapes: unknown[] = [];
+  /** GenAI output messages, only when content is captured. */
+  messages: GenAIMessage[] | undefined;
+  /** Set when the response itself reports a failure (a Responses API `failed` status). */
+  errorType: string | undefined;
+}
+
+/** Reads a stream's chunks as they pass and, at the end, what they added up to. */
+export interface StreamReader {
+  read(chunk: unknown): void;
+  /** Fills `output` from everything read so far (the stream may have been cut short). */
+  complete(output: CallOutput): void;
+}
+
+/** One instrumented SDK method: how its requests and results map to telemetry. */
+export interface Surface {
+  /** The SDK method, for messages, e.g. `chat.completions.create`. */
+  readonly method: string;
+  /** `gen_ai.operation.name`. */
+  readonly operation: string;
+  /** `openai.api.type`, when the conventions define one. */
+  readonly apiType: string | undefined;
+  /** Adds the request attributes to `attributes` and returns the request's declared conditions. */
+  describe(body: RequestBody, attributes: Attributes): DeclaredRequest;
+  /** `runproof.input.digest`: the digest of the call's input (messages, input items, texts). */
+  digestInput(body: RequestBody): string | undefined;
+  /** Records the opt-in input content attributes on `span`. */
+  captureInput(body: RequestBody, span: Span): void;
+  /** Fills `output` from a JSON result. */
+  readResult(result: unknown, body: RequestBody, output: CallOutput, capture: boolean): void;
+  /** A reader for the chunks of a streamed result. */
+  createStreamReader(body: RequestBody, capture: boolean): StreamReader;
+}
+
+/** `value` when it is a finite number. */
+export function numberOr(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** `value` when it is a non-empty string. */
+export function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** `value` as a record, or `undefined`. */
+export function recordOr(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

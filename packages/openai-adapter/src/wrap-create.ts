@@ -1,0 +1,41 @@
+import { context, type Context } from '@opentelemetry/api';
+import { safely } from '@runproof/core';
+import { observeResult } from './api-promise.ts';
+import { CALL_KEY } from './call-context.ts';
+import { ModelCall } from './model-call.ts';
+import { mayRecord, patchMethod } from './patch.ts';
+import type { RequestBody, Surface } from './surface.ts';
+import type { TelemetrySource } from './telemetry-source.ts';
+
+/**
+ * Wraps a resource's `create` (on its prototype) so each call is one span: started before the
+ * request, with the request running in the call's context, and the SDK's `APIPromise` returned
+ * observed (see `observeResult`). Anything unexpected falls back to calling the SDK untouched.
+ */
+export function patchCreate(prototype: object | undefined, surface: Surface, source: TelemetrySource, library: string): boolean {
+  if (prototype === undefined || prototype === null) return false;
+  return patchMethod(prototype, 'create', surface.method, (record) => {
+    const original = record.original;
+    return function runproofCreate(this: unknown, body: unknown, options?: unknown): unknown {
+      const parent = context.active();
+      // Already inside a recorded call (one wrapper calling another), or a body we cannot read.
+      if (parent.getValue(CALL_KEY) !== undefined || body === null || typeof body !== 'object' || !mayRecord(record)) {
+        return Reflect.apply(original, this, arguments);
+      }
+      const call = startCall(surface, source, library, body as RequestBody, this, options, parent);
+      if (call === undefined) return Reflect.apply(original, this, arguments);
+      let result: unknown;
+      try {
+        result = context.with(call.context, Reflect.apply, undefined, original, this, arguments);
+      } catch (error) {
+        call.fail(error);
+        throw error;
+      }
+      return call.passive ? result : observeResult(call, result);
+    };
+  });
+}
+
+function startCall(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context): ModelCall | undefined {
+  return safely(`starting a span for openai ${surface.method}`, undefined, () => new ModelCall(surface, source, library, body, resource, options, parent));
+}
