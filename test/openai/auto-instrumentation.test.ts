@@ -91,6 +91,7 @@ for (const { app, protocol } of cases) {
       'openai.response.service_tier': 'default',
       'openai.response.system_fingerprint': output.chat.systemFingerprint,
       'runproof.output.shape': digest('text'),
+      'runproof.validation.outcome': 'none',
       'openai.request.id': output.chat.requestId,
     });
 
@@ -113,6 +114,7 @@ for (const { app, protocol } of cases) {
       'openai.response.service_tier': 'default',
       'openai.response.system_fingerprint': output.chatStream.systemFingerprint,
       'runproof.output.shape': digest('text'),
+      'runproof.validation.outcome': 'none',
       'openai.request.id': output.chatStream.requestId,
     });
 
@@ -131,6 +133,7 @@ for (const { app, protocol } of cases) {
       'gen_ai.usage.reasoning.output_tokens': 0,
       'openai.response.service_tier': 'default',
       'runproof.output.shape': digest('text'),
+      'runproof.validation.outcome': 'none',
       'openai.request.id': output.response.requestId,
     });
 
@@ -152,6 +155,7 @@ for (const { app, protocol } of cases) {
       'gen_ai.usage.reasoning.output_tokens': 0,
       'openai.response.service_tier': 'default',
       'runproof.output.shape': digest('text'),
+      'runproof.validation.outcome': 'none',
       'openai.request.id': output.responseStream.requestId,
     });
 
@@ -164,6 +168,7 @@ for (const { app, protocol } of cases) {
       'gen_ai.response.model': 'text-embedding-3-small',
       'gen_ai.usage.input_tokens': output.embedding.usage.prompt_tokens,
       'runproof.output.shape': digest({ embedding: 'float', dimensions: output.embedding.dimensions }),
+      'runproof.validation.outcome': 'none',
       'openai.request.id': output.embedding.requestId,
     });
 

@@ -71,6 +71,7 @@ describe('chat.completions.create', () => {
       'openai.response.service_tier': 'default',
       'openai.response.system_fingerprint': completion.system_fingerprint!,
       'runproof.output.shape': digest('text'),
+      'runproof.validation.outcome': 'none',
       'runproof.call.attempts': 1,
       'openai.request.id': completion._request_id!,
     });
@@ -118,6 +119,7 @@ describe('chat.completions.create', () => {
       'openai.response.service_tier': 'default',
       'openai.response.system_fingerprint': fingerprint!,
       'runproof.output.shape': digest('text'),
+      'runproof.validation.outcome': 'none',
       'runproof.call.attempts': 1,
       'openai.request.id': simulator.requests[0]!.requestId,
     });

@@ -35,6 +35,7 @@ test('records an embeddings call with the exact attributes', async () => {
     'gen_ai.response.model': result.model,
     'gen_ai.usage.input_tokens': result.usage.prompt_tokens,
     'runproof.output.shape': digest({ embedding: 'float', dimensions: 256 }),
+    'runproof.validation.outcome': 'none',
     'runproof.call.attempts': 1,
     'openai.request.id': result._request_id!,
   });

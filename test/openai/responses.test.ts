@@ -57,6 +57,7 @@ describe('responses.create', () => {
       'gen_ai.usage.reasoning.output_tokens': 0,
       'openai.response.service_tier': 'default',
       'runproof.output.shape': digest('text'),
+      'runproof.validation.outcome': 'none',
       'runproof.call.attempts': 1,
       'openai.request.id': response._request_id!,
     });
@@ -87,6 +88,7 @@ describe('responses.create', () => {
       'gen_ai.usage.reasoning.output_tokens': 0,
       'openai.response.service_tier': 'default',
       'runproof.output.shape': digest('text'),
+      'runproof.validation.outcome': 'none',
       'runproof.call.attempts': 1,
       'openai.request.id': simulator.requests[0]!.requestId,
     });

@@ -208,3 +208,6 @@ export const GEN_AI_OPERATION_VALUE_RETRIEVAL = 'retrieval';
 export const GEN_AI_TOOL_TYPE_VALUE_FUNCTION = 'function';
 /** Checkpoint of the LangChain adapter's check that a model called only tools it was offered. */
 export const VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS = 'tool_calls';
+/** Automatic checkpoints of the provider adapters: structured output against its schema, and how the output ended. */
+export const VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT = 'response_format';
+export const VALIDATION_CHECKPOINT_VALUE_FINISH = 'finish';

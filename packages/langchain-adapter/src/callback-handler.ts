@@ -1,6 +1,6 @@
 import { context, propagation, SpanKind, trace, type Attributes, type Context, type Link, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
-import { activeRunId, createRunId, digest, isModelSpanClaimed, markError, recordValidation, reportCall, reportObserved, safely } from '@runproof/core';
+import { activeRunId, createRunId, digest, guardModelCall, type BoundaryTicket, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportCall, reportObserved, safely } from '@runproof/core';
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -62,6 +62,8 @@ interface RunRecord {
   interrupted: boolean;
   /** Tool spans under this run that failed; whether the failure was handled is known when this run ends. */
   failedTools: { span: Span; endTime: number }[];
+  /** The boundary's hold on a model call, settled with its usage when it ends. */
+  ticket: BoundaryTicket | undefined;
 }
 
 /** The name LangChain sees; one Runproof handler per callback manager. */
@@ -89,7 +91,8 @@ export class RunproofCallbackHandler {
   readonly name = HANDLER_NAME;
   /** Run inline: span parents and ends must not wait for LangChain's background queue. */
   readonly awaitHandlers = true;
-  readonly raiseError = false;
+  /** Only a boundary `halt` ever leaves this handler; everything else is caught and logged once. */
+  readonly raiseError = true;
   readonly ignoreLLM = false;
   readonly ignoreChain = false;
   readonly ignoreAgent = false;
@@ -160,11 +163,11 @@ export class RunproofCallbackHandler {
   }
 
   handleChatModelStart(_model: Serialized, _messages: unknown, runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
-    safely('recording a LangChain chat model start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_CHAT, runId, parentRunId, extraParams, metadata));
+    this.#guardModel(runId, safely('recording a LangChain chat model start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_CHAT, runId, parentRunId, extraParams, metadata)));
   }
 
   handleLLMStart(_model: Serialized, _prompts: string[], runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
-    safely('recording a LangChain LLM start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_TEXT_COMPLETION, runId, parentRunId, extraParams, metadata));
+    this.#guardModel(runId, safely('recording a LangChain LLM start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_TEXT_COMPLETION, runId, parentRunId, extraParams, metadata)));
   }
 
   handleLLMNewToken(_token: string, _index: unknown, runId: string): void {
@@ -179,9 +182,10 @@ export class RunproofCallbackHandler {
       const record = this.#take(runId);
       if (record === undefined) return;
       const { span, model } = record;
+      const response = readModelResponse(output);
+      record.ticket?.settle({ inputTokens: response.inputTokens, outputTokens: response.outputTokens, model: response.responseModel });
       // With a provider adapter enriching this span, GenAI attributes, usage and metrics are its.
       if (model !== undefined && !(record.scope !== undefined && isModelSpanClaimed(record.scope.deferred))) {
-        const response = readModelResponse(output);
         span.setAttributes(response.attributes);
         const toolsDigest = model.toolNames.length > 0 ? digest(model.toolNames) : undefined;
         span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, reportCall(modelCallConditions(model, toolsDigest), record.context));
@@ -202,19 +206,30 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain model error', undefined, () => {
       const record = this.#take(runId);
       if (record === undefined) return;
+      record.ticket?.settle();
       markError(record.span, error);
       record.span.end();
     });
   }
 
   handleToolStart(tool: Serialized, input: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, runName?: string, toolCallId?: string): void {
-    safely('recording a LangChain tool start', undefined, () => {
+    const started = safely('recording a LangChain tool start', undefined, () => {
       const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
       const name = runName ?? (asRecord(tool).name as string | undefined) ?? tool?.id?.at(-1) ?? 'tool';
       const record = this.#start(runId, parent, `${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, SpanKind.INTERNAL, toolAttributes(name, toolCallId), parent?.context ?? context.active(), 'tool');
       captureContent(record.span, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, input);
       reportObserved({ toolsCalled: [name] }, record.context);
+      return { record, name };
     });
+    if (started === undefined) return;
+    try {
+      // The run's boundary decides before the tool's function runs. A `halt` throws out of this
+      // callback (`raiseError`), so LangChain never calls the tool.
+      guardToolCall({ tool: started.name }, started.record.span, started.record.context);
+    } catch (error) {
+      this.#take(runId)?.span.end();
+      throw error;
+    }
   }
 
   handleToolEnd(_output: unknown, runId: string): void {
@@ -292,12 +307,28 @@ export class RunproofCallbackHandler {
       threadRunId: undefined,
       interrupted: false,
       failedTools: [],
+      ticket: undefined,
     };
     this.#runs.set(runId, record);
     return record;
   }
 
-  #startModel(operation: string, runId: string, parentRunId: string | undefined, extraParams: unknown, metadata: unknown): void {
+  /**
+   * The run's boundary decides before the model is called, whatever its provider. A `halt` throws
+   * out of the start callback (`raiseError`), so LangChain never sends the request. The provider
+   * adapter that later enriches this span leaves guarding to it.
+   */
+  #guardModel(runId: string, record: RunRecord | undefined): void {
+    if (record?.model === undefined) return;
+    try {
+      record.ticket = guardModelCall({ model: record.model.model ?? '', maxOutputTokens: record.model.maxOutputTokens }, record.span, record.context);
+    } catch (error) {
+      this.#take(runId)?.span.end();
+      throw error;
+    }
+  }
+
+  #startModel(operation: string, runId: string, parentRunId: string | undefined, extraParams: unknown, metadata: unknown): RunRecord {
     const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
     const model = readModelRequest(operation, extraParams, metadata);
     const attributes = { ...model.attributes };
@@ -306,6 +337,7 @@ export class RunproofCallbackHandler {
     const name = model.model === undefined ? operation : `${operation} ${model.model}`;
     const record = this.#start(runId, parent, name, SpanKind.CLIENT, attributes, parent?.context ?? context.active(), 'model');
     record.model = model;
+    return record;
   }
 
   #take(runId: string): RunRecord | undefined {

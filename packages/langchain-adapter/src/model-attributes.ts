@@ -46,6 +46,8 @@ export interface ModelRequest {
   parameters: Record<string, unknown>;
   /** Names of the tools offered to the model. */
   toolNames: string[];
+  /** The request's output ceiling, reserved against a token budget before the call. */
+  maxOutputTokens: number | undefined;
 }
 
 /**
@@ -84,7 +86,8 @@ export function readModelRequest(operation: string, extraParams: unknown, metada
   }
   const tools = Array.isArray(invocation.tools) ? invocation.tools : [];
   const toolNames = tools.map((entry) => asString(asRecord(asRecord(entry).function).name) ?? asString(asRecord(entry).name)).filter((name): name is string => name !== undefined);
-  return { operation, provider, model, attributes, parameters, toolNames };
+  const maxOutputTokens = asNumber(lsMetadata.ls_max_tokens ?? invocation.max_tokens ?? invocation.max_completion_tokens);
+  return { operation, provider, model, attributes, parameters, toolNames, maxOutputTokens };
 }
 
 /** The declared conditions of a model call, for the run's manifest. */

@@ -1,5 +1,6 @@
 /** `chat.completions.create` (and `parse`, `stream`, `runTools`, which call it): chat completions. */
 import type { Attributes, Span } from '@opentelemetry/api';
+import type { JsonSchema } from '@runproof/core';
 import {
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_TYPE,
@@ -15,6 +16,7 @@ import {
 import { describeSampling, setNumber } from './attributes.ts';
 import { digestByIdentity, digestInstructions, digestTemplate, pickParameters, safeDigest, shapeOfJsonText } from './conditions.ts';
 import { recordContent, toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
+import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
 import { readUsage } from './usage.ts';
 import { numberOr, recordOr, stringOr, type CallOutput, type DeclaredRequest, type RequestBody, type StreamReader, type Surface } from './surface.ts';
 
@@ -89,16 +91,34 @@ function readChatCompletion(result: unknown, body: RequestBody, output: CallOutp
   readUsage(completion.usage, output);
   if (!Array.isArray(completion.choices)) return;
   const json = isJsonOutput(body);
+  const checks = (output.checks = new OutputChecks());
+  const schema = structuredOutputSchema(body.response_format);
+  const tools = declaredTools(body.tools);
   if (capture) output.messages = [];
-  for (const item of completion.choices as unknown[]) {
+  const choices = completion.choices as unknown[];
+  for (const [index, item] of choices.entries()) {
     const choice = recordOr(item);
     if (choice === undefined) continue;
     const finishReason = stringOr(choice.finish_reason);
     if (finishReason !== undefined) output.finishReasons.push(finishReason);
     const message = recordOr(choice.message);
     output.shapes.push(shapeOfMessage(message, json, output.toolsCalled));
+    checkChoice(checks, message, finishReason, schema, tools, choices.length > 1 ? ['choices', index] : []);
     if (capture) output.messages?.push({ role: 'assistant', parts: toOutputParts(message), finish_reason: finishReason ?? 'error' });
   }
+}
+
+/** Validates one choice: its tool calls against the declared tools, its JSON against the schema, how it ended. */
+function checkChoice(checks: OutputChecks, message: JsonRecord | undefined, finishReason: string | undefined, schema: JsonSchema | undefined, tools: Map<string, JsonSchema | undefined> | undefined, prefix: (string | number)[]): void {
+  const refusal = stringOr(message?.refusal);
+  if (tools !== undefined && Array.isArray(message?.tool_calls)) {
+    for (const [index, item] of (message.tool_calls as unknown[]).entries()) {
+      const fn = recordOr(recordOr(item)?.function);
+      if (fn !== undefined) checkToolCall(checks, tools, stringOr(fn.name) ?? '', stringOr(fn.arguments), [...prefix, 'tool_calls', index]);
+    }
+  }
+  if (schema !== undefined && refusal === undefined && typeof message?.content === 'string' && finishReason !== 'length') checkStructuredOutput(checks, schema, message.content, prefix);
+  checkEnding(checks, finishReason, refusal, prefix);
 }
 
 function isJsonOutput(body: RequestBody): boolean {
@@ -213,7 +233,8 @@ class ChatStreamReader implements StreamReader {
 
   private readDelta(delta: JsonRecord, state: ChoiceState): void {
     if (typeof delta.content === 'string') state.content = this.keepText ? (state.content ?? '') + delta.content : '';
-    if (typeof delta.refusal === 'string') state.refusal = this.capture ? (state.refusal ?? '') + delta.refusal : '';
+    // Refusals are short and kept whole: the refusal check needs to know there was one.
+    if (typeof delta.refusal === 'string') state.refusal = (state.refusal ?? '') + delta.refusal;
     if (!Array.isArray(delta.tool_calls)) return;
     for (const item of delta.tool_calls as unknown[]) {
       const call = recordOr(item);

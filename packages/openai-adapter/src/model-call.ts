@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, markError, reportCall, reportObserved } from '@runproof/core';
+import { activeRunId, claimModelSpan, guardModelCall, markError, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -25,6 +25,7 @@ import { CALL_KEY, type CallAttempts } from './call-context.ts';
 import { digestShape } from './conditions.ts';
 import { recordContent, shouldCaptureContent } from './content.ts';
 import { recordCallMetrics } from './metrics.ts';
+import { recordChecks } from './output-checks.ts';
 import { observeStream } from './stream.ts';
 import { CallOutput, stringOr, type RequestBody, type StreamReader, type Surface } from './surface.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
@@ -66,6 +67,9 @@ export class ModelCall implements CallAttempts {
   private reader: StreamReader | undefined;
   private firstChunkTime: number | undefined;
   private ended = false;
+  /** False when the span is a framework's model span (LangChain) that this call enriches: its owner ends it. */
+  private readonly ownsSpan: boolean;
+  private ticket: BoundaryTicket | undefined;
 
   constructor(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context) {
     this.surface = surface;
@@ -89,7 +93,11 @@ export class ModelCall implements CallAttempts {
     if (surface.apiType !== undefined) attributes[ATTR_OPENAI_API_TYPE] = surface.apiType;
     const declared = surface.describe(body, attributes);
     const name = this.requestModel === undefined ? surface.operation : `${surface.operation} ${this.requestModel}`;
-    this.span = source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+    // Under a framework's model span (LangChain's ChatOpenAI), enrich that span: one span per model call.
+    const frameworkSpan = claimModelSpan(parent);
+    this.ownsSpan = frameworkSpan === undefined;
+    if (frameworkSpan !== undefined) frameworkSpan.setAttributes(attributes);
+    this.span = frameworkSpan ?? source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
     this.context = trace.setSpan(parent, this.span).setValue(CALL_KEY, this);
     const recording = this.span.isRecording();
     this.passive = !recording && activeRunId(parent) === undefined;
@@ -120,6 +128,26 @@ export class ModelCall implements CallAttempts {
     const inputDigest = surface.digestInput(body);
     if (inputDigest !== undefined) this.span.setAttribute(ATTR_RUNPROOF_INPUT_DIGEST, inputDigest);
     if (this.capture) surface.captureInput(body, this.span);
+  }
+
+  /**
+   * Checks the call against the run's boundary before the request is sent. A `halt` ends the span
+   * and throws `BoundaryViolationError`, so nothing leaves the process. A framework that owns the
+   * span (LangChain) has already guarded the call.
+   */
+  guard(): void {
+    if (this.passive || !this.ownsSpan) return;
+    try {
+      this.ticket = guardModelCall(
+        { model: this.requestModel ?? '', maxOutputTokens: numberOrUndefined(this.body.max_completion_tokens ?? this.body.max_tokens ?? this.body.max_output_tokens) },
+        this.span,
+        this.parent,
+      );
+    } catch (error) {
+      this.ended = true;
+      this.span.end();
+      throw error;
+    }
   }
 
   /** The request's response arrived (headers; the body is read later by whoever parses it). */
@@ -201,10 +229,12 @@ export class ModelCall implements CallAttempts {
         this.span.setStatus({ code: SpanStatusCode.ERROR });
       }
       this.report(output, output.errorType);
+      recordChecks(this.span, output.checks);
+      this.ticket?.settle({ inputTokens: output.inputTokens, outputTokens: output.outputTokens, model: output.responseModel });
     } catch {
       // Telemetry is best effort; ending the span is not.
     } finally {
-      this.span.end();
+      if (this.ownsSpan) this.span.end();
     }
   }
 
@@ -224,11 +254,13 @@ export class ModelCall implements CallAttempts {
       }
       const requestId = (error as { requestID?: unknown } | null)?.requestID;
       if (typeof requestId === 'string') this.requestId = requestId;
-      this.report(this.readOutput(), errorType);
+      const output = this.readOutput();
+      this.report(output, errorType);
+      this.ticket?.settle({ inputTokens: output.inputTokens, outputTokens: output.outputTokens, model: output.responseModel });
     } catch {
       // As in finish(): the span ends regardless.
     } finally {
-      this.span.end();
+      if (this.ownsSpan) this.span.end();
     }
   }
 
@@ -269,6 +301,10 @@ export class ModelCall implements CallAttempts {
     if (errorType !== undefined) metricAttributes[ATTR_ERROR_TYPE] = errorType;
     recordCallMetrics(this.source.currentInstruments(), metricAttributes, (performance.now() - this.startTime) / 1000, output.inputTokens, output.outputTokens);
   }
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 /** Whether an error is the caller cancelling: the SDK's `APIUserAbortError`, or a DOM `AbortError`. */

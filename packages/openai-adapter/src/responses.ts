@@ -15,6 +15,7 @@ import {
 import { describeSampling, setNumber } from './attributes.ts';
 import { digestByIdentity, digestInstructions, digestTemplate, pickParameters, safeDigest, shapeOfJsonText } from './conditions.ts';
 import { recordContent, toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
+import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
 import { readUsage } from './usage.ts';
 import { recordOr, stringOr, type CallOutput, type DeclaredRequest, type RequestBody, type StreamReader, type Surface } from './surface.ts';
 
@@ -109,6 +110,7 @@ function readResponse(result: unknown, body: RequestBody, output: CallOutput, ca
 
   const finishReason = finishReasonOf(response, toolCalls.length > 0);
   if (finishReason !== undefined) output.finishReasons.push(finishReason);
+  output.checks = checkResponse(response, body, text, refused, finishReason);
   if (response.status === 'failed') output.errorType = stringOr(recordOr(response.error)?.code) ?? 'failed';
   const json = recordOr(recordOr(recordOr(body.text)?.format))?.type;
   if (toolCalls.length > 0) output.shapes.push({ tool_calls: toolCalls });
@@ -116,6 +118,23 @@ function readResponse(result: unknown, body: RequestBody, output: CallOutput, ca
   else if (text === undefined) output.shapes.push('empty');
   else output.shapes.push(json === 'json_schema' || json === 'json_object' ? { json: shapeOfJsonText(text) } : 'text');
   if (capture) output.messages = [{ role: 'assistant', parts, finish_reason: finishReason ?? 'error' }];
+}
+
+/** Validates function calls against the declared tools, JSON text against `text.format`, and how it ended. */
+function checkResponse(response: JsonRecord, body: RequestBody, text: string | undefined, refused: boolean, finishReason: string | undefined): OutputChecks {
+  const checks = new OutputChecks();
+  const tools = declaredTools(body.tools);
+  const items = Array.isArray(response.output) ? (response.output as unknown[]) : [];
+  if (tools !== undefined) {
+    for (const [index, entry] of items.entries()) {
+      const item = recordOr(entry);
+      if (item?.type === 'function_call') checkToolCall(checks, tools, stringOr(item.name) ?? '', stringOr(item.arguments), ['output', index]);
+    }
+  }
+  const schema = structuredOutputSchema(recordOr(body.text)?.format);
+  if (schema !== undefined && text !== undefined && !refused && finishReason !== 'length') checkStructuredOutput(checks, schema, text, []);
+  checkEnding(checks, finishReason, refused ? 'refused' : undefined, []);
+  return checks;
 }
 
 /** A finish reason in chat completions' terms, from the response's status. */

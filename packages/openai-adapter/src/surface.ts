@@ -9,6 +9,8 @@ export type RequestBody = Readonly<Record<string, unknown>>;
 export type DeclaredRequest = Pick<CallConditions, 'parameters' | 'instructionsDigest' | 'templateDigest' | 'toolsDigest' | 'schemaDigest'>;
 
 /** What a call returned, gathered from a JSON response or from stream chunks, before it becomes attributes. */
+import type { OutputChecks } from './output-checks.ts';
+
 export class CallOutput {
   responseId: string | undefined;
   responseModel: string | undefined;
@@ -27,6 +29,8 @@ export class CallOutput {
   messages: GenAIMessage[] | undefined;
   /** Set when the response itself reports a failure (a Responses API `failed` status). */
   errorType: string | undefined;
+  /** The automatic validation the output went through. */
+  checks: OutputChecks | undefined;
 }
 
 /** Reads a stream's chunks as they pass and, at the end, what they added up to. */

@@ -24,6 +24,7 @@ export function patchCreate(prototype: object | undefined, surface: Surface, sou
       }
       const call = startCall(surface, source, library, body as RequestBody, this, options, parent);
       if (call === undefined) return Reflect.apply(original, this, arguments);
+      call.guard(); // a boundary `halt` throws here, before the request is made
       let result: unknown;
       try {
         result = context.with(call.context, Reflect.apply, undefined, original, this, arguments);

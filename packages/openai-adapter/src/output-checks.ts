@@ -1,0 +1,89 @@
+/**
+ * Automatic validation of what the model returned, with no user code: structured output against
+ * the request's JSON schema (`response_format` / `text.format`, which the `openai` Zod helpers
+ * build too), each tool call against the tools the request declared (undeclared name, invalid
+ * JSON, schema violations), and how the output ended (refusal, truncation, content filter).
+ */
+import type { Span } from '@opentelemetry/api';
+import { checkJsonOutput, checkToolCallArguments, classifyFinish, jsonSchemaDigest, recordValidation, type Issue, type JsonSchema, type ValidationResult } from '@runproof/core';
+import {
+  VALIDATION_CHECKPOINT_VALUE_FINISH,
+  VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT,
+  VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,
+  VALIDATION_OUTCOME_VALUE_FAIL,
+  VALIDATION_OUTCOME_VALUE_NONE,
+  VALIDATION_OUTCOME_VALUE_PASS,
+} from '@runproof/core/semconv';
+import { recordOr, stringOr } from './surface.ts';
+
+/** The checks one call's output went through, added up across choices. */
+export class OutputChecks {
+  readonly checkpoints = new Set<string>();
+  readonly issues: Issue[] = [];
+  schemaDigest: string | undefined;
+
+  add(checkpoint: string, result: ValidationResult, prefix: (string | number)[]): void {
+    this.checkpoints.add(checkpoint);
+    for (const issue of result.issues) this.issues.push({ ...issue, path: [...prefix, ...issue.path] });
+  }
+}
+
+const toolsCache = new WeakMap<object, Map<string, JsonSchema | undefined>>();
+
+/**
+ * The function tools a request declared, by name, with their parameter schemas. Both the chat
+ * format (`{ type: 'function', function: { name, parameters } }`) and the Responses format
+ * (`{ type: 'function', name, parameters }`). Cached per `tools` array.
+ */
+export function declaredTools(tools: unknown): Map<string, JsonSchema | undefined> | undefined {
+  if (!Array.isArray(tools) || tools.length === 0) return undefined;
+  let declared = toolsCache.get(tools);
+  if (declared !== undefined) return declared;
+  declared = new Map();
+  for (const item of tools as unknown[]) {
+    const tool = recordOr(item);
+    const fn = recordOr(tool?.function) ?? (tool?.type === 'function' ? tool : undefined);
+    const name = stringOr(fn?.name) ?? stringOr(recordOr(tool?.custom)?.name);
+    if (name === undefined) continue;
+    const parameters = fn?.parameters;
+    declared.set(name, typeof parameters === 'object' && parameters !== null ? (parameters as JsonSchema) : undefined);
+  }
+  toolsCache.set(tools, declared);
+  return declared;
+}
+
+/** The JSON schema a structured output must match, from chat's `response_format` or Responses' `text.format`. */
+export function structuredOutputSchema(format: unknown): JsonSchema | undefined {
+  const record = recordOr(format);
+  if (record?.type !== 'json_schema') return undefined;
+  const schema = recordOr(record.json_schema)?.schema ?? record.schema;
+  return typeof schema === 'object' && schema !== null ? (schema as JsonSchema) : undefined;
+}
+
+export function checkStructuredOutput(checks: OutputChecks, schema: JsonSchema, text: string, prefix: (string | number)[]): void {
+  checks.schemaDigest ??= jsonSchemaDigest(schema);
+  checks.add(VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT, checkJsonOutput(schema, text), prefix);
+}
+
+export function checkToolCall(checks: OutputChecks, tools: Map<string, JsonSchema | undefined>, name: string, argumentsText: string | undefined, prefix: (string | number)[]): void {
+  checks.add(VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS, checkToolCallArguments({ name, arguments: argumentsText }, tools), prefix);
+}
+
+export function checkEnding(checks: OutputChecks, finishReason: string | undefined, refusal: string | undefined, prefix: (string | number)[]): void {
+  const result = classifyFinish({ finishReason, refusal });
+  if (result !== undefined) checks.add(VALIDATION_CHECKPOINT_VALUE_FINISH, result, prefix);
+}
+
+/** Puts the outcome on the call's span: `none` when nothing was checked, else `pass` or `fail` with the issues. */
+export function recordChecks(span: Span, checks: OutputChecks | undefined): void {
+  if (checks === undefined || checks.checkpoints.size === 0) {
+    recordValidation(span, { checkpoint: '', outcome: VALIDATION_OUTCOME_VALUE_NONE });
+    return;
+  }
+  const record = {
+    checkpoint: [...checks.checkpoints].join('+'),
+    outcome: checks.issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS,
+    issues: checks.issues,
+  } as const;
+  recordValidation(span, checks.schemaDigest === undefined ? record : { ...record, schemaDigest: checks.schemaDigest });
+}
