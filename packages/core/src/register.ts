@@ -10,7 +10,9 @@ import { ConfigError } from './errors.ts';
 import { start } from './start.ts';
 
 /** Modules the adapters patch; only these go through the ES module hook. */
-const INSTRUMENTED_MODULES = [/(^|[/\\]node_modules[/\\])openai([/\\]|$)/, /(^|[/\\]node_modules[/\\])@langchain[/\\]/, 'openai', /^@langchain\//];
+// The OpenAI adapter reaches everything through the package's entry point; the LangChain adapter
+// patches files inside @langchain/core, which are resolved by path.
+const INSTRUMENTED_MODULES = ['openai', /^@langchain\//, /(^|[/\\]node_modules[/\\])@langchain[/\\]/];
 
 if (supportsSyncHooks()) {
   registerSyncHooks({ include: INSTRUMENTED_MODULES });
