@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { currentRun, outcome, reportCall, reportObserved, run, RunproofError, step, type RunManifest } from '@runproof/core';
+import { currentRun, markError, outcome, reportCall, reportObserved, run, RunproofError, step, type RunManifest } from '@runproof/core';
 import { createTestHarness } from '@runproof/core/testing';
 
 const harness = createTestHarness();
@@ -143,4 +143,26 @@ test('concurrent runs never see each other\'s run', async () => {
   assert.equal(new Set(ids).size, 50);
   const steps = harness.spans().filter((span) => span.name === 'step work');
   assert.deepEqual(new Set(steps.map((span) => span.attributes['runproof.run.id'])), new Set(ids));
+});
+
+test('markError withholds the message of errors that quote content unless capture is on', async () => {
+  class OutputParserException extends Error {}
+  const tracer = trace.getTracer('test');
+  const withheld = tracer.startSpan('withheld');
+  markError(withheld, new OutputParserException('Failed to parse. Text: "ACME owes 1,280.50"'));
+  withheld.end();
+  harness.configure({ captureContent: true });
+  const captured = tracer.startSpan('captured');
+  markError(captured, new OutputParserException('Failed to parse. Text: "ACME owes 1,280.50"'));
+  captured.end();
+  const plain = tracer.startSpan('plain');
+  markError(plain, new RangeError('budget exceeded'));
+  plain.end();
+
+  const withheldSpan = harness.span('withheld');
+  assert.equal(withheldSpan.attributes['error.type'], 'OutputParserException');
+  assert.ok(!JSON.stringify([withheldSpan.status, withheldSpan.events]).includes('1,280.50'));
+  assert.match(String(withheldSpan.status.message), /^message withheld/);
+  assert.equal(harness.span('captured').status.message, 'Failed to parse. Text: "ACME owes 1,280.50"');
+  assert.equal(harness.span('plain').events[0]?.attributes?.['exception.message'], 'budget exceeded');
 });

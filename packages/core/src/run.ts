@@ -244,10 +244,29 @@ function addManifestEvent(span: Span, json: string): void {
   });
 }
 
-/** Records an error on a span as the GenAI conventions ask: status ERROR and `error.type`. */
+/**
+ * Errors whose message quotes model output or tool input: LangChain's parsers put the rejected
+ * text in the message. Without content capture, only their type is recorded.
+ */
+const CONTENT_BEARING_ERRORS = new Set(['OutputParserException', 'ToolInputParsingException']);
+const WITHHELD_MESSAGE = 'message withheld: it quotes model output or tool input, and content capture is off';
+
+/**
+ * Records an error on a span as the GenAI conventions ask: status ERROR, `error.type`, and the
+ * exception event. The message of an error known to quote content is withheld unless content
+ * capture is on.
+ *
+ * @example
+ * catch (error) { markError(span, error); throw error; }
+ */
 export function markError(span: Span, error: unknown): void {
   const type = errorType(error);
   span.setAttribute(ATTR_ERROR_TYPE, type);
+  if (CONTENT_BEARING_ERRORS.has(type) && !getSettings().captureContent) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: WITHHELD_MESSAGE });
+    span.recordException({ name: type, message: WITHHELD_MESSAGE });
+    return;
+  }
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
   if (error instanceof Error) span.recordException(error);
 }

@@ -211,3 +211,6 @@ export const VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS = 'tool_calls';
 /** Automatic checkpoints of the provider adapters: structured output against its schema, and how the output ended. */
 export const VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT = 'response_format';
 export const VALIDATION_CHECKPOINT_VALUE_FINISH = 'finish';
+/** LangChain's output parsers: a parser that rejected the model's output. */
+export const VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER = 'output_parser';
+export const VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER = 'output_parser';

@@ -26,7 +26,9 @@ import {
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
   RUN_CONTINUATION_VALUE_NEW,
   RUN_CONTINUATION_VALUE_RESUME,
+  VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER,
   VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,
+  VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER,
   VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL,
   VALIDATION_OUTCOME_VALUE_FAIL,
   VALIDATION_OUTCOME_VALUE_PASS,
@@ -101,6 +103,8 @@ export class RunproofCallbackHandler {
   readonly lc_serializable = false;
   readonly #runs = new Map<string, RunRecord>();
   readonly #threads = new InterruptedThreads();
+  /** Parser errors already recorded, so enclosing chains that rethrow them do not record them again. */
+  readonly #parserFailures = new WeakSet<object>();
   readonly #tracerProvider: TracerProvider | undefined;
   #tracer: Tracer | undefined;
 
@@ -346,6 +350,21 @@ export class RunproofCallbackHandler {
     return record;
   }
 
+  /**
+   * An output parser that rejected the model's output is a failed validation, on the parser's own
+   * span only (the same error then passes through every enclosing chain). The parser's message
+   * quotes the output, so only a code goes in the telemetry.
+   */
+  #recordParserFailure(span: Span, error: unknown): void {
+    if (!isOutputParserError(error) || this.#parserFailures.has(error)) return;
+    this.#parserFailures.add(error);
+    recordValidation(span, {
+      checkpoint: VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER,
+      outcome: VALIDATION_OUTCOME_VALUE_FAIL,
+      issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER, path: [], message: 'the output parser rejected the model output' }],
+    });
+  }
+
   #endChain(runId: string, error: unknown): void {
     const record = this.#take(runId);
     if (record === undefined) return;
@@ -354,6 +373,7 @@ export class RunproofCallbackHandler {
       for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent) ancestor.interrupted = true;
     } else if (error !== undefined) {
       markError(record.span, error);
+      this.#recordParserFailure(record.span, error);
     }
     if (record.interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
     for (const failed of record.failedTools) {
@@ -392,6 +412,11 @@ export class RunproofCallbackHandler {
     const baggage = (propagation.getBaggage(parentContext) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: runId });
     return propagation.setBaggage(parentContext, baggage);
   }
+}
+
+/** LangChain's `OutputParserException` (its `name` stays `Error`; the class name identifies it). */
+function isOutputParserError(error: unknown): error is Error {
+  return error instanceof Error && (error.constructor.name === 'OutputParserException' || error.name === 'OutputParserException');
 }
 
 function toolAttributes(name: string, toolCallId: string | undefined): Attributes {
