@@ -1,6 +1,6 @@
 import { context, propagation, SpanKind, trace, type Attributes, type Context, type Link, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
-import { activeRunId, createRunId, digest, guardModelCall, type BoundaryTicket, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportCall, reportObserved, safely } from '@runproof/core';
+import { activeRunId, createRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely, type BoundaryTicket } from '@runproof/core';
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -11,7 +11,6 @@ import {
   ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_TOOL_TYPE,
-  ATTR_RUNPROOF_CALL_FINGERPRINT,
   ATTR_RUNPROOF_ERROR_HANDLED,
   ATTR_RUNPROOF_RUN_CONTINUATION,
   ATTR_RUNPROOF_RUN_ID,
@@ -27,17 +26,14 @@ import {
   RUN_CONTINUATION_VALUE_NEW,
   RUN_CONTINUATION_VALUE_RESUME,
   VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER,
-  VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,
   VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER,
-  VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL,
   VALIDATION_OUTCOME_VALUE_FAIL,
-  VALIDATION_OUTCOME_VALUE_PASS,
 } from '@runproof/core/semconv';
 import { captureContent } from './content.ts';
 import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts';
 import { InterruptedThreads, isGraphInterrupt, isResumeCommand, readGraphTask, readThreadId } from './langgraph.ts';
-import { asRecord, modelCallConditions, modelMetricAttributes, readModelRequest, readModelResponse, type ModelRequest } from './model-attributes.ts';
-import { recordModelMetrics } from './model-metrics.ts';
+import { asRecord, readModelRequest, readModelResponse, type ModelRequest } from './model-attributes.ts';
+import { recordModelEnd } from './model-end.ts';
 import { checkToolInput } from './tool-input-issues.ts';
 import { VERSION } from './version.ts';
 
@@ -190,17 +186,7 @@ export class RunproofCallbackHandler {
       record.ticket?.settle({ inputTokens: response.inputTokens, outputTokens: response.outputTokens, model: response.responseModel });
       // With a provider adapter enriching this span, GenAI attributes, usage and metrics are its.
       if (model !== undefined && !(record.scope !== undefined && isModelSpanClaimed(record.scope.deferred))) {
-        span.setAttributes(response.attributes);
-        const toolsDigest = model.toolNames.length > 0 ? digest(model.toolNames) : undefined;
-        span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, reportCall(modelCallConditions(model, toolsDigest), record.context));
-        reportObserved({ resolvedModel: response.responseModel, systemFingerprint: response.systemFingerprint, toolsCalled: response.toolCallNames }, record.context);
-        recordModelMetrics(modelMetricAttributes(model, response.responseModel), (now() - record.startTime) / 1000, response.inputTokens, response.outputTokens);
-        if (response.toolCallNames.length > 0 && model.toolNames.length > 0) {
-          const issues = response.toolCallNames.flatMap((name, index) =>
-            model.toolNames.includes(name) ? [] : [{ code: VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL, path: ['tool_calls', index, 'name'], message: `the model called ${name}, which it was not offered` }],
-          );
-          recordValidation(span, { checkpoint: VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS, outcome: issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS, issues });
-        }
+        recordModelEnd(span, model, response, record.context, (now() - record.startTime) / 1000);
       }
       span.end();
     });
