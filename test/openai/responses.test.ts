@@ -137,7 +137,7 @@ describe('openai 6 (instrumentOpenAI)', () => {
     simulator.enqueue({ reply: Array.from({ length: 60 }, (_, index) => `w${index}`).join(' '), chunkDelayMs: 3 });
     const stream = await v6.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true });
     let seen = 0;
-    for await (const chunk of stream) if (++seen === 3) break;
+    for await (const _chunk of stream) if (++seen === 3) break;
     const [request] = await simulator.waitForRequests(1);
     assert.equal(request!.closedEarly, true);
     const span = onlySpan();
