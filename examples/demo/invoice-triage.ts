@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { outcome, run, step } from '@runproof/core';
+import { checkpoint, outcome, run, step, type BoundaryPolicy } from '@runproof/core';
 
 const InvoiceFields = z.object({
   vendor: z.string(),
@@ -31,11 +31,14 @@ const invoices = [
   'Globex Facilities, invoice GF-1007, 95.20 GBP due 2026-11-30: cleaning supplies.',
 ];
 
+// What a triage run may do: checked before every model and tool call.
+const boundary: BoundaryPolicy = { name: 'invoice-triage', allowedModels: ['gpt-4o-mini*'], maxModelCalls: 6, maxTotalTokens: 6000 };
+
 const client = new OpenAI({ maxRetries: 2 });
 const model = 'gpt-4o-mini';
 
 for (const invoice of invoices) {
-  await run({ name: 'invoice-triage', owners: { technical: 'ml-platform', operational: 'accounts-payable' }, conditions: { prompt: 'triage-v3' } }, async () => {
+  await run({ name: 'invoice-triage', owners: { technical: 'ml-platform', operational: 'accounts-payable' }, conditions: { prompt: 'triage-v3' }, boundary }, async () => {
     const fields = await step('extract', async () => {
       const completion = await client.chat.completions.parse({
         model,
@@ -46,7 +49,8 @@ for (const invoice of invoices) {
         ],
         response_format: zodResponseFormat(InvoiceFields, 'invoice_fields'),
       });
-      return completion.choices[0]?.message.parsed;
+      // Between steps: the extracted fields must make sense before anything is classified or paid.
+      return checkpoint('invoice.fields', InvoiceFields.refine((fields) => fields.amount > 0, { path: ['amount'], message: 'amount must be positive' }), completion.choices[0]?.message.parsed);
     });
 
     const category = await step('classify', async () => {

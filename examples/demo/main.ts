@@ -1,7 +1,8 @@
 /**
- * `npm run demo`: starts the OpenAI-compatible simulator, runs the invoice-triage app twice under
- * `--import @runproof/core/register` (the second time after a silent upstream model update), then
- * prints every run from the OTLP JSON trace file the app wrote and what changed between batches.
+ * `npm run demo`: starts the OpenAI-compatible simulator, runs the invoice-triage app under
+ * `--import @runproof/core/register`, silently moves the model alias to a new snapshot after the
+ * first invoice (as providers do), then prints every run from the OTLP JSON trace file the app
+ * wrote, and what changed between the first and the last run.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -38,28 +39,31 @@ async function runBatch(file: string): Promise<void> {
   if (code !== 0) throw new Error(`the demo app exited with ${code}`);
 }
 
+// After the first invoice (four model calls), the provider silently moves the alias to a new snapshot.
+const upgrade = setInterval(() => {
+  if (simulator.requests.length < 4) return;
+  simulator.setResolvedModel((requested) => `${requested}-2025-07-18`);
+  simulator.setSystemFingerprint('fp_4fe6d1250b');
+  clearInterval(upgrade);
+}, 1);
 try {
   await runBatch('traces.json');
-  // The provider silently moves the alias to a new snapshot: same declared conditions, new observed ones.
-  simulator.setResolvedModel((requested) => `${requested}-2025-07-18`);
-  await runBatch('traces-after-model-update.json');
 } finally {
+  clearInterval(upgrade);
   await simulator.close();
 }
 
-const before = readTraceFile(readFileSync(`${outputDirectory}traces.json`, 'utf8'));
-const after = readTraceFile(readFileSync(`${outputDirectory}traces-after-model-update.json`, 'utf8'));
-process.stdout.write(formatRuns(before, 'Batch 1'));
-process.stdout.write(formatRuns(after, 'Batch 2, after a silent upstream model update'));
+const runs = readTraceFile(readFileSync(`${outputDirectory}traces.json`, 'utf8'));
+process.stdout.write(formatRuns(runs, 'Invoice triage'));
 
-const first = before.at(0)?.manifest;
-const last = after.at(-1)?.manifest;
+const first = runs.at(0)?.manifest;
+const last = runs.at(-1)?.manifest;
 if (first && last) {
   const sameFingerprint = first.fingerprint === last.fingerprint;
-  process.stdout.write(`\nDeclared conditions ${sameFingerprint ? 'identical' : 'differ'} (fingerprint ${first.fingerprint.slice(0, 12)}…${sameFingerprint ? '' : ` vs ${last.fingerprint.slice(0, 12)}…`}); what diverged:\n`);
+  process.stdout.write(`\nFirst and last run: declared conditions ${sameFingerprint ? 'identical' : 'differ'} (fingerprint ${first.fingerprint.slice(0, 12)}…); what diverged:\n`);
   for (const difference of diffManifests(first, last)) {
     process.stdout.write(`  ${difference.path}: ${JSON.stringify(difference.before)} -> ${JSON.stringify(difference.after)}\n`);
   }
 }
 process.stdout.write(`\nOTLP JSON written to ${outputDirectory}traces.json — open it in Jaeger: Search → Upload JSON file.\n`);
-process.stdout.write(`Compare runs yourself: npx runproof diff ${outputDirectory}traces.json ${outputDirectory}traces-after-model-update.json\n`);
+process.stdout.write(`Compare two runs yourself: npx runproof manifests ${outputDirectory}traces.json, then npx runproof diff ${outputDirectory}traces.json#<run id> ${outputDirectory}traces.json#<run id>\n`);

@@ -8,6 +8,7 @@ import {
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_RUNPROOF_BOUNDARY_DECISION,
   ATTR_RUNPROOF_CALL_ATTEMPTS,
+  ATTR_RUNPROOF_DRIFT_DETECTED,
   ATTR_RUNPROOF_MANIFEST,
   ATTR_RUNPROOF_RUN_ID,
   ATTR_RUNPROOF_RUN_OUTCOME,
@@ -84,6 +85,7 @@ function describe(node: SpanNode): string {
   if (attributes[ATTR_RUNPROOF_CALL_ATTEMPTS] !== undefined) details.push(`attempts ${attributes[ATTR_RUNPROOF_CALL_ATTEMPTS]}`);
   if (attributes[ATTR_RUNPROOF_BOUNDARY_DECISION] !== undefined) details.push(`boundary ${attributes[ATTR_RUNPROOF_BOUNDARY_DECISION]}`);
   if (attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME] !== undefined) details.push(`validation ${attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME]}`);
+  if (attributes[ATTR_RUNPROOF_DRIFT_DETECTED] === true) details.push('DRIFT');
   if (attributes[ATTR_ERROR_TYPE] !== undefined) details.push(`error ${attributes[ATTR_ERROR_TYPE]}`);
   return details.length === 0 ? node.name : `${node.name}  [${details.join(', ')}]`;
 }

@@ -9,34 +9,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { diffManifests, type ManifestDifference, type RunManifest } from './manifest.ts';
-import { ATTR_RUNPROOF_MANIFEST, EVENT_RUNPROOF_RUN_MANIFEST } from './semconv.ts';
-
-interface OtlpAttribute {
-  key: string;
-  value: { stringValue?: string };
-}
-interface OtlpDocument {
-  resourceSpans?: { scopeSpans?: { spans?: { events?: { name: string; attributes?: OtlpAttribute[] }[] }[] }[] }[];
-}
-
-/** Every manifest recorded in an OTLP JSON document, or the document itself when it is a manifest. */
-export function readManifests(text: string): RunManifest[] {
-  const parsed = JSON.parse(text) as OtlpDocument & Partial<RunManifest>;
-  if (parsed.manifestVersion !== undefined) return [parsed as RunManifest];
-  const manifests: RunManifest[] = [];
-  for (const resourceSpans of parsed.resourceSpans ?? []) {
-    for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-      for (const span of scopeSpans.spans ?? []) {
-        for (const event of span.events ?? []) {
-          if (event.name !== EVENT_RUNPROOF_RUN_MANIFEST) continue;
-          const json = event.attributes?.find((attribute) => attribute.key === ATTR_RUNPROOF_MANIFEST)?.value.stringValue;
-          if (json !== undefined) manifests.push(JSON.parse(json) as RunManifest);
-        }
-      }
-    }
-  }
-  return manifests;
-}
+import { readManifests } from './trace-file.ts';
 
 function pickManifest(reference: string): RunManifest {
   const [path = '', runId] = reference.split('#');

@@ -8,6 +8,7 @@ export type { Run, RunSpec, RunContinuation, RunOutcome, OutcomeOptions } from '
 export { createRunId } from './run-id.ts';
 export { canonicalize, digest, sha256 } from './canonical-json.ts';
 export { createManifest, diffManifests } from './manifest.ts';
+export { readManifests } from './trace-file.ts';
 export type { CallConditions, ObservedConditions, DeclaredConditions, ObservedSummary, RunManifest, ManifestDifference } from './manifest.ts';
 export { RunproofError, ConfigError, BoundaryViolationError, ValidationError, formatPath } from './errors.ts';
 export type { Issue, BoundaryViolation } from './errors.ts';
@@ -29,6 +30,8 @@ export type { ValidationOutcome, ValidationResult, ValidationRecord, DeclaredToo
 export { RunSpanProcessor } from './span-processor.ts';
 export { OtlpJsonFileExporter } from './file-exporter.ts';
 export { reportCall, reportObserved, activeRunId, setModelSpan, claimModelSpan, isModelSpanClaimed } from './adapter.ts';
+export { detectDrift } from './drift.ts';
+export type { DriftObservation } from './drift.ts';
 export { getSettings } from './settings.ts';
 export type { Settings, Redactor } from './settings.ts';
 export { safely, warnOnce } from './safely.ts';

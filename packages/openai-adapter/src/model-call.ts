@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, claimModelSpan, guardModelCall, markError, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core';
+import { activeRunId, claimModelSpan, detectDrift, guardModelCall, markError, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -70,6 +70,9 @@ export class ModelCall implements CallAttempts {
   /** False when the span is a framework's model span (LangChain) that this call enriches: its owner ends it. */
   private readonly ownsSpan: boolean;
   private ticket: BoundaryTicket | undefined;
+  /** `runproof.call.fingerprint`: drift is judged against earlier calls with the same one. */
+  private callFingerprint = '';
+  private outputShape: string | undefined;
 
   constructor(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context) {
     this.surface = surface;
@@ -124,6 +127,7 @@ export class ModelCall implements CallAttempts {
       parent,
     );
     if (!recording) return;
+    this.callFingerprint = fingerprint;
     if (fingerprint !== '') this.span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, fingerprint);
     const inputDigest = surface.digestInput(body);
     if (inputDigest !== undefined) this.span.setAttribute(ATTR_RUNPROOF_INPUT_DIGEST, inputDigest);
@@ -230,6 +234,10 @@ export class ModelCall implements CallAttempts {
       }
       this.report(output, output.errorType);
       recordChecks(this.span, output.checks);
+      // Only a complete output is compared: a stream the caller left early has a partial structure.
+      if (output.errorType === undefined && output.finishReasons.length > 0) {
+        detectDrift(this.span, this.callFingerprint, { resolvedModel: output.responseModel, systemFingerprint: output.systemFingerprint, outputShape: this.outputShape });
+      }
       this.ticket?.settle({ inputTokens: output.inputTokens, outputTokens: output.outputTokens, model: output.responseModel });
     } catch {
       // Telemetry is best effort; ending the span is not.
@@ -279,6 +287,7 @@ export class ModelCall implements CallAttempts {
     if (output.shapes.length > 0) {
       const shape = digestShape(output.shapes.length === 1 ? output.shapes[0] : output.shapes);
       if (shape !== undefined) span.setAttribute(ATTR_RUNPROOF_OUTPUT_SHAPE, shape);
+      this.outputShape = shape;
     }
     span.setAttribute(ATTR_RUNPROOF_CALL_ATTEMPTS, this.attempts);
     if (this.requestId !== undefined) span.setAttribute(ATTR_OPENAI_REQUEST_ID, this.requestId);

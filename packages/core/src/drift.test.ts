@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import { trace } from '@opentelemetry/api';
+import { detectDrift } from '@runproof/core';
+import { createTestHarness } from '@runproof/core/testing';
+
+const harness = createTestHarness();
+beforeEach(() => harness.reset());
+
+function observe(name: string, fingerprint: string, observed: Parameters<typeof detectDrift>[2]): boolean {
+  const span = trace.getTracer('test').startSpan(name);
+  const drifted = detectDrift(span, fingerprint, observed);
+  span.end();
+  return drifted;
+}
+
+test('the same call conditions answered by a new snapshot and backend are drift, reported once per change', async () => {
+  const conditions = 'a'.repeat(64);
+  assert.equal(observe('first', conditions, { resolvedModel: 'gpt-4o-mini-2024-07-18', systemFingerprint: 'fp_1', outputShape: 's1' }), false);
+  assert.equal(observe('same', conditions, { resolvedModel: 'gpt-4o-mini-2024-07-18', systemFingerprint: 'fp_1', outputShape: 's1' }), false);
+  assert.equal(observe('changed', conditions, { resolvedModel: 'gpt-4o-mini-2025-07-18', systemFingerprint: 'fp_2', outputShape: 's1' }), true);
+  assert.equal(observe('after', conditions, { resolvedModel: 'gpt-4o-mini-2025-07-18', systemFingerprint: 'fp_2', outputShape: 's1' }), false);
+
+  const changed = harness.span('changed');
+  assert.equal(changed.attributes['runproof.drift.detected'], true);
+  assert.deepEqual(changed.events.map((event) => event.attributes), [
+    { 'runproof.drift.kind': 'resolved_model', 'runproof.drift.baseline': 'gpt-4o-mini-2024-07-18', 'runproof.drift.observed': 'gpt-4o-mini-2025-07-18' },
+    { 'runproof.drift.kind': 'system_fingerprint', 'runproof.drift.baseline': 'fp_1', 'runproof.drift.observed': 'fp_2' },
+  ]);
+  for (const name of ['first', 'same', 'after']) assert.equal(harness.span(name).attributes['runproof.drift.detected'], undefined, name);
+  const metric = (await harness.metrics()).find((candidate) => candidate.descriptor.name === 'runproof.drift.events');
+  assert.deepEqual(metric?.dataPoints.map((point) => [point.attributes['runproof.drift.kind'], point.value]).sort(), [['resolved_model', 1], ['system_fingerprint', 1]]);
+});
+
+test('different call conditions never compare with each other', () => {
+  assert.equal(observe('one', 'b'.repeat(64), { resolvedModel: 'gpt-4o-2024-08-06' }), false);
+  assert.equal(observe('two', 'c'.repeat(64), { resolvedModel: 'gpt-4.1-2025-04-14' }), false);
+});
+
+test('an output of another structure for the same conditions is output_shape drift', () => {
+  const conditions = 'd'.repeat(64);
+  observe('baseline', conditions, { outputShape: 'shape-text' });
+  assert.equal(observe('tools now', conditions, { outputShape: 'shape-tool-calls' }), true);
+  assert.equal(harness.span('tools now').events[0]?.attributes?.['runproof.drift.kind'], 'output_shape');
+});

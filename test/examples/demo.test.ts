@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readManifests } from '@runproof/core';
+import { runApp } from '../support/app.ts';
+
+// The README's first command: the demo runs with no setup and no backend, and tells its story.
+test('the demo triages three invoices, shows their trees, the drift after the silent model update, and writes OTLP JSON', async () => {
+  const result = await runApp(fileURLToPath(new URL('../../examples/demo/main.ts', import.meta.url)), { timeoutMs: 60_000 });
+  assert.equal(result.code, 0, result.stderr);
+  const output = result.stdout;
+  assert.match(output, /^Invoice triage: 3 runs$/m);
+  assert.equal(output.match(/^ {2}run [0-9a-f-]{36} {2}completed {2}fingerprint [0-9a-f]{12}… {2}observed [0-9a-f]{12}…$/gm)?.length, 3);
+  assert.equal(output.match(/├─ step extract {2}\[boundary allow\]/g)?.length, 3);
+  assert.equal(output.match(/└─ validate invoice\.fields {2}\[validation pass\]/g)?.length, 3);
+  assert.equal(output.match(/DRIFT/g)?.length, 4, 'each of the four call conditions drifts once, in the second run');
+  assert.match(output, /declared conditions identical/);
+  assert.match(output, /observed\.resolvedModels: \["gpt-4o-mini-2024-07-18"\] -> \["gpt-4o-mini-2025-07-18"\]/);
+
+  const manifests = readManifests(readFileSync(fileURLToPath(new URL('../../examples/demo/out/traces.json', import.meta.url)), 'utf8'));
+  assert.equal(manifests.length, 3);
+  assert.equal(new Set(manifests.map((manifest) => manifest.fingerprint)).size, 1);
+  assert.deepEqual(manifests[0]!.declared.calls.map((call) => call.step).sort(), ['classify', 'classify', 'extract', 'summarize'], 'the second classify call carries the tool result: another template');
+});
