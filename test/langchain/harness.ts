@@ -4,6 +4,7 @@ import { BaseLLM } from '@langchain/core/language_models/llms';
 import { BaseRetriever } from '@langchain/core/retrievers';
 import { Runnable } from '@langchain/core/runnables';
 import { StructuredTool } from '@langchain/core/tools';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { createTestHarness, type ReadableSpan, type TestHarness } from '@runproof/core/testing';
 import { createInstrumentation } from '@runproof/langchain-adapter';
 
@@ -11,9 +12,9 @@ import { createInstrumentation } from '@runproof/langchain-adapter';
  * The in-memory harness with the LangChain instrumentation patched into the ES module copy of
  * `@langchain/core` this process imports (no module hook in a test process).
  */
-export function createLangChainHarness(): TestHarness {
+export function createLangChainHarness(others: Instrumentation[] = []): TestHarness {
   const instrumentation = createInstrumentation();
-  const harness = createTestHarness({ instrumentations: [instrumentation] });
+  const harness = createTestHarness({ instrumentations: [instrumentation, ...others] });
   instrumentation.manuallyInstrument({ CallbackManager, BaseChatModel, BaseLLM, StructuredTool, BaseRetriever, Runnable });
   return harness;
 }

@@ -61,6 +61,15 @@ export function claimModelSpan(callContext: Context = context.active()): Span | 
   return span;
 }
 
+/**
+ * For provider adapters: gives a claimed framework span back after a failed attempt, so the
+ * framework's own retry (LangChain's `maxRetries`) enriches the same span instead of starting a
+ * second one. The framework records the failure if its retries run out.
+ */
+export function releaseModelSpan(span: Span): void {
+  claimedModelSpans.delete(span);
+}
+
 /** Whether a provider adapter claimed (and so enriched) this framework model span. */
 export function isModelSpanClaimed(span: Span): boolean {
   return claimedModelSpans.has(span);

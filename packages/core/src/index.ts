@@ -29,7 +29,7 @@ export { recordValidation, checkToolCallArguments, checkJsonOutput, classifyFini
 export type { ValidationOutcome, ValidationResult, ValidationRecord, DeclaredTools } from './validation.ts';
 export { RunSpanProcessor } from './span-processor.ts';
 export { OtlpJsonFileExporter } from './file-exporter.ts';
-export { reportCall, reportObserved, activeRunId, setModelSpan, claimModelSpan, isModelSpanClaimed } from './adapter.ts';
+export { reportCall, reportObserved, activeRunId, setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './adapter.ts';
 export { detectDrift } from './drift.ts';
 export type { DriftObservation } from './drift.ts';
 export { getSettings } from './settings.ts';

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, claimModelSpan, detectDrift, guardModelCall, markError, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core';
+import { activeRunId, claimModelSpan, detectDrift, guardModelCall, markError, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -250,6 +250,11 @@ export class ModelCall implements CallAttempts {
   fail(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    if (!this.ownsSpan) {
+      // A framework's span: its retry, or its error handler, decides what the model call was.
+      releaseModelSpan(this.span);
+      return;
+    }
     try {
       let errorType: string;
       if (isCancellation(error) || this.userSignal?.aborted === true) {

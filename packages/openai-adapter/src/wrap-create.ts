@@ -24,7 +24,13 @@ export function patchCreate(prototype: object | undefined, surface: Surface, sou
       }
       const call = startCall(surface, source, library, body as RequestBody, this, options, parent);
       if (call === undefined) return Reflect.apply(original, this, arguments);
-      call.guard(); // a boundary `halt` throws here, before the request is made
+      try {
+        call.guard();
+      } catch (halt) {
+        // A boundary `halt`: nothing is sent, and the caller gets the error the way the SDK
+        // delivers every failure, as a rejection of the returned promise.
+        return rejectedAPIPromise(halt);
+      }
       let result: unknown;
       try {
         result = context.with(call.context, Reflect.apply, undefined, original, this, arguments);
@@ -35,6 +41,17 @@ export function patchCreate(prototype: object | undefined, surface: Surface, sou
       return call.passive ? result : observeResult(call, result);
     };
   });
+}
+
+/**
+ * A rejected promise with the `APIPromise` methods callers chain (`withResponse()`,
+ * `asResponse()`), each rejecting with the same error. It is marked handled so a caller that only
+ * uses `withResponse()` gets no unhandled-rejection warning for the base promise.
+ */
+function rejectedAPIPromise(error: unknown): Promise<never> {
+  const rejected = Promise.reject(error);
+  rejected.catch(() => {});
+  return Object.assign(rejected, { withResponse: () => Promise.reject(error), asResponse: () => Promise.reject(error) });
 }
 
 function startCall(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context): ModelCall | undefined {

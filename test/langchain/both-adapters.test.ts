@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { ChatOpenAI } from '@langchain/openai';
+import OpenAI from 'openai';
+import { createInstrumentation, instrumentOpenAI } from '@runproof/openai-adapter';
+import { BoundaryViolationError, run } from '@runproof/core';
+import { startSimulator, type Simulator } from '../simulator/simulator.ts';
+import { createLangChainHarness } from './harness.ts';
+
+// LangChain's ChatOpenAI with the OpenAI adapter on too: the OpenAI adapter enriches LangChain's
+// model span, so each model call is one span and its tokens are counted once.
+const harness = createLangChainHarness([createInstrumentation()]);
+instrumentOpenAI(new OpenAI({ apiKey: 'unused' })); // patches the prototypes every client of this openai copy shares
+let sim: Simulator;
+before(async () => (sim = await startSimulator({ chunkDelayMs: 0 })));
+after(() => sim.close());
+beforeEach(async () => {
+  sim.reset();
+  await harness.reset();
+});
+
+const model = (maxRetries = 0) => new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0, configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries });
+
+test('one span per ChatOpenAI call, with the GenAI attributes and tokens of the OpenAI adapter, counted once', async () => {
+  sim.enqueue({ reply: 'Paris.', usage: { inputTokens: 12, outputTokens: 2 } });
+  const answer = await model().invoke('Capital of France?');
+  assert.equal(answer.content, 'Paris.');
+  const chat = harness.span('chat gpt-4o-mini');
+  assert.equal(chat.kind, SpanKind.CLIENT);
+  assert.equal(chat.attributes['gen_ai.usage.input_tokens'], 12);
+  assert.equal(chat.attributes['gen_ai.usage.output_tokens'], 2);
+  assert.equal(chat.attributes['openai.api.type'], 'chat_completions');
+  assert.equal(chat.attributes['runproof.call.attempts'], 1);
+  const usage = (await harness.metrics()).find((metric) => metric.descriptor.name === 'gen_ai.client.token.usage');
+  const sums = usage?.dataPoints.map((point) => [point.attributes['gen_ai.token.type'], (point.value as { sum: number }).sum]).sort();
+  assert.deepEqual(sums, [['input', 12], ['output', 2]], 'tokens recorded once');
+});
+
+test('LangChain retrying a 429 is still one model span, not failed, with the usage of the attempt that answered', async () => {
+  sim.enqueue({ status: 429, retryAfterMs: 1 }, { reply: 'Paris.', usage: { inputTokens: 12, outputTokens: 2 } });
+  const answer = await model(2).invoke('Capital of France?');
+  assert.equal(answer.content, 'Paris.');
+  assert.equal(sim.requests.length, 2);
+  const chat = harness.span('chat gpt-4o-mini');
+  assert.equal(chat.status.code, SpanStatusCode.UNSET);
+  assert.equal(chat.attributes['error.type'], undefined);
+  assert.equal(chat.attributes['gen_ai.usage.input_tokens'], 12);
+});
+
+test('a model the run may not use is halted by the LangChain span before any request', async () => {
+  await assert.rejects(
+    run({ name: 'guarded', boundary: { name: 'other-models-only', allowedModels: ['gpt-4.1*'] } }, () => model().invoke('Hi')),
+    (error) => error instanceof BoundaryViolationError && error.rule === 'allowed_models',
+  );
+  assert.equal(sim.requests.length, 0);
+  const chat = harness.span('chat gpt-4o-mini');
+  assert.equal(chat.attributes['runproof.boundary.decision'], 'halt');
+  assert.equal(harness.span('invoke_workflow guarded').attributes['runproof.run.outcome'], 'halted');
+});
