@@ -58,3 +58,14 @@ test('a model the run may not use is halted by the LangChain span before any req
   assert.equal(chat.attributes['runproof.boundary.decision'], 'halt');
   assert.equal(harness.span('invoke_workflow guarded').attributes['runproof.run.outcome'], 'halted');
 });
+
+test('a caller that stops reading a ChatOpenAI stream early: the model span ends, and the request is cancelled', async () => {
+  sim.enqueue({ reply: Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '), chunkDelayMs: 2 });
+  let chunks = 0;
+  for await (const _chunk of await model().stream('Tell me a long story.')) if (++chunks === 3) break;
+  const [request] = await sim.waitForRequests(1);
+  assert.equal(request!.closedEarly, true);
+  const chat = harness.span('chat gpt-4o-mini');
+  assert.equal(chat.ended, true);
+  assert.equal(chat.attributes['gen_ai.request.model'], 'gpt-4o-mini');
+});

@@ -2,7 +2,11 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { RunproofError, ValidationError } from './errors.ts';
 import { markError } from './run.ts';
 import { safely } from './safely.ts';
-import { ATTR_ERROR_TYPE, ATTR_RUNPROOF_VALIDATION_CHECKPOINT } from './semconv.ts';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_RUNPROOF_VALIDATION_CHECKPOINT,
+  SPAN_NAME_PREFIX_VALIDATE,
+} from './semconv.ts';
 import { fromStandardIssues, isStandardSchema, standardSchemaDigest, type StandardSchemaOutput, type StandardSchemaV1 } from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
 import { VERSION } from './version.ts';
@@ -41,7 +45,7 @@ export async function checkpoint(name: string, schema: StandardSchemaV1, value: 
   if (!isStandardSchema(schema)) throw new RunproofError('RUNPROOF_INVALID_CHECKPOINT', `checkpoint("${name}"): schema must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`);
   if (mode !== 'record' && mode !== 'enforce') throw new RunproofError('RUNPROOF_INVALID_CHECKPOINT', `checkpoint("${name}"): mode must be "record" or "enforce"`);
 
-  const span = trace.getTracer('@runproof/core', VERSION).startSpan(`validate ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: name } });
+  const span = trace.getTracer('@runproof/core', VERSION).startSpan(`${SPAN_NAME_PREFIX_VALIDATE} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: name } });
   let result;
   try {
     result = await context.with(trace.setSpan(context.active(), span), () => schema['~standard'].validate(value));

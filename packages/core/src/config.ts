@@ -5,8 +5,11 @@ import { ConfigError, type Issue } from './errors.ts';
 import { codePolicySchema, jsonPolicySchema, policiesSchema, type BoundaryPolicy } from './policy.ts';
 import type { Redactor } from './settings.ts';
 
+/** Where traces go: OTLP/HTTP, the console, an OTLP JSON file Jaeger opens, or nowhere. */
 export type TraceExporterName = 'otlp' | 'console' | 'file' | 'none';
+/** Where metrics go. */
 export type MetricExporterName = 'otlp' | 'console' | 'none';
+/** The OTLP/HTTP encodings Runproof exports with (gRPC is not bundled). */
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 /**

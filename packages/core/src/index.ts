@@ -32,6 +32,7 @@ export { OtlpJsonFileExporter } from './file-exporter.ts';
 export { reportCall, reportObserved, activeRunId, setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './adapter.ts';
 export { detectDrift } from './drift.ts';
 export type { DriftObservation } from './drift.ts';
+export { recordContent, captureContent, capBytes } from './content.ts';
 export { getSettings } from './settings.ts';
 export type { Settings, Redactor } from './settings.ts';
 export { safely, warnOnce } from './safely.ts';

@@ -42,6 +42,7 @@ import {
   EVENT_RUNPROOF_OUTCOME,
   EVENT_RUNPROOF_RUN_MANIFEST,
   GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
+  SPAN_NAME_PREFIX_STEP,
 } from './semconv.ts';
 import { VERSION } from './version.ts';
 
@@ -138,7 +139,7 @@ export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T
   const parent = context.active();
   const parentPath = getStepPath(parent);
   const path = parentPath === undefined ? name : `${parentPath}/${name}`;
-  const span = tracer().startSpan(`step ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name } }, parent);
+  const span = tracer().startSpan(`${SPAN_NAME_PREFIX_STEP} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name } }, parent);
   const stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, path);
   try {
     const state = getRunState(parent);

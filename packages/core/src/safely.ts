@@ -1,6 +1,14 @@
 import { diag } from '@opentelemetry/api';
 
+/** Keys already reported; capped, since some keys name data (a model, a schema digest). */
 const reported = new Set<string>();
+const MAX_REPORTED = 1_000;
+
+function firstTime(key: string): boolean {
+  if (reported.has(key)) return false;
+  if (reported.size < MAX_REPORTED) reported.add(key);
+  return true;
+}
 
 /**
  * Runs instrumentation code that must never throw into the host app. A failure is logged through
@@ -10,8 +18,7 @@ export function safely<T>(where: string, fallback: T, action: () => T): T {
   try {
     return action();
   } catch (error) {
-    if (!reported.has(where)) {
-      reported.add(where);
+    if (firstTime(where)) {
       diag.error(`runproof: ${where} failed; instrumentation continues without it`, error);
     }
     return fallback;
@@ -20,7 +27,5 @@ export function safely<T>(where: string, fallback: T, action: () => T): T {
 
 /** Logs a warning through `diag` the first time `key` is seen. */
 export function warnOnce(key: string, message: string): void {
-  if (reported.has(key)) return;
-  reported.add(key);
-  diag.warn(message);
+  if (firstTime(key)) diag.warn(message);
 }

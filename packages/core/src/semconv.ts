@@ -214,3 +214,10 @@ export const VALIDATION_CHECKPOINT_VALUE_FINISH = 'finish';
 /** LangChain's output parsers: a parser that rejected the model's output. */
 export const VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER = 'output_parser';
 export const VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER = 'output_parser';
+
+// ---- Runproof: span names and generic values ------------------------------------------------------
+/** Span name prefixes: `step {step name}`, `validate {checkpoint name}`. */
+export const SPAN_NAME_PREFIX_STEP = 'step';
+export const SPAN_NAME_PREFIX_VALIDATE = 'validate';
+/** Issue code when a schema library reports an issue without one. */
+export const VALIDATION_ISSUE_CODE_VALUE_INVALID = 'invalid';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { digest } from './canonical-json.ts';
 import type { Issue } from './errors.ts';
 import type { ValidationResult } from './validation.ts';
+import { VALIDATION_ISSUE_CODE_VALUE_INVALID } from './semconv.ts';
 
 /**
  * The Standard Schema v1 interface (https://standardschema.dev): what Zod 4, Valibot, ArkType and
@@ -54,7 +55,7 @@ export function fromStandardIssues(issues: ReadonlyArray<StandardSchemaIssue>): 
   return issues.map((issue) => {
     const code = (issue as { code?: unknown }).code;
     return {
-      code: typeof code === 'string' && code !== '' ? code : 'invalid',
+      code: typeof code === 'string' && code !== '' ? code : VALIDATION_ISSUE_CODE_VALUE_INVALID,
       path: (issue.path ?? []).map((segment) => {
         const key = typeof segment === 'object' && segment !== null ? segment.key : segment;
         return typeof key === 'number' ? key : String(key);

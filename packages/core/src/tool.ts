@@ -4,7 +4,7 @@ import { guardToolCall } from './boundary.ts';
 import { ValidationError } from './errors.ts';
 import { markError } from './run.ts';
 import { safely } from './safely.ts';
-import { getSettings } from './settings.ts';
+import { captureContent } from './content.ts';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -81,13 +81,3 @@ async function checkArguments(span: Span, schema: StandardSchemaV1, value: unkno
   }
 }
 
-function captureContent(span: Span, attribute: string, value: unknown): void {
-  const settings = getSettings();
-  if (!settings.captureContent) return;
-  safely('capturing tool content', undefined, () => {
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
-    if (text === undefined) return;
-    const redacted = settings.redact === undefined ? text : settings.redact(text, { attribute });
-    if (redacted !== undefined) span.setAttribute(attribute, redacted.slice(0, settings.maxContentBytes));
-  });
-}

@@ -25,11 +25,12 @@ import {
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
   RUN_CONTINUATION_VALUE_NEW,
   RUN_CONTINUATION_VALUE_RESUME,
+  SPAN_NAME_PREFIX_STEP,
   VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER,
   VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER,
   VALIDATION_OUTCOME_VALUE_FAIL,
 } from '@runproof/core/semconv';
-import { captureContent } from './content.ts';
+import { captureContent } from '@runproof/core';
 import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts';
 import { InterruptedThreads, isGraphInterrupt, isResumeCommand, readGraphTask, readThreadId } from './langgraph.ts';
 import { asRecord, readModelRequest, readModelResponse, type ModelRequest } from './model-attributes.ts';
@@ -63,6 +64,9 @@ interface RunRecord {
   /** The boundary's hold on a model call, settled with its usage when it ends. */
   ticket: BoundaryTicket | undefined;
 }
+
+/** Open runs kept at most; past it the oldest is ended (a LangChain run that never ended). */
+const MAX_OPEN_RUNS = 10_000;
 
 /** The name LangChain sees; one Runproof handler per callback manager. */
 export const HANDLER_NAME = 'runproof';
@@ -136,7 +140,7 @@ export class RunproofCallbackHandler {
         attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_VALUE_INVOKE_AGENT;
         attributes[ATTR_GEN_AI_AGENT_NAME] = agentName;
       } else if (task !== undefined && task.checkpointNamespace !== parent?.checkpointNamespace) {
-        spanName = `step ${name}`;
+        spanName = `${SPAN_NAME_PREFIX_STEP} ${name}`;
         attributes[ATTR_RUNPROOF_STEP_NAME] = name;
         Object.assign(attributes, task.attributes);
       }
@@ -299,8 +303,35 @@ export class RunproofCallbackHandler {
       failedTools: [],
       ticket: undefined,
     };
+    if (this.#runs.size >= MAX_OPEN_RUNS) this.#endOldest();
     this.#runs.set(runId, record);
     return record;
+  }
+
+  /**
+   * Ends the run of a stream its caller stopped reading (LangChain sends no end callback then):
+   * the span ends with what was seen and the boundary's hold on the call is released.
+   * @internal Called by the stream wrapper.
+   */
+  endAbandoned(scope: RunScope): void {
+    safely('ending an abandoned LangChain stream', undefined, () => {
+      for (const [runId, record] of this.#runs) {
+        if (record.scope !== scope) continue;
+        this.#take(runId);
+        record.ticket?.settle();
+        record.span.end();
+        return;
+      }
+    });
+  }
+
+  /** Runs LangChain never ended (streams of chains left early) are ended oldest first past the cap, so memory stays bounded. */
+  #endOldest(): void {
+    const oldest = this.#runs.keys().next();
+    if (oldest.done === true) return;
+    const record = this.#take(oldest.value);
+    record?.ticket?.settle();
+    record?.span.end();
   }
 
   /**

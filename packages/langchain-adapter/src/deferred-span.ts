@@ -126,13 +126,20 @@ export function pendingScope(kind: ScopeKind, callContext: Context = context.act
  * Wraps an async generator so each step runs in `callContext`: LangChain's streaming methods are
  * async generators whose bodies (model start, HTTP request) run only when the consumer pulls.
  */
-export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext: Context): AsyncGenerator<T> {
+export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext: Context, onReturn: () => void = () => {}): AsyncGenerator<T> {
+  const returnEarly = async (value: unknown): Promise<IteratorResult<T>> => {
+    try {
+      return await generator.return(value as T);
+    } finally {
+      onReturn();
+    }
+  };
   const bound: AsyncGenerator<T> = {
     next: (...args: [] | [unknown]) => context.with(callContext, () => generator.next(...args)),
-    return: (value) => context.with(callContext, () => generator.return(value)),
+    return: (value) => context.with(callContext, () => returnEarly(value)),
     throw: (error: unknown) => context.with(callContext, () => generator.throw(error)),
     [Symbol.asyncIterator]: () => bound,
-    [Symbol.asyncDispose]: () => context.with(callContext, async () => void (await generator.return(undefined))),
+    [Symbol.asyncDispose]: () => context.with(callContext, async () => void (await returnEarly(undefined))),
   };
   return bound;
 }

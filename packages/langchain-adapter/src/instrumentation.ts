@@ -21,9 +21,9 @@ interface Patch {
 const PATCHES: readonly Patch[] = [
   { file: 'dist/callbacks/manager', className: 'CallbackManager', isStatic: true, method: '_configureSync', wrap: wrapConfigure },
   { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
-  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_streamIterator', wrap: (original) => wrapScopedGenerator('model', original) },
+  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_streamIterator', wrap: (original, handler) => wrapScopedGenerator('model', original, handler) },
   { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
-  { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_streamIterator', wrap: (original) => wrapScopedGenerator('model', original) },
+  { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_streamIterator', wrap: (original, handler) => wrapScopedGenerator('model', original, handler) },
   { file: 'dist/tools/index', className: 'StructuredTool', isStatic: false, method: 'call', wrap: wrapToolCall },
   { file: 'dist/retrievers/index', className: 'BaseRetriever', isStatic: false, method: 'invoke', wrap: (original) => wrapScoped('retriever', original) },
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_callWithConfig', wrap: wrapCallWithConfig },

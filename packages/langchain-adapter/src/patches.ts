@@ -47,12 +47,17 @@ export function wrapScoped(kind: ScopeKind, original: Method): Method {
   };
 }
 
-/** The same for async-generator entry points (`_streamIterator`): each step runs in the scope. */
-export function wrapScopedGenerator(kind: ScopeKind, original: Method): Method {
+/**
+ * The same for async-generator entry points (`_streamIterator`): each step runs in the scope. A
+ * caller that stops reading early gets no end callback from LangChain, so the run's span is ended
+ * (and its boundary hold released) when the stream is returned.
+ */
+export function wrapScopedGenerator(kind: ScopeKind, original: Method, handler: RunproofCallbackHandler): Method {
   return function streamInScope(this: unknown, ...args: unknown[]): unknown {
-    const scoped = scopedContext(kind);
+    const scope = new RunScope(kind, trace.getSpan(context.active()));
+    const scoped = scopedContext(kind, scope);
     const generator = context.with(scoped, () => original.apply(this, args)) as AsyncGenerator<unknown>;
-    return safely('binding a LangChain stream to its span', generator, () => bindAsyncGenerator(generator, scoped));
+    return safely('binding a LangChain stream to its span', generator, () => bindAsyncGenerator(generator, scoped, () => handler.endAbandoned(scope)));
   };
 }
 

@@ -1,4 +1,5 @@
 import { isStandardSchema, standardSchemaDigest, validateStandardSchema, type Issue } from '@runproof/core';
+import { VALIDATION_ISSUE_CODE_VALUE_INVALID } from '@runproof/core/semconv';
 
 /** What the tool's schema says about arguments LangChain rejected. */
 export interface ToolInputCheck {
@@ -21,5 +22,5 @@ export async function checkToolInput(schema: unknown, input: unknown): Promise<T
       // The validator itself failed; fall through to the generic issue.
     }
   }
-  return { issues: [{ code: 'invalid', path: [], message: 'the arguments did not match the tool schema' }], schemaDigest: undefined };
+  return { issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_INVALID, path: [], message: 'the arguments did not match the tool schema' }], schemaDigest: undefined };
 }

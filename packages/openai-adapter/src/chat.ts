@@ -1,6 +1,6 @@
 /** `chat.completions.create` (and `parse`, `stream`, `runTools`, which call it): chat completions. */
 import type { Attributes, Span } from '@opentelemetry/api';
-import type { JsonSchema } from '@runproof/core';
+import { recordContent, type JsonSchema } from '@runproof/core';
 import {
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_TYPE,
@@ -15,7 +15,7 @@ import {
 } from '@runproof/core/semconv';
 import { describeSampling, setNumber } from './attributes.ts';
 import { digestByIdentity, digestInstructions, digestTemplate, pickParameters, safeDigest, shapeOfJsonText } from './conditions.ts';
-import { recordContent, toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
+import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
 import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
 import { readUsage } from './usage.ts';
 import { numberOr, recordOr, stringOr, type CallOutput, type DeclaredRequest, type RequestBody, type StreamReader, type Surface } from './surface.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { capBytes, toParts, toToolCallPart } from './content.ts';
+import { capBytes } from '@runproof/core';
+import { toParts, toToolCallPart } from './content.ts';
 
 test('capBytes cuts on a character boundary, within the byte limit', () => {
   assert.equal(capBytes('hello', 16), 'hello');

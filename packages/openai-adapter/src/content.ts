@@ -4,8 +4,7 @@
  * unless the call captures content. Each value goes through the `redact` hook (a hook that throws
  * or returns `undefined` drops the value) and is cut to `maxContentBytes`.
  */
-import type { Span } from '@opentelemetry/api';
-import { getSettings, safely } from '@runproof/core';
+import { getSettings } from '@runproof/core';
 
 /** A message in the GenAI input / output messages format. */
 export interface GenAIMessage {
@@ -17,39 +16,9 @@ export interface GenAIMessage {
 /** A message part in the GenAI format (`text`, `tool_call`, `tool_call_response`, `uri`, …). */
 export type GenAIPart = Record<string, unknown> & { type: string };
 
-const encoder = new TextEncoder();
-
 /** Whether the call should capture content: the instrumentation's option, else the settings `start()` resolved. */
 export function shouldCaptureContent(override: boolean | undefined): boolean {
   return override ?? getSettings().captureContent;
-}
-
-/** Sets `attribute` to `value` as JSON, redacted and capped. Never throws. */
-export function recordContent(span: Span, attribute: string, value: unknown): void {
-  safely(`recording ${attribute}`, undefined, () => {
-    const settings = getSettings();
-    let text: string | undefined = JSON.stringify(value);
-    if (text === undefined) return;
-    if (settings.redact !== undefined) {
-      text = settings.redact(text, { attribute });
-      if (typeof text !== 'string') return;
-    }
-    span.setAttribute(attribute, capBytes(text, settings.maxContentBytes));
-  });
-}
-
-/**
- * `text` cut to at most `maxBytes` UTF-8 bytes, on a character boundary.
- *
- * @example
- * capBytes('héllo', 2) // 'h'
- */
-export function capBytes(text: string, maxBytes: number): string {
-  // Every UTF-16 code unit takes at most 3 UTF-8 bytes, so short text needs no counting.
-  if (text.length * 3 <= maxBytes) return text;
-  const bytes = new Uint8Array(Math.max(0, maxBytes));
-  const { read } = encoder.encodeInto(text, bytes);
-  return read >= text.length ? text : text.slice(0, read);
 }
 
 /** Message content (a string or an array of content parts) as GenAI parts. */

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, claimModelSpan, detectDrift, guardModelCall, markError, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core';
+import { activeRunId, claimModelSpan, detectDrift, guardModelCall, markError, recordContent, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -23,7 +23,7 @@ import {
 import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attributes.ts';
 import { CALL_KEY, type CallAttempts } from './call-context.ts';
 import { digestShape } from './conditions.ts';
-import { recordContent, shouldCaptureContent } from './content.ts';
+import { shouldCaptureContent } from './content.ts';
 import { recordCallMetrics } from './metrics.ts';
 import { recordChecks } from './output-checks.ts';
 import { observeStream } from './stream.ts';

@@ -60,15 +60,18 @@ export function structuredOutputSchema(format: unknown): JsonSchema | undefined 
   return typeof schema === 'object' && schema !== null ? (schema as JsonSchema) : undefined;
 }
 
+/** Checks a structured output's text against the request's JSON schema (`response_format` checkpoint). */
 export function checkStructuredOutput(checks: OutputChecks, schema: JsonSchema, text: string, prefix: (string | number)[]): void {
   checks.schemaDigest ??= jsonSchemaDigest(schema);
   checks.add(VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT, checkJsonOutput(schema, text), prefix);
 }
 
+/** Checks one tool call against the declared tools: its name, its JSON, its schema (`tool_calls` checkpoint). */
 export function checkToolCall(checks: OutputChecks, tools: Map<string, JsonSchema | undefined>, name: string, argumentsText: string | undefined, prefix: (string | number)[]): void {
   checks.add(VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS, checkToolCallArguments({ name, arguments: argumentsText }, tools), prefix);
 }
 
+/** Records a refusal, a truncated output or a content filter stop (`finish` checkpoint). */
 export function checkEnding(checks: OutputChecks, finishReason: string | undefined, refusal: string | undefined, prefix: (string | number)[]): void {
   const result = classifyFinish({ finishReason, refusal });
   if (result !== undefined) checks.add(VALIDATION_CHECKPOINT_VALUE_FINISH, result, prefix);

@@ -1,5 +1,6 @@
 /** `responses.create` (and `parse`, `stream`, which call it): the Responses API. */
 import type { Attributes, Span } from '@opentelemetry/api';
+import { recordContent } from '@runproof/core';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
@@ -14,7 +15,7 @@ import {
 } from '@runproof/core/semconv';
 import { describeSampling, setNumber } from './attributes.ts';
 import { digestByIdentity, digestInstructions, digestTemplate, pickParameters, safeDigest, shapeOfJsonText } from './conditions.ts';
-import { recordContent, toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
+import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
 import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
 import { readUsage } from './usage.ts';
 import { recordOr, stringOr, type CallOutput, type DeclaredRequest, type RequestBody, type StreamReader, type Surface } from './surface.ts';

@@ -1,0 +1,53 @@
+import type { Span } from '@opentelemetry/api';
+import { safely } from './safely.ts';
+import { getSettings } from './settings.ts';
+
+const encoder = new TextEncoder();
+
+/**
+ * For adapters: sets a content attribute (messages, instructions, tool arguments or results) —
+ * a string as it is, anything else as JSON — after the `redact` hook and cut to `maxContentBytes`
+ * on a character boundary. A hook that throws or returns `undefined` drops the value. Never
+ * throws. The caller decides whether content is captured; {@link captureContent} checks the
+ * settings itself.
+ *
+ * @example
+ * if (capture) recordContent(span, ATTR_GEN_AI_INPUT_MESSAGES, messages);
+ */
+export function recordContent(span: Span, attribute: string, value: unknown): void {
+  safely(`recording ${attribute}`, undefined, () => {
+    const settings = getSettings();
+    let text: string | undefined = typeof value === 'string' ? value : JSON.stringify(value);
+    if (text === undefined) return;
+    if (settings.redact !== undefined) {
+      text = settings.redact(text, { attribute });
+      if (typeof text !== 'string') return;
+    }
+    span.setAttribute(attribute, capBytes(text, settings.maxContentBytes));
+  });
+}
+
+/**
+ * {@link recordContent} when content capture is on (`captureContent`,
+ * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`); nothing otherwise, the default.
+ *
+ * @example
+ * captureContent(span, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, input);
+ */
+export function captureContent(span: Span, attribute: string, value: unknown): void {
+  if (getSettings().captureContent && value !== undefined) recordContent(span, attribute, value);
+}
+
+/**
+ * `text` cut to at most `maxBytes` UTF-8 bytes, on a character boundary.
+ *
+ * @example
+ * capBytes('héllo', 2) // 'h'
+ */
+export function capBytes(text: string, maxBytes: number): string {
+  // Every UTF-16 code unit takes at most 3 UTF-8 bytes, so short text needs no counting.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = new Uint8Array(Math.max(0, maxBytes));
+  const { read } = encoder.encodeInto(text, bytes);
+  return read >= text.length ? text : text.slice(0, read);
+}

@@ -1,0 +1,150 @@
+/**
+ * Child side of a configuration: installs the shared telemetry, sets the instrumentation up, loads
+ * the `openai` copy and returns a client with the wrappers the configuration puts around calls.
+ *
+ * `openai` 7 is the bench's `openai` package and is patched the way an app gets patched: the
+ * instrumentation is enabled, then `require('openai')` goes through its module hook. `openai` 6 is
+ * installed under the alias `openai-v6`, which module hooks do not recognise by name, so the
+ * instrumentation's own module definition is applied to it by hand — the same function the hook
+ * would have called with the same arguments.
+ */
+import { metrics, SpanKind, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import type OpenAI from 'openai';
+import type { Configuration, OpenAIMajor } from './configurations.ts';
+import { benchPackageVersion, requireFromBench } from './install.ts';
+import { installTelemetry, type SpanProcessorLike, type Telemetry } from './telemetry.ts';
+import { NO_WRAPPERS, type Wrappers } from './workloads.ts';
+
+export interface InstrumentedClient {
+  client: OpenAI;
+  telemetry: Telemetry;
+  wrappers: Wrappers;
+  /** The `openai` version the client comes from. */
+  openaiVersion: string;
+}
+
+export interface SetupOptions {
+  simulatorUrl: string;
+  /** Record prompt and completion content in every instrumentation that can. Default off everywhere. */
+  content: boolean;
+}
+
+/** The slice of an OpenTelemetry `InstrumentationBase` (any version) the bench touches. */
+interface InstrumentationLike {
+  setTracerProvider(provider: TracerProvider): void;
+  setMeterProvider(provider: MeterProvider): void;
+  enable(): void;
+  getModuleDefinitions?(): ModuleDefinitionLike[];
+  _modules?: ModuleDefinitionLike[];
+}
+
+interface ModuleDefinitionLike {
+  name: string;
+  patch?: (moduleExports: unknown, moduleVersion?: string) => unknown;
+}
+
+type InstrumentationClass = new (config: Record<string, unknown>) => InstrumentationLike;
+
+const RUN_SPEC = {
+  name: 'invoice-triage',
+  owners: { technical: 'ml-platform', operational: 'accounts-payable' },
+  conditions: { promptVersion: 'triage-v3' },
+};
+
+// Generous limits: every rule is checked on every call and none is broken, so the decision is `allow`.
+const POLICY = {
+  name: 'invoice-triage',
+  allowedModels: ['gpt-4o-mini', 'gpt-4.1-*'],
+  allowedTools: ['lookup_vendor', 'fetch_invoice'],
+  maxModelCalls: 1_000,
+  maxToolCalls: 100,
+  maxTotalTokens: 10_000_000,
+  maxCostUsd: 1_000,
+  prices: { 'gpt-4o-mini*': { input: 0.15, output: 0.6 } },
+  maxDurationMs: 3_600_000,
+};
+
+export async function setUp(configuration: Configuration, major: OpenAIMajor, options: SetupOptions): Promise<InstrumentedClient> {
+  let telemetry: Telemetry;
+  let wrappers: Wrappers = NO_WRAPPERS;
+  let instrumentation: InstrumentationLike | undefined;
+
+  switch (configuration.id) {
+    case 'baseline':
+      telemetry = installTelemetry();
+      break;
+    case 'floor': {
+      telemetry = installTelemetry();
+      const tracer = trace.getTracer('bench-hand-written');
+      wrappers = {
+        call: (work) =>
+          tracer.startActiveSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT }, async (span) => {
+            try {
+              return await work();
+            } finally {
+              span.end();
+            }
+          }),
+        unit: (work) => work(),
+      };
+      break;
+    }
+    case 'runproof-loaded':
+      await import('@runproof/core');
+      await import('@runproof/openai-adapter');
+      telemetry = installTelemetry();
+      break;
+    case 'runproof':
+    case 'runproof-policy': {
+      const core = await import('@runproof/core');
+      const adapter = await import('@runproof/openai-adapter');
+      telemetry = installTelemetry([new core.RunSpanProcessor() as SpanProcessorLike]);
+      instrumentation = adapter.createInstrumentation({ captureContent: options.content }) as unknown as InstrumentationLike;
+      const spec = configuration.id === 'runproof-policy' ? { ...RUN_SPEC, boundary: POLICY } : RUN_SPEC;
+      wrappers = { call: (work) => work(), unit: (work) => core.run(spec, work) };
+      break;
+    }
+    case 'otel': {
+      telemetry = installTelemetry();
+      const { OpenAIInstrumentation } = requireFromBench<{ OpenAIInstrumentation: InstrumentationClass }>('@opentelemetry/instrumentation-openai');
+      instrumentation = new OpenAIInstrumentation({ captureMessageContent: options.content });
+      break;
+    }
+    case 'traceloop': {
+      telemetry = installTelemetry();
+      const { OpenAIInstrumentation } = requireFromBench<{ OpenAIInstrumentation: InstrumentationClass }>('@traceloop/instrumentation-openai');
+      instrumentation = new OpenAIInstrumentation({ traceContent: options.content, enrichTokens: false });
+      break;
+    }
+    case 'openinference': {
+      telemetry = installTelemetry();
+      const { OpenAIInstrumentation } = requireFromBench<{ OpenAIInstrumentation: InstrumentationClass }>('@arizeai/openinference-instrumentation-openai');
+      instrumentation = new OpenAIInstrumentation(options.content ? {} : { traceConfig: { hideInputs: true, hideOutputs: true } });
+      break;
+    }
+  }
+  // As registerInstrumentations() and the SDKs do: hand over the providers, then enable.
+  if (instrumentation !== undefined) {
+    instrumentation.setTracerProvider(trace.getTracerProvider());
+    instrumentation.setMeterProvider(metrics.getMeterProvider());
+    instrumentation.enable();
+  }
+
+  const packageName = major === 7 ? 'openai' : 'openai-v6';
+  const openaiVersion = benchPackageVersion(packageName);
+  const moduleExports = requireFromBench<unknown>(packageName);
+  if (instrumentation !== undefined && packageName !== 'openai') applyModuleDefinitions(instrumentation, moduleExports, openaiVersion);
+
+  const exports = moduleExports as { OpenAI?: typeof OpenAI; default?: typeof OpenAI };
+  const OpenAIClient = exports.OpenAI ?? exports.default ?? (moduleExports as typeof OpenAI);
+  const client = new OpenAIClient({ apiKey: 'bench', baseURL: options.simulatorUrl, maxRetries: 0 });
+  return { client, telemetry, wrappers, openaiVersion };
+}
+
+/** What the module hook does on `require('openai')`, done by hand for an aliased copy. */
+function applyModuleDefinitions(instrumentation: InstrumentationLike, moduleExports: unknown, version: string): void {
+  const definitions = instrumentation.getModuleDefinitions?.() ?? instrumentation._modules ?? [];
+  for (const definition of definitions) {
+    if (definition.name === 'openai') definition.patch?.(moduleExports, version);
+  }
+}

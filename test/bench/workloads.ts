@@ -1,0 +1,108 @@
+/**
+ * The calls each configuration makes: the same `openai` client, the same requests, the same
+ * simulator. A batch of calls is split into units of `callsPerRun` sequential calls (a unit is one
+ * `run()` for Runproof, plain code for everyone else); `concurrency` workers take units in turn.
+ */
+import type OpenAI from 'openai';
+
+export type WorkloadId = 'chat' | 'stream' | 'concurrent' | 'structured';
+
+export interface Workload {
+  id: WorkloadId;
+  label: string;
+  concurrency: number;
+  stream: boolean;
+  structured: boolean;
+}
+
+export const WORKLOADS: readonly Workload[] = [
+  { id: 'chat', label: 'chat, non-streaming', concurrency: 1, stream: false, structured: false },
+  { id: 'stream', label: 'chat, streaming with usage', concurrency: 1, stream: true, structured: false },
+  { id: 'concurrent', label: 'chat, 16 concurrent', concurrency: 16, stream: false, structured: false },
+  { id: 'structured', label: 'chat, JSON-schema structured output', concurrency: 1, stream: false, structured: true },
+];
+
+export function findWorkload(id: string): Workload {
+  const found = WORKLOADS.find((workload) => workload.id === id);
+  if (found === undefined) throw new Error(`unknown workload "${id}"; expected one of ${WORKLOADS.map((entry) => entry.id).join(', ')}`);
+  return found;
+}
+
+const MESSAGES = [
+  { role: 'system', content: 'You are a concise assistant for an accounts-payable team. Answer in two or three sentences.' },
+  { role: 'user', content: 'Invoice INV-2291 from Acme Corp has 3 line items totalling 1,240.00 EUR, due in 30 days. Anything to check before paying?' },
+] as const;
+
+const INVOICE_CHECK_SCHEMA = {
+  type: 'object',
+  properties: {
+    vendor: { type: 'string' },
+    total: { type: 'number' },
+    currency: { type: 'string', enum: ['EUR', 'USD', 'GBP'] },
+    checks: { type: 'array', items: { type: 'string' } },
+    approve: { type: 'boolean' },
+  },
+  required: ['vendor', 'total', 'currency', 'checks', 'approve'],
+  additionalProperties: false,
+} as const;
+
+type ChatBody = Parameters<OpenAI['chat']['completions']['create']>[0];
+
+function requestOf(workload: Workload): ChatBody {
+  const body = { model: 'gpt-4o-mini', messages: [...MESSAGES], temperature: 0.2, max_tokens: 160 } satisfies ChatBody;
+  if (workload.stream) return { ...body, stream: true, stream_options: { include_usage: true } };
+  if (workload.structured) {
+    return { ...body, response_format: { type: 'json_schema', json_schema: { name: 'invoice_check', strict: true, schema: INVOICE_CHECK_SCHEMA } } };
+  }
+  return body;
+}
+
+/** Makes one call and reads its whole result; throws when the answer is empty, so a broken setup is noticed. */
+export async function callOnce(client: OpenAI, workload: Workload): Promise<void> {
+  const body = requestOf(workload);
+  if (workload.stream) {
+    const stream = (await client.chat.completions.create(body)) as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+    let text = '';
+    let usage = false;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = true;
+    }
+    if (text === '' || !usage) throw new Error('stream ended without text or usage');
+    return;
+  }
+  const completion = (await client.chat.completions.create(body)) as OpenAI.Chat.Completions.ChatCompletion;
+  const content = completion.choices[0]?.message.content;
+  if (!content) throw new Error('completion without content');
+  if (workload.structured) JSON.parse(content);
+}
+
+/** How a configuration wraps calls and units (a hand-written span, a `run()`); identity by default. */
+export interface Wrappers {
+  call<T>(work: () => Promise<T>): Promise<T>;
+  unit<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export const NO_WRAPPERS: Wrappers = { call: (work) => work(), unit: (work) => work() };
+
+/** Makes `calls` calls; returns each call's latency in milliseconds (wrapper included). */
+export async function runCalls(client: OpenAI, workload: Workload, calls: number, callsPerRun: number, wrappers: Wrappers): Promise<number[]> {
+  const latencies: number[] = [];
+  const units: number[] = [];
+  for (let remaining = calls; remaining > 0; remaining -= callsPerRun) units.push(Math.min(callsPerRun, remaining));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < units.length) {
+      const size = units[next++]!;
+      await wrappers.unit(async () => {
+        for (let index = 0; index < size; index += 1) {
+          const started = performance.now();
+          await wrappers.call(() => callOnce(client, workload));
+          latencies.push(performance.now() - started);
+        }
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workload.concurrency, units.length) }, worker));
+  return latencies;
+}
