@@ -127,3 +127,23 @@ test('a streamed model call records usage, the stream flag and time to first chu
     [['input', 11], ['output', 7]],
   );
 });
+
+test('streamMode updates and values yield exactly what LangGraph yields, and every node span ends', async () => {
+  const State = Annotation.Root({ amount: Annotation<number>, note: Annotation<string> });
+  const graph = new StateGraph(State)
+    .addNode('double', (state) => ({ amount: state.amount * 2 }))
+    .addNode('describe', (state) => ({ note: `amount is ${state.amount}` }))
+    .addEdge(START, 'double')
+    .addEdge('double', 'describe')
+    .addEdge('describe', END)
+    .compile({ name: 'doubler' });
+  const updates: unknown[] = [];
+  for await (const chunk of await graph.stream({ amount: 21 }, { streamMode: 'updates' })) updates.push(chunk);
+  assert.deepEqual(updates, [{ double: { amount: 42 } }, { describe: { note: 'amount is 42' } }]);
+  const values: unknown[] = [];
+  for await (const chunk of await graph.stream({ amount: 1 }, { streamMode: 'values' })) values.push(chunk);
+  assert.deepEqual(values, [{ amount: 1 }, { amount: 2 }, { amount: 2, note: 'amount is 2' }]);
+  const nodes = harness.spans().filter((span) => span.name === 'step double' || span.name === 'step describe');
+  assert.equal(nodes.length, 4, 'two nodes, two streams');
+  assert.ok(nodes.every((span) => span.status.code === SpanStatusCode.UNSET));
+});
