@@ -31,6 +31,8 @@ export { RunSpanProcessor } from './span-processor.ts';
 export { OtlpJsonFileExporter } from './file-exporter.ts';
 export { reportCall, reportObserved, activeRunId, setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './adapter.ts';
 export { detectDrift } from './drift.ts';
+export { genAIInstruments, recordGenAIMetrics } from './gen-ai-metrics.ts';
+export type { GenAIInstruments } from './gen-ai-metrics.ts';
 export type { DriftObservation } from './drift.ts';
 export { recordContent, captureContent, capBytes } from './content.ts';
 export { getSettings } from './settings.ts';

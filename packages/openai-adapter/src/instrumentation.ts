@@ -1,7 +1,7 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { Tracer } from '@opentelemetry/api';
 import { warnOnce } from '@runproof/core';
-import { instrumentsFor, type Instruments } from './metrics.ts';
+import { genAIInstruments, type GenAIInstruments } from '@runproof/core';
 import { patchTargets, targetsOfModule, unpatchTargets } from './targets.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
 import type { OpenAIInstrumentationConfig } from './types.ts';
@@ -35,8 +35,8 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     return this.tracer;
   }
 
-  currentInstruments(): Instruments {
-    return instrumentsFor(this.meter);
+  currentInstruments(): GenAIInstruments {
+    return genAIInstruments(this.meter);
   }
 
   captureContentOption(): boolean | undefined {

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, claimModelSpan, detectDrift, guardModelCall, markError, recordContent, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core';
+import { activeRunId, claimModelSpan, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -24,7 +24,6 @@ import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attrib
 import { CALL_KEY, type CallAttempts } from './call-context.ts';
 import { digestShape } from './conditions.ts';
 import { shouldCaptureContent } from './content.ts';
-import { recordCallMetrics } from './metrics.ts';
 import { recordChecks } from './output-checks.ts';
 import { observeStream } from './stream.ts';
 import { CallOutput, stringOr, type RequestBody, type StreamReader, type Surface } from './surface.ts';
@@ -313,7 +312,7 @@ export class ModelCall implements CallAttempts {
       metricAttributes[ATTR_SERVER_PORT] = this.endpoint.port;
     }
     if (errorType !== undefined) metricAttributes[ATTR_ERROR_TYPE] = errorType;
-    recordCallMetrics(this.source.currentInstruments(), metricAttributes, (performance.now() - this.startTime) / 1000, output.inputTokens, output.outputTokens);
+    recordGenAIMetrics(this.source.currentInstruments(), metricAttributes, (performance.now() - this.startTime) / 1000, output.inputTokens, output.outputTokens);
   }
 }
 

@@ -1,18 +1,18 @@
 import { metrics, trace, type MeterProvider, type Tracer } from '@opentelemetry/api';
-import { instrumentsFor, type Instruments } from './metrics.ts';
+import { genAIInstruments, type GenAIInstruments } from '@runproof/core';
 import { PACKAGE_NAME, VERSION } from './version.ts';
 
 /** Where a wrapper gets its tracer, metric instruments and options, looked up at call time. */
 export interface TelemetrySource {
   currentTracer(): Tracer;
-  currentInstruments(): Instruments;
+  currentInstruments(): GenAIInstruments;
   /** The `captureContent` option, when one was given; `undefined` defers to the settings `start()` resolved. */
   captureContentOption(): boolean | undefined;
 }
 
 const globalTracer = trace.getTracer(PACKAGE_NAME, VERSION);
 let instrumentsProvider: MeterProvider | undefined;
-let globalInstruments: Instruments | undefined;
+let globalInstruments: GenAIInstruments | undefined;
 
 /**
  * The source of the explicit path (`instrumentOpenAI`): the global tracer and meter providers,
@@ -25,7 +25,7 @@ export const globalTelemetry: TelemetrySource = {
     const provider = metrics.getMeterProvider();
     if (provider !== instrumentsProvider || globalInstruments === undefined) {
       instrumentsProvider = provider;
-      globalInstruments = instrumentsFor(provider.getMeter(PACKAGE_NAME, VERSION));
+      globalInstruments = genAIInstruments(provider.getMeter(PACKAGE_NAME, VERSION));
     }
     return globalInstruments;
   },

@@ -7,30 +7,36 @@ import {
   GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
-} from '@runproof/core/semconv';
+} from './semconv.ts';
 
 /** The two GenAI client metrics. */
-export interface Instruments {
+export interface GenAIInstruments {
   /** `gen_ai.client.operation.duration`, seconds. */
   readonly duration: Histogram;
   /** `gen_ai.client.token.usage`, tokens, by `gen_ai.token.type`. */
   readonly tokenUsage: Histogram;
 }
 
-const instrumentsByMeter = new WeakMap<Meter, Instruments>();
+const instrumentsByMeter = new WeakMap<Meter, GenAIInstruments>();
 
-/** The GenAI client histograms of `meter` (created once per meter), with the buckets the conventions specify. */
-export function instrumentsFor(meter: Meter): Instruments {
+/**
+ * For adapters: the GenAI client histograms of `meter`, created once per meter, with the bucket
+ * boundaries the GenAI conventions specify.
+ *
+ * @example
+ * const instruments = genAIInstruments(metrics.getMeter('@runproof/openai-adapter'));
+ */
+export function genAIInstruments(meter: Meter): GenAIInstruments {
   let instruments = instrumentsByMeter.get(meter);
   if (instruments === undefined) {
     instruments = {
       duration: meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
-        description: 'GenAI operation duration',
+        description: 'GenAI operation duration.',
         unit: 's',
         advice: { explicitBucketBoundaries: GEN_AI_DURATION_BUCKETS },
       }),
       tokenUsage: meter.createHistogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
-        description: 'Number of input and output tokens used',
+        description: 'Number of input and output tokens used.',
         unit: '{token}',
         advice: { explicitBucketBoundaries: GEN_AI_TOKEN_BUCKETS },
       }),
@@ -41,11 +47,14 @@ export function instrumentsFor(meter: Meter): Instruments {
 }
 
 /**
- * Records one call: its duration, and the token counts the provider reported (none when it did
- * not). `attributes` are the low-cardinality ones the conventions list: operation, provider,
- * request and response model, server address and port, `error.type`.
+ * For adapters: records one model call's duration and the token counts the provider reported
+ * (none when it did not). `attributes` are the bounded ones the GenAI conventions list: operation,
+ * provider, request and response model, server address and port, `error.type`.
+ *
+ * @example
+ * recordGenAIMetrics(instruments, { 'gen_ai.operation.name': 'chat', … }, 0.42, 120, 35);
  */
-export function recordCallMetrics(instruments: Instruments, attributes: Attributes, seconds: number, inputTokens: number | undefined, outputTokens: number | undefined): void {
+export function recordGenAIMetrics(instruments: GenAIInstruments, attributes: Attributes, seconds: number, inputTokens: number | undefined, outputTokens: number | undefined): void {
   instruments.duration.record(seconds, attributes);
   if (inputTokens !== undefined) instruments.tokenUsage.record(inputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT });
   if (outputTokens !== undefined) instruments.tokenUsage.record(outputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT });
