@@ -1,8 +1,15 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { createRequire } from 'node:module';
+import type { ExportResult } from '@opentelemetry/core';
+import type * as OtlpTransformer from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+
+// Loaded on first export, not when the package is imported.
+const load = createRequire(import.meta.url);
+/** `ExportResultCode` of `@opentelemetry/core`: 0 success, 1 failed. */
+const SUCCESS = 0;
+const FAILED = 1;
 
 const HEAD = '{"resourceSpans":[';
 const TAIL = ']}\n';
@@ -28,13 +35,14 @@ export class OtlpJsonFileExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     try {
+      const { JsonTraceSerializer } = load('@opentelemetry/otlp-transformer') as typeof OtlpTransformer;
       const bytes = JsonTraceSerializer.serializeRequest(spans);
       const request = bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString('utf8')) as { resourceSpans?: unknown[] });
       const items = request?.resourceSpans ?? [];
       if (items.length > 0) this.append(items.map((item) => JSON.stringify(item)).join(','));
-      resultCallback({ code: ExportResultCode.SUCCESS });
+      resultCallback({ code: SUCCESS });
     } catch (error) {
-      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+      resultCallback({ code: FAILED, error: error as Error });
     }
   }
 

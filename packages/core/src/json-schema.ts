@@ -1,5 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { digest } from './canonical-json.ts';
 import type { Issue } from './errors.ts';
 import { warnOnce } from './safely.ts';
@@ -70,10 +71,13 @@ function compile(schema: JsonSchema): ValidateFunction | null {
   return entry.validate;
 }
 
+/** Ajv is loaded with the first schema to validate, not when the package is imported. */
+const load = createRequire(import.meta.url);
+
 function validatorFor(schema: JsonSchema): Ajv | Ajv2020 {
   const declared = typeof schema === 'object' ? schema.$schema : undefined;
-  if (typeof declared === 'string' && /draft-0[67]/.test(declared)) return (draft07 ??= new Ajv(options));
-  return (draft2020 ??= new Ajv2020(options));
+  if (typeof declared === 'string' && /draft-0[67]/.test(declared)) return (draft07 ??= new (load('ajv') as typeof import('ajv')).Ajv(options));
+  return (draft2020 ??= new (load('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020(options));
 }
 
 function evictOldest(): void {

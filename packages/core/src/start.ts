@@ -1,19 +1,12 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { context, diag, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import {
-  defaultResource,
-  detectResources,
-  envDetector,
-  hostDetector,
-  processDetector,
-  resourceFromAttributes,
-} from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkNode from '@opentelemetry/sdk-node';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.ts';
-import { createMetricReaders, createSpanProcessors } from './exporters.ts';
+import type * as Exporters from './exporters.ts';
 import { globalSlot } from './internal/global.ts';
 import { codeVersionFromEnvironment, setSettings } from './settings.ts';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_TELEMETRY_SDK_NAME, ATTR_TELEMETRY_SDK_VERSION } from './semconv.ts';
@@ -38,6 +31,12 @@ export interface RunproofHandle {
 export const KNOWN_ADAPTERS = ['@runproof/openai-adapter', '@runproof/langchain-adapter'] as const;
 
 const slot = globalSlot<{ handle: RunproofHandle | undefined }>('sdk', () => ({ handle: undefined }));
+
+/**
+ * The SDK, its exporters and resource detectors are loaded by `start()`, not by importing this
+ * package: code that only uses `run()` or an adapter does not carry them (about 20 MB of heap).
+ */
+const load = createRequire(import.meta.url);
 
 /**
  * Sets up OpenTelemetry for the process: tracer and meter providers, the exporters the options or
@@ -65,12 +64,15 @@ export function start(options: StartOptions = {}): RunproofHandle {
 
   if (isSdkDisabled()) {
     // Nothing is recorded, but runs must still see their context (`currentRun()`, steps).
+    const { AsyncLocalStorageContextManager } = load('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     slot.handle = { enabled: false, config, instrumentations: [], forceFlush: async () => {}, shutdown: async () => {} };
     return slot.handle;
   }
 
   const instrumentations = config.instrumentations === 'auto' ? loadInstalledAdapters() : config.instrumentations || [];
+  const { createMetricReaders, createSpanProcessors } = load('./exporters.js') as typeof Exporters;
+  const { NodeSDK } = load('@opentelemetry/sdk-node') as typeof SdkNode;
   const exportProcessors = createSpanProcessors(config);
   const sdk = new NodeSDK({
     resource: createResource(config),
@@ -102,6 +104,7 @@ function isSdkDisabled(): boolean {
 }
 
 function createResource(config: ResolvedConfig) {
+  const { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } = load('@opentelemetry/resources') as typeof Resources;
   const fromOptions: Record<string, string | number | boolean> = {
     [ATTR_TELEMETRY_SDK_NAME]: 'runproof',
     [ATTR_TELEMETRY_SDK_VERSION]: VERSION,
