@@ -15,10 +15,27 @@ export function reportCall(conditions: CallConditions, callContext: Context = co
   return safely('reporting a call', '', () => {
     const step = getStepPath(callContext);
     const tagged = step === undefined ? conditions : { ...conditions, step };
-    const fingerprint = fingerprintCall(tagged);
+    const fingerprint = cachedFingerprint(tagged);
     getRunState(callContext)?.recordCall(tagged, fingerprint);
     return fingerprint;
   });
+}
+
+/** Fingerprints of recently seen conditions, by their plain JSON: the hot path skips canonical JSON and SHA-256. */
+const fingerprints = new Map<string, string>();
+const MAX_FINGERPRINTS = 1024;
+
+function cachedFingerprint(conditions: CallConditions): string {
+  // Plain JSON is a sound key: equal JSON means equal conditions (the same fingerprint); the
+  // canonical form, which ignores member order, is only computed on a miss.
+  const key = JSON.stringify(conditions);
+  let fingerprint = fingerprints.get(key);
+  if (fingerprint === undefined) {
+    fingerprint = fingerprintCall(conditions);
+    if (fingerprints.size >= MAX_FINGERPRINTS) fingerprints.delete(fingerprints.keys().next().value!);
+    fingerprints.set(key, fingerprint);
+  }
+  return fingerprint;
 }
 
 /**

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
  * canonicalize({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
  */
 export function canonicalize(value: unknown): string {
-  return serialize(value, '$');
+  return serialize(value, []);
 }
 
 /**
@@ -31,7 +31,7 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function serialize(value: unknown, path: string): string {
+function serialize(value: unknown, path: (string | number)[]): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -39,24 +39,30 @@ function serialize(value: unknown, path: string): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`cannot canonicalize ${value} at ${path}`);
+      if (!Number.isFinite(value)) throw new TypeError(`cannot canonicalize ${value} at ${formatJsonPath(path)}`);
       // ECMAScript's Number-to-String is the serialization RFC 8785 specifies (and -0 becomes 0).
       return JSON.stringify(value);
     case 'object':
       return Array.isArray(value) ? serializeArray(value, path) : serializeObject(value, path);
     default:
-      throw new TypeError(`cannot canonicalize a ${typeof value} at ${path}`);
+      throw new TypeError(`cannot canonicalize a ${typeof value} at ${formatJsonPath(path)}`);
   }
 }
 
-function serializeArray(values: readonly unknown[], path: string): string {
-  const parts = values.map((item, index) =>
-    item === undefined ? 'null' : serialize(item, `${path}[${index}]`),
-  );
-  return `[${parts.join(',')}]`;
+// The path is a stack shared by the whole walk, turned into text only for an error message.
+function serializeArray(values: readonly unknown[], path: (string | number)[]): string {
+  let text = '[';
+  for (let index = 0; index < values.length; index += 1) {
+    if (index > 0) text += ',';
+    const item = values[index];
+    path.push(index);
+    text += item === undefined ? 'null' : serialize(item, path);
+    path.pop();
+  }
+  return `${text}]`;
 }
 
-function serializeObject(object: object, path: string): string {
+function serializeObject(object: object, path: (string | number)[]): string {
   const source =
     typeof (object as { toJSON?: unknown }).toJSON === 'function'
       ? (object as { toJSON(): unknown }).toJSON()
@@ -64,11 +70,19 @@ function serializeObject(object: object, path: string): string {
   if (source !== object) return serialize(source, path);
   // Default sort compares UTF-16 code units, exactly the order RFC 8785 requires.
   const keys = Object.keys(object).sort();
-  const parts: string[] = [];
+  let text = '{';
+  let first = true;
   for (const key of keys) {
     const member = (object as Record<string, unknown>)[key];
     if (member === undefined) continue;
-    parts.push(`${JSON.stringify(key)}:${serialize(member, `${path}.${key}`)}`);
+    path.push(key);
+    text += `${first ? '' : ','}${JSON.stringify(key)}:${serialize(member, path)}`;
+    path.pop();
+    first = false;
   }
-  return `{${parts.join(',')}}`;
+  return `${text}}`;
+}
+
+function formatJsonPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : `${text}.${part}`), '$');
 }

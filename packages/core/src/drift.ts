@@ -25,7 +25,7 @@ export interface DriftObservation {
 
 type Baseline = { resolvedModel?: string; systemFingerprint?: string; outputShape?: string };
 
-/** Call fingerprints remembered per process; the oldest is forgotten past this. */
+/** Call fingerprints remembered per process; past this, the first remembered is forgotten. */
 const MAX_BASELINES = 2048;
 
 const KINDS = [
@@ -68,9 +68,6 @@ export function detectDrift(span: Span, callFingerprint: string, observed: Drift
       getInstruments().driftEvents.add(1, { [ATTR_RUNPROOF_DRIFT_KIND]: kind });
     }
     if (drifted) span.setAttribute(ATTR_RUNPROOF_DRIFT_DETECTED, true);
-    // Most recently seen last, so the oldest conditions are the ones forgotten.
-    baselines.delete(callFingerprint);
-    baselines.set(callFingerprint, baseline);
     return drifted;
   });
 }

@@ -18,12 +18,12 @@ import { recordOr, stringOr } from './surface.ts';
 
 /** The checks one call's output went through, added up across choices. */
 export class OutputChecks {
-  readonly checkpoints = new Set<string>();
+  readonly checkpoints: string[] = [];
   readonly issues: Issue[] = [];
   schemaDigest: string | undefined;
 
   add(checkpoint: string, result: ValidationResult, prefix: (string | number)[]): void {
-    this.checkpoints.add(checkpoint);
+    if (!this.checkpoints.includes(checkpoint)) this.checkpoints.push(checkpoint);
     for (const issue of result.issues) this.issues.push({ ...issue, path: [...prefix, ...issue.path] });
   }
 }
@@ -79,12 +79,12 @@ export function checkEnding(checks: OutputChecks, finishReason: string | undefin
 
 /** Puts the outcome on the call's span: `none` when nothing was checked, else `pass` or `fail` with the issues. */
 export function recordChecks(span: Span, checks: OutputChecks | undefined): void {
-  if (checks === undefined || checks.checkpoints.size === 0) {
+  if (checks === undefined || checks.checkpoints.length === 0) {
     recordValidation(span, { checkpoint: '', outcome: VALIDATION_OUTCOME_VALUE_NONE });
     return;
   }
   const record = {
-    checkpoint: [...checks.checkpoints].join('+'),
+    checkpoint: checks.checkpoints.join('+'),
     outcome: checks.issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS,
     issues: checks.issues,
   } as const;
