@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { digest } from '@runproof/core';
+import { digest, sha256 } from '@runproof/core';
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 import { runApp } from '../support/app.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
@@ -80,7 +80,7 @@ for (const { app, protocol } of cases) {
         instructionsDigest: digest(['Be brief.']),
         templateDigest: digest(['system', 'user']),
       }),
-      'runproof.input.digest': digest([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: QUESTION }]),
+      'runproof.input.digest': sha256(JSON.stringify([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: QUESTION }])),
       'gen_ai.response.id': output.chat.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],
@@ -103,7 +103,7 @@ for (const { app, protocol } of cases) {
       'gen_ai.request.model': 'gpt-4o-mini',
       'gen_ai.request.stream': true,
       'runproof.call.fingerprint': fingerprint({ operation: 'chat', target: 'gpt-4o-mini', templateDigest: digest(['user']) }),
-      'runproof.input.digest': digest([{ role: 'user', content: QUESTION }]),
+      'runproof.input.digest': sha256(JSON.stringify([{ role: 'user', content: QUESTION }])),
       'gen_ai.response.id': output.chatStream.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],
@@ -123,7 +123,7 @@ for (const { app, protocol } of cases) {
       ...common('responses'),
       'gen_ai.request.model': 'gpt-4o-mini',
       'runproof.call.fingerprint': fingerprint({ operation: 'chat', target: 'gpt-4o-mini', instructionsDigest: digest(['Be brief.']), templateDigest: digest(['user']) }),
-      'runproof.input.digest': digest(QUESTION),
+      'runproof.input.digest': sha256(JSON.stringify(QUESTION)),
       'gen_ai.response.id': output.response.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],
@@ -145,7 +145,7 @@ for (const { app, protocol } of cases) {
       'gen_ai.request.model': 'gpt-4o-mini',
       'gen_ai.request.stream': true,
       'runproof.call.fingerprint': fingerprint({ operation: 'chat', target: 'gpt-4o-mini', templateDigest: digest(['user']) }),
-      'runproof.input.digest': digest(QUESTION),
+      'runproof.input.digest': sha256(JSON.stringify(QUESTION)),
       'gen_ai.response.id': output.responseStream.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],
@@ -164,7 +164,7 @@ for (const { app, protocol } of cases) {
       ...common(undefined),
       'gen_ai.request.model': 'text-embedding-3-small',
       'runproof.call.fingerprint': fingerprint({ operation: 'embeddings', target: 'text-embedding-3-small' }),
-      'runproof.input.digest': digest(QUESTION),
+      'runproof.input.digest': sha256(JSON.stringify(QUESTION)),
       'gen_ai.response.model': 'text-embedding-3-small',
       'gen_ai.usage.input_tokens': output.embedding.usage.prompt_tokens,
       'runproof.output.shape': digest({ embedding: 'float', dimensions: output.embedding.dimensions }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { digest, run } from '@runproof/core';
+import { digest, run, sha256 } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
 import { createClient, expectedFingerprint, harness, onlySpan, startFastSimulator, withoutTimings, type Client } from './setup.ts';
 
@@ -60,7 +60,7 @@ describe('chat.completions.create', () => {
         instructionsDigest: digest(['You answer in one word.']),
         templateDigest: digest(['system', 'user']),
       }),
-      'runproof.input.digest': digest(MESSAGES),
+      'runproof.input.digest': sha256(JSON.stringify(MESSAGES)),
       'gen_ai.response.id': completion.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],
@@ -108,7 +108,7 @@ describe('chat.completions.create', () => {
         instructionsDigest: digest(['You answer in one word.']),
         templateDigest: digest(['system', 'user']),
       }),
-      'runproof.input.digest': digest(MESSAGES),
+      'runproof.input.digest': sha256(JSON.stringify(MESSAGES)),
       'gen_ai.response.id': id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
-import { digest } from '@runproof/core';
+import { digest, sha256 } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
 import { createClient, expectedFingerprint, harness, onlySpan, startFastSimulator, type Client } from './setup.ts';
 
@@ -31,7 +31,7 @@ test('records an embeddings call with the exact attributes', async () => {
     'server.port': simulator.port,
     'gen_ai.embeddings.dimension.count': 256,
     'runproof.call.fingerprint': expectedFingerprint({ operation: 'embeddings', target: 'text-embedding-3-small', parameters: { dimensions: 256 } }),
-    'runproof.input.digest': digest(['first text', 'second text']),
+    'runproof.input.digest': sha256(JSON.stringify(['first text', 'second text'])),
     'gen_ai.response.model': result.model,
     'gen_ai.usage.input_tokens': result.usage.prompt_tokens,
     'runproof.output.shape': digest({ embedding: 'float', dimensions: 256 }),

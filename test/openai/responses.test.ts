@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { digest } from '@runproof/core';
+import { digest, sha256 } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
 import { createClient, createV6Client, expectedFingerprint, harness, onlySpan, OPENAI_V6_VERSION, startFastSimulator, withoutTimings, type Client } from './setup.ts';
 
@@ -47,7 +47,7 @@ describe('responses.create', () => {
         instructionsDigest: digest(['Answer in one word.']),
         templateDigest: digest(['user']),
       }),
-      'runproof.input.digest': digest('Capital of France?'),
+      'runproof.input.digest': sha256(JSON.stringify('Capital of France?')),
       'gen_ai.response.id': response.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],
@@ -78,7 +78,7 @@ describe('responses.create', () => {
       'openai.api.type': 'responses',
       'gen_ai.request.stream': true,
       'runproof.call.fingerprint': expectedFingerprint({ operation: 'chat', target: 'gpt-4o-mini', templateDigest: digest(['user']) }),
-      'runproof.input.digest': digest([{ role: 'user', content: 'Capital of France?' }]),
+      'runproof.input.digest': sha256(JSON.stringify([{ role: 'user', content: 'Capital of France?' }])),
       'gen_ai.response.id': completed!.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Serializes a value as RFC 8785 (JSON Canonicalization Scheme) text: object members sorted by the
@@ -28,7 +28,8 @@ export function digest(value: unknown): string {
 
 /** SHA-256 of a string's UTF-8 bytes, as lowercase hex. */
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  // One-shot hashing: no Hash object per digest (this runs several times per model call).
+  return hash('sha256', text, 'hex');
 }
 
 function serialize(value: unknown, path: (string | number)[]): string {

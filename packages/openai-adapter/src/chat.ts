@@ -14,7 +14,7 @@ import {
   OPENAI_API_TYPE_VALUE_CHAT_COMPLETIONS,
 } from '@runproof/core/semconv';
 import { describeSampling, setNumber } from './attributes.ts';
-import { digestByIdentity, digestInstructions, digestTemplate, pickParameters, safeDigest, shapeOfJsonText } from './conditions.ts';
+import { digestByIdentity, digestInput, digestInstructions, digestTemplate, pickParameters, shapeOfJsonText } from './conditions.ts';
 import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
 import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
 import { readUsage } from './usage.ts';
@@ -65,7 +65,7 @@ export const chatSurface: Surface = {
   },
 
   digestInput(body: RequestBody): string | undefined {
-    return safeDigest(body.messages);
+    return digestInput(body.messages);
   },
 
   captureInput(body: RequestBody, span: Span): void {

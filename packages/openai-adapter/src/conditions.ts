@@ -23,6 +23,17 @@ export function safeDigest(value: unknown): string | undefined {
 }
 
 /**
+ * Digest of a request's input (`runproof.input.digest`): SHA-256 of its JSON exactly as the SDK
+ * sends it (`JSON.stringify` of the member, in the caller's member order). Inputs differ on every
+ * call, so this skips the canonical form the declared conditions use; the same code sending the
+ * same input gives the same digest in any process.
+ */
+export function digestInput(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return safely('digesting a request input', undefined, () => sha256(JSON.stringify(value) ?? 'null'));
+}
+
+/**
  * Digest of a value that is usually the very same object on every call (the tools array, a
  * `response_format`), cached by identity. Mutating such an object in place between calls is not
  * noticed; pass a new object instead.

@@ -6,7 +6,7 @@ import {
   GEN_AI_OPERATION_VALUE_EMBEDDINGS,
 } from '@runproof/core/semconv';
 import { setNumber } from './attributes.ts';
-import { pickParameters, safeDigest } from './conditions.ts';
+import { digestInput, pickParameters } from './conditions.ts';
 import { readUsage } from './usage.ts';
 import { recordOr, stringOr, type CallOutput, type DeclaredRequest, type RequestBody, type StreamReader, type Surface } from './surface.ts';
 
@@ -26,7 +26,7 @@ export const embeddingsSurface: Surface = {
   },
 
   digestInput(body: RequestBody): string | undefined {
-    return safeDigest(body.input);
+    return digestInput(body.input);
   },
 
   captureInput(): void {

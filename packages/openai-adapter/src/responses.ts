@@ -14,7 +14,7 @@ import {
   OPENAI_API_TYPE_VALUE_RESPONSES,
 } from '@runproof/core/semconv';
 import { describeSampling, setNumber } from './attributes.ts';
-import { digestByIdentity, digestInstructions, digestTemplate, pickParameters, safeDigest, shapeOfJsonText } from './conditions.ts';
+import { digestByIdentity, digestInput, digestInstructions, digestTemplate, pickParameters, shapeOfJsonText } from './conditions.ts';
 import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
 import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
 import { readUsage } from './usage.ts';
@@ -57,7 +57,7 @@ export const responsesSurface: Surface = {
   },
 
   digestInput(body: RequestBody): string | undefined {
-    return safeDigest(body.input);
+    return digestInput(body.input);
   },
 
   captureInput(body: RequestBody, span: Span): void {
