@@ -66,4 +66,4 @@ if (first && last) {
   }
 }
 process.stdout.write(`\nOTLP JSON written to ${outputDirectory}traces.json — open it in Jaeger: Search → Upload JSON file.\n`);
-process.stdout.write(`Compare two runs yourself: npx runproof manifests ${outputDirectory}traces.json, then npx runproof diff ${outputDirectory}traces.json#<run id> ${outputDirectory}traces.json#<run id>\n`);
+process.stdout.write(`Compare two runs yourself: npm run runproof -- manifests ${outputDirectory}traces.json, then npm run runproof -- diff ${outputDirectory}traces.json#<run id> ${outputDirectory}traces.json#<run id>\n(in an app with @runproof/core installed: npx runproof …)\n`);
