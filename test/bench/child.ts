@@ -1,25 +1,31 @@
 /**
- * One configuration on one `openai` major, in its own process (started by `run.ts` with an IPC
- * channel). It answers the parent's requests one at a time:
+ * One configuration on one `openai` major, in its own process (started by `openai-bench.ts` with
+ * an IPC channel). Its client talks to the simulator over HTTP (`--transport http`) or to a
+ * custom `fetch` serving canned responses (`--transport canned`, after a `canned` request hands
+ * them over). It answers the parent's requests one at a time:
  *
+ * - `canned`: the recorded response of each workload, for the canned transport;
  * - `probe`: a few calls of each workload with attribute inspection on; spans per call and the
  *   attribute keys of each span name, so a peer that produces nothing is reported as such;
- * - `batch`: `calls` calls of one workload, measured — CPU (user + system, this process, the final
- *   span export included), wall time, each call's latency, spans and OTLP bytes exported;
+ * - `batch`: `calls` calls of one workload, measured — CPU (user + system, this process, from just
+ *   before the first call to the end of the export of the batch's spans), wall time, each call's
+ *   latency (when asked), spans and OTLP bytes exported;
  * - `heap`: heap in use after a full GC (the process runs with `--expose-gc`);
  * - `profile`: starts, or stops and writes, a V8 CPU profile (the `--cpu-prof` profiler, driven
  *   through the inspector so it covers the measured rounds only, not start-up and warm-up);
  * - `exit`.
  */
 import { parseArgs } from 'node:util';
+import { createCannedFetch, createResponder, type CannedResponse } from './canned-responses.ts';
 import { CpuProfiler } from './cpu-profiler.ts';
 import { findConfiguration, type OpenAIMajor } from './configurations.ts';
 import { setUp } from './instrument.ts';
 import { findWorkload, runCalls, WORKLOADS, type WorkloadId } from './workloads.ts';
 
 export type ChildRequest =
+  | { type: 'canned'; responses: Record<WorkloadId, CannedResponse> }
   | { type: 'probe'; calls: number }
-  | { type: 'batch'; workload: WorkloadId; calls: number }
+  | { type: 'batch'; workload: WorkloadId; calls: number; latencies: boolean }
   | { type: 'heap' }
   | { type: 'profile'; action: 'start' }
   | { type: 'profile'; action: 'stop'; file: string }
@@ -38,6 +44,7 @@ export interface BatchResult {
   cpuMicros: number;
   /** Wall time of the calls, without the final flush. */
   wallMs: number;
+  /** Each call's latency in ms; empty unless the request asked for them. */
   latencies: number[];
   spans: number;
   bytes: number;
@@ -45,6 +52,7 @@ export interface BatchResult {
 
 export type ChildResponse =
   | { type: 'ready'; openaiVersion: string }
+  | { type: 'canned' }
   | ProbeResult
   | BatchResult
   | { type: 'heap'; heapUsed: number }
@@ -55,6 +63,7 @@ const { values } = parseArgs({
   options: {
     configuration: { type: 'string' },
     openai: { type: 'string' },
+    transport: { type: 'string', default: 'http' },
     'simulator-url': { type: 'string' },
     'calls-per-run': { type: 'string' },
     content: { type: 'boolean', default: false },
@@ -65,9 +74,12 @@ const { values } = parseArgs({
 const configuration = findConfiguration(values.configuration ?? '');
 const major = Number(values.openai) as OpenAIMajor;
 const callsPerRun = Number(values['calls-per-run']);
+// The canned transport's responses arrive with the `canned` request, before any call is made.
+let respond: ((body: string) => Response) | undefined;
 const { client, telemetry, wrappers, openaiVersion } = await setUp(configuration, major, {
   simulatorUrl: values['simulator-url'] ?? '',
   content: values.content,
+  fetch: values.transport === 'canned' ? createCannedFetch((body) => respond!(body)) : undefined,
 });
 const profiler = new CpuProfiler();
 const collectGarbage = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
@@ -78,6 +90,14 @@ function send(response: ChildResponse): void {
 
 async function handle(request: ChildRequest): Promise<ChildResponse | undefined> {
   switch (request.type) {
+    case 'canned': {
+      const chat = createResponder(request.responses.chat);
+      const stream = createResponder(request.responses.stream);
+      const structured = createResponder(request.responses.structured);
+      // The request body says which workload it is; the 16-concurrent workload sends chat requests.
+      respond = (body) => (body.includes('"stream":true') ? stream() : body.includes('"response_format"') ? structured() : chat());
+      return { type: 'canned' };
+    }
     case 'probe': {
       const { exporter } = telemetry;
       exporter.inspecting = true;
@@ -100,7 +120,7 @@ async function handle(request: ChildRequest): Promise<ChildResponse | undefined>
       collectGarbage();
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
-      const latencies = await runCalls(client, workload, request.calls, callsPerRun, wrappers);
+      const latencies = await runCalls(client, workload, request.calls, callsPerRun, wrappers, request.latencies);
       const wallMs = performance.now() - started;
       await telemetry.flush();
       const cpu = process.cpuUsage(cpuBefore);

@@ -25,6 +25,8 @@ export interface InstrumentedClient {
 
 export interface SetupOptions {
   simulatorUrl: string;
+  /** The client's `fetch` (the canned transport); the network when undefined. */
+  fetch: typeof globalThis.fetch | undefined;
   /** Record prompt and completion content in every instrumentation that can. Default off everywhere. */
   content: boolean;
 }
@@ -137,7 +139,12 @@ export async function setUp(configuration: Configuration, major: OpenAIMajor, op
 
   const exports = moduleExports as { OpenAI?: typeof OpenAI; default?: typeof OpenAI };
   const OpenAIClient = exports.OpenAI ?? exports.default ?? (moduleExports as typeof OpenAI);
-  const client = new OpenAIClient({ apiKey: 'bench', baseURL: options.simulatorUrl, maxRetries: 0 });
+  const client = new OpenAIClient({
+    apiKey: 'bench',
+    baseURL: options.simulatorUrl,
+    maxRetries: 0,
+    ...(options.fetch !== undefined && { fetch: options.fetch }),
+  });
   return { client, telemetry, wrappers, openaiVersion };
 }
 

@@ -1,4 +1,4 @@
-/** The bench's other processes: the simulator, and one child per configuration instance. */
+/** The bench's other processes: the simulator, and one child per configuration (IPC, one request at a time). */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,71 @@ export async function startSimulatorProcess(): Promise<SimulatorProcess> {
   return { url, stop: () => stopProcess(child, 'SIGTERM') };
 }
 
+/** The messages every bench child understands besides its own: it says `ready`, answers `error`, obeys `exit`. */
+interface ChildProtocol {
+  request: { type: string };
+  response: { type: string };
+}
+
+/**
+ * A forked bench child (`main`, with `args`): one request in flight at a time. The child sends
+ * one message when it is ready, then one response per request; `{ type: 'exit' }` makes it flush
+ * and exit.
+ */
+export class BenchProcess<Protocol extends ChildProtocol> {
+  readonly name: string;
+  private readonly child: ChildProcess;
+  private pending: { resolve: (response: Protocol['response']) => void; reject: (error: Error) => void } | undefined;
+  private readonly ready: Promise<Protocol['response']>;
+
+  constructor(name: string, main: string, args: string[], nodeFlags: readonly string[] = []) {
+    this.name = name;
+    this.child = fork(main, args, { execArgv: [...CHILD_FLAGS, ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.ready = new Promise((resolve, reject) => (this.pending = { resolve, reject }));
+    this.child.on('message', (response: Protocol['response'] | { type: 'error'; message: string }) => {
+      const pending = this.pending;
+      this.pending = undefined;
+      if (pending === undefined) return;
+      if (response.type === 'error') pending.reject(new Error(`${name}: ${(response as { message: string }).message}`));
+      else pending.resolve(response);
+    });
+    this.child.once('exit', (code, signal) => {
+      this.pending?.reject(new Error(`${name} exited (${code ?? signal}) during a request`));
+      this.pending = undefined;
+    });
+  }
+
+  /** The child's first message. */
+  waitUntilReady(): Promise<Protocol['response']> {
+    return this.ready;
+  }
+
+  async request<Type extends Protocol['response']['type']>(request: Protocol['request'], type: Type): Promise<Extract<Protocol['response'], { type: Type }>> {
+    await this.ready;
+    if (this.pending !== undefined) throw new Error(`${this.name}: a request is already in flight`);
+    const response = await new Promise<Protocol['response']>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.child.send(request);
+    });
+    if (response.type !== type) throw new Error(`${this.name}: expected a ${type} response, got ${response.type}`);
+    return response as Extract<Protocol['response'], { type: Type }>;
+  }
+
+  /** Asks the child to exit (it flushes first); kills it after 10 s. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    if (this.child.connected) this.child.send({ type: 'exit' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** How every OpenAI configuration process is started. */
 export interface ChildOptions {
+  /** `http`: a real client against the simulator at `simulatorUrl`; `canned`: a custom `fetch` with canned responses. */
+  transport: 'http' | 'canned';
   simulatorUrl: string;
   callsPerRun: number;
   content: boolean;
@@ -38,69 +102,28 @@ export interface ChildOptions {
   nodeFlags: string[];
 }
 
-/** A configuration's process: one request in flight at a time. */
-export class ConfigurationProcess {
+/** An OpenAI configuration on one `openai` major, in its own process (`child.ts`). */
+export class ConfigurationProcess extends BenchProcess<{ request: ChildRequest; response: ChildResponse }> {
   readonly instance: Instance;
   openaiVersion = '';
-  private readonly child: ChildProcess;
-  private pending: { resolve: (response: ChildResponse) => void; reject: (error: Error) => void } | undefined;
-  private readonly ready: Promise<void>;
 
   constructor(instance: Instance, options: ChildOptions) {
-    this.instance = instance;
     const args = [
       '--configuration', instance.configuration.id,
       '--openai', String(instance.openai),
+      '--transport', options.transport,
       '--simulator-url', options.simulatorUrl,
       '--calls-per-run', String(options.callsPerRun),
     ];
     if (options.content) args.push('--content');
-    this.child = fork(CHILD_MAIN, args, { execArgv: [...CHILD_FLAGS, ...options.nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.ready = new Promise((resolve, reject) => {
-      this.pending = {
-        resolve: (response) => {
-          if (response.type === 'ready') this.openaiVersion = response.openaiVersion;
-          resolve();
-        },
-        reject,
-      };
-    });
-    this.child.on('message', (response: ChildResponse) => {
-      const pending = this.pending;
-      this.pending = undefined;
-      if (pending === undefined) return;
-      if (response.type === 'error') pending.reject(new Error(`${instanceKey(instance)}: ${response.message}`));
-      else pending.resolve(response);
-    });
-    this.child.once('exit', (code, signal) => {
-      this.pending?.reject(new Error(`${instanceKey(instance)} exited (${code ?? signal}) during a request`));
-      this.pending = undefined;
-    });
+    super(instanceKey(instance), CHILD_MAIN, args, options.nodeFlags);
+    this.instance = instance;
   }
 
-  waitUntilReady(): Promise<void> {
-    return this.ready;
-  }
-
-  async request<Type extends ChildResponse['type']>(request: ChildRequest, type: Type): Promise<Extract<ChildResponse, { type: Type }>> {
-    await this.ready;
-    if (this.pending !== undefined) throw new Error(`${instanceKey(this.instance)}: a request is already in flight`);
-    const response = await new Promise<ChildResponse>((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.child.send(request);
-    });
-    if (response.type !== type) throw new Error(`${instanceKey(this.instance)}: expected a ${type} response, got ${response.type}`);
-    return response as Extract<ChildResponse, { type: Type }>;
-  }
-
-  /** Asks the child to exit (it flushes first); kills it after 10 s. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    if (this.child.connected) this.child.send({ type: 'exit' } satisfies ChildRequest);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+  override async waitUntilReady(): Promise<ChildResponse> {
+    const ready = await super.waitUntilReady();
+    if (ready.type === 'ready') this.openaiVersion = ready.openaiVersion;
+    return ready;
   }
 }
 

@@ -85,8 +85,8 @@ export interface Wrappers {
 
 export const NO_WRAPPERS: Wrappers = { call: (work) => work(), unit: (work) => work() };
 
-/** Makes `calls` calls; returns each call's latency in milliseconds (wrapper included). */
-export async function runCalls(client: OpenAI, workload: Workload, calls: number, callsPerRun: number, wrappers: Wrappers): Promise<number[]> {
+/** Makes `calls` calls; returns each call's latency in milliseconds (wrapper included) when `timed`. */
+export async function runCalls(client: OpenAI, workload: Workload, calls: number, callsPerRun: number, wrappers: Wrappers, timed = true): Promise<number[]> {
   const latencies: number[] = [];
   const units: number[] = [];
   for (let remaining = calls; remaining > 0; remaining -= callsPerRun) units.push(Math.min(callsPerRun, remaining));
@@ -96,6 +96,10 @@ export async function runCalls(client: OpenAI, workload: Workload, calls: number
       const size = units[next++]!;
       await wrappers.unit(async () => {
         for (let index = 0; index < size; index += 1) {
+          if (!timed) {
+            await wrappers.call(() => callOnce(client, workload));
+            continue;
+          }
           const started = performance.now();
           await wrappers.call(() => callOnce(client, workload));
           latencies.push(performance.now() - started);

@@ -4,18 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { z } from 'zod';
-import {
-  BoundaryViolationError,
-  checkpoint,
-  guardModelCall,
-  run,
-  step,
-  tool,
-  ValidationError,
-  type BoundaryPolicy,
-  type BoundaryViolation,
-  type Run,
-} from '@runproof/core';
+import { BoundaryViolationError, checkpoint, run, step, tool, ValidationError, type BoundaryPolicy, type BoundaryViolation, type Run } from '@runproof/core';
+import { guardModelCall } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
 // A stand-in model server that counts what reaches it, and a minimal client guarded the way the

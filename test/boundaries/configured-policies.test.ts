@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BoundaryViolationError, guardModelCall, guardToolCall, run, start } from '@runproof/core';
+import { BoundaryViolationError, run, start } from '@runproof/core';
+import { guardModelCall, guardToolCall } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
 // Telemetry export is off (this process's spans go to the in-memory harness); boundaries still apply.

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { BoundaryViolationError, guardModelCall, guardToolCall, run, step, type BoundaryPolicy, type BoundaryViolation, type Run } from '@runproof/core';
+import { BoundaryViolationError, run, step, type BoundaryPolicy, type BoundaryViolation, type Run } from '@runproof/core';
+import { guardModelCall, guardToolCall } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
 const harness = createTestHarness();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { trace } from '@opentelemetry/api';
-import { detectDrift } from '@runproof/core';
+import { detectDrift } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
 const harness = createTestHarness();

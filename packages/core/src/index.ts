@@ -1,9 +1,10 @@
-// The public surface of @runproof/core. Everything exported is documented and versioned.
+// The public surface of @runproof/core for applications. Everything exported is documented and
+// versioned. Instrumentation packages build on `@runproof/core/adapter` (adapter-kit.ts).
 export { start, KNOWN_ADAPTERS } from './start.ts';
 export type { RunproofHandle } from './start.ts';
 export { resolveConfig, parseCaptureContent } from './config.ts';
 export type { StartOptions, ResolvedConfig, TraceExporterName, MetricExporterName, OtlpProtocol } from './config.ts';
-export { run, step, outcome, currentRun, markError } from './run.ts';
+export { run, step, outcome, currentRun } from './run.ts';
 export type { Run, RunSpec, RunContinuation, RunOutcome, OutcomeOptions } from './run.ts';
 export { createRunId } from './run-id.ts';
 export { canonicalize, digest, sha256 } from './canonical-json.ts';
@@ -12,8 +13,6 @@ export { readManifests } from './trace-file.ts';
 export type { CallConditions, ObservedConditions, DeclaredConditions, ObservedSummary, RunManifest, ManifestDifference } from './manifest.ts';
 export { RunproofError, ConfigError, BoundaryViolationError, ValidationError, formatPath } from './errors.ts';
 export type { Issue, BoundaryViolation } from './errors.ts';
-export { guardModelCall, guardToolCall } from './boundary.ts';
-export type { ModelCallRequest, ToolCallRequest, ModelCallUsage, BoundaryTicket } from './boundary.ts';
 export { BOUNDARY_RULES, resolvePolicy } from './policy.ts';
 export type { BoundaryPolicy, BoundaryDecision, ViolationDecision, BoundaryRuleField, ModelPrice, ResolvedPolicy } from './policy.ts';
 export { matchesGlob } from './glob.ts';
@@ -25,17 +24,8 @@ export { isStandardSchema, validateStandardSchema, standardSchemaDigest, fromSta
 export type { StandardSchemaV1, StandardSchemaProperties, StandardSchemaResult, StandardSchemaIssue, StandardSchemaOutput } from './standard-schema.ts';
 export { validateJsonSchema, jsonSchemaDigest } from './json-schema.ts';
 export type { JsonSchema } from './json-schema.ts';
-export { recordValidation, checkToolCallArguments, checkJsonOutput, classifyFinish } from './validation.ts';
-export type { ValidationOutcome, ValidationResult, ValidationRecord, DeclaredTools } from './validation.ts';
+export type { ValidationOutcome, ValidationResult } from './validation.ts';
 export { RunSpanProcessor } from './span-processor.ts';
 export { OtlpJsonFileExporter } from './file-exporter.ts';
-export { reportCall, reportObserved, activeRunId, setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './adapter.ts';
-export { detectDrift } from './drift.ts';
-export { genAIInstruments, recordGenAIMetrics } from './gen-ai-metrics.ts';
-export type { GenAIInstruments } from './gen-ai-metrics.ts';
-export type { DriftObservation } from './drift.ts';
-export { recordContent, captureContent, capBytes } from './content.ts';
-export { getSettings } from './settings.ts';
-export type { Settings, Redactor } from './settings.ts';
-export { safely, warnOnce } from './safely.ts';
+export type { Redactor } from './settings.ts';
 export { VERSION } from './version.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { currentRun, markError, outcome, reportCall, reportObserved, run, RunproofError, step, type RunManifest } from '@runproof/core';
+import { currentRun, outcome, run, RunproofError, step, type RunManifest } from '@runproof/core';
+import { markError, reportCall, reportObserved } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
 const harness = createTestHarness();

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
-import { checkJsonOutput, checkToolCallArguments, classifyFinish, jsonSchemaDigest, recordValidation, validateJsonSchema, validateStandardSchema } from '@runproof/core';
+import { jsonSchemaDigest, validateJsonSchema, validateStandardSchema } from '@runproof/core';
+import { checkJsonOutput, checkToolCallArguments, classifyFinish, recordValidation } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
 const harness = createTestHarness();

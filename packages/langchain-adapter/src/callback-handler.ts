@@ -1,6 +1,7 @@
 import { context, propagation, SpanKind, trace, type Attributes, type Context, type Link, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
-import { activeRunId, createRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely, type BoundaryTicket } from '@runproof/core';
+import { createRunId } from '@runproof/core';
+import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely, type BoundaryTicket } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -30,7 +31,7 @@ import {
   VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER,
   VALIDATION_OUTCOME_VALUE_FAIL,
 } from '@runproof/core/semconv';
-import { captureContent } from '@runproof/core';
+import { captureContent } from '@runproof/core/adapter';
 import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts';
 import { InterruptedThreads, isGraphInterrupt, isResumeCommand, readGraphTask, readThreadId } from './langgraph.ts';
 import { asRecord, readModelRequest, readModelResponse, type ModelRequest } from './model-attributes.ts';

@@ -1,5 +1,6 @@
 import type { Context, Span } from '@opentelemetry/api';
-import { digest, recordValidation, reportCall, reportObserved } from '@runproof/core';
+import { digest } from '@runproof/core';
+import { recordValidation, reportCall, reportObserved } from '@runproof/core/adapter';
 import {
   ATTR_RUNPROOF_CALL_FINGERPRINT,
   VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,

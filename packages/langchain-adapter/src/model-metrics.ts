@@ -1,5 +1,5 @@
 import { metrics, type Attributes } from '@opentelemetry/api';
-import { genAIInstruments, recordGenAIMetrics } from '@runproof/core';
+import { genAIInstruments, recordGenAIMetrics } from '@runproof/core/adapter';
 import { VERSION } from './version.ts';
 
 /**

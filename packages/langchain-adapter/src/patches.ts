@@ -1,5 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
-import { safely, setModelSpan } from '@runproof/core';
+import { safely, setModelSpan } from '@runproof/core/adapter';
 import type { RunproofCallbackHandler } from './callback-handler.ts';
 import { HANDLER_NAME } from './callback-handler.ts';
 import { bindAsyncGenerator, enterScope, RunScope, type ScopeKind } from './deferred-span.ts';

@@ -5,7 +5,7 @@
  * transform sees the parsed result and returns it unchanged. Failures are seen on the request
  * promise (before a response) and on each parse (reading the body).
  */
-import { safely } from '@runproof/core';
+import { safely } from '@runproof/core/adapter';
 import type { ModelCall } from './model-call.ts';
 
 interface APIPromiseLike {

@@ -1,6 +1,7 @@
 /** `chat.completions.create` (and `parse`, `stream`, `runTools`, which call it): chat completions. */
 import type { Attributes, Span } from '@opentelemetry/api';
-import { recordContent, type JsonSchema } from '@runproof/core';
+import { type JsonSchema } from '@runproof/core';
+import { recordContent } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_TYPE,

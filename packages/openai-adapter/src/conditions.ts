@@ -5,7 +5,8 @@
  * call after call are cached: tool lists and schemas by object identity, instructions and role
  * sequences by their text, output shapes by their canonical form.
  */
-import { canonicalize, digest, safely, sha256 } from '@runproof/core';
+import { canonicalize, digest, sha256 } from '@runproof/core';
+import { safely } from '@runproof/core/adapter';
 
 const CACHE_LIMIT = 512;
 const digestsByObject = new WeakMap<object, string>();

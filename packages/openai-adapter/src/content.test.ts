@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { capBytes } from '@runproof/core';
+import { capBytes } from '@runproof/core/adapter';
 import { toParts, toToolCallPart } from './content.ts';
 
 test('capBytes cuts on a character boundary, within the byte limit', () => {

@@ -4,7 +4,7 @@
  * unless the call captures content. Each value goes through the `redact` hook (a hook that throws
  * or returns `undefined` drops the value) and is cut to `maxContentBytes`.
  */
-import { getSettings } from '@runproof/core';
+import { getSettings } from '@runproof/core/adapter';
 
 /** A message in the GenAI input / output messages format. */
 export interface GenAIMessage {

@@ -1,4 +1,4 @@
-import { warnOnce } from '@runproof/core';
+import { warnOnce } from '@runproof/core/adapter';
 
 /**
  * Marks a Runproof wrapper; its value is the wrapper's {@link PatchRecord}. A `Symbol.for` key, so

@@ -1,4 +1,4 @@
-import { safely, warnOnce } from '@runproof/core';
+import { safely, warnOnce } from '@runproof/core/adapter';
 import { patchTargets, targetsOfClient } from './targets.ts';
 import { globalTelemetry } from './telemetry-source.ts';
 import { isSupportedOpenAIVersion, PACKAGE_NAME, SUPPORTED_OPENAI_VERSIONS } from './version.ts';

@@ -1,7 +1,7 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { Tracer } from '@opentelemetry/api';
-import { warnOnce } from '@runproof/core';
-import { genAIInstruments, type GenAIInstruments } from '@runproof/core';
+import { warnOnce } from '@runproof/core/adapter';
+import { genAIInstruments, type GenAIInstruments } from '@runproof/core/adapter';
 import { patchTargets, targetsOfModule, unpatchTargets } from './targets.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
 import type { OpenAIInstrumentationConfig } from './types.ts';

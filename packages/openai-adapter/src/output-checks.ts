@@ -5,7 +5,8 @@
  * JSON, schema violations), and how the output ended (refusal, truncation, content filter).
  */
 import type { Span } from '@opentelemetry/api';
-import { checkJsonOutput, checkToolCallArguments, classifyFinish, jsonSchemaDigest, recordValidation, type Issue, type JsonSchema, type ValidationResult } from '@runproof/core';
+import { jsonSchemaDigest, type Issue, type JsonSchema, type ValidationResult } from '@runproof/core';
+import { checkJsonOutput, checkToolCallArguments, classifyFinish, recordValidation } from '@runproof/core/adapter';
 import {
   VALIDATION_CHECKPOINT_VALUE_FINISH,
   VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT,

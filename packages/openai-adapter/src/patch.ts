@@ -1,4 +1,4 @@
-import { safely } from '@runproof/core';
+import { safely } from '@runproof/core/adapter';
 import {
   isForeignWrapper,
   patchRecordOf,

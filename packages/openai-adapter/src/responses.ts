@@ -1,6 +1,6 @@
 /** `responses.create` (and `parse`, `stream`, which call it): the Responses API. */
 import type { Attributes, Span } from '@opentelemetry/api';
-import { recordContent } from '@runproof/core';
+import { recordContent } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,

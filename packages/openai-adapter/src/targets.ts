@@ -5,7 +5,7 @@
  * Patching prototypes reaches every client of that copy, `AzureOpenAI` included, and the SDK's
  * helpers (`parse`, `stream`, `runTools`), which call `create`.
  */
-import { warnOnce } from '@runproof/core';
+import { warnOnce } from '@runproof/core/adapter';
 import { patchAttemptCounter, findOwner } from './attempts.ts';
 import { chatSurface } from './chat.ts';
 import { embeddingsSurface } from './embeddings.ts';

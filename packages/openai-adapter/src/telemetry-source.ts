@@ -1,5 +1,5 @@
 import { metrics, trace, type MeterProvider, type Tracer } from '@opentelemetry/api';
-import { genAIInstruments, type GenAIInstruments } from '@runproof/core';
+import { genAIInstruments, type GenAIInstruments } from '@runproof/core/adapter';
 import { PACKAGE_NAME, VERSION } from './version.ts';
 
 /** Where a wrapper gets its tracer, metric instruments and options, looked up at call time. */

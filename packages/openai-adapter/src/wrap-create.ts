@@ -1,5 +1,5 @@
 import { context, type Context } from '@opentelemetry/api';
-import { safely } from '@runproof/core';
+import { safely } from '@runproof/core/adapter';
 import { observeResult } from './api-promise.ts';
 import { CALL_KEY } from './call-context.ts';
 import { ModelCall } from './model-call.ts';
