@@ -14,13 +14,15 @@ export interface Configuration {
   label: string;
   /** A peer instrumentation: probed on `openai` 7 first and moved to 6 when it produces no spans there. */
   peer: boolean;
+  /** Only measured when asked for with `--configurations`. */
+  diagnostic?: boolean;
 }
 
 export const CONFIGURATIONS: readonly Configuration[] = [
   { id: 'baseline', label: 'no instrumentation', peer: false },
   { id: 'floor', label: 'hand-written span', peer: false },
   // Diagnostic: Runproof's packages imported but nothing enabled — what their heap footprint alone costs.
-  { id: 'runproof-loaded', label: 'Runproof imported, not enabled', peer: false },
+  { id: 'runproof-loaded', label: 'Runproof imported, not enabled', peer: false, diagnostic: true },
   { id: 'runproof', label: 'Runproof', peer: false },
   { id: 'runproof-policy', label: 'Runproof + policy', peer: false },
   { id: 'otel', label: '@opentelemetry/instrumentation-openai', peer: true },

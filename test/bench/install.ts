@@ -26,12 +26,19 @@ export function benchPackageVersion(name: string): string {
   return (JSON.parse(manifest) as { version: string }).version;
 }
 
-/** Runs `npm ci --prefix test/bench` when `test/bench/node_modules` is missing. */
+/**
+ * Runs `npm ci --prefix test/bench --legacy-peer-deps` when a dependency of `test/bench/package.json`
+ * is missing from `test/bench/node_modules`. `--legacy-peer-deps` keeps npm from installing a
+ * second `@langchain/core` for OpenInference's LangChain instrumentation: its `require` then
+ * resolves upwards to the workspace's copy, the one the agent uses.
+ */
 export function ensureBenchDependencies(): void {
-  if (existsSync(new URL('./node_modules', import.meta.url))) return;
-  process.stderr.write('bench: installing peer instrumentations (npm ci --prefix test/bench)…\n');
+  const manifest = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+  const missing = Object.keys(manifest.dependencies).filter((name) => !existsSync(new URL(`./node_modules/${name}/package.json`, import.meta.url)));
+  if (missing.length === 0) return;
+  process.stderr.write(`bench: installing the bench's dependencies (${missing.join(', ')} missing): npm ci --prefix test/bench --legacy-peer-deps…\n`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['ci', '--prefix', BENCH_DIRECTORY, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  const result = spawnSync(npm, ['ci', '--prefix', BENCH_DIRECTORY, '--legacy-peer-deps', '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`npm ci --prefix ${BENCH_DIRECTORY} failed (exit ${result.status ?? result.signal})`);
 }
 

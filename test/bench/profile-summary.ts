@@ -4,8 +4,8 @@
  * With `--baseline` (the profile of another configuration that made the same calls, e.g. the
  * uninstrumented one), it prints the difference instead: where the added time goes.
  *
- *   node test/bench/profile-summary.ts .tmp/bench-profiles/runproof-openai7.cpuprofile \
- *     [--baseline .tmp/bench-profiles/baseline-openai7.cpuprofile] [--top 30] [--match packages/] [--inclusive]
+ *   node test/bench/profile-summary.ts .tmp/bench-profiles/in-process-runproof-openai7.cpuprofile \
+ *     [--baseline .tmp/bench-profiles/in-process-baseline-openai7.cpuprofile] [--top 30] [--match packages/] [--inclusive]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

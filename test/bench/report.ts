@@ -26,6 +26,8 @@ export interface Row {
   spansPerCall: number;
   bytesPerSpan: number;
   cpuPerCall: number;
+  /** CPU µs per call in each round (in the JSON report, for diagnosis). */
+  cpuPerRound: number[];
   /** Median over rounds of (this − the same round's baseline on the same `openai` major). */
   addedCpu: number | undefined;
   /** Interquartile range of the per-round added CPU: how far to trust `addedCpu`. */
@@ -87,6 +89,7 @@ export function toRow({ instance, openaiVersion, measurement, baseline, floorAdd
     spansPerCall: measurement.spans / measurement.calls,
     bytesPerSpan: measurement.spans === 0 ? Number.NaN : measurement.bytes / measurement.spans,
     cpuPerCall: median(measurement.cpuPerCall),
+    cpuPerRound: measurement.cpuPerCall.map((value) => Math.round(value * 10) / 10),
     addedCpu,
     addedCpuRange,
     floorRatio: addedCpu !== undefined && floorAdded !== undefined && floorAdded > 0 ? addedCpu / floorAdded : undefined,
@@ -96,30 +99,46 @@ export function toRow({ instance, openaiVersion, measurement, baseline, floorAdd
   };
 }
 
-const HEADERS = ['configuration', 'openai', 'spans/call', 'bytes/span', 'CPU µs/call', 'added CPU µs/call (IQR)', 'added ÷ hand-written', 'calls/s', 'p50 ms', 'p99 ms'];
-
-function fixed(value: number | undefined, digits: number): string {
+export function fixed(value: number | undefined, digits: number): string {
   return value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
 }
 
-export function formatWorkloadTable(workload: Workload, rows: readonly Row[]): string {
-  const body = rows.map((row) => [
-    row.label,
-    row.openaiVersion,
-    row.spansPerCall === 0 ? '**0 spans**' : fixed(row.spansPerCall, 2),
-    fixed(row.bytesPerSpan, 0),
-    fixed(row.cpuPerCall, 0),
-    row.addedCpu === undefined ? '–' : `${fixed(row.addedCpu, 0)} (${fixed(row.addedCpuRange?.[0], 0)}…${fixed(row.addedCpuRange?.[1], 0)})`,
-    row.floorRatio === undefined ? '–' : `${row.floorRatio.toFixed(2)}×`,
-    fixed(row.throughput, 0),
-    fixed(row.p50, 2),
-    fixed(row.p99, 2),
-  ]);
-  return `### ${workload.label}\n\n${markdownTable(HEADERS, body)}`;
+/** `median (lower quartile…upper quartile)`. */
+export function withRange(value: number | undefined, range: [number, number] | undefined, digits = 0): string {
+  return value === undefined ? '–' : `${fixed(value, digits)} (${fixed(range?.[0], digits)}…${fixed(range?.[1], digits)})`;
 }
 
-export function formatHeapTable(rows: readonly { label: string; openaiVersion: string; growthBytes: number }[]): string {
-  return `### Heap growth over the measured rounds (after a full GC, per process)\n\n${markdownTable(
+/** In-process tables: CPU is the point; wall time is CPU here, so no latency columns. */
+const CPU_HEADERS = ['configuration', 'openai', 'spans/call', 'bytes/span', 'CPU µs/call', 'added CPU µs/call (IQR)', 'added ÷ hand-written'];
+/** End-to-end tables: latency and throughput against the simulator; CPU for reference, noisy. */
+const END_TO_END_HEADERS = ['configuration', 'openai', 'spans/call', 'calls/s', 'p50 ms', 'p99 ms', 'CPU µs/call', 'added CPU µs/call (IQR)'];
+
+export function formatWorkloadTable(workload: Workload, rows: readonly Row[], kind: 'cpu' | 'end-to-end'): string {
+  const spans = (row: Row): string => (row.spansPerCall === 0 ? '**0 spans**' : fixed(row.spansPerCall, 2));
+  const body = rows.map((row) =>
+    kind === 'cpu'
+      ? [
+          row.label,
+          row.openaiVersion,
+          spans(row),
+          fixed(row.bytesPerSpan, 0),
+          fixed(row.cpuPerCall, 0),
+          withRange(row.addedCpu, row.addedCpuRange),
+          row.floorRatio === undefined ? '–' : `${row.floorRatio.toFixed(2)}×`,
+        ]
+      : [row.label, row.openaiVersion, spans(row), fixed(row.throughput, 0), fixed(row.p50, 2), fixed(row.p99, 2), fixed(row.cpuPerCall, 0), withRange(row.addedCpu, row.addedCpuRange)],
+  );
+  return `#### ${workload.label}\n\n${markdownTable(kind === 'cpu' ? CPU_HEADERS : END_TO_END_HEADERS, body)}`;
+}
+
+export interface HeapRow {
+  label: string;
+  openaiVersion: string;
+  growthBytes: number;
+}
+
+export function formatHeapTable(rows: readonly HeapRow[]): string {
+  return `#### Heap growth over the measured rounds (after a full GC, per process)\n\n${markdownTable(
     ['configuration', 'openai', 'heap growth MB'],
     rows.map((row) => [row.label, row.openaiVersion, (row.growthBytes / 1_048_576).toFixed(2)]),
   )}`;

@@ -1,32 +1,54 @@
 /**
- * `npm run bench`: what each OpenAI instrumentation costs per call, measured against the same
- * `openai` client calling the simulator (its own process) with no instrumentation.
+ * `npm run bench`: what each instrumentation costs, in three parts, each configuration in its own
+ * process, rounds interleaved across configurations:
  *
- *   node test/bench/run.ts [--rounds 9] [--calls 150] [--warmup 150] [--calls-per-run 10]
- *                          [--configurations runproof,otel,…] [--workloads chat,stream,…]
+ * 1. in-process (the primary table): the `openai` client with a custom `fetch` serving canned
+ *    responses — CPU per call without network noise, so tens of microseconds can be compared;
+ * 2. end to end (secondary): the same client calling the simulator process over HTTP — latency
+ *    and throughput;
+ * 3. LangChain: a `createAgent` tool loop with canned responses — CPU per agent step.
+ *
+ *   node test/bench/run.ts [--mode in-process,end-to-end,langchain]
+ *                          [--rounds 5] [--calls 2500] [--warmup 1500]                       (in process)
+ *                          [--e2e-rounds 3] [--e2e-calls 100] [--e2e-warmup 100]             (end to end)
+ *                          [--langchain-rounds 5] [--langchain-invocations 200] [--langchain-warmup 200]
+ *                          [--calls-per-run 10] [--configurations runproof,otel,…] [--workloads chat,stream,…]
  *                          [--content] [--profile runproof,baseline] [--node-flags=--single-threaded-gc]
  *                          [--json out.json]
  *
- * Every configuration runs in its own child process; rounds are interleaved (each round runs every
- * workload on every configuration, in an order that rotates), so drift on the machine spreads over
- * all of them. See docs/benchmarks.md for how to read the output.
+ * See docs/benchmarks.md for how to read the output.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CONFIGURATIONS, findConfiguration, instanceKey, type Configuration, type Instance, type OpenAIMajor } from './configurations.ts';
+import { startSimulator } from '../simulator/simulator.ts';
+import type { CannedResponse } from './canned-responses.ts';
+import { CONFIGURATIONS, findConfiguration } from './configurations.ts';
 import { ensureBenchDependencies, ensureWorkspaceBuild, WORKSPACE_DIRECTORY } from './install.ts';
-import { ConfigurationProcess, startSimulatorProcess, type ChildOptions } from './processes.ts';
-import { emptyMeasurement, formatHeapTable, formatWorkloadTable, toRow, type Measurement, type Row } from './report.ts';
+import type { AgentResponses } from './langchain-agent.ts';
+import { formatLangChainTable, runLangChainBench, type LangChainRow } from './langchain-bench.ts';
+import { callsFor, recordWorkloadResponses, runOpenAIBench, type OpenAIBenchOptions, type OpenAIBenchResult } from './openai-bench.ts';
+import { startSimulatorProcess } from './processes.ts';
+import { formatHeapTable, formatWorkloadTable } from './report.ts';
 import { judgeTargets } from './targets.ts';
-import { findWorkload, WORKLOADS, type Workload } from './workloads.ts';
+import { findWorkload, WORKLOADS, type WorkloadId } from './workloads.ts';
+
+const MODES = ['in-process', 'end-to-end', 'langchain'] as const;
+type Mode = (typeof MODES)[number];
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '9' },
-    calls: { type: 'string', default: '150' },
-    warmup: { type: 'string', default: '150' },
+    mode: { type: 'string', default: MODES.join(',') },
+    rounds: { type: 'string', default: '5' },
+    calls: { type: 'string', default: '2500' },
+    warmup: { type: 'string', default: '1500' },
+    'e2e-rounds': { type: 'string', default: '3' },
+    'e2e-calls': { type: 'string', default: '100' },
+    'e2e-warmup': { type: 'string', default: '100' },
+    'langchain-rounds': { type: 'string', default: '5' },
+    'langchain-invocations': { type: 'string', default: '200' },
+    'langchain-warmup': { type: 'string', default: '200' },
     'calls-per-run': { type: 'string', default: '10' },
     'probe-calls': { type: 'string', default: '4' },
     configurations: { type: 'string' },
@@ -39,163 +61,163 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const rounds = positiveInteger('--rounds', values.rounds);
-const calls = positiveInteger('--calls', values.calls);
-const warmup = positiveInteger('--warmup', values.warmup);
-const callsPerRun = positiveInteger('--calls-per-run', values['calls-per-run']);
-const probeCalls = positiveInteger('--probe-calls', values['probe-calls']);
-const selected = values.configurations === undefined ? [...CONFIGURATIONS] : values.configurations.split(',').map(findConfiguration);
-for (const required of ['baseline', 'floor'] as const) {
+const modes = new Set(values.mode.split(',').map((mode) => {
+  if (!(MODES as readonly string[]).includes(mode)) throw new Error(`--mode expects a comma list of ${MODES.join(', ')}, got "${mode}"`);
+  return mode as Mode;
+}));
+const selected = values.configurations === undefined ? CONFIGURATIONS.filter((configuration) => configuration.diagnostic !== true) : values.configurations.split(',').map(findConfiguration);
+for (const required of ['floor', 'baseline'] as const) {
   if (!selected.some((configuration) => configuration.id === required)) selected.unshift(findConfiguration(required));
 }
 const workloads = values.workloads === undefined ? [...WORKLOADS] : values.workloads.split(',').map(findWorkload);
-const profileDirectory = join(WORKSPACE_DIRECTORY, '.tmp', 'bench-profiles');
-const profiled = new Set(values.profile?.split(',').map((id) => findConfiguration(id).id) ?? []);
+const callsPerRun = positiveInteger('--calls-per-run', values['calls-per-run']);
+const probeCalls = positiveInteger('--probe-calls', values['probe-calls']);
+const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
 const log = (message: string): void => void process.stderr.write(`bench: ${message}\n`);
+const profile = values.profile === undefined ? undefined : {
+  configurations: new Set(values.profile.split(',').map((id) => findConfiguration(id).id)),
+  directory: join(WORKSPACE_DIRECTORY, '.tmp', 'bench-profiles'),
+};
+const settings = {
+  rounds: positiveInteger('--rounds', values.rounds),
+  calls: positiveInteger('--calls', values.calls),
+  warmup: positiveInteger('--warmup', values.warmup),
+  e2eRounds: positiveInteger('--e2e-rounds', values['e2e-rounds']),
+  e2eCalls: positiveInteger('--e2e-calls', values['e2e-calls']),
+  e2eWarmup: positiveInteger('--e2e-warmup', values['e2e-warmup']),
+  langchainRounds: positiveInteger('--langchain-rounds', values['langchain-rounds']),
+  langchainInvocations: positiveInteger('--langchain-invocations', values['langchain-invocations']),
+  langchainWarmup: positiveInteger('--langchain-warmup', values['langchain-warmup']),
+};
 
 ensureWorkspaceBuild();
 ensureBenchDependencies();
-
 const startedAt = performance.now();
-const simulator = await startSimulatorProcess();
-const childOptions: ChildOptions = {
-  simulatorUrl: simulator.url,
-  callsPerRun,
-  content: values.content,
-  nodeFlags: values['node-flags'].split(' ').filter((flag) => flag !== ''),
-};
-const processes: ConfigurationProcess[] = [];
-const notes: string[] = [];
 
-try {
-  // Peers: `openai` 7 first; one that exports no span there is measured on 6 and reported as such.
-  const instances: Instance[] = [];
-  for (const configuration of selected) {
-    instances.push({ configuration, openai: configuration.peer ? await choosePeerMajor(configuration) : 7 });
-  }
-  if (instances.some((instance) => instance.openai === 6)) {
-    // The baseline (and Runproof, for a like-for-like comparison) on the same major as those peers.
-    for (const id of ['baseline', 'runproof'] as const) {
-      if (selected.some((configuration) => configuration.id === id)) instances.push({ configuration: findConfiguration(id), openai: 6 });
-    }
-  }
-  instances.sort((a, b) => order(a) - order(b));
-
-  for (const instance of instances) processes.push(new ConfigurationProcess(instance, childOptions));
-  await Promise.all(processes.map((child) => child.waitUntilReady()));
-
-  for (const child of processes) {
-    const probe = await child.request({ type: 'probe', calls: probeCalls }, 'probe');
-    log(`${instanceKey(child.instance)} (openai ${child.openaiVersion}): spans per call ${JSON.stringify(probe.spansPerCall)}`);
-    for (const [name, keys] of Object.entries(probe.keysBySpanName)) log(`  span "${name}": ${keys.join(', ')}`);
-    for (const workload of workloads) await child.request({ type: 'batch', workload: workload.id, calls: warmup }, 'batch');
-  }
-
-  const heapStart = new Map<ConfigurationProcess, number>();
-  for (const child of processes) heapStart.set(child, (await child.request({ type: 'heap' }, 'heap')).heapUsed);
-
-  const profiledProcesses = processes.filter((child) => profiled.has(child.instance.configuration.id));
-  if (profiledProcesses.length > 0) mkdirSync(profileDirectory, { recursive: true });
-  for (const child of profiledProcesses) await child.request({ type: 'profile', action: 'start' }, 'profile');
-
-  const measurements = new Map<string, Measurement>();
-  const measurementOf = (child: ConfigurationProcess, workload: Workload): Measurement => {
-    const key = `${instanceKey(child.instance)}/${workload.id}`;
-    let measurement = measurements.get(key);
-    if (measurement === undefined) measurements.set(key, (measurement = emptyMeasurement()));
-    return measurement;
-  };
-  for (let round = 0; round < rounds; round += 1) {
-    log(`round ${round + 1}/${rounds}`);
-    for (const workload of workloads) {
-      for (let index = 0; index < processes.length; index += 1) {
-        const child = processes[(index + round) % processes.length]!;
-        const batch = await child.request({ type: 'batch', workload: workload.id, calls }, 'batch');
-        const measurement = measurementOf(child, workload);
-        measurement.cpuPerCall[round] = batch.cpuMicros / calls;
-        measurement.throughput[round] = calls / (batch.wallMs / 1000);
-        for (const latency of batch.latencies) measurement.latencies.push(latency);
-        measurement.calls += calls;
-        measurement.spans += batch.spans;
-        measurement.bytes += batch.bytes;
-      }
-    }
-  }
-
-  for (const child of profiledProcesses) {
-    const file = join(profileDirectory, `${instanceKey(child.instance).replace('@', '-openai')}.cpuprofile`);
-    await child.request({ type: 'profile', action: 'stop', file }, 'profile');
-  }
-
-  const heapRows = [];
-  for (const child of processes) {
-    const end = (await child.request({ type: 'heap' }, 'heap')).heapUsed;
-    heapRows.push({ label: child.instance.configuration.label, openaiVersion: child.openaiVersion, growthBytes: end - heapStart.get(child)! });
-  }
-
-  const rowsByWorkload = new Map<Workload, Row[]>();
-  for (const workload of workloads) {
-    const baselineOf = (major: OpenAIMajor): Measurement | undefined => {
-      const child = processes.find((entry) => entry.instance.configuration.id === 'baseline' && entry.instance.openai === major);
-      return child === undefined ? undefined : measurementOf(child, workload);
-    };
-    const floor = processes.find((entry) => entry.instance.configuration.id === 'floor')!;
-    const floorRow = toRow({ instance: floor.instance, openaiVersion: floor.openaiVersion, measurement: measurementOf(floor, workload), baseline: baselineOf(7), floorAdded: undefined });
-    rowsByWorkload.set(
-      workload,
-      processes.map((child) =>
-        toRow({ instance: child.instance, openaiVersion: child.openaiVersion, measurement: measurementOf(child, workload), baseline: baselineOf(child.instance.openai), floorAdded: floorRow.addedCpu }),
-      ),
-    );
-  }
-
-  const minutes = (performance.now() - startedAt) / 60_000;
-  const cpuModel = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const output = [
-    `## Runproof benchmark — ${new Date().toISOString().slice(0, 10)}`,
-    '',
-    `Node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} cores (${cpuModel}). ` +
-      `${rounds} interleaved rounds × ${calls} calls per configuration and workload, after ${warmup} warm-up calls; ` +
-      `${callsPerRun} calls per run; content capture ${values.content ? 'on' : 'off'} everywhere; ${minutes.toFixed(1)} min.`,
-    '',
-    ...[...rowsByWorkload].flatMap(([workload, rows]) => [formatWorkloadTable(workload, rows), '']),
-    formatHeapTable(heapRows),
-    '',
-    '### Targets',
-    '',
-    ...judgeTargets(rowsByWorkload).map((line) => `- ${line}`),
-    ...(notes.length > 0 ? ['', '### Notes', '', ...notes.map((note) => `- ${note}`)] : []),
-  ].join('\n');
-  process.stdout.write(`${output}\n`);
-  if (values.json !== undefined) {
-    const json = Object.fromEntries([...rowsByWorkload].map(([workload, rows]) => [workload.id, rows]));
-    writeFileSync(values.json, `${JSON.stringify({ rounds, calls, warmup, callsPerRun, content: values.content, node: process.version, workloads: json, heap: heapRows }, null, 2)}\n`);
-  }
-  if (profiled.size > 0) log(`CPU profiles of ${[...profiled].join(', ')} are written under ${profileDirectory} (summarize: node test/bench/profile-summary.ts <profile> [--baseline <profile>])`);
-} finally {
-  await Promise.all(processes.map((child) => child.stop()));
-  await simulator.stop();
-}
-
-/** Probes a peer on `openai` 7 in a throwaway process; returns 6 when it exported no span there. */
-async function choosePeerMajor(configuration: Configuration): Promise<OpenAIMajor> {
-  const child = new ConfigurationProcess({ configuration, openai: 7 }, childOptions);
+// Canned responses, recorded once from an in-process simulator and served to every configuration.
+let canned: Record<WorkloadId, CannedResponse> | undefined;
+let agentResponses: AgentResponses | undefined;
+if (modes.has('in-process') || modes.has('langchain')) {
+  const simulator = await startSimulator({ chunkDelayMs: 0, record: false });
   try {
-    await child.waitUntilReady();
-    const probe = await child.request({ type: 'probe', calls: probeCalls }, 'probe');
-    const spans = Object.values(probe.spansPerCall).reduce((sum, value) => sum + value, 0);
-    if (spans > 0) return 7;
-    notes.push(`${configuration.label} exports 0 spans on openai ${child.openaiVersion}; it is measured on openai 6 (the newest major it supports).`);
-    log(`${configuration.id}: 0 spans on openai ${child.openaiVersion}, measuring it on openai 6`);
-    return 6;
+    canned = await recordWorkloadResponses(simulator.url);
+    log(`canned responses recorded: the stream has ${canned.stream.chunks.length} SSE events`);
+    if (modes.has('langchain')) agentResponses = await (await import('./langchain-agent.ts')).recordAgentResponses(simulator);
   } finally {
-    await child.stop();
+    await simulator.close();
   }
 }
 
-function order(instance: Instance): number {
-  return (8 - instance.openai) * 100 + CONFIGURATIONS.indexOf(instance.configuration);
+const common: Omit<OpenAIBenchOptions, 'transport' | 'simulatorUrl' | 'canned' | 'rounds' | 'calls' | 'warmup' | 'peerMajors'> = {
+  configurations: selected,
+  workloads,
+  callsPerRun,
+  probeCalls,
+  content: values.content,
+  nodeFlags,
+  profile,
+  log,
+};
+
+let inProcess: OpenAIBenchResult | undefined;
+if (modes.has('in-process')) {
+  inProcess = await runOpenAIBench({ ...common, transport: 'canned', simulatorUrl: '', canned, rounds: settings.rounds, calls: settings.calls, warmup: settings.warmup, peerMajors: undefined });
 }
+
+let endToEnd: OpenAIBenchResult | undefined;
+if (modes.has('end-to-end')) {
+  const simulator = await startSimulatorProcess();
+  try {
+    endToEnd = await runOpenAIBench({
+      ...common,
+      transport: 'http',
+      simulatorUrl: simulator.url,
+      canned: undefined,
+      rounds: settings.e2eRounds,
+      calls: settings.e2eCalls,
+      warmup: settings.e2eWarmup,
+      // Same majors as in-process, without probing again; each weight 1: HTTP calls are dominated by I/O.
+      peerMajors: inProcess?.peerMajors,
+      workloads: workloads.map((workload) => ({ ...workload, weight: 1 })),
+    });
+  } finally {
+    await simulator.stop();
+  }
+}
+
+let langchain: LangChainRow[] | undefined;
+if (modes.has('langchain')) {
+  langchain = await runLangChainBench({
+    responses: agentResponses!,
+    rounds: settings.langchainRounds,
+    invocations: settings.langchainInvocations,
+    warmup: settings.langchainWarmup,
+    probeInvocations: probeCalls,
+    content: values.content,
+    nodeFlags,
+    log,
+  });
+}
+
+const minutes = (performance.now() - startedAt) / 60_000;
+const cpuModel = cpus()[0]?.model.trim() ?? 'unknown CPU';
+const output: string[] = [
+  `## Runproof benchmark — ${new Date().toISOString().slice(0, 10)}`,
+  '',
+  `Node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} cores (${cpuModel}); ` +
+    `content capture ${values.content ? 'on' : 'off'} everywhere; ${callsPerRun} calls per Runproof run; ${minutes.toFixed(1)} min; load average at the end ${loadavg()[0]!.toFixed(2)}.`,
+];
+if (inProcess !== undefined) {
+  output.push(
+    '',
+    '### In process: added CPU per call (primary)',
+    '',
+    `Canned responses through a custom \`fetch\`, no network. ${settings.rounds} interleaved rounds; per configuration and round ` +
+      `${workloads.map((workload) => `${callsFor(workload, settings.calls)} ${workload.id}`).join(', ')} calls, after ${workloads.map((workload) => callsFor(workload, settings.warmup)).join(' / ')} warm-up calls.`,
+    '',
+    ...[...inProcess.rowsByWorkload].flatMap(([workload, rows]) => [formatWorkloadTable(workload, rows, 'cpu'), '']),
+    formatHeapTable(inProcess.heapRows),
+    '',
+    '#### Targets (in process)',
+    '',
+    ...judgeTargets(inProcess.rowsByWorkload).map((line) => `- ${line}`),
+  );
+}
+if (endToEnd !== undefined) {
+  output.push(
+    '',
+    '### End to end against the simulator (secondary)',
+    '',
+    `The real client over HTTP to the simulator process. ${settings.e2eRounds} interleaved rounds × ${settings.e2eCalls} calls per configuration and workload, after ${settings.e2eWarmup} warm-up calls.`,
+    '',
+    ...[...endToEnd.rowsByWorkload].flatMap(([workload, rows]) => [formatWorkloadTable(workload, rows, 'end-to-end'), '']),
+  );
+}
+if (langchain !== undefined) {
+  output.push(
+    '',
+    '### LangChain: added CPU per agent step',
+    '',
+    `\`createAgent\` + \`ChatOpenAI\` + one Zod tool, a model → tool → model loop per invocation (3 steps), canned responses. ` +
+      `${settings.langchainRounds} interleaved rounds × ${settings.langchainInvocations} invocations per configuration, after ${settings.langchainWarmup} warm-up invocations.`,
+    '',
+    formatLangChainTable(langchain),
+  );
+}
+const notes = [...new Set([...(inProcess?.notes ?? []), ...(endToEnd?.notes ?? [])])];
+const silent = [...(inProcess?.silent ?? []).map((entry) => `in process: ${entry}`), ...(endToEnd?.silent ?? []).map((entry) => `end to end: ${entry}`)];
+for (const row of langchain ?? []) if (row.id !== 'baseline' && row.spansPerStep === 0) silent.push(`LangChain: ${row.label}`);
+if (notes.length > 0 || silent.length > 0) {
+  output.push('', '### Notes', '', ...notes.map((note) => `- ${note}`), ...silent.map((entry) => `- **No spans exported**: ${entry}.`));
+}
+process.stdout.write(`${output.join('\n')}\n`);
+
+if (values.json !== undefined) {
+  const rows = (result: OpenAIBenchResult | undefined): unknown =>
+    result === undefined ? undefined : { workloads: Object.fromEntries([...result.rowsByWorkload].map(([workload, entries]) => [workload.id, entries])), heap: result.heapRows };
+  writeFileSync(values.json, `${JSON.stringify({ node: process.version, settings, callsPerRun, content: values.content, inProcess: rows(inProcess), endToEnd: rows(endToEnd), langchain }, null, 2)}\n`);
+}
+if (profile !== undefined) log(`CPU profiles are written under ${profile.directory} (summarize: node test/bench/profile-summary.ts <profile> [--baseline <profile>])`);
 
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);

@@ -52,6 +52,8 @@ export class CountingExporter {
   bytes = 0;
   /** Attribute keys seen per span name, collected only while `inspecting` (off while measuring). */
   readonly keysBySpanName = new Map<string, Set<string>>();
+  /** Spans exported per span name, collected only while `inspecting`. */
+  readonly countBySpanName = new Map<string, number>();
   inspecting = false;
 
   export(spans: ExportedSpans, resultCallback: (result: { code: number }) => void): void {
@@ -63,6 +65,7 @@ export class CountingExporter {
         const keys = this.keysBySpanName.get(span.name) ?? new Set<string>();
         for (const key of Object.keys(span.attributes as Attributes)) keys.add(key);
         this.keysBySpanName.set(span.name, keys);
+        this.countBySpanName.set(span.name, (this.countBySpanName.get(span.name) ?? 0) + 1);
       }
     }
     resultCallback({ code: EXPORT_SUCCESS });

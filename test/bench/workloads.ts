@@ -13,13 +13,15 @@ export interface Workload {
   concurrency: number;
   stream: boolean;
   structured: boolean;
+  /** Roughly what a call costs relative to a plain chat call; a batch makes `calls / weight` calls. */
+  weight: number;
 }
 
 export const WORKLOADS: readonly Workload[] = [
-  { id: 'chat', label: 'chat, non-streaming', concurrency: 1, stream: false, structured: false },
-  { id: 'stream', label: 'chat, streaming with usage', concurrency: 1, stream: true, structured: false },
-  { id: 'concurrent', label: 'chat, 16 concurrent', concurrency: 16, stream: false, structured: false },
-  { id: 'structured', label: 'chat, JSON-schema structured output', concurrency: 1, stream: false, structured: true },
+  { id: 'chat', label: 'chat, non-streaming', concurrency: 1, stream: false, structured: false, weight: 1 },
+  { id: 'stream', label: 'chat, streaming with usage', concurrency: 1, stream: true, structured: false, weight: 4 },
+  { id: 'concurrent', label: 'chat, 16 concurrent', concurrency: 16, stream: false, structured: false, weight: 1 },
+  { id: 'structured', label: 'chat, JSON-schema structured output', concurrency: 1, stream: false, structured: true, weight: 1 },
 ];
 
 export function findWorkload(id: string): Workload {
