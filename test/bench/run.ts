@@ -9,7 +9,7 @@
  * 3. LangChain: a `createAgent` tool loop with canned responses — CPU per agent step.
  *
  *   node test/bench/run.ts [--mode in-process,end-to-end,langchain]
- *                          [--rounds 5] [--calls 2500] [--warmup 1500]                       (in process)
+ *                          [--rounds 5] [--calls 4000] [--warmup 2000]                       (in process)
  *                          [--e2e-rounds 3] [--e2e-calls 100] [--e2e-warmup 100]             (end to end)
  *                          [--langchain-rounds 5] [--langchain-invocations 200] [--langchain-warmup 200]
  *                          [--calls-per-run 10] [--configurations runproof,otel,…] [--workloads chat,stream,…]
@@ -41,8 +41,8 @@ const { values } = parseArgs({
   options: {
     mode: { type: 'string', default: MODES.join(',') },
     rounds: { type: 'string', default: '5' },
-    calls: { type: 'string', default: '2500' },
-    warmup: { type: 'string', default: '1500' },
+    calls: { type: 'string', default: '4000' },
+    warmup: { type: 'string', default: '2000' },
     'e2e-rounds': { type: 'string', default: '3' },
     'e2e-calls': { type: 'string', default: '100' },
     'e2e-warmup': { type: 'string', default: '100' },
