@@ -58,3 +58,12 @@ test('OTEL_TRACES_SAMPLER=always_off records no spans but the run still works', 
   assert.equal(result.code, 0, result.stderr);
   assert.throws(() => readFileSync(path), /ENOENT/);
 });
+
+test('start() is idempotent, loads the installed adapters, and the console exporter prints spans', async () => {
+  const result = await runApp(fileURLToPath(new URL('./apps/start-twice.mjs', import.meta.url)));
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stderr.trim().split('\n').at(-1)!) as { same: boolean; enabled: boolean; instrumentations: string[]; service: string };
+  assert.deepEqual(report, { same: true, enabled: true, instrumentations: ['@runproof/openai-adapter', '@runproof/langchain-adapter'], service: 'twice' });
+  assert.match(result.stdout, /name: 'invoke_workflow console-run'/);
+  assert.match(result.stdout, /'runproof\.run\.outcome': 'completed'/);
+});
