@@ -41,3 +41,12 @@ test('an allowed call in a guarded run carries the decision and is settled with 
   assert.equal(chat.attributes['runproof.boundary.policy'], 'mini-only');
   assert.equal(chat.attributes['runproof.boundary.rule'], undefined);
 });
+
+test('a halted parse() rejects with the BoundaryViolationError, as create() does', async () => {
+  await run({ name: 'halted-parse', boundary: policy }, async () => {
+    const responseFormat = { type: 'json_schema' as const, json_schema: { name: 'answer', strict: true, schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } } };
+    await assert.rejects(client.chat.completions.parse({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hi' }], response_format: responseFormat }), BoundaryViolationError);
+    await assert.rejects(client.responses.parse({ model: 'gpt-4.1', input: 'Hi' }), BoundaryViolationError);
+  }).catch(() => undefined);
+  assert.equal(simulator.requests.length, 0);
+});

@@ -26,9 +26,15 @@ const fingerprints = new Map<string, string>();
 const MAX_FINGERPRINTS = 1024;
 
 function cachedFingerprint(conditions: CallConditions): string {
-  // Plain JSON is a sound key: equal JSON means equal conditions (the same fingerprint); the
-  // canonical form, which ignores member order, is only computed on a miss.
-  const key = JSON.stringify(conditions);
+  // Plain JSON is a sound key for JSON values: equal JSON means equal conditions (the same
+  // fingerprint); the canonical form, which ignores member order, is only computed on a miss.
+  // Values JSON would quietly change (NaN, functions…) are not cached: canonicalization decides.
+  let plain = true;
+  const key = JSON.stringify(conditions, (_name, value: unknown) => {
+    if ((typeof value === 'number' && !Number.isFinite(value)) || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') plain = false;
+    return typeof value === 'bigint' ? null : value;
+  });
+  if (!plain) return fingerprintCall(conditions);
   let fingerprint = fingerprints.get(key);
   if (fingerprint === undefined) {
     fingerprint = fingerprintCall(conditions);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { currentRun, outcome, run, RunproofError, step, type RunManifest } from '@runproof/core';
+import { currentRun, outcome, run, RunproofError, step, ValidationError, type RunManifest } from '@runproof/core';
 import { markError, reportCall, reportObserved } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
@@ -166,4 +166,23 @@ test('markError withholds the message of errors that quote content unless captur
   assert.match(String(withheldSpan.status.message), /^message withheld/);
   assert.equal(harness.span('captured').status.message, 'Failed to parse. Text: "ACME owes 1,280.50"');
   assert.equal(harness.span('plain').events[0]?.attributes?.['exception.message'], 'budget exceeded');
+});
+
+test('an enforced checkpoint failure keeps its code on the span, not its messages, without capture', async () => {
+  const error = new ValidationError('intake', [{ code: 'custom', path: ['ssn'], message: 'SSN 123-45-6789 is not allowed' }]);
+  const span = trace.getTracer('test').startSpan('checked');
+  markError(span, error);
+  span.end();
+  const recorded = harness.span('checked');
+  assert.equal(recorded.attributes['error.type'], 'RUNPROOF_VALIDATION_FAILED');
+  assert.ok(!JSON.stringify([recorded.status, recorded.events]).includes('123-45-6789'));
+});
+
+test('a call fingerprint never depends on which calls came before (values JSON would change are not cached)', () => {
+  const base = { provider: 'openai', operation: 'chat', target: 'gpt-4o-mini' };
+  assert.equal(reportCall({ ...base, parameters: { temperature: Number.NaN } }), '', 'NaN cannot be canonicalized: no fingerprint');
+  const withNull = reportCall({ ...base, parameters: { temperature: null } });
+  assert.match(withNull, /^[0-9a-f]{64}$/);
+  assert.equal(reportCall({ ...base, parameters: { temperature: Number.NaN } }), '', 'still none after the null variant was cached');
+  assert.equal(reportCall({ ...base, parameters: { temperature: null } }), withNull);
 });

@@ -14,6 +14,7 @@ import {
   type RunOutcome,
 } from './internal/run-state.ts';
 import { configuredPolicy, type BoundaryPolicy } from './policy.ts';
+import { capBytes } from './content.ts';
 import { safely, warnOnce } from './safely.ts';
 import { getSettings } from './settings.ts';
 import { createRunId } from './run-id.ts';
@@ -240,16 +241,18 @@ function addManifestEvent(span: Span, json: string): void {
   const limit = getSettings().manifestMaxBytes;
   const truncated = Buffer.byteLength(json) > limit;
   span.addEvent(EVENT_RUNPROOF_RUN_MANIFEST, {
-    [ATTR_RUNPROOF_MANIFEST]: truncated ? Buffer.from(json).subarray(0, limit).toString() : json,
+    [ATTR_RUNPROOF_MANIFEST]: truncated ? capBytes(json, limit) : json,
     [ATTR_RUNPROOF_MANIFEST_TRUNCATED]: truncated,
   });
 }
 
 /**
- * Errors whose message quotes model output or tool input: LangChain's parsers put the rejected
- * text in the message. Without content capture, only their type is recorded.
+ * Errors whose message can quote model output or tool input: LangChain's parsers put the rejected
+ * text in the message, and a checkpoint's `ValidationError` lists its schema's issue messages
+ * (which custom messages may build from the value). Without content capture, only their type is
+ * recorded.
  */
-const CONTENT_BEARING_ERRORS = new Set(['OutputParserException', 'ToolInputParsingException']);
+const CONTENT_BEARING_ERRORS = new Set(['OutputParserException', 'ToolInputParsingException', 'RUNPROOF_VALIDATION_FAILED']);
 const WITHHELD_MESSAGE = 'message withheld: it quotes model output or tool input, and content capture is off';
 
 /**

@@ -1,4 +1,5 @@
 import type { Attributes, Span } from '@opentelemetry/api';
+import { capBytes } from './content.ts';
 import { formatPath, type Issue } from './errors.ts';
 import { getInstruments } from './internal/instruments.ts';
 import { validateJsonSchema, type JsonSchema } from './json-schema.ts';
@@ -84,7 +85,7 @@ function failureAttributes(issues: readonly Issue[]): Attributes {
     // Messages may quote the value that failed, so they count as content: redacted and capped.
     const messages = shown
       .map((issue) => (settings.redact === undefined ? issue.message : settings.redact(issue.message, { attribute: ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES })))
-      .map((message) => (message === undefined ? '' : message.slice(0, settings.maxContentBytes)));
+      .map((message) => (message === undefined ? '' : capBytes(message, settings.maxContentBytes)));
     attributes[ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES] = messages;
   }
   return attributes;

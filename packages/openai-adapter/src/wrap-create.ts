@@ -44,14 +44,20 @@ export function patchCreate(prototype: object | undefined, surface: Surface, sou
 }
 
 /**
- * A rejected promise with the `APIPromise` methods callers chain (`withResponse()`,
- * `asResponse()`), each rejecting with the same error. It is marked handled so a caller that only
+ * A rejected promise with the `APIPromise` methods callers and the SDK's helpers chain
+ * (`withResponse()`, `asResponse()`, `parse()`, `_thenUnwrap()`), each rejecting with the same error. It is marked handled so a caller that only
  * uses `withResponse()` gets no unhandled-rejection warning for the base promise.
  */
 function rejectedAPIPromise(error: unknown): Promise<never> {
   const rejected = Promise.reject(error);
   rejected.catch(() => {});
-  return Object.assign(rejected, { withResponse: () => Promise.reject(error), asResponse: () => Promise.reject(error) });
+  return Object.assign(rejected, {
+    withResponse: () => Promise.reject(error),
+    asResponse: () => Promise.reject(error),
+    parse: () => Promise.reject(error),
+    // The SDK's `parse()` helpers chain on `_thenUnwrap`: they get the same rejection.
+    _thenUnwrap: () => rejectedAPIPromise(error),
+  });
 }
 
 function startCall(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context): ModelCall | undefined {
