@@ -30,6 +30,7 @@ before(async () => {
   const libraries = ['openai', '@langchain/core', '@langchain/openai', 'langchain', 'zod', '@opentelemetry/api'].map((name) => `${name}@${installedVersion(name)}`);
   writeFileSync(join(appDirectory, 'package.json'), JSON.stringify({ name: 'packed-app', private: true, version: '1.0.0' }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs, ...libraries], { cwd: appDirectory, stdio: 'pipe' });
+  cpSync(join(root, 'test/packaging/start-in-code.cjs'), join(appDirectory, 'start-in-code.cjs'));
   for (const file of ['core/apps/workflow.mjs', 'core/apps/workflow.cjs', 'openai/apps/app.mjs', 'openai/apps/app.cjs', 'openai/apps/workload.mjs', 'langchain/apps/agent.mjs', 'langchain/apps/agent.cjs']) {
     cpSync(join(root, 'test', file), join(appDirectory, file.split('/').at(-1)!));
   }
@@ -96,3 +97,16 @@ for (const file of ['agent.mjs', 'agent.cjs']) {
     assert.equal(spans.find((span) => span.name === 'lookup forecast')?.parentSpanId, tool?.spanId);
   });
 }
+
+test('packed: a CommonJS app calling start() in code, then requiring openai, traces its calls in the run', async () => {
+  const result = await runApp(join(appDirectory, 'start-in-code.cjs'), {
+    cwd: appDirectory,
+    env: { SERVICE_NAME: 'packed-start-cjs', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, SIMULATOR_URL: simulator.url },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const { runId } = JSON.parse(result.stdout) as { runId: string };
+  const spans = await receiver.waitFor((received) => received.filter((span) => span.attributes['runproof.run.id'] === runId).length === 2);
+  const chat = spans.find((span) => span.attributes['runproof.run.id'] === runId && span.name === 'chat gpt-4o-mini');
+  assert.equal(chat?.resource['service.name'], 'packed-start-cjs');
+  assert.match(String(chat?.attributes['runproof.call.fingerprint']), /^[0-9a-f]{64}$/);
+});

@@ -49,7 +49,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       for (const resourceSpans of normalized.resourceSpans ?? []) {
         for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
           for (const span of scopeSpans.spans ?? []) {
-            spans.push({ ...span, resource: resourceSpans.resource?.attributes ?? {}, scope: scopeSpans.scope?.name ?? '' });
+            // The normalizer leaves out empty lists and maps; tests read them as empty.
+            spans.push({ ...span, attributes: span.attributes ?? {}, events: span.events ?? [], links: span.links ?? [], resource: resourceSpans.resource?.attributes ?? {}, scope: scopeSpans.scope?.name ?? '' });
           }
         }
       }
