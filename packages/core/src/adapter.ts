@@ -21,6 +21,24 @@ export function reportCall(conditions: CallConditions, callContext: Context = co
   });
 }
 
+/** Whether JSON keeps `value` as it is: no non-finite numbers, functions, symbols or bigints (checked without a `JSON.stringify` replacer, which would leave V8's fast path). */
+function isPlainJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value);
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'object':
+      if (value === null) return true;
+      for (const member of Array.isArray(value) ? value : Object.values(value)) if (!isPlainJson(member)) return false;
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Fingerprints of recently seen conditions, by their plain JSON: the hot path skips canonical JSON and SHA-256. */
 const fingerprints = new Map<string, string>();
 const MAX_FINGERPRINTS = 1024;
@@ -29,12 +47,8 @@ function cachedFingerprint(conditions: CallConditions): string {
   // Plain JSON is a sound key for JSON values: equal JSON means equal conditions (the same
   // fingerprint); the canonical form, which ignores member order, is only computed on a miss.
   // Values JSON would quietly change (NaN, functions…) are not cached: canonicalization decides.
-  let plain = true;
-  const key = JSON.stringify(conditions, (_name, value: unknown) => {
-    if ((typeof value === 'number' && !Number.isFinite(value)) || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') plain = false;
-    return typeof value === 'bigint' ? null : value;
-  });
-  if (!plain) return fingerprintCall(conditions);
+  if (!isPlainJson(conditions)) return fingerprintCall(conditions);
+  const key = JSON.stringify(conditions);
   let fingerprint = fingerprints.get(key);
   if (fingerprint === undefined) {
     fingerprint = fingerprintCall(conditions);
