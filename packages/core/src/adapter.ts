@@ -5,7 +5,7 @@ import type { CallConditions, ObservedConditions } from './manifest.ts';
 
 /**
  * For adapters: reports the declared conditions of a call about to be made and returns the call's
- * fingerprint (`runproof.call.fingerprint`). Inside a run the conditions join the run's manifest,
+ * fingerprint (`ATTR_RUNPROOF_CALL_FINGERPRINT`). Inside a run the conditions join the run's manifest,
  * tagged with the current step.
  *
  * @example

@@ -9,7 +9,7 @@ import { safely, warnOnce } from './safely.ts';
 
 /** What a model call is about to ask for, as {@link guardModelCall} needs it. */
 export interface ModelCallRequest {
-  /** The requested model (`gen_ai.request.model`). */
+  /** The requested model (`ATTR_GEN_AI_REQUEST_MODEL`). */
   model: string;
   /** The request's output ceiling (`max_tokens`, `max_completion_tokens`, `max_output_tokens`), when set. */
   maxOutputTokens?: number;
@@ -19,7 +19,7 @@ export interface ModelCallRequest {
 
 /** What a tool call is about to run, as {@link guardToolCall} needs it. */
 export interface ToolCallRequest {
-  /** The tool's name (`gen_ai.tool.name`). */
+  /** The tool's name (`ATTR_GEN_AI_TOOL_NAME`). */
   tool: string;
 }
 
@@ -27,7 +27,7 @@ export interface ToolCallRequest {
 export interface ModelCallUsage {
   inputTokens?: number;
   outputTokens?: number;
-  /** The model that answered (`gen_ai.response.model`); prices it when given. Default: the requested model. */
+  /** The model that answered (`ATTR_GEN_AI_RESPONSE_MODEL`); prices it when given. Default: the requested model. */
   model?: string;
 }
 
@@ -49,7 +49,7 @@ const ALLOW_TICKET: BoundaryTicket = Object.freeze({ decision: 'allow', settle()
  * For adapters: checks a model call against the current run's policy *before* it is made, and
  * reserves its token and cost ceiling. Outside a run, or in a run without a policy, it returns at
  * once with `allow` and records nothing. When a broken rule's decision is `halt`, it marks `span`
- * (status ERROR, `error.type`) and throws a `BoundaryViolationError`: do not make the call; end the
+ * (status ERROR, `ATTR_ERROR_TYPE`) and throws a `BoundaryViolationError`: do not make the call; end the
  * span as for any error and let the error reach the caller. Otherwise it records the decision on
  * `span` and returns a ticket to settle when the call is over.
  *

@@ -23,9 +23,9 @@ export interface CheckpointOptions {
 
 /**
  * Checks `value` against any Standard Schema (Zod 4, Valibot, ArkType…) as a `validate {name}`
- * span: `runproof.validation.outcome` (`pass` / `fail`), the checkpoint name, the schema's digest,
- * the issue count, a `runproof.validation.failure` event with issue codes and paths (never values
- * unless content capture is on) and the `runproof.validation.checks` metric. Works inside or outside
+ * span: `ATTR_RUNPROOF_VALIDATION_OUTCOME` (`pass` / `fail`), the checkpoint name, the schema's digest,
+ * the issue count, an `EVENT_RUNPROOF_VALIDATION_FAILURE` event with issue codes and paths (never values
+ * unless content capture is on) and the `METRIC_RUNPROOF_VALIDATION_CHECKS` metric. Works inside or outside
  * a run; async validators are awaited.
  *
  * In `record` mode (the default) it returns `value` itself. In `enforce` mode it returns the

@@ -17,9 +17,9 @@ export type OtlpProtocol = 'http/protobuf' | 'http/json';
  * given here, then its environment variable, then the `RUNPROOF_CONFIG` JSON file, then the default.
  */
 export interface StartOptions {
-  /** `service.name`. Env: `OTEL_SERVICE_NAME`. Default: the SDK's `unknown_service:node`. */
+  /** `ATTR_SERVICE_NAME`. Env: `OTEL_SERVICE_NAME`. Default: the SDK's `unknown_service:node`. */
   serviceName?: string;
-  /** `service.version`; also the manifest's code version when no git SHA is set. Env: `OTEL_RESOURCE_ATTRIBUTES`. */
+  /** `ATTR_SERVICE_VERSION`; also the manifest's code version when no git SHA is set. Env: `OTEL_RESOURCE_ATTRIBUTES`. */
   serviceVersion?: string;
   /** Extra resource attributes. Env: `OTEL_RESOURCE_ATTRIBUTES` (merged). */
   resourceAttributes?: Record<string, string | number | boolean>;
@@ -53,7 +53,7 @@ export interface StartOptions {
   maxContentBytes?: number;
   /** Size cap of the manifest event, in bytes. Env: `RUNPROOF_MANIFEST_MAX_BYTES`. Default: 16384. */
   manifestMaxBytes?: number;
-  /** The code version in manifests. Env: `RUNPROOF_CODE_VERSION`, then `GIT_COMMIT`, `GITHUB_SHA`…, then `service.version`. */
+  /** The code version in manifests. Env: `RUNPROOF_CODE_VERSION`, then `GIT_COMMIT`, `GITHUB_SHA`…, then `ATTR_SERVICE_VERSION`. */
   codeVersion?: string;
   /** `'auto'` loads the installed Runproof adapters; `false` loads none; or pass instrumentations. Default: `'auto'`. */
   instrumentations?: 'auto' | false | Instrumentation[];

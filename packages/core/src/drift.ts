@@ -15,11 +15,11 @@ import {
 
 /** What one call was observed to run on and return, compared against earlier calls with the same conditions. */
 export interface DriftObservation {
-  /** `gen_ai.response.model`: the snapshot that answered. */
+  /** `ATTR_GEN_AI_RESPONSE_MODEL`: the snapshot that answered. */
   resolvedModel?: string | undefined;
   /** The provider's `system_fingerprint`. */
   systemFingerprint?: string | undefined;
-  /** `runproof.output.shape`: the digest of the output's structure. */
+  /** `ATTR_RUNPROOF_OUTPUT_SHAPE`: the digest of the output's structure. */
   outputShape?: string | undefined;
 }
 
@@ -38,10 +38,10 @@ const baselines = globalSlot('drift-baselines', () => new Map<string, Baseline>(
 
 /**
  * For adapters: compares what a call observed with the last call of the same declared conditions
- * (the same `runproof.call.fingerprint`) in this process. Each change — the provider moving an
+ * (the same `ATTR_RUNPROOF_CALL_FINGERPRINT`) in this process. Each change — the provider moving an
  * alias to a new snapshot, a new backend fingerprint, an output of another structure — is a
- * `runproof.drift` event on the call's span with the baseline and the observed value,
- * `runproof.drift.detected=true`, and one `runproof.drift.events` count. The new value becomes the
+ * `EVENT_RUNPROOF_DRIFT` event on the call's span with the baseline and the observed value,
+ * `runproof.drift.detected=true`, and one `METRIC_RUNPROOF_DRIFT_EVENTS` count. The new value becomes the
  * baseline, so a change is reported once. Returns whether drift was seen.
  *
  * @example

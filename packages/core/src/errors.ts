@@ -51,9 +51,9 @@ export function formatPath(path: readonly (string | number)[]): string {
 
 /** A boundary rule a run broke, as data: what `onEscalate` receives and a halt error carries. */
 export interface BoundaryViolation {
-  /** The policy's name (`runproof.boundary.policy`). */
+  /** The policy's name (`ATTR_RUNPROOF_BOUNDARY_POLICY`). */
   policy: string;
-  /** The rule that was broken (`runproof.boundary.rule`), e.g. `max_tool_calls`. */
+  /** The rule that was broken (`ATTR_RUNPROOF_BOUNDARY_RULE`), e.g. `max_tool_calls`. */
   rule: string;
   /** What the policy decided for it. */
   decision: 'record' | 'escalate' | 'halt';

@@ -11,9 +11,9 @@ import {
 
 /** The two GenAI client metrics. */
 export interface GenAIInstruments {
-  /** `gen_ai.client.operation.duration`, seconds. */
+  /** `METRIC_GEN_AI_CLIENT_OPERATION_DURATION`, seconds. */
   readonly duration: Histogram;
-  /** `gen_ai.client.token.usage`, tokens, by `gen_ai.token.type`. */
+  /** `METRIC_GEN_AI_CLIENT_TOKEN_USAGE`, tokens, by `ATTR_GEN_AI_TOKEN_TYPE`. */
   readonly tokenUsage: Histogram;
 }
 
@@ -49,10 +49,10 @@ export function genAIInstruments(meter: Meter): GenAIInstruments {
 /**
  * For adapters: records one model call's duration and the token counts the provider reported
  * (none when it did not). `attributes` are the bounded ones the GenAI conventions list: operation,
- * provider, request and response model, server address and port, `error.type`.
+ * provider, request and response model, server address and port, `ATTR_ERROR_TYPE`.
  *
  * @example
- * recordGenAIMetrics(instruments, { 'gen_ai.operation.name': 'chat', … }, 0.42, 120, 35);
+ * recordGenAIMetrics(instruments, { [ATTR_GEN_AI_OPERATION_NAME]: 'chat', … }, 0.42, 120, 35);
  */
 export function recordGenAIMetrics(instruments: GenAIInstruments, attributes: Attributes, seconds: number, inputTokens: number | undefined, outputTokens: number | undefined): void {
   instruments.duration.record(seconds, attributes);

@@ -35,7 +35,7 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown): Validati
 }
 
 /**
- * SHA-256 of a JSON Schema's canonical JSON (`runproof.validation.schema.digest`), cached per object.
+ * SHA-256 of a JSON Schema's canonical JSON (`ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST`), cached per object.
  *
  * @example
  * span.setAttribute(ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST, jsonSchemaDigest(responseFormat.json_schema.schema));

@@ -5,11 +5,11 @@ import { digest } from './canonical-json.ts';
  * here: prompts, instructions and schemas appear only as SHA-256 digests.
  */
 export interface CallConditions {
-  /** `gen_ai.provider.name`, e.g. `openai`. */
+  /** `ATTR_GEN_AI_PROVIDER_NAME`, e.g. `openai`. */
   provider: string;
-  /** `gen_ai.operation.name`, e.g. `chat`, `embeddings`, `execute_tool`. */
+  /** `ATTR_GEN_AI_OPERATION_NAME`, e.g. `chat`, `embeddings`, `execute_tool`. */
   operation: string;
-  /** The model the caller asked for (`gen_ai.request.model`), or the tool name for a tool call. */
+  /** The model the caller asked for (`ATTR_GEN_AI_REQUEST_MODEL`), or the tool name for a tool call. */
   target?: string;
   /** Sampling and output parameters that change what the call may return (temperature, max tokens…). */
   parameters?: Record<string, unknown>;
@@ -31,7 +31,7 @@ export interface CallConditions {
 
 /** What a call turned out to run on, as the provider reported it. */
 export interface ObservedConditions {
-  /** The model that answered (`gen_ai.response.model`). */
+  /** The model that answered (`ATTR_GEN_AI_RESPONSE_MODEL`). */
   resolvedModel?: string;
   /** The provider's backend configuration fingerprint (`system_fingerprint`). */
   systemFingerprint?: string;
@@ -39,7 +39,7 @@ export interface ObservedConditions {
   toolsCalled?: readonly string[];
 }
 
-/** Everything a run was declared to execute under. Its digest is `runproof.run.fingerprint`. */
+/** Everything a run was declared to execute under. Its digest is `ATTR_RUNPROOF_RUN_FINGERPRINT`. */
 export interface DeclaredConditions {
   run: string;
   code: { version: string | null };
@@ -51,7 +51,7 @@ export interface DeclaredConditions {
   calls: CallConditions[];
 }
 
-/** What a run was observed to execute on. Its digest is `runproof.run.observed_digest`. */
+/** What a run was observed to execute on. Its digest is `ATTR_RUNPROOF_RUN_OBSERVED_DIGEST`. */
 export interface ObservedSummary {
   resolvedModels: string[];
   systemFingerprints: string[];

@@ -59,7 +59,7 @@ export interface ModelPrice {
  * };
  */
 export interface BoundaryPolicy {
-  /** `runproof.boundary.policy`; a metric dimension, so keep it low-cardinality. Default: the run name. */
+  /** `ATTR_RUNPROOF_BOUNDARY_POLICY`; a metric dimension, so keep it low-cardinality. Default: the run name. */
   name?: string;
   /** Models the run may call: exact names or globs (`*`, `?`), matched against the requested model. Default: any. */
   allowedModels?: string[];
@@ -83,13 +83,13 @@ export interface BoundaryPolicy {
   maxAttempts?: number;
   /** The decision for each broken rule. Default: `halt` for every rule. */
   decisions?: Partial<Record<BoundaryRuleField, ViolationDecision>>;
-  /** Who an escalation goes to; the `runproof.escalation.target` of the escalation event. */
+  /** Who an escalation goes to; the `ATTR_RUNPROOF_ESCALATION_TARGET` of the escalation event. */
   escalationTarget?: string;
   /** Called (never awaited, errors logged) for each violation whose decision is `escalate`. Code only, not in JSON. */
   onEscalate?: (violation: BoundaryViolation, run: Run) => void | Promise<void>;
 }
 
-/** Each rule, its telemetry value (`runproof.boundary.rule`) and its default decision. */
+/** Each rule, its telemetry value (`ATTR_RUNPROOF_BOUNDARY_RULE`) and its default decision. */
 export const BOUNDARY_RULES: Readonly<Record<BoundaryRuleField, { rule: string; defaultDecision: ViolationDecision }>> = {
   allowedModels: { rule: BOUNDARY_RULE_VALUE_ALLOWED_MODELS, defaultDecision: 'halt' },
   allowedTools: { rule: BOUNDARY_RULE_VALUE_ALLOWED_TOOLS, defaultDecision: 'halt' },

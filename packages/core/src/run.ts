@@ -51,7 +51,7 @@ export type { Run, RunContinuation, RunOutcome };
 
 /** What a run is. Pass a string for just a name. */
 export interface RunSpec {
-  /** Low-cardinality name of the workflow, e.g. `invoice-triage` (`gen_ai.workflow.name`). */
+  /** Low-cardinality name of the workflow, e.g. `invoice-triage` (`ATTR_GEN_AI_WORKFLOW_NAME`). */
   name: string;
   /** Continue an existing run under its id (a retry, resume or handoff). Default: a new UUIDv7. */
   id?: string;
@@ -84,7 +84,7 @@ function tracer() {
 /**
  * Runs `fn` as a run: an `invoke_workflow {name}` span whose id, attempt and owners are attributes,
  * and whose fingerprint (a digest of everything the run was declared to execute under) is computed
- * from what the adapters report while it runs. Every span started inside carries `runproof.run.id`,
+ * from what the adapters report while it runs. Every span started inside carries `ATTR_RUNPROOF_RUN_ID`,
  * and the id travels to downstream services in W3C baggage. Returns (or throws) exactly what `fn`
  * does.
  *
@@ -174,7 +174,7 @@ export interface OutcomeOptions {
 }
 
 /**
- * Attaches a business outcome to the current run: a `runproof.outcome` event on the run span.
+ * Attaches a business outcome to the current run: an `EVENT_RUNPROOF_OUTCOME` event on the run span.
  * Outside a run it does nothing (and says so once through `diag`).
  *
  * @example
@@ -256,7 +256,7 @@ const CONTENT_BEARING_ERRORS = new Set(['OutputParserException', 'ToolInputParsi
 const WITHHELD_MESSAGE = 'message withheld: it quotes model output or tool input, and content capture is off';
 
 /**
- * Records an error on a span as the GenAI conventions ask: status ERROR, `error.type`, and the
+ * Records an error on a span as the GenAI conventions ask: status ERROR, `ATTR_ERROR_TYPE`, and the
  * exception event. The message of an error known to quote content is withheld unless content
  * capture is on.
  *

@@ -4,7 +4,7 @@ import { getRunState } from './internal/run-state.ts';
 import { ATTR_RUNPROOF_RUN_ID, BAGGAGE_RUNPROOF_RUN_ID } from './semconv.ts';
 
 /**
- * Stamps `runproof.run.id` on every span started inside a run — ours, other instrumentations' and
+ * Stamps `ATTR_RUNPROOF_RUN_ID` on every span started inside a run — ours, other instrumentations' and
  * the user's — and on spans of a downstream service that received the run id in W3C baggage.
  * `start()` installs it; add it yourself when you build your own tracer provider.
  *

@@ -83,7 +83,7 @@ export async function validateStandardSchema<Schema extends StandardSchemaV1>(sc
 const digests = new WeakMap<object, string>();
 
 /**
- * A stable digest of a schema (`runproof.validation.schema.digest`): of its JSON Schema when it can
+ * A stable digest of a schema (`ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST`): of its JSON Schema when it can
  * produce one (Zod 4 through `z.toJSONSchema`, libraries with a `toJsonSchema()` method), else of a
  * bounded description of its structure with its vendor. Cached per schema object.
  *

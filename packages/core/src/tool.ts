@@ -24,7 +24,7 @@ export interface ToolOptions {
   arguments?: StandardSchemaV1;
   /** `record` runs the tool whatever the check says; `enforce` throws a `ValidationError` instead of running it. Default: `record`. */
   mode?: 'record' | 'enforce';
-  /** `gen_ai.tool.type`. Default: `function`. */
+  /** `ATTR_GEN_AI_TOOL_TYPE`. Default: `function`. */
   type?: string;
 }
 

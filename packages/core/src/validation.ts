@@ -22,7 +22,7 @@ import {
   VALIDATION_OUTCOME_VALUE_NONE,
 } from './semconv.ts';
 
-/** `runproof.validation.outcome`: `none` when nothing was checked. */
+/** `ATTR_RUNPROOF_VALIDATION_OUTCOME`: `none` when nothing was checked. */
 export type ValidationOutcome = 'pass' | 'fail' | 'repaired' | 'none';
 
 /** The result of a check, as data. `value` is the checked (parsed) value when it passed. */
@@ -34,10 +34,10 @@ export interface ValidationResult<Value = unknown> {
 
 /** What {@link recordValidation} puts on a span. */
 export interface ValidationRecord {
-  /** Low-cardinality name of the check (a metric dimension), e.g. `invoice.fields`, `openai.response_format`. */
+  /** Low-cardinality name of the check (a metric dimension), e.g. `invoice.fields`, `response_format`. */
   checkpoint: string;
   outcome: ValidationOutcome;
-  /** `runproof.validation.schema.digest`, e.g. from `jsonSchemaDigest` or `standardSchemaDigest`. */
+  /** `ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST`, e.g. from `jsonSchemaDigest` or `standardSchemaDigest`. */
   schemaDigest?: string;
   issues?: readonly Issue[];
 }
@@ -47,13 +47,13 @@ const MAX_EVENT_ISSUES = 50;
 
 /**
  * For adapters: records a check on an existing span (a model or tool span) exactly as a checkpoint
- * does on its own span: `runproof.validation.outcome`, the checkpoint name, schema digest and issue
- * count, a `runproof.validation.failure` event with the issues' codes and paths (and their messages
- * only when content capture is on), and the `runproof.validation.checks` metric. `none` sets only
+ * does on its own span: `ATTR_RUNPROOF_VALIDATION_OUTCOME`, the checkpoint name, schema digest and issue
+ * count, an `EVENT_RUNPROOF_VALIDATION_FAILURE` event with the issues' codes and paths (and their messages
+ * only when content capture is on), and the `METRIC_RUNPROOF_VALIDATION_CHECKS` metric. `none` sets only
  * the outcome. Never throws.
  *
  * @example
- * recordValidation(span, { checkpoint: 'openai.response_format', schemaDigest: jsonSchemaDigest(schema), ...validateJsonSchema(schema, parsed) });
+ * recordValidation(span, { checkpoint: 'response_format', schemaDigest: jsonSchemaDigest(schema), ...validateJsonSchema(schema, parsed) });
  */
 export function recordValidation(span: Span, record: ValidationRecord): void {
   safely('recording a validation', undefined, () => {
@@ -128,7 +128,7 @@ export function checkToolCallArguments(call: { name: string; arguments: string |
  *
  * @example
  * const ending = classifyFinish({ finishReason: choice.finish_reason, refusal: choice.message.refusal });
- * if (ending) recordValidation(span, { checkpoint: 'openai.output', ...ending });
+ * if (ending) recordValidation(span, { checkpoint: 'finish', ...ending });
  */
 export function classifyFinish(ending: { finishReason?: string | null; refusal?: string | null }): ValidationResult | undefined {
   if (typeof ending.refusal === 'string' && ending.refusal !== '') {
@@ -151,7 +151,7 @@ export function classifyFinish(ending: { finishReason?: string | null; refusal?:
  * Schema; `invalid_json` when it does not parse.
  *
  * @example
- * recordValidation(span, { checkpoint: 'openai.response_format', schemaDigest: jsonSchemaDigest(schema), ...checkJsonOutput(schema, message.content) });
+ * recordValidation(span, { checkpoint: 'response_format', schemaDigest: jsonSchemaDigest(schema), ...checkJsonOutput(schema, message.content) });
  */
 export function checkJsonOutput(schema: JsonSchema, text: string): ValidationResult {
   let parsed: unknown;

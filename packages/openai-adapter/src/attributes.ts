@@ -19,7 +19,7 @@ import {
 } from '@runproof/core/semconv';
 import { numberOr, type CallOutput, type RequestBody } from './surface.ts';
 
-/** `server.address` and `server.port` of a client's base URL. */
+/** `ATTR_SERVER_ADDRESS` and `ATTR_SERVER_PORT` of a client's base URL. */
 export interface ServerEndpoint {
   readonly address: string;
   readonly port: number;

@@ -24,7 +24,7 @@ export function safeDigest(value: unknown): string | undefined {
 }
 
 /**
- * Digest of a request's input (`runproof.input.digest`): SHA-256 of its JSON exactly as the SDK
+ * Digest of a request's input (`ATTR_RUNPROOF_INPUT_DIGEST`): SHA-256 of its JSON exactly as the SDK
  * sends it (`JSON.stringify` of the member, in the caller's member order). Inputs differ on every
  * call, so this skips the canonical form the declared conditions use; the same code sending the
  * same input gives the same digest in any process.
@@ -104,7 +104,7 @@ export function shapeOfJsonText(text: unknown): unknown {
   }
 }
 
-/** `runproof.output.shape`: the digest of a shape descriptor, cached by its canonical form. */
+/** `ATTR_RUNPROOF_OUTPUT_SHAPE`: the digest of a shape descriptor, cached by its canonical form. */
 export function digestShape(shape: unknown): string | undefined {
   return safely('digesting an output shape', undefined, () => {
     const canonical = canonicalize(shape);

@@ -1,6 +1,6 @@
 /**
  * Opt-in content capture: prompts, instructions, completions and tool definitions as GenAI
- * structured JSON span attributes (`gen_ai.input.messages`, …). Off by default; nothing here runs
+ * structured JSON span attributes (`ATTR_GEN_AI_INPUT_MESSAGES`, …). Off by default; nothing here runs
  * unless the call captures content. Each value goes through the `redact` hook (a hook that throws
  * or returns `undefined` drops the value) and is cut to `maxContentBytes`.
  */

@@ -12,7 +12,7 @@ import { recordOr, stringOr, type CallOutput, type DeclaredRequest, type Request
 
 const EMBEDDINGS_PARAMETERS = ['dimensions', 'encoding_format'] as const;
 
-/** The embeddings surface. There is no `openai.api.type` for it in the conventions. */
+/** The embeddings surface. There is no `ATTR_OPENAI_API_TYPE` for it in the conventions. */
 export const embeddingsSurface: Surface = {
   method: 'embeddings.create',
   operation: GEN_AI_OPERATION_VALUE_EMBEDDINGS,

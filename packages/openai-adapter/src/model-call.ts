@@ -69,7 +69,7 @@ export class ModelCall implements CallAttempts {
   /** False when the span is a framework's model span (LangChain) that this call enriches: its owner ends it. */
   private readonly ownsSpan: boolean;
   private ticket: BoundaryTicket | undefined;
-  /** `runproof.call.fingerprint`: drift is judged against earlier calls with the same one. */
+  /** `ATTR_RUNPROOF_CALL_FINGERPRINT`: drift is judged against earlier calls with the same one. */
   private callFingerprint = '';
   private outputShape: string | undefined;
 

@@ -27,7 +27,7 @@ const RESPONSES_PARAMETERS = [
 
 type JsonRecord = Readonly<Record<string, unknown>>;
 
-/** The Responses API surface. Its operation is `chat`, told apart by `openai.api.type`. */
+/** The Responses API surface. Its operation is `chat`, told apart by `ATTR_OPENAI_API_TYPE`. */
 export const responsesSurface: Surface = {
   method: 'responses.create',
   operation: GEN_AI_OPERATION_VALUE_CHAT,

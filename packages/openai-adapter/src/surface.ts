@@ -23,7 +23,7 @@ export class CallOutput {
   systemFingerprint: string | undefined;
   /** Names of the tools the model asked for, in order. */
   toolsCalled: string[] = [];
-  /** One structure descriptor per choice / output; their digest is `runproof.output.shape`. */
+  /** One structure descriptor per choice / output; their digest is `ATTR_RUNPROOF_OUTPUT_SHAPE`. */
   shapes: unknown[] = [];
   /** GenAI output messages, only when content is captured. */
   messages: GenAIMessage[] | undefined;
@@ -44,13 +44,13 @@ export interface StreamReader {
 export interface Surface {
   /** The SDK method, for messages, e.g. `chat.completions.create`. */
   readonly method: string;
-  /** `gen_ai.operation.name`. */
+  /** `ATTR_GEN_AI_OPERATION_NAME`. */
   readonly operation: string;
-  /** `openai.api.type`, when the conventions define one. */
+  /** `ATTR_OPENAI_API_TYPE`, when the conventions define one. */
   readonly apiType: string | undefined;
   /** Adds the request attributes to `attributes` and returns the request's declared conditions. */
   describe(body: RequestBody, attributes: Attributes): DeclaredRequest;
-  /** `runproof.input.digest`: the digest of the call's input (messages, input items, texts). */
+  /** `ATTR_RUNPROOF_INPUT_DIGEST`: the digest of the call's input (messages, input items, texts). */
   digestInput(body: RequestBody): string | undefined;
   /** Records the opt-in input content attributes on `span`. */
   captureInput(body: RequestBody, span: Span): void;

@@ -4,8 +4,8 @@ import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
   /**
    * Record prompts, instructions, completions, tool definitions and tool-call arguments as the
-   * `gen_ai.input.messages`, `gen_ai.system_instructions`, `gen_ai.output.messages` and
-   * `gen_ai.tool.definitions` span attributes (JSON, passed through the `redact` hook and cut to
+   * `ATTR_GEN_AI_INPUT_MESSAGES`, `ATTR_GEN_AI_SYSTEM_INSTRUCTIONS`, `ATTR_GEN_AI_OUTPUT_MESSAGES` and
+   * `ATTR_GEN_AI_TOOL_DEFINITIONS` span attributes (JSON, passed through the `redact` hook and cut to
    * `maxContentBytes` each).
    *
    * Default: what `start()` resolved — its `captureContent` option, else

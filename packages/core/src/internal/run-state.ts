@@ -21,7 +21,7 @@ export const STEP_KEY = createContextKey('runproof:step');
 
 /** A run in progress, as user code and adapters see it (`currentRun()`). */
 export interface Run {
-  /** Stable across attempts and resumes (`runproof.run.id`). */
+  /** Stable across attempts and resumes (`ATTR_RUNPROOF_RUN_ID`). */
   readonly id: string;
   readonly name: string;
   /** 1-based. */
