@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { ChatOpenAI } from '@langchain/openai';
 import { createAgent, tool } from 'langchain';
 import { z } from 'zod';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
-import { createLangChainHarness, descendantsOf, parentOf } from './harness.ts';
+import type { Simulator } from '../simulator/simulator.ts';
+import { createLangChainHarness, descendantsOf, parentOf, useSimulator } from './harness.ts';
 
 const harness = createLangChainHarness();
 let sim: Simulator;
-before(async () => (sim = await startSimulator({ chunkDelayMs: 0 })));
-after(() => sim.close());
-beforeEach(async () => {
-  sim.reset();
-  await harness.reset();
-});
+useSimulator(harness, (started) => (sim = started));
 
 function createWeatherAgent() {
   const model = new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0, configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });

@@ -1,24 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
 import { createInstrumentation, instrumentOpenAI } from '@runproof/openai-adapter';
 import { BoundaryViolationError, run } from '@runproof/core';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
-import { createLangChainHarness } from './harness.ts';
+import type { Simulator } from '../simulator/simulator.ts';
+import { createLangChainHarness, useSimulator } from './harness.ts';
 
 // LangChain's ChatOpenAI with the OpenAI adapter on too: the OpenAI adapter enriches LangChain's
 // model span, so each model call is one span and its tokens are counted once.
 const harness = createLangChainHarness([createInstrumentation()]);
 instrumentOpenAI(new OpenAI({ apiKey: 'unused' })); // patches the prototypes every client of this openai copy shares
 let sim: Simulator;
-before(async () => (sim = await startSimulator({ chunkDelayMs: 0 })));
-after(() => sim.close());
-beforeEach(async () => {
-  sim.reset();
-  await harness.reset();
-});
+useSimulator(harness, (started) => (sim = started));
 
 const model = (maxRetries = 0) => new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0, configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries });
 

@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { ChatOpenAI } from '@langchain/openai';
 import { createAgent, tool } from 'langchain';
 import { z } from 'zod';
 import { BoundaryViolationError, run, type BoundaryPolicy } from '@runproof/core';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
-import { createLangChainHarness } from './harness.ts';
+import type { Simulator } from '../simulator/simulator.ts';
+import { createLangChainHarness, useSimulator } from './harness.ts';
 
 const harness = createLangChainHarness();
 let sim: Simulator;
-before(async () => (sim = await startSimulator({ chunkDelayMs: 0 })));
-after(() => sim.close());
-beforeEach(async () => {
-  sim.reset();
-  await harness.reset();
-});
+useSimulator(harness, (started) => (sim = started));
 
 const executed: string[] = [];
 function createAgentWithTools() {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Document } from '@langchain/core/documents';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
@@ -8,17 +8,12 @@ import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
 import { Annotation, Command, END, interrupt, MemorySaver, START, StateGraph } from '@langchain/langgraph';
 import { ChatOpenAI } from '@langchain/openai';
 import { run } from '@runproof/core';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
-import { createLangChainHarness, parentOf } from './harness.ts';
+import type { Simulator } from '../simulator/simulator.ts';
+import { createLangChainHarness, parentOf, useSimulator } from './harness.ts';
 
 const harness = createLangChainHarness();
 let sim: Simulator;
-before(async () => (sim = await startSimulator({ chunkDelayMs: 0 })));
-after(() => sim.close());
-beforeEach(async () => {
-  sim.reset();
-  await harness.reset();
-});
+useSimulator(harness, (started) => (sim = started));
 
 function createApprovalGraph() {
   const State = Annotation.Root({ amount: Annotation<number>, decision: Annotation<string> });

@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { StructuredOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
-import { startSimulator, type Simulator } from '../simulator/simulator.ts';
-import { createLangChainHarness } from './harness.ts';
+import type { Simulator } from '../simulator/simulator.ts';
+import { createLangChainHarness, useSimulator } from './harness.ts';
 
 const harness = createLangChainHarness();
 let sim: Simulator;
-before(async () => (sim = await startSimulator({ chunkDelayMs: 0 })));
-after(() => sim.close());
-beforeEach(async () => {
-  sim.reset();
-  await harness.reset();
-});
+useSimulator(harness, (started) => (sim = started));
 
 function createChain() {
   const parser = StructuredOutputParser.fromZodSchema(z.object({ vendor: z.string(), amount: z.number() }));

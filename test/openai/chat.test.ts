@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { digest, run, sha256 } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
-import { createClient, expectedFingerprint, harness, onlySpan, startFastSimulator, withoutTimings, type Client } from './setup.ts';
+import { expectedFingerprint, harness, onlySpan, useSimulator, withoutTimings, type Client } from './setup.ts';
 
 const MESSAGES = [
   { role: 'system' as const, content: 'You answer in one word.' },
@@ -23,15 +23,7 @@ const WEATHER_TOOLS = [
 
 let simulator: Simulator;
 let client: Client;
-before(async () => {
-  simulator = await startFastSimulator();
-  client = createClient(simulator);
-});
-after(() => simulator.close());
-beforeEach(async () => {
-  simulator.reset();
-  await harness.reset();
-});
+useSimulator((fixture) => ({ simulator, client } = fixture));
 
 describe('chat.completions.create', () => {
   test('records a completion with the exact GenAI and Runproof attributes', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import type { Simulator } from '../simulator/simulator.ts';
-import { createClient, harness, onlySpan, startFastSimulator, type Client } from './setup.ts';
+import { harness, onlySpan, useSimulator, type Client } from './setup.ts';
 
 const SECRET_SYSTEM = 'secret-instructions-7f3a';
 const SECRET_USER = 'secret-question-91bc';
@@ -10,15 +10,7 @@ const TOOLS = [{ type: 'function' as const, function: { name: 'get_weather', des
 
 let simulator: Simulator;
 let client: Client;
-before(async () => {
-  simulator = await startFastSimulator();
-  client = createClient(simulator);
-});
-after(() => simulator.close());
-beforeEach(async () => {
-  simulator.reset();
-  await harness.reset();
-});
+useSimulator((fixture) => ({ simulator, client } = fixture));
 
 test('captures no prompt, instruction, completion or tool-argument text by default', async () => {
   simulator.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: SECRET_ARGUMENT } }] }, { reply: 'secret-answer-5e2d' }, { reply: 'secret-answer-5e2d' });

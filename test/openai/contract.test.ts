@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { digest, run } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
-import { createClient, diagnosticMessages, harness, OpenAI, onlySpan, startFastSimulator, type Client } from './setup.ts';
+import { createClient, diagnosticMessages, harness, onlySpan, OpenAI, startFastSimulator, useSimulator, type Client } from './setup.ts';
 
 const require = createRequire(import.meta.url);
 const { Stream } = require('openai/streaming') as typeof import('openai/streaming');
@@ -22,15 +22,7 @@ const LONG_REPLY = Array.from({ length: 60 }, (_, index) => `word${index}`).join
 
 let simulator: Simulator;
 let client: Client;
-before(async () => {
-  simulator = await startFastSimulator();
-  client = createClient(simulator);
-});
-after(() => simulator.close());
-beforeEach(async () => {
-  simulator.reset();
-  await harness.reset();
-});
+useSimulator((fixture) => ({ simulator, client } = fixture));
 
 /** Spans end once: the SDK logs through diag when `end()` is called on an ended span. */
 function assertNoDoubleEnd(): void {

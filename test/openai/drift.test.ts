@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { run } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
-import { harness, OpenAI, startFastSimulator, type Client } from './setup.ts';
+import { harness, useSimulator, type Client } from './setup.ts';
 
 let simulator: Simulator;
 let client: Client;
-before(async () => {
-  simulator = await startFastSimulator();
-  client = new OpenAI({ apiKey: 'sk-test', baseURL: simulator.url, maxRetries: 0 });
-});
-after(() => simulator.close());
-beforeEach(async () => {
-  simulator.reset();
-  await harness.reset();
-});
+useSimulator((fixture) => ({ simulator, client } = fixture), { maxRetries: 0 });
 
 const classify = () =>
   run('triage', () => client.chat.completions.create({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'system', content: 'Classify the invoice.' }, { role: 'user', content: 'ACME, printer paper' }] }));

@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
 import { digest, sha256 } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
-import { createClient, expectedFingerprint, harness, onlySpan, startFastSimulator, type Client } from './setup.ts';
+import { expectedFingerprint, harness, onlySpan, useSimulator, type Client } from './setup.ts';
 
 let simulator: Simulator;
 let client: Client;
-before(async () => {
-  simulator = await startFastSimulator();
-  client = createClient(simulator);
-});
-after(() => simulator.close());
-beforeEach(async () => {
-  simulator.reset();
-  await harness.reset();
-});
+useSimulator((fixture) => ({ simulator, client } = fixture));
 
 test('records an embeddings call with the exact attributes', async () => {
   const result = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['first text', 'second text'], dimensions: 256 });

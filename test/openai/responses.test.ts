@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { digest, sha256 } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
-import { createClient, createV6Client, expectedFingerprint, harness, onlySpan, OPENAI_V6_VERSION, startFastSimulator, withoutTimings, type Client } from './setup.ts';
+import { createV6Client, expectedFingerprint, harness, onlySpan, OPENAI_V6_VERSION, useSimulator, withoutTimings, type Client } from './setup.ts';
 
 const TOOLS = [
   { type: 'function' as const, name: 'get_weather', description: 'Current weather', strict: true, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } },
@@ -12,15 +12,9 @@ const TOOLS = [
 let simulator: Simulator;
 let client: Client;
 let v6: Client;
-before(async () => {
-  simulator = await startFastSimulator();
-  client = createClient(simulator);
+useSimulator((fixture) => {
+  ({ simulator, client } = fixture);
   v6 = createV6Client(simulator);
-});
-after(() => simulator.close());
-beforeEach(async () => {
-  simulator.reset();
-  await harness.reset();
 });
 
 describe('responses.create', () => {

@@ -5,6 +5,7 @@
  * (its package is installed under the alias `openai-v6`, which the hook does not match).
  */
 import { createRequire } from 'node:module';
+import { after, before, beforeEach } from 'node:test';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import type { ReadableSpan } from '@runproof/core/testing';
 import { digest } from '@runproof/core';
@@ -52,6 +53,30 @@ export function startFastSimulator(): Promise<Simulator> {
 /** An `openai` 7 client of the simulator; the SDK's own retries are kept but its back-off is shortened by the scripts. */
 export function createClient(simulator: Simulator, options: { maxRetries?: number } = {}): Client {
   return new OpenAI({ apiKey: 'sk-test', baseURL: simulator.url, maxRetries: options.maxRetries ?? 2, logLevel: 'off' });
+}
+
+/** A started simulator and an `openai` 7 client of it. */
+export interface SimulatorFixture {
+  simulator: Simulator;
+  client: Client;
+}
+
+/**
+ * The set-up every in-process OpenAI test file shares: a simulator and a client started before the
+ * file's tests (handed to `onStart`), the simulator closed after them, and the simulator's scripts
+ * and the harness's spans cleared before each test.
+ */
+export function useSimulator(onStart: (fixture: SimulatorFixture) => void, clientOptions: { maxRetries?: number } = {}): void {
+  let simulator: Simulator | undefined;
+  before(async () => {
+    simulator = await startFastSimulator();
+    onStart({ simulator, client: createClient(simulator, clientOptions) });
+  });
+  after(() => simulator?.close());
+  beforeEach(async () => {
+    simulator?.reset();
+    await harness.reset();
+  });
 }
 
 /** An `openai` 6 client of the simulator, instrumented explicitly. */
