@@ -7,7 +7,7 @@ export { recordValidation, checkToolCallArguments, checkJsonOutput, classifyFini
 export type { ValidationOutcome, ValidationResult, ValidationRecord, DeclaredTools } from './validation.ts';
 export { detectDrift } from './drift.ts';
 export type { DriftObservation } from './drift.ts';
-export { genAIInstruments, recordGenAIMetrics } from './gen-ai-metrics.ts';
+export { genAIInstruments, globalGenAIInstruments, recordGenAIMetrics } from './gen-ai-metrics.ts';
 export type { GenAIInstruments } from './gen-ai-metrics.ts';
 export { recordContent, captureContent, capBytes } from './content.ts';
 export { getSettings } from './settings.ts';

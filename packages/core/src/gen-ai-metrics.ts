@@ -1,4 +1,4 @@
-import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import { metrics, type Attributes, type Histogram, type Meter, type MeterProvider } from '@opentelemetry/api';
 import {
   ATTR_GEN_AI_TOKEN_TYPE,
   GEN_AI_DURATION_BUCKETS,
@@ -43,6 +43,25 @@ export function genAIInstruments(meter: Meter): GenAIInstruments {
     };
     instrumentsByMeter.set(meter, instruments);
   }
+  return instruments;
+}
+
+const globalInstruments = new Map<string, { provider: MeterProvider; instruments: GenAIInstruments }>();
+
+/**
+ * For adapters without a meter of their own: the GenAI histograms on the global meter provider's
+ * meter `scope`. The metrics API has no proxy provider (a meter taken before `start()` stays a
+ * no-op), so they are looked up again when the global provider changes.
+ *
+ * @example
+ * recordGenAIMetrics(globalGenAIInstruments('@runproof/langchain-adapter', VERSION), attributes, seconds, input, output);
+ */
+export function globalGenAIInstruments(scope: string, version: string): GenAIInstruments {
+  const provider = metrics.getMeterProvider();
+  const cached = globalInstruments.get(scope);
+  if (cached?.provider === provider) return cached.instruments;
+  const instruments = genAIInstruments(provider.getMeter(scope, version));
+  globalInstruments.set(scope, { provider, instruments });
   return instruments;
 }
 

@@ -164,8 +164,3 @@ async function forceFlushGlobalProviders(): Promise<void> {
   const meterProvider = metrics.getMeterProvider() as { forceFlush?: () => Promise<void> };
   await Promise.all([delegate.forceFlush?.(), meterProvider.forceFlush?.()]);
 }
-
-/** For tests: forget the started SDK so `start()` can run again after `shutdown()`. */
-export function resetForTesting(): void {
-  slot.handle = undefined;
-}

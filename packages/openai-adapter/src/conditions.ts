@@ -14,7 +14,7 @@ const digestsByText = new Map<string, string>();
 const shapeDigests = new Map<string, string>();
 
 /** `digest(value)`, or the digest of its `JSON.stringify` form when it is not plain JSON; `undefined` for `undefined`. */
-export function safeDigest(value: unknown): string | undefined {
+function safeDigest(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   try {
     return digest(value);

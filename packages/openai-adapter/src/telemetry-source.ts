@@ -1,5 +1,5 @@
-import { metrics, trace, type MeterProvider, type Tracer } from '@opentelemetry/api';
-import { genAIInstruments, type GenAIInstruments } from '@runproof/core/adapter';
+import { trace, type Tracer } from '@opentelemetry/api';
+import { globalGenAIInstruments, type GenAIInstruments } from '@runproof/core/adapter';
 import { PACKAGE_NAME, VERSION } from './version.ts';
 
 /** Where a wrapper gets its tracer, metric instruments and options, looked up at call time. */
@@ -11,8 +11,6 @@ export interface TelemetrySource {
 }
 
 const globalTracer = trace.getTracer(PACKAGE_NAME, VERSION);
-let instrumentsProvider: MeterProvider | undefined;
-let globalInstruments: GenAIInstruments | undefined;
 
 /**
  * The source of the explicit path (`instrumentOpenAI`): the global tracer and meter providers,
@@ -20,14 +18,6 @@ let globalInstruments: GenAIInstruments | undefined;
  */
 export const globalTelemetry: TelemetrySource = {
   currentTracer: () => globalTracer,
-  currentInstruments() {
-    // The metrics API has no proxy provider: follow the global one if it is registered later.
-    const provider = metrics.getMeterProvider();
-    if (provider !== instrumentsProvider || globalInstruments === undefined) {
-      instrumentsProvider = provider;
-      globalInstruments = genAIInstruments(provider.getMeter(PACKAGE_NAME, VERSION));
-    }
-    return globalInstruments;
-  },
+  currentInstruments: () => globalGenAIInstruments(PACKAGE_NAME, VERSION),
   captureContentOption: () => undefined,
 };
