@@ -80,7 +80,7 @@ export class RunState implements Run {
     this.outcomeOverride = outcome;
   }
 
-  /** Adds a call's declared conditions; returns the call's fingerprint. */
+  /** Adds a call's declared conditions under its fingerprint; each distinct condition is kept once. */
   recordCall(conditions: CallConditions, callFingerprint: string): void {
     if (!this.calls.has(callFingerprint)) this.calls.set(callFingerprint, conditions);
   }
