@@ -39,6 +39,11 @@ describe('what the caller receives is unchanged', () => {
     assert.equal((data as { _request_id?: string | null })._request_id, request_id);
     assert.equal(data.object, 'chat.completion');
     assert.equal(onlySpan().attributes['openai.request.id'], request_id);
+    // The SDK's object as the SDK builds it, nothing of ours stuck on it: the same own members as
+    // the promise of a request no instrumentation sees (`post()` is the SDK's untyped request method).
+    const untouched = client.post('/chat/completions', { body: { model: 'gpt-4o-mini', messages: MESSAGES } });
+    await untouched;
+    assert.deepEqual(Object.getOwnPropertyNames(promise), Object.getOwnPropertyNames(untouched));
   });
 
   test('asResponse() leaves the body to the caller, and the span still ends', async () => {
@@ -238,6 +243,14 @@ describe('every span ends exactly once', () => {
   test('a malformed JSON body: span ERROR, the caller gets the parse error', async () => {
     simulator.enqueue({ malformed: true });
     await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES }), SyntaxError);
+    const span = onlySpan();
+    assert.equal(span.attributes['error.type'], 'SyntaxError');
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
+  });
+
+  test('a malformed JSON body under parse(), the helper that chains on the promise: the span still ends', async () => {
+    simulator.enqueue({ malformed: true });
+    await assert.rejects(client.chat.completions.parse({ model: 'gpt-4o-mini', messages: MESSAGES }), SyntaxError);
     const span = onlySpan();
     assert.equal(span.attributes['error.type'], 'SyntaxError');
     assert.equal(span.status.code, SpanStatusCode.ERROR);

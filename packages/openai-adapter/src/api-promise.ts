@@ -4,6 +4,12 @@
  * (`.withResponse()`, `.asResponse()`, `_request_id` and the SDK's helpers all work on it) whose
  * transform sees the parsed result and returns it unchanged. Failures are seen on the request
  * promise (before a response) and on each parse (reading the body).
+ *
+ * What is done with the observed promise afterwards, and with every promise the SDK derives from
+ * it (its `parse()` helpers chain `_thenUnwrap`), is seen by wrapping `parse` and `asResponse` once
+ * on the `APIPromise` prototype. All those promises share the request's `responsePromise`, which
+ * finds the call in a `WeakMap`; any other promise passes straight through. The promises
+ * themselves are never modified, so the SDK's code keeps seeing objects of one shape.
  */
 import { safely } from '@runproof/core/adapter';
 import type { ModelCall } from './model-call.ts';
@@ -12,11 +18,14 @@ interface APIPromiseLike {
   responsePromise?: unknown;
   parsedPromise?: unknown;
   _thenUnwrap?: unknown;
-  parse?: unknown;
-  asResponse?: unknown;
 }
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+/** The call each observed request belongs to, by the `responsePromise` its `APIPromise`s share. */
+const callsByRequest = new WeakMap<object, ModelCall>();
+/** `APIPromise` prototypes whose `parse` and `asResponse` are wrapped. */
+const watchedPrototypes = new WeakSet<object>();
 
 /** Returns what the caller gets in place of `result`: an observed `APIPromise`, or `result` itself. */
 export function observeResult(call: ModelCall, result: unknown): unknown {
@@ -29,39 +38,48 @@ export function observeResult(call: ModelCall, result: unknown): unknown {
       return result;
     }
     promise.responsePromise.then(call.onResponse, call.onRequestFailure);
-    const observed = (promise._thenUnwrap as Method).call(promise, call.onParsed) as APIPromiseLike;
-    watch(observed, call);
+    callsByRequest.set(promise.responsePromise, call);
+    const observed = (promise._thenUnwrap as Method).call(promise, call.onParsed) as object;
+    watchPrototype(Object.getPrototypeOf(observed) as object | null);
     return observed;
   });
 }
 
 /**
- * Follows what is done with an `APIPromise` handed to the caller: each `parse()` (to see the body
- * fail), each further `_thenUnwrap` (the SDK's `parse()` helpers build on it), and `asResponse()`
- * used on its own (the caller reads the body; the span ends when the response arrives).
+ * Wraps, once per `APIPromise` class, the methods that show what is done with a promise: each
+ * `parse()` (to see the body fail) and `asResponse()` used on its own (the caller reads the body;
+ * the span ends when the response arrives). The wrappers stay for the life of the process and do
+ * nothing for requests this adapter did not observe.
  */
-function watch(promise: APIPromiseLike, call: ModelCall): void {
-  const { parse, _thenUnwrap: thenUnwrap, asResponse } = promise;
-  if (typeof parse === 'function') {
-    promise.parse = function watchedParse(this: unknown): unknown {
+function watchPrototype(prototype: object | null): void {
+  if (prototype === null || watchedPrototypes.has(prototype)) return;
+  watchedPrototypes.add(prototype);
+  wrapOnPrototype(prototype, 'parse', (parse) =>
+    function watchedParse(this: APIPromiseLike): unknown {
       const parsed = Reflect.apply(parse, this, arguments);
-      call.watchParsed(parsed);
+      callOf(this)?.watchParsed(parsed);
       return parsed;
-    };
-  }
-  if (typeof thenUnwrap === 'function') {
-    promise._thenUnwrap = function watchedThenUnwrap(this: unknown): unknown {
-      const next = Reflect.apply(thenUnwrap, this, arguments) as APIPromiseLike;
-      if (next !== null && typeof next === 'object') watch(next, call);
-      return next;
-    };
-  }
-  if (typeof asResponse === 'function') {
-    promise.asResponse = function watchedAsResponse(this: APIPromiseLike): unknown {
+    });
+  wrapOnPrototype(prototype, 'asResponse', (asResponse) =>
+    function watchedAsResponse(this: APIPromiseLike): unknown {
       // `withResponse()` parses first; only a bare `asResponse()` finds nothing parsing.
-      if (this.parsedPromise === undefined) call.expectRawResponse();
+      if (this.parsedPromise === undefined) callOf(this)?.expectRawResponse();
       return Reflect.apply(asResponse, this, arguments);
-    };
+    });
+}
+
+function callOf(promise: APIPromiseLike): ModelCall | undefined {
+  const request = promise.responsePromise;
+  return request !== null && typeof request === 'object' ? callsByRequest.get(request) : undefined;
+}
+
+/** Replaces `name` on the object of `prototype`'s chain that defines it (the SDK's class). */
+function wrapOnPrototype(prototype: object, name: string, wrap: (original: Method) => Function): void {
+  for (let owner: object | null = prototype; owner !== null && owner !== Object.prototype; owner = Object.getPrototypeOf(owner) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(owner, name);
+    if (descriptor === undefined) continue;
+    if (typeof descriptor.value === 'function') Object.defineProperty(owner, name, { ...descriptor, value: wrap(descriptor.value as Method) });
+    return;
   }
 }
 
