@@ -91,6 +91,10 @@ export async function setUp(configuration: Configuration, major: OpenAIMajor, op
       };
       break;
     }
+    case 'floor-same':
+      telemetry = installTelemetry();
+      wrappers = await sameInformationWrappers();
+      break;
     case 'runproof-loaded':
       await import('@runproof/core');
       await import('@runproof/openai-adapter');
@@ -154,4 +158,76 @@ function applyModuleDefinitions(instrumentation: InstrumentationLike, moduleExpo
   for (const definition of definitions) {
     if (definition.name === 'openai') definition.patch?.(moduleExports, version);
   }
+}
+
+/**
+ * The `floor-same` configuration: hand-written code that puts on the wire what Runproof puts there
+ * for a plain chat call — the model span's 27 attributes (values of the same sizes, computed once),
+ * the three GenAI metric records, and per unit a run span with the run's attributes and a manifest
+ * event of the size Runproof's has — with none of Runproof's work to compute them.
+ */
+async function sameInformationWrappers(): Promise<Wrappers> {
+  const { createHash, randomUUID } = await import('node:crypto');
+  const { globalGenAIInstruments, recordGenAIMetrics } = await import('@runproof/core/adapter');
+  const tracer = trace.getTracer('bench-hand-written');
+  const instruments = globalGenAIInstruments('bench-hand-written', '0.0.0');
+  const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+  const request = {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'openai',
+    'gen_ai.request.model': 'gpt-4o-mini',
+    'server.address': '127.0.0.1',
+    'server.port': 41_234,
+    'openai.api.type': 'chat_completions',
+    'gen_ai.request.max_tokens': 160,
+    'gen_ai.request.temperature': 0.2,
+  };
+  const metricAttributes = { ...request, 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18' };
+  delete (metricAttributes as Record<string, unknown>)['openai.api.type'];
+  delete (metricAttributes as Record<string, unknown>)['gen_ai.request.max_tokens'];
+  delete (metricAttributes as Record<string, unknown>)['gen_ai.request.temperature'];
+  const identity = { 'runproof.call.fingerprint': hex('fingerprint'), 'runproof.input.digest': hex('input') };
+  const response = {
+    'gen_ai.response.id': 'chatcmpl-Bx7ttf0TgJ1v9lQ4mEoP2aZ3kR8sD',
+    'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+    'gen_ai.response.finish_reasons': ['stop'],
+    'gen_ai.usage.input_tokens': 52,
+    'gen_ai.usage.output_tokens': 61,
+    'gen_ai.usage.cache_read.input_tokens': 0,
+    'gen_ai.usage.reasoning.output_tokens': 0,
+    'gen_ai.output.type': 'text',
+    'openai.response.service_tier': 'default',
+    'openai.response.system_fingerprint': 'fp_7a1b2c3d4e',
+    'runproof.output.shape': hex('shape'),
+    'runproof.validation.outcome': 'none',
+    'runproof.call.attempts': 1,
+    'openai.request.id': 'req_5d41402abc4b2a76b9719d911017c592',
+  };
+  const manifest = JSON.stringify({ padding: 'x'.repeat(1_400) });
+  let runId = '';
+  return {
+    call: (work) =>
+      tracer.startActiveSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT, attributes: { ...request, ...identity, 'runproof.run.id': runId } }, async (span) => {
+        const start = performance.now();
+        try {
+          return await work();
+        } finally {
+          span.setAttributes(response);
+          recordGenAIMetrics(instruments, metricAttributes, (performance.now() - start) / 1000, 52, 61);
+          span.end();
+        }
+      }),
+    unit: (work) =>
+      tracer.startActiveSpan('run invoice-triage', async (span) => {
+        runId = randomUUID();
+        span.setAttributes({ 'runproof.run.id': runId, 'runproof.run.name': 'invoice-triage', 'runproof.run.attempt': 1, 'runproof.run.continuation': 'new' });
+        try {
+          return await work();
+        } finally {
+          span.setAttributes({ 'runproof.run.outcome': 'completed', 'runproof.run.fingerprint': hex('run'), 'runproof.run.observed_digest': hex('observed') });
+          span.addEvent('runproof.run.manifest', { 'runproof.run.manifest': manifest, 'runproof.run.manifest.truncated': false });
+          span.end();
+        }
+      }),
+  };
 }

@@ -38,6 +38,11 @@ export function judgeTargets(rowsByWorkload: ReadonlyMap<Workload, readonly Row[
       const met = ours.floorRatio <= FLOOR_RATIO_TARGET;
       parts.push(`vs hand-written span: ${ours.floorRatio.toFixed(2)}× → ≤ ${FLOOR_RATIO_TARGET}×: **${met ? 'met' : 'not met'}**.`);
     }
+    const same = rows.find((row) => row.key === 'floor-same@7');
+    if (same?.addedCpu !== undefined && same.addedCpu > 0) {
+      const ratio = ours.addedCpu / same.addedCpu;
+      parts.push(`vs the same information written by hand: ${ratio.toFixed(2)}× (Runproof's own work: ${(ours.addedCpu - same.addedCpu).toFixed(1)} µs) → ≤ ${FLOOR_RATIO_TARGET}×: **${ratio <= FLOOR_RATIO_TARGET ? 'met' : 'not met'}**.`);
+    }
     lines.push(parts.join(' '));
   }
   return lines;
