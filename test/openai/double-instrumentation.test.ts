@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { trace } from '@opentelemetry/api';
+import { BoundaryViolationError, run } from '@runproof/core';
 import { instrumentOpenAI } from '@runproof/openai-adapter';
 import type { Simulator } from '../simulator/simulator.ts';
 import { diagnosticMessages, harness, OpenAIv6, startFastSimulator } from './setup.ts';
@@ -57,4 +58,31 @@ test('another instrumentation wrapping create after Runproof: Runproof takes the
   await client.responses.create({ model: 'gpt-4o-mini', input: 'Hi' });
   // The first call went through the other wrapper, which already had its span; from then on Runproof's wrapper is on top.
   assert.deepEqual(harness.spans().map((span) => span.name), ['other chat', 'chat gpt-4o-mini']);
+});
+
+test('a call that arrives through the other wrapper is still guarded and counted, without a second span', async () => {
+  const client = instrumentOpenAI(new OpenAIv6({ apiKey: 'sk-test', baseURL: simulator.url, maxRetries: 0 }));
+  const prototype = Object.getPrototypeOf(client.embeddings) as Record<string, unknown>;
+  const embed = (model: string) => client.embeddings.create({ model, input: 'invoice INV-2291' });
+  const requestsBefore = simulator.requests.length;
+
+  // A model the policy does not allow: refused before the request, although the call came through the other wrapper.
+  wrapLikeShimmer(prototype, 'create');
+  const halted = run({ name: 'halted', boundary: { name: 'small-only', allowedModels: ['text-embedding-3-small'] } }, () => embed('text-embedding-3-large'));
+  await assert.rejects(halted, BoundaryViolationError);
+  assert.equal(simulator.requests.length, requestsBefore);
+
+  // The call through the other wrapper counts against the budget: the next one is over it.
+  wrapLikeShimmer(prototype, 'create');
+  const counted = run({ name: 'counted', boundary: { name: 'one-call', maxModelCalls: 1 } }, async () => {
+    await embed('text-embedding-3-small');
+    await embed('text-embedding-3-small');
+  });
+  await assert.rejects(counted, BoundaryViolationError);
+  assert.equal(simulator.requests.length, requestsBefore + 1);
+
+  const calls = harness.spans().filter((span) => !span.name.startsWith('invoke_workflow'));
+  assert.deepEqual(calls.map((span) => span.name), ['other chat', 'other chat', 'embeddings text-embedding-3-small']);
+  assert.equal(calls[2]!.attributes['runproof.boundary.decision'], 'halt');
+  assert.equal(calls[2]!.attributes['runproof.boundary.rule'], 'max_model_calls');
 });

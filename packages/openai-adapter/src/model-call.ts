@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { activeRunId, claimModelSpan, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
@@ -73,7 +73,8 @@ export class ModelCall implements CallAttempts {
   private callFingerprint = '';
   private outputShape: string | undefined;
 
-  constructor(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context) {
+  /** `withSpan` false: another instrumentation's span stands for this call; it is guarded, counted and measured without a span of its own. */
+  constructor(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context, withSpan = true) {
     this.surface = surface;
     this.source = source;
     this.body = body;
@@ -96,11 +97,11 @@ export class ModelCall implements CallAttempts {
     const declared = surface.describe(body, attributes);
     const name = this.requestModel === undefined ? surface.operation : `${surface.operation} ${this.requestModel}`;
     // Under a framework's model span (LangChain's ChatOpenAI), enrich that span: one span per model call.
-    const frameworkSpan = claimModelSpan(parent);
+    const frameworkSpan = withSpan ? claimModelSpan(parent) : undefined;
     this.ownsSpan = frameworkSpan === undefined;
     if (frameworkSpan !== undefined) frameworkSpan.setAttributes(attributes);
-    this.span = frameworkSpan ?? source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
-    this.context = trace.setSpan(parent, this.span).setValue(CALL_KEY, this);
+    this.span = frameworkSpan ?? (withSpan ? source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent) : trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+    this.context = (withSpan ? trace.setSpan(parent, this.span) : parent).setValue(CALL_KEY, this);
     const recording = this.span.isRecording();
     this.passive = !recording && activeRunId(parent) === undefined;
     this.capture = recording && shouldCaptureContent(source.captureContentOption());

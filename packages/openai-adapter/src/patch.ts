@@ -57,20 +57,22 @@ export function unpatchMethod(target: object, name: string): void {
 }
 
 /**
- * Whether a wrapper may record this call: it is active and it is the method installed. When another
- * instrumentation wrapped it after the fact, the wrapper puts itself back on top for later calls
- * and lets this one through (the other instrumentation already has its span).
+ * How a wrapper handles this call: `record` it (active, the method installed), let it through
+ * untouched (`off`: disabled), or `guard` it only. `guard` is for a call that arrives through
+ * another instrumentation that wrapped ours after the fact: it already has its span, so this call
+ * gets no second one, but it is still checked against the run's boundary and counted. The wrapper
+ * then puts itself back on top, so later calls are recorded again.
  */
-export function mayRecord(record: PatchRecord): boolean {
-  if (!record.active) return false;
+export function callMode(record: PatchRecord): 'record' | 'guard' | 'off' {
+  if (!record.active) return 'off';
   const installed = (record.target as Record<string, unknown>)[record.name];
-  if (installed === record.wrapper) return true;
+  if (installed === record.wrapper) return 'record';
   if (isForeignWrapper(installed) && peelForeignWrappers(installed as Function) === record.wrapper) {
     warnDoubleInstrumentation(record.method);
     install(record.target, record.name, record.wrapper);
-    return false;
+    return 'guard';
   }
-  return true;
+  return 'record';
 }
 
 function install(target: object, name: string, value: Function): void {

@@ -3,7 +3,7 @@ import { safely } from '@runproof/core/adapter';
 import { observeResult } from './api-promise.ts';
 import { CALL_KEY } from './call-context.ts';
 import { ModelCall } from './model-call.ts';
-import { mayRecord, patchMethod } from './patch.ts';
+import { callMode, patchMethod } from './patch.ts';
 import type { RequestBody, Surface } from './surface.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
 
@@ -19,10 +19,10 @@ export function patchCreate(prototype: object | undefined, surface: Surface, sou
     return function runproofCreate(this: unknown, body: unknown, options?: unknown): unknown {
       const parent = context.active();
       // Already inside a recorded call (one wrapper calling another), or a body we cannot read.
-      if (parent.getValue(CALL_KEY) !== undefined || body === null || typeof body !== 'object' || !mayRecord(record)) {
-        return Reflect.apply(original, this, arguments);
-      }
-      const call = startCall(surface, source, library, body as RequestBody, this, options, parent);
+      if (parent.getValue(CALL_KEY) !== undefined || body === null || typeof body !== 'object') return Reflect.apply(original, this, arguments);
+      const mode = callMode(record);
+      if (mode === 'off') return Reflect.apply(original, this, arguments);
+      const call = startCall(surface, source, library, body as RequestBody, this, options, parent, mode === 'record');
       if (call === undefined) return Reflect.apply(original, this, arguments);
       try {
         call.guard();
@@ -60,6 +60,6 @@ function rejectedAPIPromise(error: unknown): Promise<never> {
   });
 }
 
-function startCall(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context): ModelCall | undefined {
-  return safely(`starting a span for openai ${surface.method}`, undefined, () => new ModelCall(surface, source, library, body, resource, options, parent));
+function startCall(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context, withSpan: boolean): ModelCall | undefined {
+  return safely(`starting a span for openai ${surface.method}`, undefined, () => new ModelCall(surface, source, library, body, resource, options, parent, withSpan));
 }
