@@ -1,6 +1,6 @@
 // `@runproof/core/adapter`: what instrumentation packages build on. Applications use the main entry
 // point (`@runproof/core`); these are the hooks an adapter calls around each model or tool call.
-export { reportCall, reportObserved, activeRunId, setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './adapter.ts';
+export { reportCall, reportObserved, cachedDigest, activeRunId, setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './adapter.ts';
 export { guardModelCall, guardToolCall } from './boundary.ts';
 export type { ModelCallRequest, ToolCallRequest, ModelCallUsage, BoundaryTicket } from './boundary.ts';
 export { recordValidation, checkToolCallArguments, checkJsonOutput, classifyFinish } from './validation.ts';

@@ -1,5 +1,6 @@
 import { context, createContextKey, type Context, type Span } from '@opentelemetry/api';
-import { fingerprintCall, getRunState, getStepPath } from './internal/run-state.ts';
+import { digest } from './canonical-json.ts';
+import { getRunState, getStepPath } from './internal/run-state.ts';
 import { safely } from './safely.ts';
 import type { CallConditions, ObservedConditions } from './manifest.ts';
 
@@ -15,7 +16,7 @@ export function reportCall(conditions: CallConditions, callContext: Context = co
   return safely('reporting a call', '', () => {
     const step = getStepPath(callContext);
     const tagged = step === undefined ? conditions : { ...conditions, step };
-    const fingerprint = cachedFingerprint(tagged);
+    const fingerprint = cachedDigest(tagged);
     getRunState(callContext)?.recordCall(tagged, fingerprint);
     return fingerprint;
   });
@@ -39,23 +40,28 @@ function isPlainJson(value: unknown): boolean {
   }
 }
 
-/** Fingerprints of recently seen conditions, by their plain JSON: the hot path skips canonical JSON and SHA-256. */
-const fingerprints = new Map<string, string>();
-const MAX_FINGERPRINTS = 1024;
+/** Digests of recently seen values, by their plain JSON: the hot path skips canonical JSON and SHA-256. */
+const digestsByJson = new Map<string, string>();
+const MAX_CACHED_DIGESTS = 1024;
 
-function cachedFingerprint(conditions: CallConditions): string {
-  // Plain JSON is a sound key for JSON values: equal JSON means equal conditions (the same
-  // fingerprint); the canonical form, which ignores member order, is only computed on a miss.
-  // Values JSON would quietly change (NaN, functions…) are not cached: canonicalization decides.
-  if (!isPlainJson(conditions)) return fingerprintCall(conditions);
-  const key = JSON.stringify(conditions);
-  let fingerprint = fingerprints.get(key);
-  if (fingerprint === undefined) {
-    fingerprint = fingerprintCall(conditions);
-    if (fingerprints.size >= MAX_FINGERPRINTS) fingerprints.delete(fingerprints.keys().next().value!);
-    fingerprints.set(key, fingerprint);
+/**
+ * For adapters: `digest(value)` (SHA-256 of its RFC 8785 canonical JSON), cached by the value's
+ * plain `JSON.stringify` text. Equal text means an equal value and so the same digest; the
+ * canonical form, which ignores member order, is only computed on a miss. Values JSON would
+ * quietly change (`NaN`, functions…) are not cached: canonicalization decides what they are.
+ * For values that repeat call after call as new objects (a `response_format` built per request,
+ * a tool list, the declared conditions).
+ */
+export function cachedDigest(value: unknown): string {
+  if (!isPlainJson(value)) return digest(value);
+  const key = JSON.stringify(value) ?? 'undefined';
+  let cached = digestsByJson.get(key);
+  if (cached === undefined) {
+    cached = digest(value);
+    if (digestsByJson.size >= MAX_CACHED_DIGESTS) digestsByJson.delete(digestsByJson.keys().next().value!);
+    digestsByJson.set(key, cached);
   }
-  return fingerprint;
+  return cached;
 }
 
 /**

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { currentRun, outcome, run, RunproofError, step, ValidationError, type RunManifest } from '@runproof/core';
-import { markError, reportCall, reportObserved } from '@runproof/core/adapter';
+import { currentRun, digest, outcome, run, RunproofError, step, ValidationError, type RunManifest } from '@runproof/core';
+import { cachedDigest, markError, reportCall, reportObserved } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
 const harness = createTestHarness();
@@ -185,4 +185,15 @@ test('a call fingerprint never depends on which calls came before (values JSON w
   assert.match(withNull, /^[0-9a-f]{64}$/);
   assert.equal(reportCall({ ...base, parameters: { temperature: Number.NaN } }), '', 'still none after the null variant was cached');
   assert.equal(reportCall({ ...base, parameters: { temperature: null } }), withNull);
+});
+
+test('cachedDigest is digest(): member order does not matter, a cache hit gives the same value, and non-JSON values are not cached', () => {
+  const format = { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } } } } };
+  const reordered = { json_schema: { schema: { properties: { city: { type: 'string' } }, type: 'object' }, name: 'city' }, type: 'json_schema' };
+  assert.equal(cachedDigest(format), digest(format));
+  assert.equal(cachedDigest(structuredClone(format)), digest(format), 'a new object with the same JSON: from the cache, same digest');
+  assert.equal(cachedDigest(reordered), digest(format));
+  // `{ n: NaN }` and `{ n: null }` have the same JSON text; only canonicalization tells them apart.
+  assert.equal(cachedDigest({ n: null }), digest({ n: null }));
+  assert.throws(() => cachedDigest({ n: Number.NaN }), /NaN/);
 });

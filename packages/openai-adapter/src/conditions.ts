@@ -2,22 +2,22 @@
  * Digests of what a call was declared to run under (instructions, message template, tools, response
  * schema, input) and of the structure of what it returned. Each is SHA-256 over RFC 8785 canonical
  * JSON (core's `digest`), so anyone holding the same value can recompute it. Values that repeat
- * call after call are cached: tool lists and schemas by object identity, instructions and role
- * sequences by their text, output shapes by their canonical form.
+ * call after call are cached: tool lists and schemas by object identity and then by their JSON
+ * text (a `response_format` or tool list built anew for each request), instructions and role
+ * sequences by their text, output shapes by their JSON text.
  */
-import { canonicalize, digest, sha256 } from '@runproof/core';
-import { safely } from '@runproof/core/adapter';
+import { sha256 } from '@runproof/core';
+import { cachedDigest, safely } from '@runproof/core/adapter';
 
 const CACHE_LIMIT = 512;
 const digestsByObject = new WeakMap<object, string>();
 const digestsByText = new Map<string, string>();
-const shapeDigests = new Map<string, string>();
 
 /** `digest(value)`, or the digest of its `JSON.stringify` form when it is not plain JSON; `undefined` for `undefined`. */
 function safeDigest(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   try {
-    return digest(value);
+    return cachedDigest(value);
   } catch {
     return safely('digesting a request value', undefined, () => sha256(JSON.stringify(value) ?? 'null'));
   }
@@ -104,17 +104,9 @@ export function shapeOfJsonText(text: unknown): unknown {
   }
 }
 
-/** `ATTR_RUNPROOF_OUTPUT_SHAPE`: the digest of a shape descriptor, cached by its canonical form. */
+/** `ATTR_RUNPROOF_OUTPUT_SHAPE`: the digest of a shape descriptor (plain JSON by construction). */
 export function digestShape(shape: unknown): string | undefined {
-  return safely('digesting an output shape', undefined, () => {
-    const canonical = canonicalize(shape);
-    let cached = shapeDigests.get(canonical);
-    if (cached === undefined) {
-      cached = sha256(canonical);
-      remember(shapeDigests, canonical, cached);
-    }
-    return cached;
-  });
+  return safely('digesting an output shape', undefined, () => cachedDigest(shape));
 }
 
 function cachedByText(key: string, value: unknown): string | undefined {

@@ -1,5 +1,4 @@
 import { createContextKey, type Context, type Span } from '@opentelemetry/api';
-import { digest } from '../canonical-json.ts';
 import {
   createManifest,
   type CallConditions,
@@ -122,7 +121,3 @@ export function getStepPath(context: Context): string | undefined {
   return context.getValue(STEP_KEY) as string | undefined;
 }
 
-/** Fingerprint of one call's declared conditions. */
-export function fingerprintCall(conditions: CallConditions): string {
-  return digest(conditions);
-}
