@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { StringOutputParser } from '@langchain/core/output_parsers';
+import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
 import { createInstrumentation, instrumentOpenAI } from '@runproof/openai-adapter';
@@ -63,4 +65,15 @@ test('a caller that stops reading a ChatOpenAI stream early: the model span ends
   const chat = harness.span('chat gpt-4o-mini');
   assert.equal(chat.ended, true);
   assert.equal(chat.attributes['gen_ai.request.model'], 'gpt-4o-mini');
+});
+
+test('a caller that stops reading a chain stream early: every span of the chain ends, and the request is cancelled', async () => {
+  sim.enqueue({ reply: Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '), chunkDelayMs: 2 });
+  const chain = ChatPromptTemplate.fromTemplate('Tell me a long story about {topic}.').pipe(model()).pipe(new StringOutputParser());
+  let chunks = 0;
+  for await (const _chunk of await chain.stream({ topic: 'invoices' })) if (++chunks === 3) break;
+  const [request] = await sim.waitForRequests(1);
+  assert.equal(request!.closedEarly, true);
+  const names = harness.spans().map((span) => span.name).sort();
+  assert.deepEqual(names, ['ChatPromptTemplate', 'RunnableSequence', 'StrOutputParser', 'chat gpt-4o-mini']);
 });

@@ -142,3 +142,24 @@ test('streamMode updates and values yield exactly what LangGraph yields, and eve
   assert.equal(nodes.length, 4, 'two nodes, two streams');
   assert.ok(nodes.every((span) => span.status.code === SpanStatusCode.UNSET));
 });
+
+test('a caller that stops reading a graph stream after the first node: the graph span ends, not as a failure', async () => {
+  const State = Annotation.Root({ total: Annotation<number> });
+  const graph = new StateGraph(State)
+    .addNode('extract', () => ({ total: 1240 }))
+    .addNode('check', () => ({ total: 1241 }))
+    .addEdge(START, 'extract')
+    .addEdge('extract', 'check')
+    .addEdge('check', END)
+    .compile({ name: 'triage' });
+  for await (const update of await graph.stream({ total: 0 }, { streamMode: 'updates' })) {
+    assert.deepEqual(update, { extract: { total: 1240 } });
+    break;
+  }
+  const names = harness.spans().map((span) => span.name);
+  assert.ok(names.includes('triage'), `the graph span ended: ${names.join(', ')}`);
+  assert.ok(names.includes('step extract'));
+  // Leaving early is not a failure, although LangGraph reports an `Abort` error for it.
+  assert.deepEqual(harness.span('triage').status, { code: SpanStatusCode.UNSET });
+  assert.equal(harness.span('triage').attributes['error.type'], undefined);
+});

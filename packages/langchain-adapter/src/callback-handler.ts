@@ -151,7 +151,7 @@ export class RunproofCallbackHandler {
       } else if (agentName !== parent?.agentName && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
       }
-      const record = this.#start(runId, parent, spanName, SpanKind.INTERNAL, attributes, parentContext, undefined, links);
+      const record = this.#start(runId, parent, spanName, SpanKind.INTERNAL, attributes, parentContext, 'chain', links);
       record.agentName = agentName;
       record.checkpointNamespace = task?.checkpointNamespace ?? parent?.checkpointNamespace;
       record.threadId = parent === undefined ? threadId : undefined;
@@ -287,7 +287,10 @@ export class RunproofCallbackHandler {
   #start(runId: string, parent: RunRecord | undefined, name: string, kind: SpanKind, attributes: Attributes, parentContext: Context, scopeKind?: ScopeKind, links?: Link[]): RunRecord {
     const scope = scopeKind === undefined ? undefined : pendingScope(scopeKind);
     const span = this.#tracerFor().startSpan(name, { kind, attributes, links }, parentContext);
-    if (scope !== undefined) scope.span = span;
+    if (scope !== undefined) {
+      scope.span = span;
+      scope.runId = runId;
+    }
     const record: RunRecord = {
       span,
       context: trace.setSpan(parentContext, span),
@@ -310,23 +313,22 @@ export class RunproofCallbackHandler {
   }
 
   /**
-   * Ends the run of a stream its caller stopped reading (LangChain sends no end callback then):
-   * the span ends with what was seen and the boundary's hold on the call is released.
+   * Ends the run of a stream its caller stopped reading (LangChain sends no end callback then): a
+   * model's or a chain's span ends with what was seen and the boundary's hold on the call is
+   * released. A run that ended normally is no longer open, and is left alone.
    * @internal Called by the stream wrapper.
    */
   endAbandoned(scope: RunScope): void {
     safely('ending an abandoned LangChain stream', undefined, () => {
-      for (const [runId, record] of this.#runs) {
-        if (record.scope !== scope) continue;
-        this.#take(runId);
-        record.ticket?.settle();
-        record.span.end();
-        return;
-      }
+      const record = scope.runId === undefined ? undefined : this.#runs.get(scope.runId);
+      if (record?.scope !== scope) return;
+      this.#take(scope.runId!);
+      record.ticket?.settle();
+      record.span.end();
     });
   }
 
-  /** Runs LangChain never ended (streams of chains left early) are ended oldest first past the cap, so memory stays bounded. */
+  /** Runs LangChain never ended (a stream nothing of ours wrapped, left early) are ended oldest first past the cap, so memory stays bounded. */
   #endOldest(): void {
     const oldest = this.#runs.keys().next();
     if (oldest.done === true) return;
@@ -386,6 +388,9 @@ export class RunproofCallbackHandler {
   #endChain(runId: string, error: unknown): void {
     const record = this.#take(runId);
     if (record === undefined) return;
+    // The caller stopped reading this chain's stream; what LangGraph reports then is the closing
+    // of that stream (its `Abort`), not a failure: the span ends as a stream left early does.
+    if (record.scope?.abandoned === true) error = undefined;
     const interrupted = error !== undefined && isGraphInterrupt(error);
     if (interrupted) {
       for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent) ancestor.interrupted = true;

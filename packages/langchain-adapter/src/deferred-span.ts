@@ -15,13 +15,13 @@ import {
 } from '@opentelemetry/api';
 
 /** What kind of LangChain run a {@link RunScope} is waiting for. */
-export type ScopeKind = 'model' | 'tool' | 'retriever';
+export type ScopeKind = 'model' | 'tool' | 'retriever' | 'chain';
 
 const SCOPE_KEY = createContextKey('runproof:langchain-run-scope');
 const NON_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /**
- * The span of a LangChain model, tool or retriever run, before it exists.
+ * The span of a LangChain model, tool, retriever or streamed chain run, before it exists.
  *
  * LangChain starts the run (and calls the callback handler that creates our span) *inside* the
  * method that then does the work, so no wrapper outside that method can hold the span when it
@@ -33,6 +33,10 @@ const NON_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 export class RunScope {
   /** The run's span once the handler started it. */
   span: Span | undefined;
+  /** LangChain's id of that run. */
+  runId: string | undefined;
+  /** The caller stopped reading the stream: what fails from here on is the stream being closed. */
+  abandoned = false;
   /** The span made active for the scope; what a provider adapter claims as the model span. */
   readonly deferred: DeferredSpan = new DeferredSpan(this);
 
@@ -123,15 +127,18 @@ export function pendingScope(kind: ScopeKind, callContext: Context = context.act
 }
 
 /**
- * Wraps an async generator so each step runs in `callContext`: LangChain's streaming methods are
- * async generators whose bodies (model start, HTTP request) run only when the consumer pulls.
+ * Wraps an async generator so each step runs in `scope`'s context `callContext`: LangChain's
+ * streaming methods are async generators whose bodies (model start, HTTP request) run only when the
+ * consumer pulls. A `return()` before the end marks the scope abandoned, closes the generator, then
+ * calls `onReturned`.
  */
-export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext: Context, onReturn: () => void = () => {}): AsyncGenerator<T> {
+export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext: Context, scope: RunScope, onReturned: () => void): AsyncGenerator<T> {
   const returnEarly = async (value: unknown): Promise<IteratorResult<T>> => {
+    scope.abandoned = true;
     try {
       return await generator.return(value as T);
     } finally {
-      onReturn();
+      onReturned();
     }
   };
   const bound: AsyncGenerator<T> = {

@@ -1,6 +1,6 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
 import { RunproofCallbackHandler } from './callback-handler.ts';
-import { wrapCallWithConfig, wrapConfigure, wrapScoped, wrapScopedGenerator, wrapToolCall, type Method } from './patches.ts';
+import { wrapCallWithConfig, wrapConfigure, wrapScoped, wrapScopedGenerator, wrapStreamEntry, wrapToolCall, type Method } from './patches.ts';
 import type { LangChainClasses, LangChainInstrumentationConfig } from './types.ts';
 import { VERSION } from './version.ts';
 
@@ -15,19 +15,30 @@ interface Patch {
   /** Static methods are patched on the class, others on its prototype. */
   isStatic: boolean;
   method: string;
-  wrap: (original: Method, handler: RunproofCallbackHandler) => Method;
+  wrap: (original: Method, instrumentation: LangChainInstrumentation) => Method;
 }
 
 const PATCHES: readonly Patch[] = [
-  { file: 'dist/callbacks/manager', className: 'CallbackManager', isStatic: true, method: '_configureSync', wrap: wrapConfigure },
+  { file: 'dist/callbacks/manager', className: 'CallbackManager', isStatic: true, method: '_configureSync', wrap: (original, { handler }) => wrapConfigure(original, handler) },
   { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
-  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_streamIterator', wrap: (original, handler) => wrapScopedGenerator('model', original, handler) },
+  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('model', original, handler) },
   { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
-  { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_streamIterator', wrap: (original, handler) => wrapScopedGenerator('model', original, handler) },
-  { file: 'dist/tools/index', className: 'StructuredTool', isStatic: false, method: 'call', wrap: wrapToolCall },
+  { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('model', original, handler) },
+  { file: 'dist/tools/index', className: 'StructuredTool', isStatic: false, method: 'call', wrap: (original, { handler }) => wrapToolCall(original, handler) },
   { file: 'dist/retrievers/index', className: 'BaseRetriever', isStatic: false, method: 'invoke', wrap: (original) => wrapScoped('retriever', original) },
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_callWithConfig', wrap: wrapCallWithConfig },
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_callWithConfig', wrap: (original, { handler }) => wrapCallWithConfig(original, handler) },
+  // Chain streams: every generator that starts a chain run gets a scope of its own, so the run each
+  // starts is the one its scope ends when the caller stops reading. Runnable's own `_streamIterator`
+  // (a finished `invoke`) and `_transformStreamWithConfig` (lambdas, parsers, maps) here; a
+  // subclass's own `_streamIterator` (a sequence's, a graph's) on its first `stream` or `transform`.
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('chain', original, handler) },
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_transformStreamWithConfig', wrap: (original, { handler }) => wrapScopedGenerator('chain', original, handler) },
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'stream', wrap: (original, instrumentation) => wrapStreamEntry(original, (runnable) => instrumentation.wrapChainStreamIterator(runnable)) },
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'transform', wrap: (original, instrumentation) => wrapStreamEntry(original, (runnable) => instrumentation.wrapChainStreamIterator(runnable)) },
 ];
+
+/** Prototypes whose own `_streamIterator` was wrapped on first use, per instrumentation (unwrapped on disable). */
+const chainStreamOwners = new WeakMap<LangChainInstrumentation, Set<Record<string, Method>>>();
 
 // Created on first use: InstrumentationBase's constructor enables (and so patches) before a
 // subclass's own fields exist.
@@ -75,6 +86,29 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
     }
   }
 
+  /**
+   * Wraps the `_streamIterator` that `runnable`'s class defines (a `RunnableSequence`'s, a LangGraph
+   * graph's, an app's own subclass), once per class, so the chain run it starts is ended when the
+   * caller stops reading. `Runnable`'s own and the models' are wrapped already.
+   * @internal Called by the `stream` and `transform` wrappers.
+   */
+  wrapChainStreamIterator(runnable: object): void {
+    let owner = Object.getPrototypeOf(runnable) as Record<string, Method> | null;
+    while (owner !== null && !Object.hasOwn(owner, '_streamIterator')) owner = Object.getPrototypeOf(owner) as Record<string, Method> | null;
+    if (owner === null || typeof owner._streamIterator !== 'function' || isWrapped(owner._streamIterator)) return;
+    const handler = this.handler;
+    this._wrap(owner, '_streamIterator', (original: Method) => wrapScopedGenerator('chain', original, handler));
+    let owners = chainStreamOwners.get(this);
+    if (owners === undefined) chainStreamOwners.set(this, (owners = new Set()));
+    owners.add(owner);
+  }
+
+  override disable(): void {
+    super.disable();
+    for (const owner of chainStreamOwners.get(this) ?? []) if (isWrapped(owner._streamIterator)) this._unwrap(owner, '_streamIterator');
+    chainStreamOwners.delete(this);
+  }
+
   protected init(): InstrumentationNodeModuleDefinition {
     const files = [...new Set(PATCHES.map((patch) => patch.file))].flatMap((file) => {
       const patches = PATCHES.filter((patch) => patch.file === file);
@@ -109,7 +143,7 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
       return;
     }
     if (isWrapped(owner[patch.method])) return;
-    this._wrap(owner, patch.method, (original: Method) => patch.wrap(original, this.handler));
+    this._wrap(owner, patch.method, (original: Method) => patch.wrap(original, this));
   }
 
   private unpatchClass(patch: Patch, target: unknown): void {

@@ -48,16 +48,30 @@ export function wrapScoped(kind: ScopeKind, original: Method): Method {
 }
 
 /**
- * The same for async-generator entry points (`_streamIterator`): each step runs in the scope. A
- * caller that stops reading early gets no end callback from LangChain, so the run's span is ended
- * (and its boundary hold released) when the stream is returned.
+ * The same for async-generator entry points (a model's or a chain's `_streamIterator`, a chain's
+ * `_transformStreamWithConfig`): each step runs in the scope. A caller that stops reading early
+ * gets no end callback from LangChain, so the run's span is ended (and its boundary hold released)
+ * when the stream is returned.
  */
 export function wrapScopedGenerator(kind: ScopeKind, original: Method, handler: RunproofCallbackHandler): Method {
   return function streamInScope(this: unknown, ...args: unknown[]): unknown {
     const scope = new RunScope(kind, trace.getSpan(context.active()));
     const scoped = scopedContext(kind, scope);
     const generator = context.with(scoped, () => original.apply(this, args)) as AsyncGenerator<unknown>;
-    return safely('binding a LangChain stream to its span', generator, () => bindAsyncGenerator(generator, scoped, () => handler.endAbandoned(scope)));
+    return safely('binding a LangChain stream to its span', generator, () => bindAsyncGenerator(generator, scoped, scope, () => handler.endAbandoned(scope)));
+  };
+}
+
+/**
+ * Wraps `Runnable.stream` and `Runnable.transform`, the entry points of every chain stream: before
+ * the stream starts, `prepare` makes sure the runnable's class has its own `_streamIterator` (a
+ * sequence's, a graph's) wrapped like a model's, so a chain stream the caller stops reading early
+ * still ends the chain's span.
+ */
+export function wrapStreamEntry(original: Method, prepare: (runnable: object) => void): Method {
+  return function streamWithEndingSpans(this: unknown, ...args: unknown[]): unknown {
+    if (this !== null && typeof this === 'object') safely('preparing a LangChain stream', undefined, () => prepare(this));
+    return original.apply(this, args);
   };
 }
 
