@@ -1,7 +1,6 @@
-import { context, propagation, SpanKind, trace, type Attributes, type Context, type Link, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Attributes, type Context, type Link, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
-import { createRunId } from '@runproof/core';
-import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely, type BoundaryTicket } from '@runproof/core/adapter';
+import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -13,29 +12,25 @@ import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_TOOL_TYPE,
   ATTR_RUNPROOF_ERROR_HANDLED,
-  ATTR_RUNPROOF_RUN_CONTINUATION,
   ATTR_RUNPROOF_RUN_ID,
   ATTR_RUNPROOF_STEP_INTERRUPTED,
   ATTR_RUNPROOF_STEP_NAME,
-  BAGGAGE_RUNPROOF_RUN_ID,
   GEN_AI_OPERATION_VALUE_CHAT,
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_VALUE_INVOKE_AGENT,
   GEN_AI_OPERATION_VALUE_RETRIEVAL,
   GEN_AI_OPERATION_VALUE_TEXT_COMPLETION,
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
-  RUN_CONTINUATION_VALUE_NEW,
-  RUN_CONTINUATION_VALUE_RESUME,
   SPAN_NAME_PREFIX_STEP,
-  VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER,
-  VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER,
   VALIDATION_OUTCOME_VALUE_FAIL,
 } from '@runproof/core/semconv';
 import { captureContent } from '@runproof/core/adapter';
 import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts';
-import { InterruptedThreads, isGraphInterrupt, isResumeCommand, readGraphTask, readThreadId } from './langgraph.ts';
-import { asRecord, readModelRequest, readModelResponse, type ModelRequest } from './model-attributes.ts';
+import { InterruptedThreads, isGraphInterrupt, readGraphTask, readThreadId } from './langgraph.ts';
+import { asRecord, readModelRequest, readModelResponse } from './model-attributes.ts';
 import { recordModelEnd } from './model-end.ts';
+import { now, OpenRuns, type RunRecord } from './open-runs.ts';
+import { ParserFailures } from './parser-failures.ts';
 import { checkToolInput } from './tool-input-issues.ts';
 import { VERSION } from './version.ts';
 
@@ -45,37 +40,11 @@ export interface RunproofCallbackHandlerOptions {
   tracerProvider?: TracerProvider;
 }
 
-interface RunRecord {
-  span: Span;
-  /** The context children of this run start in: this run's span, the run id baggage. */
-  context: Context;
-  parent: RunRecord | undefined;
-  startTime: number;
-  scope: RunScope | undefined;
-  model: ModelRequest | undefined;
-  streamed: boolean;
-  agentName: string | undefined;
-  checkpointNamespace: string | undefined;
-  threadId: string | undefined;
-  /** The run id this root invocation of a thread was given, when it is outside any `run()`. */
-  threadRunId: string | undefined;
-  interrupted: boolean;
-  /** Tool spans under this run that failed; whether the failure was handled is known when this run ends. */
-  failedTools: { span: Span; endTime: number }[];
-  /** The boundary's hold on a model call, settled with its usage when it ends. */
-  ticket: BoundaryTicket | undefined;
-}
-
-/** Open runs kept at most; past it the oldest is ended (a LangChain run that never ended). */
-const MAX_OPEN_RUNS = 10_000;
-
 /** The name LangChain sees; one Runproof handler per callback manager. */
 export const HANDLER_NAME = 'runproof';
 
 /** Checkpoint of a tool's argument check: `{tool name}.arguments`, as core's tool checks name it. */
 const TOOL_ARGUMENTS_CHECKPOINT_SUFFIX = '.arguments';
-
-const now = (): number => performance.timeOrigin + performance.now();
 
 /**
  * A LangChain callback handler that records LangChain and LangGraph runs as OpenTelemetry spans:
@@ -102,10 +71,9 @@ export class RunproofCallbackHandler {
   readonly ignoreRetriever = false;
   readonly ignoreCustomEvent = true;
   readonly lc_serializable = false;
-  readonly #runs = new Map<string, RunRecord>();
+  readonly #runs = new OpenRuns();
   readonly #threads = new InterruptedThreads();
-  /** Parser errors already recorded, so enclosing chains that rethrow them do not record them again. */
-  readonly #parserFailures = new WeakSet<object>();
+  readonly #parserFailures = new ParserFailures();
   readonly #tracerProvider: TracerProvider | undefined;
   #tracer: Tracer | undefined;
 
@@ -120,12 +88,12 @@ export class RunproofCallbackHandler {
 
   /** @internal The context a patched `_callWithConfig` runs a chain's body in. */
   contextForRun(runId: string | undefined): Context | undefined {
-    return runId === undefined ? undefined : this.#runs.get(runId)?.context;
+    return this.#runs.get(runId)?.context;
   }
 
   handleChainStart(chain: Serialized, inputs: unknown, runId: string, parentRunId?: string, _tags?: string[], metadata?: Record<string, unknown>, _runType?: string, runName?: string): void {
     safely('recording a LangChain chain start', undefined, () => {
-      const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+      const parent = this.#runs.get(parentRunId);
       const name = runName ?? chain?.id?.at(-1) ?? 'chain';
       const task = readGraphTask(metadata);
       const threadId = readThreadId(metadata);
@@ -147,7 +115,7 @@ export class RunproofCallbackHandler {
       }
       if (parent === undefined && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
-        parentContext = this.#continueThread(threadId, inputs, parentContext, attributes, links);
+        parentContext = this.#threads.continueThread(threadId, inputs, parentContext, attributes, links);
       } else if (agentName !== parent?.agentName && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
       }
@@ -184,7 +152,7 @@ export class RunproofCallbackHandler {
 
   handleLLMEnd(output: unknown, runId: string): void {
     safely('recording a LangChain model end', undefined, () => {
-      const record = this.#take(runId);
+      const record = this.#runs.take(runId);
       if (record === undefined) return;
       const { span, model } = record;
       const response = readModelResponse(output);
@@ -199,7 +167,7 @@ export class RunproofCallbackHandler {
 
   handleLLMError(error: unknown, runId: string): void {
     safely('recording a LangChain model error', undefined, () => {
-      const record = this.#take(runId);
+      const record = this.#runs.take(runId);
       if (record === undefined) return;
       record.ticket?.settle();
       markError(record.span, error);
@@ -209,7 +177,7 @@ export class RunproofCallbackHandler {
 
   handleToolStart(tool: Serialized, input: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, runName?: string, toolCallId?: string): void {
     const started = safely('recording a LangChain tool start', undefined, () => {
-      const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+      const parent = this.#runs.get(parentRunId);
       const name = runName ?? (asRecord(tool).name as string | undefined) ?? tool?.id?.at(-1) ?? 'tool';
       const record = this.#start(runId, parent, `${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, SpanKind.INTERNAL, toolAttributes(name, toolCallId), parent?.context ?? context.active(), 'tool');
       captureContent(record.span, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, input);
@@ -222,18 +190,18 @@ export class RunproofCallbackHandler {
       // callback (`raiseError`), so LangChain never calls the tool.
       guardToolCall({ tool: started.name }, started.record.span, started.record.context);
     } catch (error) {
-      this.#take(runId)?.span.end();
+      this.#runs.take(runId)?.span.end();
       throw error;
     }
   }
 
   handleToolEnd(_output: unknown, runId: string): void {
-    safely('recording a LangChain tool end', undefined, () => this.#take(runId)?.span.end());
+    safely('recording a LangChain tool end', undefined, () => this.#runs.take(runId)?.span.end());
   }
 
   handleToolError(error: unknown, runId: string): void {
     safely('recording a LangChain tool error', undefined, () => {
-      const record = this.#take(runId);
+      const record = this.#runs.take(runId);
       if (record === undefined) return;
       markError(record.span, error);
       this.#settleLater(record.span, record.parent);
@@ -242,19 +210,19 @@ export class RunproofCallbackHandler {
 
   handleRetrieverStart(retriever: Serialized, _query: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, runName?: string): void {
     safely('recording a LangChain retriever start', undefined, () => {
-      const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+      const parent = this.#runs.get(parentRunId);
       const name = runName ?? retriever?.id?.at(-1) ?? 'retriever';
       this.#start(runId, parent, `${GEN_AI_OPERATION_VALUE_RETRIEVAL} ${name}`, SpanKind.INTERNAL, { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_RETRIEVAL }, parent?.context ?? context.active(), 'retriever');
     });
   }
 
   handleRetrieverEnd(_documents: unknown, runId: string): void {
-    safely('recording a LangChain retriever end', undefined, () => this.#take(runId)?.span.end());
+    safely('recording a LangChain retriever end', undefined, () => this.#runs.take(runId)?.span.end());
   }
 
   handleRetrieverError(error: unknown, runId: string): void {
     safely('recording a LangChain retriever error', undefined, () => {
-      const record = this.#take(runId);
+      const record = this.#runs.take(runId);
       if (record === undefined) return;
       markError(record.span, error);
       record.span.end();
@@ -267,7 +235,7 @@ export class RunproofCallbackHandler {
    */
   async recordToolInputFailure(name: string, toolCallId: string | undefined, schema: unknown, input: unknown, parentRunId: string | undefined, error: unknown): Promise<void> {
     const started = safely('recording a tool argument failure', undefined, () => {
-      const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+      const parent = this.#runs.get(parentRunId);
       const span = this.#tracerFor().startSpan(`${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, { kind: SpanKind.INTERNAL, attributes: toolAttributes(name, toolCallId) }, parent?.context ?? context.active());
       return { span, parent };
     });
@@ -307,8 +275,7 @@ export class RunproofCallbackHandler {
       failedTools: [],
       ticket: undefined,
     };
-    if (this.#runs.size >= MAX_OPEN_RUNS) this.#endOldest();
-    this.#runs.set(runId, record);
+    this.#runs.add(runId, record);
     return record;
   }
 
@@ -320,21 +287,8 @@ export class RunproofCallbackHandler {
    */
   endAbandoned(scope: RunScope): void {
     safely('ending an abandoned LangChain stream', undefined, () => {
-      const record = scope.runId === undefined ? undefined : this.#runs.get(scope.runId);
-      if (record?.scope !== scope) return;
-      this.#take(scope.runId!);
-      record.ticket?.settle();
-      record.span.end();
+      if (this.#runs.get(scope.runId)?.scope === scope) OpenRuns.abandon(this.#runs.take(scope.runId!));
     });
-  }
-
-  /** Runs LangChain never ended (a stream nothing of ours wrapped, left early) are ended oldest first past the cap, so memory stays bounded. */
-  #endOldest(): void {
-    const oldest = this.#runs.keys().next();
-    if (oldest.done === true) return;
-    const record = this.#take(oldest.value);
-    record?.ticket?.settle();
-    record?.span.end();
   }
 
   /**
@@ -347,13 +301,13 @@ export class RunproofCallbackHandler {
     try {
       record.ticket = guardModelCall({ model: record.model.model ?? '', maxOutputTokens: record.model.maxOutputTokens }, record.span, record.context);
     } catch (error) {
-      this.#take(runId)?.span.end();
+      this.#runs.take(runId)?.span.end();
       throw error;
     }
   }
 
   #startModel(operation: string, runId: string, parentRunId: string | undefined, extraParams: unknown, metadata: unknown): RunRecord {
-    const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+    const parent = this.#runs.get(parentRunId);
     const model = readModelRequest(operation, extraParams, metadata);
     const attributes = { ...model.attributes };
     const threadId = readThreadId(metadata);
@@ -364,29 +318,8 @@ export class RunproofCallbackHandler {
     return record;
   }
 
-  #take(runId: string): RunRecord | undefined {
-    const record = this.#runs.get(runId);
-    this.#runs.delete(runId);
-    return record;
-  }
-
-  /**
-   * An output parser that rejected the model's output is a failed validation, on the parser's own
-   * span only (the same error then passes through every enclosing chain). The parser's message
-   * quotes the output, so only a code goes in the telemetry.
-   */
-  #recordParserFailure(span: Span, error: unknown): void {
-    if (!isOutputParserError(error) || this.#parserFailures.has(error)) return;
-    this.#parserFailures.add(error);
-    recordValidation(span, {
-      checkpoint: VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER,
-      outcome: VALIDATION_OUTCOME_VALUE_FAIL,
-      issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER, path: [], message: 'the output parser rejected the model output' }],
-    });
-  }
-
   #endChain(runId: string, error: unknown): void {
-    const record = this.#take(runId);
+    const record = this.#runs.take(runId);
     if (record === undefined) return;
     // The caller stopped reading this chain's stream; what LangGraph reports then is the closing
     // of that stream (its `Abort`), not a failure: the span ends as a stream left early does.
@@ -396,7 +329,7 @@ export class RunproofCallbackHandler {
       for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent) ancestor.interrupted = true;
     } else if (error !== undefined) {
       markError(record.span, error);
-      this.#recordParserFailure(record.span, error);
+      this.#parserFailures.record(record.span, error);
     }
     if (record.interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
     for (const failed of record.failedTools) {
@@ -418,28 +351,6 @@ export class RunproofCallbackHandler {
     }
     parent.failedTools.push({ span, endTime: now() });
   }
-
-  /**
-   * Identity for a thread's root invocation outside any `run()`: a new run id, or, when it resumes
-   * a thread this process saw pause at an interrupt, the interrupted run's id and a link to it.
-   * The id travels in W3C baggage so every span below (the OpenAI adapter's, HTTP) carries it.
-   */
-  #continueThread(threadId: string, inputs: unknown, parentContext: Context, attributes: Attributes, links: Link[]): Context {
-    const interrupted = isResumeCommand(inputs) ? this.#threads.get(threadId) : undefined;
-    if (interrupted !== undefined) links.push({ context: interrupted.spanContext, attributes: { [ATTR_RUNPROOF_RUN_CONTINUATION]: RUN_CONTINUATION_VALUE_RESUME } });
-    if (activeRunId(parentContext) !== undefined) return parentContext;
-    const resumedRunId = interrupted?.runId;
-    const runId = resumedRunId ?? createRunId();
-    attributes[ATTR_RUNPROOF_RUN_ID] = runId;
-    attributes[ATTR_RUNPROOF_RUN_CONTINUATION] = resumedRunId !== undefined ? RUN_CONTINUATION_VALUE_RESUME : RUN_CONTINUATION_VALUE_NEW;
-    const baggage = (propagation.getBaggage(parentContext) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: runId });
-    return propagation.setBaggage(parentContext, baggage);
-  }
-}
-
-/** LangChain's `OutputParserException` (its `name` stays `Error`; the class name identifies it). */
-function isOutputParserError(error: unknown): error is Error {
-  return error instanceof Error && (error.constructor.name === 'OutputParserException' || error.name === 'OutputParserException');
 }
 
 function toolAttributes(name: string, toolCallId: string | undefined): Attributes {

@@ -1,5 +1,12 @@
-import type { Attributes, SpanContext } from '@opentelemetry/api';
+import { propagation, type Attributes, type Context, type Link, type SpanContext } from '@opentelemetry/api';
+import { createRunId } from '@runproof/core';
+import { activeRunId } from '@runproof/core/adapter';
 import {
+  ATTR_RUNPROOF_RUN_CONTINUATION,
+  ATTR_RUNPROOF_RUN_ID,
+  BAGGAGE_RUNPROOF_RUN_ID,
+  RUN_CONTINUATION_VALUE_NEW,
+  RUN_CONTINUATION_VALUE_RESUME,
   ATTR_RUNPROOF_LANGGRAPH_CHECKPOINT_NS,
   ATTR_RUNPROOF_LANGGRAPH_NODE,
   ATTR_RUNPROOF_LANGGRAPH_PATH,
@@ -82,5 +89,23 @@ export class InterruptedThreads {
 
   delete(threadId: string): void {
     this.#threads.delete(threadId);
+  }
+
+  /**
+   * Identity for a thread's root invocation outside any `run()`: a new run id, or, when `inputs`
+   * resume a thread this process saw pause at an interrupt, the interrupted run's id and a link to
+   * its span (added to `attributes` and `links`). Returns the context the invocation runs in: the
+   * run id in W3C baggage, so every span below (the OpenAI adapter's, HTTP) carries it.
+   */
+  continueThread(threadId: string, inputs: unknown, parentContext: Context, attributes: Attributes, links: Link[]): Context {
+    const interrupted = isResumeCommand(inputs) ? this.#threads.get(threadId) : undefined;
+    if (interrupted !== undefined) links.push({ context: interrupted.spanContext, attributes: { [ATTR_RUNPROOF_RUN_CONTINUATION]: RUN_CONTINUATION_VALUE_RESUME } });
+    if (activeRunId(parentContext) !== undefined) return parentContext;
+    const resumedRunId = interrupted?.runId;
+    const runId = resumedRunId ?? createRunId();
+    attributes[ATTR_RUNPROOF_RUN_ID] = runId;
+    attributes[ATTR_RUNPROOF_RUN_CONTINUATION] = resumedRunId !== undefined ? RUN_CONTINUATION_VALUE_RESUME : RUN_CONTINUATION_VALUE_NEW;
+    const baggage = (propagation.getBaggage(parentContext) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: runId });
+    return propagation.setBaggage(parentContext, baggage);
   }
 }

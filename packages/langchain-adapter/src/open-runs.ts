@@ -1,0 +1,67 @@
+import type { Context, Span } from '@opentelemetry/api';
+import type { BoundaryTicket } from '@runproof/core/adapter';
+import type { RunScope } from './deferred-span.ts';
+import type { ModelRequest } from './model-attributes.ts';
+
+/** What the handler keeps about a LangChain run from its start callback to its end. */
+export interface RunRecord {
+  span: Span;
+  /** The context children of this run start in: this run's span, the run id baggage. */
+  context: Context;
+  parent: RunRecord | undefined;
+  startTime: number;
+  scope: RunScope | undefined;
+  model: ModelRequest | undefined;
+  streamed: boolean;
+  agentName: string | undefined;
+  checkpointNamespace: string | undefined;
+  threadId: string | undefined;
+  /** The run id this root invocation of a thread was given, when it is outside any `run()`. */
+  threadRunId: string | undefined;
+  interrupted: boolean;
+  /** Tool spans under this run that failed; whether the failure was handled is known when this run ends. */
+  failedTools: { span: Span; endTime: number }[];
+  /** The boundary's hold on a model call, settled with its usage when it ends. */
+  ticket: BoundaryTicket | undefined;
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision, for span end times and durations. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * The runs LangChain started and has not ended, by run id. Bounded: past `capacity` the oldest is
+ * ended (its span, its boundary hold), so runs LangChain never ends cannot grow memory.
+ */
+export class OpenRuns {
+  readonly #runs = new Map<string, RunRecord>();
+  readonly capacity: number;
+
+  constructor(capacity = 10_000) {
+    this.capacity = capacity;
+  }
+
+  get(runId: string | undefined): RunRecord | undefined {
+    return runId === undefined ? undefined : this.#runs.get(runId);
+  }
+
+  add(runId: string, record: RunRecord): void {
+    if (this.#runs.size >= this.capacity) {
+      const oldest = this.#runs.keys().next();
+      if (oldest.done !== true) OpenRuns.abandon(this.take(oldest.value));
+    }
+    this.#runs.set(runId, record);
+  }
+
+  /** Removes the run and returns it; whoever takes it ends its span. */
+  take(runId: string): RunRecord | undefined {
+    const record = this.#runs.get(runId);
+    this.#runs.delete(runId);
+    return record;
+  }
+
+  /** Ends a run nothing will end otherwise: its span as it is, its boundary hold released. */
+  static abandon(record: RunRecord | undefined): void {
+    record?.ticket?.settle();
+    record?.span.end();
+  }
+}
