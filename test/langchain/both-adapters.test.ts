@@ -13,7 +13,7 @@ import { createLangChainHarness, useSimulator } from './harness.ts';
 // LangChain's ChatOpenAI with the OpenAI adapter on too: the OpenAI adapter enriches LangChain's
 // model span, so each model call is one span and its tokens are counted once.
 const harness = createLangChainHarness([createInstrumentation()]);
-instrumentOpenAI(new OpenAI({ apiKey: 'unused' })); // patches the prototypes every client of this openai copy shares
+const openai = instrumentOpenAI(new OpenAI({ apiKey: 'unused' })); // patches the prototypes every client of this openai copy shares
 let sim: Simulator;
 useSimulator(harness, (started) => (sim = started));
 
@@ -76,4 +76,25 @@ test('a caller that stops reading a chain stream early: every span of the chain 
   assert.equal(request!.closedEarly, true);
   const names = harness.spans().map((span) => span.name).sort();
   assert.deepEqual(names, ['ChatPromptTemplate', 'RunnableSequence', 'StrOutputParser', 'chat gpt-4o-mini']);
+});
+
+test('a ChatOpenAI call that reaches create through another instrumentation\'s wrapper is guarded once, on the LangChain span', async () => {
+  const prototype = Object.getPrototypeOf(openai.chat.completions) as Record<string, unknown>;
+  const original = prototype.create as (this: unknown, ...args: unknown[]) => unknown;
+  // Shaped as shimmer wraps (what `@opentelemetry/instrumentation-openai` uses), installed after Runproof.
+  const wrapped = function otherInstrumentation(this: unknown, ...args: unknown[]): unknown {
+    return original.apply(this, args);
+  };
+  for (const [key, value] of Object.entries({ __original: original, __unwrap: () => (prototype.create = original), __wrapped: true })) {
+    Object.defineProperty(wrapped, key, { value, configurable: true, writable: true, enumerable: false });
+  }
+  Object.defineProperty(prototype, 'create', { value: wrapped, configurable: true, writable: true, enumerable: false });
+
+  sim.enqueue({ reply: 'Paris.', usage: { inputTokens: 12, outputTokens: 2 } });
+  const answer = await run({ name: 'one-call', boundary: { name: 'one-call', maxModelCalls: 1 } }, () => model().invoke('Capital of France?'));
+  assert.equal(answer.content, 'Paris.');
+  assert.equal(sim.requests.length, 1);
+  const chat = harness.span('chat gpt-4o-mini');
+  assert.equal(chat.attributes['runproof.boundary.decision'], 'allow');
+  assert.equal(chat.attributes['gen_ai.usage.input_tokens'], 12, 'the OpenAI adapter still enriched the LangChain span');
 });

@@ -42,24 +42,35 @@ function isPlainJson(value: unknown): boolean {
 
 /** Digests of recently seen values, by their plain JSON: the hot path skips canonical JSON and SHA-256. */
 const digestsByJson = new Map<string, string>();
-const MAX_CACHED_DIGESTS = 1024;
+/** Bound on the cached JSON text, so large tool lists or schemas cannot hold much memory. */
+const MAX_CACHED_JSON_CHARACTERS = 4 * 1024 * 1024;
+let cachedJsonCharacters = 0;
 
 /**
- * For adapters: `digest(value)` (SHA-256 of its RFC 8785 canonical JSON), cached by the value's
- * plain `JSON.stringify` text. Equal text means an equal value and so the same digest; the
- * canonical form, which ignores member order, is only computed on a miss. Values JSON would
- * quietly change (`NaN`, functions…) are not cached: canonicalization decides what they are.
- * For values that repeat call after call as new objects (a `response_format` built per request,
- * a tool list, the declared conditions).
+ * For adapters: the digest of a value as JSON carries it (SHA-256 of the RFC 8785 canonical form of
+ * what `JSON.stringify` makes of it), cached by that JSON text. The text is the key and, on a
+ * miss, what is canonicalized, so equal text always gives the same digest whatever object it came
+ * from (a `toJSON`, a boxed number, a getter), and member order still does not count. Values that
+ * JSON would quietly change (`NaN`, functions…) are not cached: canonicalization decides what they
+ * are. For values that repeat call after call as new objects: a `response_format` built per
+ * request, a tool list, the declared conditions.
  */
 export function cachedDigest(value: unknown): string {
   if (!isPlainJson(value)) return digest(value);
-  const key = JSON.stringify(value) ?? 'undefined';
+  const key = JSON.stringify(value);
+  if (key === undefined) return digest(value);
   let cached = digestsByJson.get(key);
   if (cached === undefined) {
-    cached = digest(value);
-    if (digestsByJson.size >= MAX_CACHED_DIGESTS) digestsByJson.delete(digestsByJson.keys().next().value!);
-    digestsByJson.set(key, cached);
+    cached = digest(JSON.parse(key));
+    while (digestsByJson.size > 0 && cachedJsonCharacters + key.length > MAX_CACHED_JSON_CHARACTERS) {
+      const oldest = digestsByJson.keys().next().value!;
+      digestsByJson.delete(oldest);
+      cachedJsonCharacters -= oldest.length;
+    }
+    if (key.length <= MAX_CACHED_JSON_CHARACTERS) {
+      digestsByJson.set(key, cached);
+      cachedJsonCharacters += key.length;
+    }
   }
   return cached;
 }

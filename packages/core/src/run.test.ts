@@ -196,4 +196,10 @@ test('cachedDigest is digest(): member order does not matter, a cache hit gives 
   // `{ n: NaN }` and `{ n: null }` have the same JSON text; only canonicalization tells them apart.
   assert.equal(cachedDigest({ n: null }), digest({ n: null }));
   assert.throws(() => cachedDigest({ n: Number.NaN }), /NaN/);
+  // What JSON makes of a value is what is digested, whichever form was seen first.
+  const boxed = { temperature: new Number(0.2) };
+  assert.equal(cachedDigest(boxed), digest({ temperature: 0.2 }));
+  assert.equal(cachedDigest({ temperature: 0.2 }), digest({ temperature: 0.2 }));
+  const date = new Date(Date.UTC(2026, 10, 29));
+  assert.equal(cachedDigest({ at: date }), digest({ at: '2026-11-29T00:00:00.000Z' }));
 });

@@ -91,7 +91,7 @@ export class RunproofCallbackHandler {
     return this.#runs.get(runId)?.context;
   }
 
-  handleChainStart(chain: Serialized, inputs: unknown, runId: string, parentRunId?: string, _tags?: string[], metadata?: Record<string, unknown>, _runType?: string, runName?: string): void {
+  handleChainStart(chain: Serialized, inputs: unknown, runId: string, parentRunId?: string, _tags?: string[], metadata?: Record<string, unknown>, _runType?: string, runName?: string, extra?: Record<string, unknown>): void {
     safely('recording a LangChain chain start', undefined, () => {
       const parent = this.#runs.get(parentRunId);
       const name = runName ?? chain?.id?.at(-1) ?? 'chain';
@@ -119,7 +119,10 @@ export class RunproofCallbackHandler {
       } else if (agentName !== parent?.agentName && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
       }
-      const record = this.#start(runId, parent, spanName, SpanKind.INTERNAL, attributes, parentContext, 'chain', links);
+      // A transform (lambda, parser) starts its run only after pulling its first input, so runs
+      // made while pulling it must not take its scope: it waits for a run with deferred inputs.
+      const scopeKind = asRecord(extra).lc_defers_inputs === true ? 'transform' : 'chain';
+      const record = this.#start(runId, parent, spanName, SpanKind.INTERNAL, attributes, parentContext, scopeKind, links);
       record.agentName = agentName;
       record.checkpointNamespace = task?.checkpointNamespace ?? parent?.checkpointNamespace;
       record.threadId = parent === undefined ? threadId : undefined;
@@ -170,7 +173,7 @@ export class RunproofCallbackHandler {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
       record.ticket?.settle();
-      markError(record.span, error);
+      if (!(isCancellation(error) && leftEarly(record))) markError(record.span, error);
       record.span.end();
     });
   }
@@ -280,14 +283,15 @@ export class RunproofCallbackHandler {
   }
 
   /**
-   * Ends the run of a stream its caller stopped reading (LangChain sends no end callback then): a
-   * model's or a chain's span ends with what was seen and the boundary's hold on the call is
-   * released. A run that ended normally is no longer open, and is left alone.
+   * Ends the run of a stream its caller stopped reading (LangChain sends no end callback then), and
+   * every run still open below it: a model's or a chain's span ends with what was seen and the
+   * boundary's hold on the call is released. A run that ended normally is no longer open, and is
+   * left alone.
    * @internal Called by the stream wrapper.
    */
   endAbandoned(scope: RunScope): void {
     safely('ending an abandoned LangChain stream', undefined, () => {
-      if (this.#runs.get(scope.runId)?.scope === scope) OpenRuns.abandon(this.#runs.take(scope.runId!));
+      if (this.#runs.get(scope.runId)?.scope === scope) this.#runs.abandonTree(scope.runId!);
     });
   }
 
@@ -321,9 +325,10 @@ export class RunproofCallbackHandler {
   #endChain(runId: string, error: unknown): void {
     const record = this.#runs.take(runId);
     if (record === undefined) return;
-    // The caller stopped reading this chain's stream; what LangGraph reports then is the closing
-    // of that stream (its `Abort`), not a failure: the span ends as a stream left early does.
-    if (record.scope?.abandoned === true) error = undefined;
+    // The caller stopped reading a stream this run is part of; the cancellation that follows
+    // (LangGraph's `Abort`) is the stream closing, not a failure: the span ends as a stream left
+    // early does. Any other error is still one.
+    if (isCancellation(error) && leftEarly(record)) error = undefined;
     const interrupted = error !== undefined && isGraphInterrupt(error);
     if (interrupted) {
       for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent) ancestor.interrupted = true;
@@ -361,4 +366,18 @@ function toolAttributes(name: string, toolCallId: string | undefined): Attribute
   };
   if (toolCallId !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ID] = toolCallId;
   return attributes;
+}
+
+/** Whether the run, or a run it is part of, is the stream of a caller who stopped reading it. */
+function leftEarly(record: RunRecord): boolean {
+  for (let current: RunRecord | undefined = record; current !== undefined; current = current.parent) {
+    if (current.scope?.abandoned === true) return true;
+  }
+  return false;
+}
+
+/** An abort: DOM's `AbortError`, the SDKs' user-abort errors, LangGraph's plain `Error('Abort')`. */
+function isCancellation(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'AbortError' || error.name === 'APIUserAbortError' || error.constructor.name === 'APIUserAbortError' || (error.name === 'Error' && error.message === 'Abort');
 }

@@ -14,8 +14,11 @@ import {
   type TimeInput,
 } from '@opentelemetry/api';
 
-/** What kind of LangChain run a {@link RunScope} is waiting for. */
-export type ScopeKind = 'model' | 'tool' | 'retriever' | 'chain';
+/**
+ * What kind of LangChain run a {@link RunScope} is waiting for. `transform` is a chain that starts
+ * its run only after pulling its first input (`_transformStreamWithConfig`: lambdas, parsers).
+ */
+export type ScopeKind = 'model' | 'tool' | 'retriever' | 'chain' | 'transform';
 
 const SCOPE_KEY = createContextKey('runproof:langchain-run-scope');
 const NON_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);

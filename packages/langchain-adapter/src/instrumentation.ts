@@ -19,7 +19,7 @@ interface Patch {
 }
 
 const PATCHES: readonly Patch[] = [
-  { file: 'dist/callbacks/manager', className: 'CallbackManager', isStatic: true, method: '_configureSync', wrap: (original, { handler }) => wrapConfigure(original, handler) },
+  { file: 'dist/callbacks/manager', className: 'CallbackManager', isStatic: true, method: '_configureSync', wrap: (original, instrumentation) => wrapConfigure(original, instrumentation.handler, () => instrumentation.isEnabled()) },
   { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
   { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('model', original, handler) },
   { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
@@ -32,7 +32,7 @@ const PATCHES: readonly Patch[] = [
   // (a finished `invoke`) and `_transformStreamWithConfig` (lambdas, parsers, maps) here; a
   // subclass's own `_streamIterator` (a sequence's, a graph's) on its first `stream` or `transform`.
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('chain', original, handler) },
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_transformStreamWithConfig', wrap: (original, { handler }) => wrapScopedGenerator('chain', original, handler) },
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_transformStreamWithConfig', wrap: (original, { handler }) => wrapScopedGenerator('transform', original, handler) },
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'stream', wrap: (original, instrumentation) => wrapStreamEntry(original, (runnable) => instrumentation.wrapChainStreamIterator(runnable)) },
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'transform', wrap: (original, instrumentation) => wrapStreamEntry(original, (runnable) => instrumentation.wrapChainStreamIterator(runnable)) },
 ];
@@ -93,6 +93,7 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
    * @internal Called by the `stream` and `transform` wrappers.
    */
   wrapChainStreamIterator(runnable: object): void {
+    if (!this.isEnabled()) return;
     let owner = Object.getPrototypeOf(runnable) as Record<string, Method> | null;
     while (owner !== null && !Object.hasOwn(owner, '_streamIterator')) owner = Object.getPrototypeOf(owner) as Record<string, Method> | null;
     if (owner === null || typeof owner._streamIterator !== 'function' || isWrapped(owner._streamIterator)) return;
@@ -142,7 +143,14 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
       this._diag.warn(`${patch.className}.${patch.method} not found; LangChain calls through it are not instrumented`);
       return;
     }
-    if (isWrapped(owner[patch.method])) return;
+    if (isWrapped(owner[patch.method])) {
+      // A model class streamed before its own patch came (the classes patched one by one): its
+      // `_streamIterator` got the chain wrapper; the model's replaces it.
+      const lazily = chainStreamOwners.get(this);
+      if (patch.method !== '_streamIterator' || lazily?.has(owner) !== true) return;
+      this._unwrap(owner, patch.method);
+      lazily.delete(owner);
+    }
     this._wrap(owner, patch.method, (original: Method) => patch.wrap(original, this));
   }
 

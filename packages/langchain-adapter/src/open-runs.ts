@@ -59,9 +59,37 @@ export class OpenRuns {
     return record;
   }
 
-  /** Ends a run nothing will end otherwise: its span as it is, its boundary hold released. */
+  /**
+   * Ends `runId` and every open run below it, deepest first: a stream the caller stopped reading,
+   * whose combinators (maps, fallbacks, `assign`) may never close what runs under them.
+   */
+  abandonTree(runId: string): void {
+    const root = this.#runs.get(runId);
+    if (root === undefined) return;
+    const below: [string, number][] = [];
+    for (const [id, record] of this.#runs) {
+      let depth = 0;
+      for (let ancestor = record.parent; ancestor !== undefined; ancestor = ancestor.parent) {
+        depth += 1;
+        if (ancestor === root) {
+          below.push([id, depth]);
+          break;
+        }
+      }
+    }
+    below.sort((a, b) => b[1] - a[1]);
+    for (const [id] of below) OpenRuns.abandon(this.take(id));
+    OpenRuns.abandon(this.take(runId));
+  }
+
+  /**
+   * Ends a run nothing will end otherwise: its span as it is, its boundary hold released, and the
+   * failed tool spans that were waiting for it to know whether their error was handled.
+   */
   static abandon(record: RunRecord | undefined): void {
-    record?.ticket?.settle();
-    record?.span.end();
+    if (record === undefined) return;
+    record.ticket?.settle();
+    for (const failed of record.failedTools) failed.span.end(failed.endTime);
+    record.span.end();
   }
 }

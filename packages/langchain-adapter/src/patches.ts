@@ -19,8 +19,10 @@ interface CallbackManagerLike {
  * once. When the caller passed no handlers the handler is passed in their place, so LangChain still
  * applies the tags and metadata (LangGraph's `langgraph_*` keys among them).
  */
-export function wrapConfigure(original: Method, handler: RunproofCallbackHandler): Method {
+export function wrapConfigure(original: Method, handler: RunproofCallbackHandler, enabled: () => boolean): Method {
   return function configureWithRunproof(this: unknown, ...args: unknown[]): unknown {
+    // Classes patched by hand stay patched after `disable()`; the handler is then left out.
+    if (!enabled()) return original.apply(this, args);
     const given = !!args[0] || !!args[1];
     const manager = original.apply(this, given ? args : [[handler], ...args.slice(1)]) as CallbackManagerLike | undefined;
     if (given && manager !== undefined) {

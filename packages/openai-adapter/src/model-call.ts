@@ -96,12 +96,14 @@ export class ModelCall implements CallAttempts {
     if (surface.apiType !== undefined) attributes[ATTR_OPENAI_API_TYPE] = surface.apiType;
     const declared = surface.describe(body, attributes);
     const name = this.requestModel === undefined ? surface.operation : `${surface.operation} ${this.requestModel}`;
-    // Under a framework's model span (LangChain's ChatOpenAI), enrich that span: one span per model call.
-    const frameworkSpan = withSpan ? claimModelSpan(parent) : undefined;
+    // Under a framework's model span (LangChain's ChatOpenAI), enrich that span: one span per model
+    // call, whichever wrapper the call came through, and the framework has guarded it already.
+    const frameworkSpan = claimModelSpan(parent);
     this.ownsSpan = frameworkSpan === undefined;
     if (frameworkSpan !== undefined) frameworkSpan.setAttributes(attributes);
-    this.span = frameworkSpan ?? (withSpan ? source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent) : trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
-    this.context = (withSpan ? trace.setSpan(parent, this.span) : parent).setValue(CALL_KEY, this);
+    const spanless = frameworkSpan === undefined && !withSpan;
+    this.span = frameworkSpan ?? (spanless ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT) : source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent));
+    this.context = (spanless ? parent : trace.setSpan(parent, this.span)).setValue(CALL_KEY, this);
     const recording = this.span.isRecording();
     this.passive = !recording && activeRunId(parent) === undefined;
     this.capture = recording && shouldCaptureContent(source.captureContentOption());
