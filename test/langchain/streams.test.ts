@@ -55,11 +55,15 @@ test('RunnableParallel left after the first chunk: both branches end', async () 
 test('a real failure right after the chunk the caller stopped at is still a failure', async () => {
   const flaky = RunnableLambda.from(async function* () {
     yield 'first';
-    await sleep(1);
+    await sleep(20);
     throw new Error('vendor API down');
   }).withConfig({ runName: 'flaky' });
-  for await (const _chunk of await flaky.stream('INV-2291')) break;
-  await sleep(20);
+  for await (const _chunk of await flaky.stream('INV-2291')) {
+    // The stream reads ahead: by now the lambda is running again, and fails after the caller left.
+    await sleep(5);
+    break;
+  }
+  await sleep(40);
   const span = harness.span('flaky');
   assert.equal(span.status.code, SpanStatusCode.ERROR);
   assert.equal(span.attributes['error.type'], 'Error');
