@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Document } from '@langchain/core/documents';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { BaseRetriever } from '@langchain/core/retrievers';
 import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
+import { tool } from '@langchain/core/tools';
 import { Annotation, Command, END, interrupt, MemorySaver, START, StateGraph } from '@langchain/langgraph';
 import { ChatOpenAI } from '@langchain/openai';
 import { run } from '@runproof/core';
+import { z } from 'zod';
 import type { Simulator } from '../simulator/simulator.ts';
 import { createLangChainHarness, parentOf, useSimulator } from './harness.ts';
 
@@ -162,4 +165,44 @@ test('a caller that stops reading a graph stream after the first node: the graph
   // Leaving early is not a failure, although LangGraph reports an `Abort` error for it.
   assert.deepEqual(harness.span('triage').status, { code: SpanStatusCode.UNSET });
   assert.equal(harness.span('triage').attributes['error.type'], undefined);
+});
+
+test('leaving a graph stream while a node\'s model call streams: the model span ends, not as a failure', async () => {
+  sim.enqueue({ reply: Array.from({ length: 80 }, (_, index) => `word${index}`).join(' '), chunkDelayMs: 2 });
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const State = Annotation.Root({ answer: Annotation<string> });
+  const graph = new StateGraph(State)
+    .addNode('ask', async () => ({ answer: String((await model.invoke('Which invoices are overdue?')).content) }))
+    .addEdge(START, 'ask')
+    .addEdge('ask', END)
+    .compile({ name: 'triage' });
+  let chunks = 0;
+  for await (const _chunk of await graph.stream({ answer: '' }, { streamMode: 'messages' })) if (++chunks === 3) break;
+  await sleep(50);
+  const chat = harness.span('chat gpt-4o-mini');
+  assert.equal(chat.status.code, SpanStatusCode.UNSET);
+  assert.equal(chat.attributes['error.type'], undefined);
+});
+
+test('leaving a graph stream while a node\'s tool awaits abortable work: the tool span ends, not as a failure', async () => {
+  const lookup = tool(async (_input, config) => {
+    await sleep(200, undefined, { signal: config.signal });
+    return 'Acme Corp';
+  }, { name: 'lookup_vendor', description: 'Finds a vendor.', schema: z.object({ name: z.string() }) });
+  const State = Annotation.Root({ total: Annotation<number>, vendor: Annotation<string> });
+  const graph = new StateGraph(State)
+    .addNode('extract', () => ({ total: 1240 }))
+    .addNode('lookup', async (_state, config) => ({ vendor: String(await lookup.invoke({ name: 'Acme' }, config)) }))
+    .addEdge(START, 'extract')
+    .addEdge('extract', 'lookup')
+    .addEdge('lookup', END)
+    .compile({ name: 'triage' });
+  for await (const _update of await graph.stream({ total: 0 }, { streamMode: 'updates' })) {
+    await sleep(20);
+    break;
+  }
+  await sleep(50);
+  const span = harness.span('execute_tool lookup_vendor');
+  assert.equal(span.status.code, SpanStatusCode.UNSET);
+  assert.equal(span.attributes['error.type'], undefined);
 });

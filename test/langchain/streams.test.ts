@@ -46,10 +46,30 @@ test('RunnablePassthrough.assign over prompt | model | parser, left after 3 chun
   for (const span of harness.spans()) assert.equal(span.status.code, SpanStatusCode.UNSET, span.name);
 });
 
-test('RunnableParallel left after the first chunk: both branches end', async () => {
+test('RunnableParallel left after the first chunk: both branches end, a branch mid-step once the step settles', async () => {
   const chain = RunnableParallel.from({ vendor: slowStream('vendor'), total: slowStream('total') });
   for await (const _chunk of await chain.stream('INV-2291')) break;
+  await sleep(20);
   assert.deepEqual(ended(), ['RunnableMap', 'total', 'vendor']);
+});
+
+test('a branch still running when the caller leaves keeps its own outcome: its real failure is recorded', async () => {
+  const lookup = RunnableLambda.from(async function* () {
+    await sleep(20);
+    yield 'never';
+    throw new Error('unreachable');
+  }).withConfig({ runName: 'lookup' });
+  const failing = RunnableLambda.from(async function* () {
+    await sleep(20);
+    throw new Error('vendor API returned 500');
+  }).withConfig({ runName: 'failing' });
+  const chain = RunnableParallel.from({ fast: slowStream('fast'), failing, lookup });
+  for await (const _chunk of await chain.stream('INV-2291')) break;
+  await sleep(60);
+  const span = harness.span('failing');
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.equal(span.status.message, 'vendor API returned 500');
+  assert.equal(harness.span('lookup').status.code, SpanStatusCode.UNSET);
 });
 
 test('a real failure right after the chunk the caller stopped at is still a failure', async () => {

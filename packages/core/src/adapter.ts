@@ -60,18 +60,17 @@ export function cachedDigest(value: unknown): string {
   const key = JSON.stringify(value);
   if (key === undefined) return digest(value);
   let cached = digestsByJson.get(key);
-  if (cached === undefined) {
-    cached = digest(JSON.parse(key));
-    while (digestsByJson.size > 0 && cachedJsonCharacters + key.length > MAX_CACHED_JSON_CHARACTERS) {
-      const oldest = digestsByJson.keys().next().value!;
-      digestsByJson.delete(oldest);
-      cachedJsonCharacters -= oldest.length;
-    }
-    if (key.length <= MAX_CACHED_JSON_CHARACTERS) {
-      digestsByJson.set(key, cached);
-      cachedJsonCharacters += key.length;
-    }
+  if (cached !== undefined) return cached;
+  cached = digest(JSON.parse(key));
+  // A value too large to keep is digested each time rather than emptying the cache for it.
+  if (key.length > MAX_CACHED_JSON_CHARACTERS / 8) return cached;
+  while (cachedJsonCharacters + key.length > MAX_CACHED_JSON_CHARACTERS) {
+    const oldest = digestsByJson.keys().next().value!;
+    digestsByJson.delete(oldest);
+    cachedJsonCharacters -= oldest.length;
   }
+  digestsByJson.set(key, cached);
+  cachedJsonCharacters += key.length;
   return cached;
 }
 

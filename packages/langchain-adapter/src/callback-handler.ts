@@ -206,6 +206,10 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain tool error', undefined, () => {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
+      if (isCancellation(error) && leftEarly(record)) {
+        record.span.end();
+        return;
+      }
       markError(record.span, error);
       this.#settleLater(record.span, record.parent);
     });
@@ -227,7 +231,7 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain retriever error', undefined, () => {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
-      markError(record.span, error);
+      if (!(isCancellation(error) && leftEarly(record))) markError(record.span, error);
       record.span.end();
     });
   }
@@ -376,8 +380,13 @@ function leftEarly(record: RunRecord): boolean {
   return false;
 }
 
-/** An abort: DOM's `AbortError`, the SDKs' user-abort errors, LangGraph's plain `Error('Abort')`. */
+/**
+ * An abort: DOM's `AbortError`, the SDKs' user-abort errors, and the plain errors LangChain
+ * integrations throw for one (`Error('Abort')` from LangGraph, `Error('AbortError')` from
+ * `@langchain/openai`).
+ */
 function isCancellation(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return error.name === 'AbortError' || error.name === 'APIUserAbortError' || error.constructor.name === 'APIUserAbortError' || (error.name === 'Error' && error.message === 'Abort');
+  if (error.name === 'AbortError' || error.name === 'APIUserAbortError' || error.constructor.name === 'APIUserAbortError') return true;
+  return error.name === 'Error' && (error.message === 'Abort' || error.message === 'AbortError');
 }

@@ -40,6 +40,10 @@ export class RunScope {
   runId: string | undefined;
   /** The caller stopped reading the stream: what fails from here on is the stream being closed. */
   abandoned = false;
+  /** Steps of the scope's stream in flight: a `next()` called and not settled yet. */
+  pending = 0;
+  /** Called once, the next time no step is in flight (set for a stream left under an abandoned one). */
+  whenIdle: (() => void) | undefined;
   /** The span made active for the scope; what a provider adapter claims as the model span. */
   readonly deferred: DeferredSpan = new DeferredSpan(this);
 
@@ -132,8 +136,8 @@ export function pendingScope(kind: ScopeKind, callContext: Context = context.act
 /**
  * Wraps an async generator so each step runs in `scope`'s context `callContext`: LangChain's
  * streaming methods are async generators whose bodies (model start, HTTP request) run only when the
- * consumer pulls. A `return()` before the end marks the scope abandoned, closes the generator, then
- * calls `onReturned`.
+ * consumer pulls. Steps in flight are counted on the scope. A `return()` before the end marks the
+ * scope abandoned, closes the generator, then calls `onReturned`.
  */
 export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext: Context, scope: RunScope, onReturned: () => void): AsyncGenerator<T> {
   const returnEarly = async (value: unknown): Promise<IteratorResult<T>> => {
@@ -144,8 +148,21 @@ export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext:
       onReturned();
     }
   };
+  const settled = (): void => {
+    scope.pending -= 1;
+    if (scope.pending > 0 || scope.whenIdle === undefined) return;
+    const whenIdle = scope.whenIdle;
+    scope.whenIdle = undefined;
+    whenIdle();
+  };
+  const step = (...args: [] | [unknown]): Promise<IteratorResult<T>> => {
+    scope.pending += 1;
+    const result = generator.next(...args);
+    result.then(settled, settled);
+    return result;
+  };
   const bound: AsyncGenerator<T> = {
-    next: (...args: [] | [unknown]) => context.with(callContext, () => generator.next(...args)),
+    next: (...args: [] | [unknown]) => context.with(callContext, step, undefined, ...args),
     return: (value) => context.with(callContext, () => returnEarly(value)),
     throw: (error: unknown) => context.with(callContext, () => generator.throw(error)),
     [Symbol.asyncIterator]: () => bound,

@@ -60,25 +60,24 @@ export class OpenRuns {
   }
 
   /**
-   * Ends `runId` and every open run below it, deepest first: a stream the caller stopped reading,
-   * whose combinators (maps, fallbacks, `assign`) may never close what runs under them.
+   * Ends `runId`, a stream the caller stopped reading, and the streams below it that nothing will
+   * close: combinators (maps, fallbacks, `assign`) never close their inner streams. A stream below
+   * that is suspended is ended now; one with a step in flight is ended when that step settles,
+   * unless the step ends its run itself (its real end or error is then kept). Runs that are calls
+   * in flight (a model or tool `invoke`) end on their own.
    */
   abandonTree(runId: string): void {
     const root = this.#runs.get(runId);
     if (root === undefined) return;
-    const below: [string, number][] = [];
     for (const [id, record] of this.#runs) {
-      let depth = 0;
-      for (let ancestor = record.parent; ancestor !== undefined; ancestor = ancestor.parent) {
-        depth += 1;
-        if (ancestor === root) {
-          below.push([id, depth]);
-          break;
-        }
-      }
+      const scope = record.scope;
+      if (scope === undefined || id === runId || !isBelow(record, root)) continue;
+      const end = (): void => {
+        if (this.#runs.get(id) === record) OpenRuns.abandon(this.take(id));
+      };
+      if (scope.pending > 0) scope.whenIdle = end;
+      else end();
     }
-    below.sort((a, b) => b[1] - a[1]);
-    for (const [id] of below) OpenRuns.abandon(this.take(id));
     OpenRuns.abandon(this.take(runId));
   }
 
@@ -92,4 +91,9 @@ export class OpenRuns {
     for (const failed of record.failedTools) failed.span.end(failed.endTime);
     record.span.end();
   }
+}
+
+function isBelow(record: RunRecord, root: RunRecord): boolean {
+  for (let ancestor = record.parent; ancestor !== undefined; ancestor = ancestor.parent) if (ancestor === root) return true;
+  return false;
 }

@@ -118,8 +118,17 @@ function cachedByText(key: string, value: unknown): string | undefined {
   return cached;
 }
 
+/** Instruction texts can be long: the text cache also holds at most this many characters of keys. */
+const CACHE_CHARACTER_LIMIT = 4 * 1024 * 1024;
+let cachedTextCharacters = 0;
+
 function remember(cache: Map<string, string>, key: string, value: string): void {
+  if (key.length > CACHE_CHARACTER_LIMIT / 8) return;
   // A full cache starts over: cheaper than LRU bookkeeping, and steady workloads refill it at once.
-  if (cache.size >= CACHE_LIMIT) cache.clear();
+  if (cache.size >= CACHE_LIMIT || cachedTextCharacters + key.length > CACHE_CHARACTER_LIMIT) {
+    cache.clear();
+    cachedTextCharacters = 0;
+  }
   cache.set(key, value);
+  cachedTextCharacters += key.length;
 }

@@ -103,7 +103,8 @@ export class ModelCall implements CallAttempts {
     if (frameworkSpan !== undefined) frameworkSpan.setAttributes(attributes);
     const spanless = frameworkSpan === undefined && !withSpan;
     this.span = frameworkSpan ?? (spanless ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT) : source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent));
-    this.context = (spanless ? parent : trace.setSpan(parent, this.span)).setValue(CALL_KEY, this);
+    // Through another instrumentation's wrapper, its span stays the active one for the request.
+    this.context = (withSpan ? trace.setSpan(parent, this.span) : parent).setValue(CALL_KEY, this);
     const recording = this.span.isRecording();
     this.passive = !recording && activeRunId(parent) === undefined;
     this.capture = recording && shouldCaptureContent(source.captureContentOption());
