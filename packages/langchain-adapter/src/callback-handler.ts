@@ -29,6 +29,7 @@ import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts'
 import { InterruptedThreads, isGraphInterrupt, readGraphTask, readThreadId } from './langgraph.ts';
 import { asRecord, readModelRequest, readModelResponse } from './model-attributes.ts';
 import { recordModelEnd } from './model-end.ts';
+import { isCancellation, leftEarly } from './left-early.ts';
 import { now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
 import { checkToolInput } from './tool-input-issues.ts';
@@ -370,23 +371,4 @@ function toolAttributes(name: string, toolCallId: string | undefined): Attribute
   };
   if (toolCallId !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ID] = toolCallId;
   return attributes;
-}
-
-/** Whether the run, or a run it is part of, is the stream of a caller who stopped reading it. */
-function leftEarly(record: RunRecord): boolean {
-  for (let current: RunRecord | undefined = record; current !== undefined; current = current.parent) {
-    if (current.scope?.abandoned === true) return true;
-  }
-  return false;
-}
-
-/**
- * An abort: DOM's `AbortError`, the SDKs' user-abort errors, and the plain errors LangChain
- * integrations throw for one (`Error('Abort')` from LangGraph, `Error('AbortError')` from
- * `@langchain/openai`).
- */
-function isCancellation(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === 'AbortError' || error.name === 'APIUserAbortError' || error.constructor.name === 'APIUserAbortError') return true;
-  return error.name === 'Error' && (error.message === 'Abort' || error.message === 'AbortError');
 }
