@@ -12,6 +12,7 @@
  * themselves are never modified, so the SDK's code keeps seeing objects of one shape.
  */
 import { safely } from '@runproof/core/adapter';
+import { findOwner } from './attempts.ts';
 import type { ModelCall } from './model-call.ts';
 
 interface APIPromiseLike {
@@ -75,12 +76,9 @@ function callOf(promise: APIPromiseLike): ModelCall | undefined {
 
 /** Replaces `name` on the object of `prototype`'s chain that defines it (the SDK's class). */
 function wrapOnPrototype(prototype: object, name: string, wrap: (original: Method) => Function): void {
-  for (let owner: object | null = prototype; owner !== null && owner !== Object.prototype; owner = Object.getPrototypeOf(owner) as object | null) {
-    const descriptor = Object.getOwnPropertyDescriptor(owner, name);
-    if (descriptor === undefined) continue;
-    if (typeof descriptor.value === 'function') Object.defineProperty(owner, name, { ...descriptor, value: wrap(descriptor.value as Method) });
-    return;
-  }
+  const owner = findOwner(prototype, name);
+  const descriptor = owner === undefined ? undefined : Object.getOwnPropertyDescriptor(owner, name);
+  if (typeof descriptor?.value === 'function') Object.defineProperty(owner, name, { ...descriptor, value: wrap(descriptor.value as Method) });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -2,16 +2,13 @@
  * Digests of what a call was declared to run under (instructions, message template, tools, response
  * schema, input) and of the structure of what it returned. Each is SHA-256 over RFC 8785 canonical
  * JSON (core's `digest`), so anyone holding the same value can recompute it. Values that repeat
- * call after call are cached: tool lists and schemas by object identity and then by their JSON
- * text (a `response_format` or tool list built anew for each request), instructions and role
- * sequences by their text, output shapes by their JSON text.
+ * call after call are cached by their JSON text in core's one bounded cache (`cachedDigest`), tool
+ * lists and schemas by object identity first.
  */
 import { sha256 } from '@runproof/core';
 import { cachedDigest, safely } from '@runproof/core/adapter';
 
-const CACHE_LIMIT = 512;
 const digestsByObject = new WeakMap<object, string>();
-const digestsByText = new Map<string, string>();
 
 /** `digest(value)`, or the digest of its `JSON.stringify` form when it is not plain JSON; `undefined` for `undefined`. */
 function safeDigest(value: unknown): string | undefined {
@@ -49,21 +46,14 @@ export function digestByIdentity(value: unknown): string | undefined {
   return cached;
 }
 
-/**
- * Digest of the instructions given to the model: the list of system / developer contents. The one
- * common case, a single string, is cached by that string.
- */
+/** Digest of the instructions given to the model: the list of system / developer contents. */
 export function digestInstructions(contents: readonly unknown[]): string | undefined {
-  if (contents.length === 0) return undefined;
-  const only = contents[0];
-  if (contents.length === 1 && typeof only === 'string') return cachedByText(`i:${only}`, contents);
-  return safeDigest(contents);
+  return contents.length === 0 ? undefined : safeDigest(contents);
 }
 
-/** Digest of a message template: the sequence of roles (and item types), cached by the sequence. */
+/** Digest of a message template: the sequence of roles (and item types). */
 export function digestTemplate(roles: readonly string[]): string | undefined {
-  if (roles.length === 0) return undefined;
-  return cachedByText(`t:${roles.join('\u0000')}`, roles);
+  return roles.length === 0 ? undefined : safeDigest(roles);
 }
 
 /** The members of `body` named in `names` that are set, or `undefined` when none is. */
@@ -107,28 +97,4 @@ export function shapeOfJsonText(text: unknown): unknown {
 /** `ATTR_RUNPROOF_OUTPUT_SHAPE`: the digest of a shape descriptor (plain JSON by construction). */
 export function digestShape(shape: unknown): string | undefined {
   return safely('digesting an output shape', undefined, () => cachedDigest(shape));
-}
-
-function cachedByText(key: string, value: unknown): string | undefined {
-  let cached = digestsByText.get(key);
-  if (cached === undefined) {
-    cached = safeDigest(value);
-    if (cached !== undefined) remember(digestsByText, key, cached);
-  }
-  return cached;
-}
-
-/** Instruction texts can be long: the text cache also holds at most this many characters of keys. */
-const CACHE_CHARACTER_LIMIT = 4 * 1024 * 1024;
-let cachedTextCharacters = 0;
-
-function remember(cache: Map<string, string>, key: string, value: string): void {
-  if (key.length > CACHE_CHARACTER_LIMIT / 8) return;
-  // A full cache starts over: cheaper than LRU bookkeeping, and steady workloads refill it at once.
-  if (cache.size >= CACHE_LIMIT || cachedTextCharacters + key.length > CACHE_CHARACTER_LIMIT) {
-    cache.clear();
-    cachedTextCharacters = 0;
-  }
-  cache.set(key, value);
-  cachedTextCharacters += key.length;
 }
