@@ -14,3 +14,4 @@ export { getSettings } from './settings.ts';
 export type { Settings } from './settings.ts';
 export { safely, warnOnce } from './safely.ts';
 export { markError } from './run.ts';
+export { isCancellation } from './errors.ts';

@@ -122,3 +122,15 @@ export class ValidationError extends RunproofError {
     return RunproofError.isInstance(value) && value.code === 'RUNPROOF_VALIDATION_FAILED';
   }
 }
+
+/**
+ * For adapters: whether `error` is a cancellation rather than a failure: a DOM `AbortError`, or an
+ * SDK's user-abort error (the `openai` package's `APIUserAbortError`, whose `name` may stay `Error`).
+ *
+ * @example
+ * if (isCancellation(error)) span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_CANCELLED);
+ */
+export function isCancellation(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'AbortError' || error.name === 'APIUserAbortError' || error.constructor.name === 'APIUserAbortError';
+}

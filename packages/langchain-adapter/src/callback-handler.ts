@@ -29,7 +29,7 @@ import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts'
 import { InterruptedThreads, isGraphInterrupt, readGraphTask, readThreadId } from './langgraph.ts';
 import { asRecord, readModelRequest, readModelResponse } from './model-attributes.ts';
 import { recordModelEnd } from './model-end.ts';
-import { isCancellation, leftEarly } from './left-early.ts';
+import { cancelledByLeaving } from './left-early.ts';
 import { now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
 import { checkToolInput } from './tool-input-issues.ts';
@@ -174,7 +174,7 @@ export class RunproofCallbackHandler {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
       record.ticket?.settle();
-      if (!(isCancellation(error) && leftEarly(record))) markError(record.span, error);
+      if (!cancelledByLeaving(record, error)) markError(record.span, error);
       record.span.end();
     });
   }
@@ -207,7 +207,7 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain tool error', undefined, () => {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
-      if (isCancellation(error) && leftEarly(record)) {
+      if (cancelledByLeaving(record, error)) {
         record.span.end();
         return;
       }
@@ -232,7 +232,7 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain retriever error', undefined, () => {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
-      if (!(isCancellation(error) && leftEarly(record))) markError(record.span, error);
+      if (!cancelledByLeaving(record, error)) markError(record.span, error);
       record.span.end();
     });
   }
@@ -333,7 +333,7 @@ export class RunproofCallbackHandler {
     // The caller stopped reading a stream this run is part of; the cancellation that follows
     // (LangGraph's `Abort`) is the stream closing, not a failure: the span ends as a stream left
     // early does. Any other error is still one.
-    if (isCancellation(error) && leftEarly(record)) error = undefined;
+    if (cancelledByLeaving(record, error)) error = undefined;
     const interrupted = error !== undefined && isGraphInterrupt(error);
     if (interrupted) {
       for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent) ancestor.interrupted = true;

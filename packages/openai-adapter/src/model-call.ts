@@ -1,5 +1,5 @@
 import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, claimModelSpan, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core/adapter';
+import { activeRunId, claimModelSpan, isCancellation, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -322,10 +322,4 @@ export class ModelCall implements CallAttempts {
 
 function numberOrUndefined(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-/** Whether an error is the caller cancelling: the SDK's `APIUserAbortError`, or a DOM `AbortError`. */
-export function isCancellation(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return error.name === 'AbortError' || error.name === 'APIUserAbortError' || error.constructor.name === 'APIUserAbortError';
 }
