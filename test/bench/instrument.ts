@@ -182,10 +182,14 @@ async function sameInformationWrappers(): Promise<Wrappers> {
     'gen_ai.request.max_tokens': 160,
     'gen_ai.request.temperature': 0.2,
   };
-  const metricAttributes = { ...request, 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18' };
-  delete (metricAttributes as Record<string, unknown>)['openai.api.type'];
-  delete (metricAttributes as Record<string, unknown>)['gen_ai.request.max_tokens'];
-  delete (metricAttributes as Record<string, unknown>)['gen_ai.request.temperature'];
+  const metricAttributes = {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'openai',
+    'gen_ai.request.model': 'gpt-4o-mini',
+    'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+    'server.address': '127.0.0.1',
+    'server.port': 41_234,
+  };
   const identity = { 'runproof.call.fingerprint': hex('fingerprint'), 'runproof.input.digest': hex('input') };
   const response = {
     'gen_ai.response.id': 'chatcmpl-Bx7ttf0TgJ1v9lQ4mEoP2aZ3kR8sD',

@@ -33,9 +33,13 @@ const PATCHES: readonly Patch[] = [
   // subclass's own `_streamIterator` (a sequence's, a graph's) on its first `stream` or `transform`.
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('chain', original, handler) },
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_transformStreamWithConfig', wrap: (original, { handler }) => wrapScopedGenerator('transform', original, handler) },
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'stream', wrap: (original, instrumentation) => wrapStreamEntry(original, (runnable) => instrumentation.wrapChainStreamIterator(runnable)) },
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'transform', wrap: (original, instrumentation) => wrapStreamEntry(original, (runnable) => instrumentation.wrapChainStreamIterator(runnable)) },
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'stream', wrap: wrapChainStreamEntry },
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'transform', wrap: wrapChainStreamEntry },
 ];
+
+function wrapChainStreamEntry(original: Method, instrumentation: LangChainInstrumentation): Method {
+  return wrapStreamEntry(original, (runnable) => instrumentation.wrapChainStreamIterator(runnable));
+}
 
 /** Prototypes whose own `_streamIterator` was wrapped on first use, per instrumentation (unwrapped on disable). */
 const chainStreamOwners = new WeakMap<LangChainInstrumentation, Set<Record<string, Method>>>();
