@@ -1,15 +1,11 @@
 /**
- * Following an `APIPromise` without changing what the caller gets. The SDK's own composition hook,
- * `_thenUnwrap(transform)`, gives a new `APIPromise` of the same class over the same request
- * (`.withResponse()`, `.asResponse()`, `_request_id` and the SDK's helpers all work on it) whose
- * transform sees the parsed result and returns it unchanged. Failures are seen on the request
- * promise (before a response) and on each parse (reading the body).
- *
- * What is done with the observed promise afterwards, and with every promise the SDK derives from
- * it (its `parse()` helpers chain `_thenUnwrap`), is seen by wrapping `parse` and `asResponse` once
- * on the `APIPromise` prototype. All those promises share the request's `responsePromise`, which
- * finds the call in a `WeakMap`; any other promise passes straight through. The promises
- * themselves are never modified, so the SDK's code keeps seeing objects of one shape.
+ * Following an `APIPromise` without changing what the caller gets: the caller receives the SDK's
+ * own promise, untouched. The request's `responsePromise` (shared by every promise the SDK derives
+ * from it with `_thenUnwrap`, as its `parse()` helpers do) finds the call in a `WeakMap`, and
+ * `parse` and `asResponse` are wrapped once on the `APIPromise` prototype: the first `parse()` of
+ * any of those promises (every `await`, `.then()` and `withResponse()` goes through it) is
+ * followed to its result or failure, and an `asResponse()` used on its own ends the span when the
+ * response arrives. Any other promise passes straight through.
  */
 import { safely } from '@runproof/core/adapter';
 import { findOwner } from './attempts.ts';
@@ -18,7 +14,7 @@ import type { ModelCall } from './model-call.ts';
 interface APIPromiseLike {
   responsePromise?: unknown;
   parsedPromise?: unknown;
-  _thenUnwrap?: unknown;
+  parse?: unknown;
 }
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
@@ -28,11 +24,11 @@ const callsByRequest = new WeakMap<object, ModelCall>();
 /** `APIPromise` prototypes whose `parse` and `asResponse` are wrapped. */
 const watchedPrototypes = new WeakSet<object>();
 
-/** Returns what the caller gets in place of `result`: an observed `APIPromise`, or `result` itself. */
+/** Starts following the SDK's result for `call`; returns `result` itself, which is what the caller gets. */
 export function observeResult(call: ModelCall, result: unknown): unknown {
   return safely('following an OpenAI response', result, () => {
     const promise = result as APIPromiseLike | null;
-    if (promise === null || typeof promise !== 'object' || typeof promise._thenUnwrap !== 'function' || !isThenable(promise.responsePromise)) {
+    if (promise === null || typeof promise !== 'object' || typeof promise.parse !== 'function' || !isThenable(promise.responsePromise)) {
       // Not an APIPromise this adapter knows: follow it as a plain promise, or end the span now.
       if (isThenable(result)) result.then(call.onParsed, call.onParseFailure);
       else call.onParsed(result);
@@ -40,16 +36,15 @@ export function observeResult(call: ModelCall, result: unknown): unknown {
     }
     promise.responsePromise.then(call.onResponse, call.onRequestFailure);
     callsByRequest.set(promise.responsePromise, call);
-    const observed = (promise._thenUnwrap as Method).call(promise, call.onParsed) as object;
-    watchPrototype(Object.getPrototypeOf(observed) as object | null);
-    return observed;
+    watchPrototype(Object.getPrototypeOf(promise) as object | null);
+    return promise;
   });
 }
 
 /**
- * Wraps, once per `APIPromise` class, the methods that show what is done with a promise: each
- * `parse()` (to see the body fail) and `asResponse()` used on its own (the caller reads the body;
- * the span ends when the response arrives). The wrappers stay for the life of the process and do
+ * Wraps, once per `APIPromise` class, the methods that show what is done with a promise: the
+ * first `parse()` (its result or failure ends the span) and `asResponse()` used on its own (the
+ * caller reads the body; the span ends when the response arrives). The wrappers stay for the life of the process and do
  * nothing for requests this adapter did not observe.
  */
 function watchPrototype(prototype: object | null): void {

@@ -62,6 +62,7 @@ export class ModelCall implements CallAttempts {
   private requestId: string | undefined;
   private responseArrived = false;
   private rawResponseOnly = false;
+  private parseWatched = false;
   private result: unknown;
   private reader: StreamReader | undefined;
   private firstChunkTime: number | undefined;
@@ -170,16 +171,15 @@ export class ModelCall implements CallAttempts {
     this.fail(error);
   };
 
-  /** The SDK parsed the result (the transform of `_thenUnwrap`): returns it untouched. */
-  readonly onParsed = (result: unknown): unknown => {
-    if (this.ended) return result;
+  /** The SDK parsed the result: what the caller is about to receive (a `Stream` not yet read). */
+  readonly onParsed = (result: unknown): void => {
+    if (this.ended) return;
     if (this.body.stream === true) {
       if (!observeStream(result, this)) this.finish();
     } else {
       this.result = result;
       this.finish();
     }
-    return result;
   };
 
   /** Parsing the response failed (unreadable body, malformed JSON, abort while reading). */
@@ -187,9 +187,15 @@ export class ModelCall implements CallAttempts {
     this.fail(error);
   };
 
-  /** Follows a promise of the parsed result, to see a parse failure. */
+  /**
+   * Follows the first parse of the call's response (a promise of the parsed result), whichever of
+   * the request's `APIPromise`s made it. Its reactions run before the caller's, which are added
+   * after `parse()` returns, so a stream is observed before the caller reads it.
+   */
   watchParsed(parsed: unknown): void {
-    if (!this.ended && typeof (parsed as PromiseLike<unknown> | null)?.then === 'function') (parsed as PromiseLike<unknown>).then(undefined, this.onParseFailure);
+    if (this.parseWatched || this.ended || typeof (parsed as PromiseLike<unknown> | null)?.then !== 'function') return;
+    this.parseWatched = true;
+    (parsed as PromiseLike<unknown>).then(this.onParsed, this.onParseFailure);
   }
 
   /** The caller asked for the raw `Response` without parsing: end the span once it arrives. */
