@@ -1,4 +1,5 @@
 import { digest } from './canonical-json.ts';
+import { cachedDigest } from './internal/digest-cache.ts';
 
 /**
  * The declared conditions of one model or tool call, as an adapter reports them. Content is never
@@ -91,8 +92,9 @@ export function createManifest(input: Omit<RunManifest, 'manifestVersion' | 'fin
     runId: input.runId,
     attempt: input.attempt,
     continuation: input.continuation,
-    fingerprint: digest(input.declared),
-    observedDigest: digest(input.observed),
+    // Runs of the same code declare and observe the same conditions: cached by their JSON text.
+    fingerprint: cachedDigest(input.declared),
+    observedDigest: cachedDigest(input.observed),
     declared: input.declared,
     observed: input.observed,
   };
