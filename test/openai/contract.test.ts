@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { digest, run } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
@@ -50,10 +50,24 @@ describe('what the caller receives is unchanged', () => {
     const response = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES }).asResponse();
     const body = (await response.json()) as { object: string };
     assert.equal(body.object, 'chat.completion');
+    // The span ends on the turn after the response: a caller that then awaits the promise too
+    // would parse within this one, and the span would carry what it parsed.
+    await setImmediate();
     const span = onlySpan();
     assert.equal(span.attributes['runproof.call.attempts'], 1);
     assert.equal(span.attributes['openai.request.id'], response.headers.get('x-request-id'));
     assert.deepEqual(span.status, { code: SpanStatusCode.UNSET });
+  });
+
+  test('asResponse() to look at the headers, then await on the same promise: the span has what was parsed', async () => {
+    const promise = client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES });
+    const response = await promise.asResponse();
+    assert.equal(response.status, 200);
+    const completion = await promise;
+    const span = onlySpan();
+    assert.equal(span.attributes['gen_ai.response.model'], completion.model);
+    assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['stop']);
+    assert.equal(span.attributes['gen_ai.usage.output_tokens'], completion.usage!.completion_tokens);
   });
 
   test('chat.completions.parse() returns the parsed object, with one span', async () => {
@@ -184,6 +198,18 @@ describe('every span ends exactly once', () => {
     const span = onlySpan();
     assert.equal(span.attributes['runproof.call.attempts'], 2);
     assert.equal(span.attributes['openai.request.id'], simulator.requests[1]!.requestId);
+    assert.deepEqual(span.status, { code: SpanStatusCode.UNSET });
+  });
+
+  test('a body that stalls past the timeout (openai 7 retries it): both attempts counted, the request id the caller got', async () => {
+    simulator.enqueue({ stallBody: true });
+    const impatient = new OpenAI({ apiKey: 'sk-test', baseURL: simulator.url, maxRetries: 2, timeout: 300, logLevel: 'off' });
+    const completion = await impatient.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES });
+    assert.equal(simulator.requests.length, 2);
+    assert.equal(completion._request_id, simulator.requests[1]!.requestId);
+    const span = onlySpan();
+    assert.equal(span.attributes['runproof.call.attempts'], 2);
+    assert.equal(span.attributes['openai.request.id'], completion._request_id);
     assert.deepEqual(span.status, { code: SpanStatusCode.UNSET });
   });
 

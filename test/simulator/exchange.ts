@@ -54,6 +54,11 @@ export function sendJson(exchange: Exchange, status: number, body: unknown, extr
   const headers = createResponseHeaders(exchange, 'application/json');
   headers['content-length'] = String(Buffer.byteLength(payload));
   exchange.response.writeHead(status, { ...headers, ...extraHeaders });
+  if (exchange.script?.stallBody === true) {
+    // Headers and the start of the body, then nothing: the connection stays open.
+    exchange.response.write(payload.slice(0, Math.floor(payload.length / 2)));
+    return;
+  }
   exchange.response.end(payload);
   exchange.progress.chunksWritten += 1;
 }

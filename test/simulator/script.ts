@@ -81,6 +81,8 @@ export interface Script {
   cutAfterChunks?: number;
   /** Stream: stop writing (but keep the connection open) after this many chunks. */
   hangAfterChunks?: number;
+  /** Non-stream: send the headers and half the JSON body, then stop writing (the connection stays open). */
+  stallBody?: boolean;
   /** Stream: after 2 valid chunks send a `data:` line that is not JSON and end. Non-stream: an invalid JSON body. */
   malformed?: boolean;
 }

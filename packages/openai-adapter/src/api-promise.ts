@@ -9,6 +9,7 @@
  */
 import { safely } from '@runproof/core/adapter';
 import { findOwner } from './attempts.ts';
+import { endWhenDropped } from './dropped.ts';
 import type { ModelCall } from './model-call.ts';
 
 interface APIPromiseLike {
@@ -36,6 +37,7 @@ export function observeResult(call: ModelCall, result: unknown): unknown {
     }
     promise.responsePromise.then(call.onResponse, call.onRequestFailure);
     callsByRequest.set(promise.responsePromise, call);
+    endWhenDropped(promise, call.onPromiseDropped);
     watchPrototype(Object.getPrototypeOf(promise) as object | null);
     return promise;
   });
@@ -52,9 +54,8 @@ function watchPrototype(prototype: object | null): void {
   watchedPrototypes.add(prototype);
   wrapOnPrototype(prototype, 'parse', (parse) =>
     function watchedParse(this: APIPromiseLike): unknown {
-      const parsed = Reflect.apply(parse, this, arguments);
-      callOf(this)?.watchParsed(parsed);
-      return parsed;
+      const call = callOf(this);
+      return call === undefined ? Reflect.apply(parse, this, arguments) : call.followParse(parse, this, arguments);
     });
   wrapOnPrototype(prototype, 'asResponse', (asResponse) =>
     function watchedAsResponse(this: APIPromiseLike): unknown {

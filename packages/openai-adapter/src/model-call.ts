@@ -1,4 +1,4 @@
-import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { activeRunId, claimModelSpan, isCancellation, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
@@ -62,7 +62,10 @@ export class ModelCall implements CallAttempts {
   private requestId: string | undefined;
   private responseArrived = false;
   private rawResponseOnly = false;
-  private parseWatched = false;
+  private parseFollowed = false;
+  /** The caller let go of the promise before the response arrived. */
+  private dropped = false;
+  private streamSignal: AbortSignal | undefined;
   private result: unknown;
   private reader: StreamReader | undefined;
   private firstChunkTime: number | undefined;
@@ -163,17 +166,31 @@ export class ModelCall implements CallAttempts {
     this.responseArrived = true;
     const requestId = (props as ResponseProps | undefined)?.response?.headers?.get('x-request-id');
     if (typeof requestId === 'string') this.requestId = requestId;
-    if (this.rawResponseOnly) this.finish();
+    if (this.dropped) this.finish();
+    // A caller that reads the raw response and then awaits the promise too parses in the same turn.
+    else if (this.rawResponseOnly) setImmediate(this.finishUnlessParsing);
   };
 
-  /** The request failed before a response: API error after the SDK's retries, connection error, abort. */
+  /**
+   * The request failed before a response: API error after the SDK's retries, connection error,
+   * abort. When nobody had taken the result by then, the SDK's rejection would have been unhandled
+   * without this adapter's reaction: it is raised again, with the same error, so the app behaves
+   * as it does uninstrumented (Node's `unhandledRejection`).
+   */
   readonly onRequestFailure = (error: unknown): void => {
     this.fail(error);
+    if (this.parseFollowed || this.rawResponseOnly) return;
+    setImmediate(() => {
+      if (!this.parseFollowed && !this.rawResponseOnly) void Promise.reject(error);
+    });
   };
 
   /** The SDK parsed the result: what the caller is about to receive (a `Stream` not yet read). */
   readonly onParsed = (result: unknown): void => {
     if (this.ended) return;
+    // After a retry made while reading the body (openai 7), the result is the last attempt's.
+    const requestId = (result as { _request_id?: unknown } | null)?._request_id;
+    if (typeof requestId === 'string') this.requestId = requestId;
     if (this.body.stream === true) {
       if (!observeStream(result, this)) this.finish();
     } else {
@@ -188,25 +205,45 @@ export class ModelCall implements CallAttempts {
   };
 
   /**
-   * Follows the first parse of the call's response (a promise of the parsed result), whichever of
-   * the request's `APIPromise`s made it. Its reactions run before the caller's, which are added
-   * after `parse()` returns, so a stream is observed before the caller reads it.
+   * Runs the first parse of the call's response, whichever of the request's `APIPromise`s makes it,
+   * and follows its result. It runs in the call's context, so a retry the SDK makes while reading
+   * the body counts as one of the call's attempts. The reactions added here run before the
+   * caller's, which are added after `parse()` returns: a stream is observed before it is read.
    */
-  watchParsed(parsed: unknown): void {
-    if (this.parseWatched || this.ended || typeof (parsed as PromiseLike<unknown> | null)?.then !== 'function') return;
-    this.parseWatched = true;
-    (parsed as PromiseLike<unknown>).then(this.onParsed, this.onParseFailure);
+  followParse(parse: Function, promise: unknown, args: ArrayLike<unknown>): unknown {
+    if (this.parseFollowed || this.ended) return Reflect.apply(parse, promise, args);
+    this.parseFollowed = true;
+    const parsed = context.with(this.context, Reflect.apply, undefined, parse, promise, args) as unknown;
+    if (typeof (parsed as PromiseLike<unknown> | null)?.then === 'function') (parsed as PromiseLike<unknown>).then(this.onParsed, this.onParseFailure);
+    return parsed;
   }
 
-  /** The caller asked for the raw `Response` without parsing: end the span once it arrives. */
+  /** The caller asked for the raw `Response` without parsing: the span ends once it arrives. */
   expectRawResponse(): void {
     this.rawResponseOnly = true;
-    if (this.responseArrived) this.finish();
+    if (this.responseArrived) setImmediate(this.finishUnlessParsing);
   }
 
+  private readonly finishUnlessParsing = (): void => {
+    if (!this.parseFollowed) this.finish();
+  };
+
+  /** The caller let go of the promise without parsing it (fire and forget): the span ends once the response is there. */
+  readonly onPromiseDropped = (): void => {
+    if (this.ended || this.parseFollowed || this.rawResponseOnly) return;
+    if (this.responseArrived) this.finish();
+    else this.dropped = true;
+  };
+
+  /** The caller let go of the stream, unread or read in part: the span ends with what was read. */
+  readonly onStreamDropped = (): void => {
+    this.finish();
+  };
+
   /** A stream began: its chunks are read as the caller iterates. */
-  beginStream(): void {
+  beginStream(signal: AbortSignal | undefined): void {
     this.reader = this.surface.createStreamReader(this.body, this.capture);
+    this.streamSignal = signal;
   }
 
   /** One stream chunk passed to the caller. */
@@ -220,15 +257,22 @@ export class ModelCall implements CallAttempts {
     }
   }
 
-  /** The stream ended: completely, or because the SDK stopped it after an abort. */
+  /** The stream ended: completely, or quietly because it was aborted (the caller's signal, or `stream.controller.abort()`). */
   endStream(): void {
     if (this.userSignal?.aborted === true) this.fail(this.userSignal.reason);
+    else if (this.streamSignal?.aborted === true) this.fail(this.streamSignal.reason);
     else this.finish();
   }
 
-  /** The caller's `AbortSignal` fired while the stream was open. */
+  /**
+   * The stream's controller aborted: the caller's signal (it is linked to the controller), or
+   * `stream.controller.abort()`, possibly before reading. The SDK also aborts it after a failure
+   * or a `break`; those end the span themselves before the next turn, so only an abort nothing
+   * else explained is a cancellation.
+   */
   readonly onStreamAbort = (): void => {
     if (this.userSignal?.aborted === true) this.fail(this.userSignal.reason);
+    else if (!this.ended) setImmediate(() => this.fail(this.streamSignal?.reason));
   };
 
   /** Ends the span as a success, with whatever the result or the stream so far said. */

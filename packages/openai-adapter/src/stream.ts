@@ -5,6 +5,7 @@
  * iteration gets the SDK's iterator untouched, so the SDK's own "already consumed" error reaches
  * the caller.
  */
+import { endWhenDropped, stopWatching } from './dropped.ts';
 import type { ModelCall } from './model-call.ts';
 
 interface StreamLike {
@@ -21,15 +22,21 @@ export function observeStream(result: unknown, call: ModelCall): boolean {
   if (stream === null || typeof stream !== 'object' || typeof stream.iterator !== 'function') return false;
   const original = stream.iterator as (this: unknown, ...args: unknown[]) => AsyncIterator<unknown>;
   let observed = false;
+  // Until it is read, the caller holds the stream; once read, the iterator (a `for await` over a
+  // stream it never names holds only that).
+  endWhenDropped(stream, call.onStreamDropped, stream);
   stream.iterator = function observedIterator(this: unknown): AsyncIterator<unknown> {
     const inner = Reflect.apply(original, this, arguments) as AsyncIterator<unknown>;
     if (observed) return inner;
     observed = true;
-    return new ObservedIterator(inner, call);
+    const iterator = new ObservedIterator(inner, call);
+    stopWatching(stream);
+    endWhenDropped(iterator, call.onStreamDropped);
+    return iterator;
   };
-  const signal = stream.controller?.signal;
-  if (signal instanceof AbortSignal) signal.addEventListener('abort', call.onStreamAbort, { once: true });
-  call.beginStream();
+  const signal = stream.controller?.signal instanceof AbortSignal ? stream.controller.signal : undefined;
+  signal?.addEventListener('abort', call.onStreamAbort, { once: true });
+  call.beginStream(signal);
   return true;
 }
 

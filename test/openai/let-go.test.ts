@@ -1,0 +1,127 @@
+/**
+ * What the caller lets go of (DESIGN principles 1 and 2): a promise never awaited, a stream never
+ * read, a stream cancelled through its own controller. Each call still gets exactly one span, and
+ * the app sees what it sees without instrumentation — a failure nobody handles stays unhandled.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@runproof/core/testing';
+import { run } from '@runproof/core';
+import type { Simulator } from '../simulator/simulator.ts';
+import { runApp } from '../support/app.ts';
+import { diagnosticMessages, harness, onlySpan, useSimulator, type Client } from './setup.ts';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+const MESSAGES = [{ role: 'user' as const, content: 'Tell me about Paris.' }];
+const LONG_REPLY = Array.from({ length: 60 }, (_, index) => `word${index}`).join(' ');
+
+let simulator: Simulator;
+let client: Client;
+useSimulator((fixture) => ({ simulator, client } = fixture));
+
+/** Collects garbage until the call span has ended (finalizers run on a later turn), or fails after 5 s. */
+async function callSpanOnceCollected(): Promise<ReadableSpan> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const span = harness.spans().find((candidate) => candidate.name === 'chat gpt-4o-mini');
+    if (span !== undefined) return span;
+    if (Date.now() > deadline) throw new Error('the call span never ended');
+    collectGarbage();
+    await setImmediate();
+  }
+}
+
+function assertNoDoubleEnd(): void {
+  assert.deepEqual(diagnosticMessages().filter((message) => message.includes('end')), []);
+}
+
+test('a promise nobody awaits (fire and forget, inside a run): the span ends once the caller has let go of it', async () => {
+  let runId = '';
+  await run('fire-and-forget', async (current) => {
+    runId = current.id;
+    void client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES });
+    await simulator.waitForRequests(1);
+  });
+  const span = await callSpanOnceCollected();
+  // The body was never read: what the response headers said, and nothing from the body.
+  assert.equal(span.attributes['runproof.run.id'], runId);
+  assert.equal(span.attributes['openai.request.id'], simulator.requests[0]!.requestId);
+  assert.equal(span.attributes['runproof.call.attempts'], 1);
+  assert.equal(span.attributes['gen_ai.response.model'], undefined);
+  assert.deepEqual(span.status, { code: SpanStatusCode.UNSET });
+  assertNoDoubleEnd();
+});
+
+test('a stream received and never read: the span ends once the caller has let go of it', async () => {
+  await (async () => {
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
+    assert.equal(typeof stream.controller.abort, 'function');
+  })();
+  const span = await callSpanOnceCollected();
+  assert.equal(span.attributes['gen_ai.response.finish_reasons'], undefined);
+  assert.deepEqual(span.status, { code: SpanStatusCode.UNSET });
+  assertNoDoubleEnd();
+});
+
+test('a stream read in part and then forgotten: the span ends with what was read', async () => {
+  simulator.enqueue({ reply: LONG_REPLY, chunkDelayMs: 5 });
+  await (async () => {
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
+    const iterator = stream[Symbol.asyncIterator]();
+    for (let read = 0; read < 3; read++) await iterator.next();
+  })();
+  const span = await callSpanOnceCollected();
+  assert.equal(span.attributes['gen_ai.response.model'], 'gpt-4o-mini-2024-07-18');
+  assert.equal(span.attributes['gen_ai.response.finish_reasons'], undefined);
+  assertNoDoubleEnd();
+});
+
+test('stream.controller.abort() before reading: the span ends as cancelled', async () => {
+  simulator.enqueue({ reply: LONG_REPLY, chunkDelayMs: 5 });
+  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
+  stream.controller.abort();
+  await sleep(20);
+  const span = onlySpan();
+  assert.equal(span.attributes['error.type'], 'cancelled');
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  // Reading it afterwards gives the caller what the SDK gives, and ends nothing twice.
+  for await (const chunk of stream) void chunk;
+  assertNoDoubleEnd();
+});
+
+test('stream.controller.abort() mid-stream: the span ends as cancelled, with what was seen', async () => {
+  simulator.enqueue({ reply: LONG_REPLY, chunkDelayMs: 5 });
+  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
+  let seen = 0;
+  for await (const chunk of stream) {
+    void chunk;
+    if (++seen === 3) stream.controller.abort();
+  }
+  const span = onlySpan();
+  assert.equal(span.attributes['error.type'], 'cancelled');
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.equal(span.attributes['gen_ai.response.model'], 'gpt-4o-mini-2024-07-18');
+  assertNoDoubleEnd();
+});
+
+test('a failing call nobody awaits is an unhandled rejection, instrumented as without instrumentation', async () => {
+  simulator.enqueue({ status: 400, times: 2 });
+  const app = fileURLToPath(new URL('./apps/fire-and-forget.mjs', import.meta.url));
+  const env = { SIMULATOR_URL: simulator.url, OTEL_TRACES_EXPORTER: 'console' };
+  const bare = await runApp(app, { env });
+  const instrumented = await runApp(app, { args: ['--import', '@runproof/core/register'], env });
+  assert.equal(bare.code, 0, bare.stderr);
+  assert.equal(instrumented.code, 0, instrumented.stderr);
+  assert.match(bare.stderr, /^unhandled rejection: BadRequestError$/m);
+  assert.match(instrumented.stderr, /^unhandled rejection: BadRequestError$/m);
+  // And the call was recorded, as failed.
+  assert.match(instrumented.stdout, /name: 'chat gpt-4o-mini'/);
+  assert.match(instrumented.stdout, /'error.type': 'BadRequestError'/);
+});
