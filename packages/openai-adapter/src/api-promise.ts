@@ -9,7 +9,6 @@
  */
 import { safely } from '@runproof/core/adapter';
 import { findOwner } from './attempts.ts';
-import { endWhenDropped } from './dropped.ts';
 import type { ModelCall } from './model-call.ts';
 
 interface APIPromiseLike {
@@ -37,7 +36,7 @@ export function observeResult(call: ModelCall, result: unknown): unknown {
     }
     promise.responsePromise.then(call.onResponse, call.onRequestFailure);
     callsByRequest.set(promise.responsePromise, call);
-    endWhenDropped(promise, call.onPromiseDropped);
+    call.holdUntilResponse(promise);
     watchPrototype(Object.getPrototypeOf(promise) as object | null);
     return promise;
   });

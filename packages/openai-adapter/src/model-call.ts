@@ -21,6 +21,7 @@ import {
   GEN_AI_PROVIDER_VALUE_OPENAI,
 } from '@runproof/core/semconv';
 import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attributes.ts';
+import { endWhenDropped } from './dropped.ts';
 import { CALL_KEY, type CallAttempts } from './call-context.ts';
 import { digestShape } from './conditions.ts';
 import { shouldCaptureContent } from './content.ts';
@@ -63,8 +64,8 @@ export class ModelCall implements CallAttempts {
   private responseArrived = false;
   private rawResponseOnly = false;
   private parseFollowed = false;
-  /** The caller let go of the promise before the response arrived. */
-  private dropped = false;
+  /** The promise the caller was given, until the response arrives. */
+  private given: object | undefined;
   private streamSignal: AbortSignal | undefined;
   private result: unknown;
   private reader: StreamReader | undefined;
@@ -166,9 +167,12 @@ export class ModelCall implements CallAttempts {
     this.responseArrived = true;
     const requestId = (props as ResponseProps | undefined)?.response?.headers?.get('x-request-id');
     if (typeof requestId === 'string') this.requestId = requestId;
-    if (this.dropped) this.finish();
+    const given = this.given;
+    this.given = undefined;
     // A caller that reads the raw response and then awaits the promise too parses in the same turn.
-    else if (this.rawResponseOnly) setImmediate(this.finishUnlessParsing);
+    if (this.rawResponseOnly) setImmediate(this.finishUnlessParsing);
+    // Nobody is parsing yet: if the caller has let go of the promise, nobody ever will.
+    else if (!this.parseFollowed && given !== undefined) endWhenDropped(given, this.finishUnlessParsing);
   };
 
   /**
@@ -224,16 +228,19 @@ export class ModelCall implements CallAttempts {
     if (this.responseArrived) setImmediate(this.finishUnlessParsing);
   }
 
+  /** Ends the span unless a parse is under way (it ends the span itself): the raw response only, or a promise let go of. */
   private readonly finishUnlessParsing = (): void => {
     if (!this.parseFollowed) this.finish();
   };
 
-  /** The caller let go of the promise without parsing it (fire and forget): the span ends once the response is there. */
-  readonly onPromiseDropped = (): void => {
-    if (this.ended || this.parseFollowed || this.rawResponseOnly) return;
-    if (this.responseArrived) this.finish();
-    else this.dropped = true;
-  };
+  /**
+   * Keeps the promise the caller was given until the response arrives; then, if nobody parses it
+   * yet, the span ends when the caller lets go of it (fire and forget). A caller that awaits at
+   * once costs nothing here.
+   */
+  holdUntilResponse(given: object): void {
+    this.given = given;
+  }
 
   /** The caller let go of the stream, unread or read in part: the span ends with what was read. */
   readonly onStreamDropped = (): void => {

@@ -22,18 +22,21 @@ export function observeStream(result: unknown, call: ModelCall): boolean {
   if (stream === null || typeof stream !== 'object' || typeof stream.iterator !== 'function') return false;
   const original = stream.iterator as (this: unknown, ...args: unknown[]) => AsyncIterator<unknown>;
   let observed = false;
-  // Until it is read, the caller holds the stream; once read, the iterator (a `for await` over a
-  // stream it never names holds only that).
-  endWhenDropped(stream, call.onStreamDropped, stream);
   stream.iterator = function observedIterator(this: unknown): AsyncIterator<unknown> {
     const inner = Reflect.apply(original, this, arguments) as AsyncIterator<unknown>;
     if (observed) return inner;
     observed = true;
     const iterator = new ObservedIterator(inner, call);
     stopWatching(stream);
+    // While it is read, the caller holds the iterator (a `for await` over a stream it never names
+    // holds only that): if it lets go of it before the end, the span ends with what was read.
     endWhenDropped(iterator, call.onStreamDropped);
     return iterator;
   };
+  // A stream not read by the end of this turn may never be: the span ends if the caller lets go of it.
+  setImmediate(() => {
+    if (!observed) endWhenDropped(stream, call.onStreamDropped, stream);
+  });
   const signal = stream.controller?.signal instanceof AbortSignal ? stream.controller.signal : undefined;
   signal?.addEventListener('abort', call.onStreamAbort, { once: true });
   call.beginStream(signal);
