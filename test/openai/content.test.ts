@@ -6,6 +6,7 @@ import { harness, onlySpan, useSimulator, type Client } from './setup.ts';
 const SECRET_SYSTEM = 'secret-instructions-7f3a';
 const SECRET_USER = 'secret-question-91bc';
 const SECRET_ARGUMENT = 'secret-city-44de';
+const SECRET_KEY = 'Patient secret-name-61f0';
 const TOOLS = [{ type: 'function' as const, function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
 
 let simulator: Simulator;
@@ -19,9 +20,18 @@ test('captures no prompt, instruction, completion or tool-argument text by defau
   const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
   for await (const chunk of stream) void chunk;
   await client.responses.create({ model: 'gpt-4o-mini', instructions: SECRET_SYSTEM, input: SECRET_USER });
+  // Structured output with a member the schema does not allow: its name is the model's text.
+  simulator.enqueue({ json: { city: 'Paris', [SECRET_KEY]: true } });
+  await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages,
+    response_format: { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } }, additionalProperties: false } } },
+  });
+  const failure = harness.spans()[3]!.events.find((event) => event.name === 'runproof.validation.failure');
+  assert.deepEqual(failure?.attributes, { 'runproof.validation.issue.codes': ['additionalProperties'], 'runproof.validation.issue.paths': ['(root)'] });
   const telemetry = JSON.stringify({ spans: harness.spans().map((span) => ({ attributes: span.attributes, events: span.events, status: span.status })), metrics: await harness.metrics() });
-  for (const secret of [SECRET_SYSTEM, SECRET_USER, SECRET_ARGUMENT, 'secret-answer']) assert.ok(!telemetry.includes(secret), `${secret} is not in the telemetry`);
-  assert.equal(harness.spans().length, 3);
+  for (const secret of [SECRET_SYSTEM, SECRET_USER, SECRET_ARGUMENT, SECRET_KEY, 'secret-answer']) assert.ok(!telemetry.includes(secret), `${secret} is not in the telemetry`);
+  assert.equal(harness.spans().length, 4);
 });
 
 test('captures content as GenAI structured JSON attributes when enabled', async () => {

@@ -225,6 +225,10 @@ describe('every span ends exactly once', () => {
     assert.equal(span.attributes['error.type'], 'InternalServerError');
     assert.equal(span.attributes['openai.request.id'], caught.requestID);
     assert.equal(span.status.code, SpanStatusCode.ERROR);
+    // The exception event names the SDK's error class too (its errors keep `name` 'Error').
+    const exception = span.events.find((event) => event.name === 'exception');
+    assert.equal(exception?.attributes?.['exception.type'], 'InternalServerError');
+    assert.equal(exception?.attributes?.['exception.message'], caught.message);
   });
 
   test('connection refused: span ERROR with error.type, the caller gets APIConnectionError', async () => {

@@ -93,14 +93,19 @@ function evictOldest(): void {
   }
 }
 
-/** Ajv errors as issues whose path names the offending field (the missing or extra property too). */
+/**
+ * Ajv errors as issues whose path names the offending field, a missing property too. A property
+ * the schema does not allow is named only in the message: its name comes from the output, not
+ * the schema, so it is content (recorded only when capture is on), as Zod reports unknown keys.
+ */
 function fromAjvErrors(errors: readonly ErrorObject[]): Issue[] {
   return errors.map((error) => {
     const path: (string | number)[] = error.instancePath === '' ? [] : error.instancePath.slice(1).split('/').map(fromPointerSegment);
     const params = error.params as { missingProperty?: string; additionalProperty?: string; unevaluatedProperty?: string };
-    const extra = params.missingProperty ?? params.additionalProperty ?? params.unevaluatedProperty;
-    if (extra !== undefined) path.push(extra);
-    return { code: error.keyword, path, message: error.message ?? error.keyword };
+    const message = error.message ?? error.keyword;
+    if (params.missingProperty !== undefined) path.push(params.missingProperty);
+    const extra = params.additionalProperty ?? params.unevaluatedProperty;
+    return { code: error.keyword, path, message: extra === undefined ? message : `${message}: ${JSON.stringify(extra)}` };
   });
 }
 

@@ -272,7 +272,10 @@ export function markError(span: Span, error: unknown): void {
     return;
   }
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-  if (error instanceof Error) span.recordException(error);
+  if (!(error instanceof Error)) return;
+  // SDK errors often keep `name` 'Error' (the OpenAI SDK's do): the event names their class, as `ATTR_ERROR_TYPE` does.
+  if (error.name === 'Error' && error.constructor.name !== 'Error') span.recordException({ name: error.constructor.name, message: error.message, stack: error.stack });
+  else span.recordException(error);
 }
 
 function errorType(error: unknown): string {

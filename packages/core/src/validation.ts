@@ -49,13 +49,14 @@ const MAX_EVENT_ISSUES = 50;
  * For adapters: records a check on an existing span (a model or tool span) exactly as a checkpoint
  * does on its own span: `ATTR_RUNPROOF_VALIDATION_OUTCOME`, the checkpoint name, schema digest and issue
  * count, an `EVENT_RUNPROOF_VALIDATION_FAILURE` event with the issues' codes and paths (and their messages
- * only when content capture is on), and the `METRIC_RUNPROOF_VALIDATION_CHECKS` metric. `none` sets only
- * the outcome. Never throws.
+ * only when content capture is on: `options.captureContent`, the adapter's own setting, else the
+ * global one), and the `METRIC_RUNPROOF_VALIDATION_CHECKS` metric. `none` sets only the outcome.
+ * Never throws.
  *
  * @example
  * recordValidation(span, { checkpoint: 'response_format', schemaDigest: jsonSchemaDigest(schema), ...validateJsonSchema(schema, parsed) });
  */
-export function recordValidation(span: Span, record: ValidationRecord): void {
+export function recordValidation(span: Span, record: ValidationRecord, options: { captureContent?: boolean } = {}): void {
   safely('recording a validation', undefined, () => {
     if (record.outcome === VALIDATION_OUTCOME_VALUE_NONE) {
       span.setAttribute(ATTR_RUNPROOF_VALIDATION_OUTCOME, VALIDATION_OUTCOME_VALUE_NONE);
@@ -69,19 +70,19 @@ export function recordValidation(span: Span, record: ValidationRecord): void {
     };
     if (record.schemaDigest !== undefined) attributes[ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST] = record.schemaDigest;
     span.setAttributes(attributes);
-    if (issues.length > 0) span.addEvent(EVENT_RUNPROOF_VALIDATION_FAILURE, failureAttributes(issues));
+    if (issues.length > 0) span.addEvent(EVENT_RUNPROOF_VALIDATION_FAILURE, failureAttributes(issues, options.captureContent));
     getInstruments().validationChecks.add(1, { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: record.checkpoint, [ATTR_RUNPROOF_VALIDATION_OUTCOME]: record.outcome });
   });
 }
 
-function failureAttributes(issues: readonly Issue[]): Attributes {
+function failureAttributes(issues: readonly Issue[], captureContent: boolean | undefined): Attributes {
   const shown = issues.slice(0, MAX_EVENT_ISSUES);
   const attributes: Attributes = {
     [ATTR_RUNPROOF_VALIDATION_ISSUE_CODES]: shown.map((issue) => issue.code),
     [ATTR_RUNPROOF_VALIDATION_ISSUE_PATHS]: shown.map((issue) => formatPath(issue.path)),
   };
   const settings = getSettings();
-  if (settings.captureContent) {
+  if (captureContent ?? settings.captureContent) {
     // Messages may quote the value that failed, so they count as content: redacted and capped.
     const messages = shown
       .map((issue) => (settings.redact === undefined ? issue.message : settings.redact(issue.message, { attribute: ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES })))

@@ -293,7 +293,7 @@ export class ModelCall implements CallAttempts {
         this.span.setStatus({ code: SpanStatusCode.ERROR });
       }
       this.report(output, output.errorType);
-      recordChecks(this.span, output.checks);
+      recordChecks(this.span, output.checks, this.capture);
       // Only a complete output is compared: a stream the caller left early has a partial structure.
       if (output.errorType === undefined && output.finishReasons.length > 0) {
         detectDrift(this.span, this.callFingerprint, { resolvedModel: output.responseModel, systemFingerprint: output.systemFingerprint, outputShape: this.outputShape });

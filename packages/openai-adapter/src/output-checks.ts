@@ -78,8 +78,11 @@ export function checkEnding(checks: OutputChecks, finishReason: string | undefin
   if (result !== undefined) checks.add(VALIDATION_CHECKPOINT_VALUE_FINISH, result, prefix);
 }
 
-/** Puts the outcome on the call's span: `none` when nothing was checked, else `pass` or `fail` with the issues. */
-export function recordChecks(span: Span, checks: OutputChecks | undefined): void {
+/**
+ * Puts the outcome on the call's span: `none` when nothing was checked, else `pass` or `fail` with
+ * the issues, whose messages (they may quote the output) only when `captureContent`.
+ */
+export function recordChecks(span: Span, checks: OutputChecks | undefined, captureContent: boolean): void {
   if (checks === undefined || checks.checkpoints.length === 0) {
     recordValidation(span, { checkpoint: '', outcome: VALIDATION_OUTCOME_VALUE_NONE });
     return;
@@ -89,5 +92,5 @@ export function recordChecks(span: Span, checks: OutputChecks | undefined): void
     outcome: checks.issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS,
     issues: checks.issues,
   } as const;
-  recordValidation(span, checks.schemaDigest === undefined ? record : { ...record, schemaDigest: checks.schemaDigest });
+  recordValidation(span, checks.schemaDigest === undefined ? record : { ...record, schemaDigest: checks.schemaDigest }, { captureContent });
 }
