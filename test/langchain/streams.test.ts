@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { diag, DiagLogLevel, SpanStatusCode } from '@opentelemetry/api';
+import { RunSpanProcessor } from '@runproof/core';
 import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { RunnableLambda, RunnableParallel, RunnablePassthrough } from '@langchain/core/runnables';
@@ -124,4 +125,26 @@ test('a chain run while a transform pulls its first input does not take the tran
   }).withConfig({ runName: 'consumer' });
   for await (const _chunk of consumer.transform(inputs(), {})) break;
   assert.deepEqual(ended(), ['consumer', 'other']);
+});
+
+test('shutting down while a chain streams: its open spans end as they are, before the exporters flush', async () => {
+  sim.enqueue({ reply: LONG_REPLY, chunkDelayMs: 2 });
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const chain = ChatPromptTemplate.fromTemplate('Q: {question}').pipe(model).pipe(new StringOutputParser());
+  const iterator = (await chain.stream({ question: 'Which invoices are overdue?' }))[Symbol.asyncIterator]();
+  for (let read = 0; read < 3; read++) await iterator.next();
+  assert.deepEqual(ended(), ['ChatPromptTemplate']);
+  // What the tracer provider does first when it shuts down.
+  await new RunSpanProcessor().shutdown();
+  assert.deepEqual(ended(), ['ChatPromptTemplate', 'RunnableSequence', 'StrOutputParser', 'chat gpt-4o-mini']);
+  const errors: string[] = [];
+  diag.setLogger({ error: (message) => void errors.push(message), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.ERROR);
+  try {
+    await iterator.return?.();
+    await sleep(20);
+  } finally {
+    diag.disable();
+  }
+  assert.deepEqual(errors, [], 'nothing ends twice when the caller leaves afterwards');
+  assert.equal(harness.spans().length, 4);
 });

@@ -1,9 +1,13 @@
 /**
  * What the caller lets go of (DESIGN principles 1 and 2): a promise never awaited, a stream never
- * read, a stream cancelled through its own controller. Each call still gets exactly one span, and
- * the app sees what it sees without instrumentation — a failure nobody handles stays unhandled.
+ * read, a stream cancelled through its own controller, calls still open at shutdown. Each call
+ * still gets exactly one span, and the app sees what it sees without instrumentation — a failure
+ * nobody handles stays unhandled.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
@@ -124,4 +128,25 @@ test('a failing call nobody awaits is an unhandled rejection, instrumented as wi
   // And the call was recorded, as failed.
   assert.match(instrumented.stdout, /name: 'chat gpt-4o-mini'/);
   assert.match(instrumented.stdout, /'error.type': 'BadRequestError'/);
+});
+
+test('shutting down mid-stream and mid-request: both spans are exported, with what was seen', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'runproof-shutdown-'));
+  const file = join(directory, 'traces.json');
+  simulator.enqueue({ reply: LONG_REPLY, hangAfterChunks: 5 }, { match: '/embeddings', hang: true });
+  try {
+    const app = fileURLToPath(new URL('./apps/shutdown-mid-stream.cjs', import.meta.url));
+    const result = await runApp(app, { env: { SIMULATOR_URL: simulator.url, OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: file } });
+    assert.equal(result.code, 0, result.stderr);
+    const exported = JSON.parse(await readFile(file, 'utf8')) as { resourceSpans: { scopeSpans: { spans: { name: string; attributes: { key: string; value: Record<string, unknown> }[] }[] }[] }[] };
+    const spans = exported.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans));
+    const attribute = (name: string, key: string) => spans.find((span) => span.name === name)?.attributes.find((entry) => entry.key === key)?.value;
+    assert.deepEqual(spans.map((span) => span.name).sort(), ['chat gpt-4o-mini', 'embeddings text-embedding-3-small']);
+    // The stream's span has what the three chunks read said, and no end of its own.
+    assert.deepEqual(attribute('chat gpt-4o-mini', 'gen_ai.response.model'), { stringValue: 'gpt-4o-mini-2024-07-18' });
+    assert.equal(attribute('chat gpt-4o-mini', 'gen_ai.response.finish_reasons'), undefined);
+    assert.deepEqual(attribute('embeddings text-embedding-3-small', 'gen_ai.request.model'), { stringValue: 'text-embedding-3-small' });
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
 });

@@ -1,12 +1,15 @@
 import { propagation, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { endOpenCalls } from './internal/open-calls.ts';
 import { getRunState } from './internal/run-state.ts';
 import { ATTR_RUNPROOF_RUN_ID, BAGGAGE_RUNPROOF_RUN_ID } from './semconv.ts';
 
 /**
  * Stamps `ATTR_RUNPROOF_RUN_ID` on every span started inside a run — ours, other instrumentations' and
- * the user's — and on spans of a downstream service that received the run id in W3C baggage.
- * `start()` installs it; add it yourself when you build your own tracer provider.
+ * the user's — and on spans of a downstream service that received the run id in W3C baggage. At
+ * shutdown it ends the model calls still open (a stream being read, a request in flight) with what
+ * they have seen, so the exporters placed after it send them. `start()` installs it; add it
+ * yourself, first, when you build your own tracer provider.
  *
  * @example
  * new NodeTracerProvider({ spanProcessors: [new RunSpanProcessor(), new BatchSpanProcessor(exporter)] });
@@ -24,6 +27,7 @@ export class RunSpanProcessor implements SpanProcessor {
   }
 
   shutdown(): Promise<void> {
+    endOpenCalls();
     return Promise.resolve();
   }
 }

@@ -1,5 +1,5 @@
 import type { Context, Span } from '@opentelemetry/api';
-import type { BoundaryTicket } from '@runproof/core/adapter';
+import { openCall, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
 import type { RunScope } from './deferred-span.ts';
 import type { ModelRequest } from './model-attributes.ts';
 
@@ -30,14 +30,23 @@ export const now = (): number => performance.timeOrigin + performance.now();
 
 /**
  * The runs LangChain started and has not ended, by run id. Bounded: past `capacity` the oldest is
- * ended (its span, its boundary hold), so runs LangChain never ends cannot grow memory.
+ * ended (its span, its boundary hold), so runs LangChain never ends cannot grow memory. At
+ * shutdown every run still open ends as it is.
  */
-export class OpenRuns {
+export class OpenRuns implements OpenCall {
   readonly #runs = new Map<string, RunRecord>();
   readonly capacity: number;
 
   constructor(capacity = 10_000) {
     this.capacity = capacity;
+    openCall(this);
+  }
+
+  /** The app is shutting down: the runs still open (a stream being read, a call in flight) end as they are. */
+  endAtShutdown(): void {
+    for (const runId of [...this.#runs.keys()]) OpenRuns.abandon(this.take(runId));
+    // The handler may outlive a shutdown (a new provider): its runs still end at the next one.
+    openCall(this);
   }
 
   get(runId: string | undefined): RunRecord | undefined {

@@ -1,5 +1,5 @@
 import { context, INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, claimModelSpan, isCancellation, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket } from '@runproof/core/adapter';
+import { activeRunId, claimModelSpan, closeCall, openCall, isCancellation, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -43,7 +43,7 @@ interface ResponseProps {
  * HTTP attempts, reads the result (JSON or stream chunks) and ends the span exactly once —
  * success, failure, cancellation, or a stream the caller stopped reading.
  */
-export class ModelCall implements CallAttempts {
+export class ModelCall implements CallAttempts, OpenCall {
   /** HTTP attempts the SDK made, counted by the per-attempt hook through {@link CALL_KEY}. */
   attempts = 0;
   readonly span: Span;
@@ -135,6 +135,7 @@ export class ModelCall implements CallAttempts {
       parent,
     );
     if (!recording) return;
+    if (this.ownsSpan) openCall(this);
     this.callFingerprint = fingerprint;
     if (fingerprint !== '') this.span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, fingerprint);
     const inputDigest = surface.digestInput(body);
@@ -157,6 +158,7 @@ export class ModelCall implements CallAttempts {
       );
     } catch (error) {
       this.ended = true;
+      closeCall(this);
       this.span.end();
       throw error;
     }
@@ -282,6 +284,11 @@ export class ModelCall implements CallAttempts {
     else if (!this.ended) setImmediate(() => this.fail(this.streamSignal?.reason));
   };
 
+  /** The app is shutting down with the call still open: its span ends with what was seen. */
+  endAtShutdown(): void {
+    this.finish();
+  }
+
   /** Ends the span as a success, with whatever the result or the stream so far said. */
   finish(): void {
     if (this.ended) return;
@@ -302,7 +309,10 @@ export class ModelCall implements CallAttempts {
     } catch {
       // Telemetry is best effort; ending the span is not.
     } finally {
-      if (this.ownsSpan) this.span.end();
+      if (this.ownsSpan) {
+        closeCall(this);
+        this.span.end();
+      }
     }
   }
 
@@ -333,7 +343,10 @@ export class ModelCall implements CallAttempts {
     } catch {
       // As in finish(): the span ends regardless.
     } finally {
-      if (this.ownsSpan) this.span.end();
+      if (this.ownsSpan) {
+        closeCall(this);
+        this.span.end();
+      }
     }
   }
 

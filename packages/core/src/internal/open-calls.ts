@@ -1,0 +1,31 @@
+import { safely } from '../safely.ts';
+
+/** A call an adapter keeps open across turns: a request in flight, a stream being read. */
+export interface OpenCall {
+  /** Ends the call's span with what it has seen; the app is shutting down. */
+  endAtShutdown(): void;
+}
+
+const open = new Set<OpenCall>();
+
+/**
+ * For adapters: keeps `call` on the list of calls whose spans end when the app shuts down (DESIGN
+ * principle 2), until {@link closeCall}. `RunSpanProcessor` ends them as the tracer provider shuts
+ * down, before the exporters' last flush.
+ */
+export function openCall(call: OpenCall): void {
+  open.add(call);
+}
+
+/** For adapters: the call's span has ended. */
+export function closeCall(call: OpenCall): void {
+  open.delete(call);
+}
+
+/** Ends every call still open. */
+export function endOpenCalls(): void {
+  for (const call of [...open]) {
+    open.delete(call);
+    safely('ending a call at shutdown', undefined, () => call.endAtShutdown());
+  }
+}
