@@ -7,8 +7,10 @@
  * followed to its result or failure, and an `asResponse()` used on its own ends the span when the
  * response arrives. Any other promise passes straight through.
  */
+import { context } from '@opentelemetry/api';
 import { safely } from '@runproof/core/adapter';
 import { findOwner } from './attempts.ts';
+import { endWhenDropped } from './dropped.ts';
 import type { ModelCall } from './model-call.ts';
 
 interface APIPromiseLike {
@@ -19,8 +21,13 @@ interface APIPromiseLike {
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
-/** The call each observed request belongs to, by the `responsePromise` its `APIPromise`s share. */
-const callsByRequest = new WeakMap<object, ModelCall>();
+/** What the SDK's response promise resolves to: the HTTP response of the last attempt. */
+interface ResponseProps {
+  response?: { headers?: { get(name: string): string | null } };
+}
+
+/** The followed request of each observed call, by the `responsePromise` its `APIPromise`s share. */
+const requests = new WeakMap<object, FollowedRequest>();
 /** `APIPromise` prototypes whose `parse` and `asResponse` are wrapped. */
 const watchedPrototypes = new WeakSet<object>();
 
@@ -30,16 +37,94 @@ export function observeResult(call: ModelCall, result: unknown): unknown {
     const promise = result as APIPromiseLike | null;
     if (promise === null || typeof promise !== 'object' || typeof promise.parse !== 'function' || !isThenable(promise.responsePromise)) {
       // Not an APIPromise this adapter knows: follow it as a plain promise, or end the span now.
-      if (isThenable(result)) result.then(call.onParsed, call.onParseFailure);
-      else call.onParsed(result);
+      if (isThenable(result)) result.then(call.onResult, call.onFailure);
+      else call.onResult(result);
       return result;
     }
-    promise.responsePromise.then(call.onResponse, call.onRequestFailure);
-    callsByRequest.set(promise.responsePromise, call);
-    call.holdUntilResponse(promise);
+    const request = new FollowedRequest(call, promise);
+    promise.responsePromise.then(request.onResponse, request.onRequestFailure);
+    requests.set(promise.responsePromise, request);
     watchPrototype(Object.getPrototypeOf(promise) as object | null);
     return promise;
   });
+}
+
+/**
+ * One request, from `create()` to its parse: who takes its result decides when the call's span
+ * ends. Its first parse (whichever `APIPromise` of the request makes it) ends the span with the
+ * parsed result; a raw response nobody parses, on the turn after it arrives; a promise nobody
+ * ever parses, once the caller has let go of it.
+ */
+class FollowedRequest {
+  private readonly call: ModelCall;
+  /** The promise the caller was given, until the response arrives. */
+  private given: object | undefined;
+  private responseArrived = false;
+  private rawResponseOnly = false;
+  private parseFollowed = false;
+
+  constructor(call: ModelCall, given: object) {
+    this.call = call;
+    this.given = given;
+  }
+
+  /** The response arrived (headers; the body is read later by whoever parses it). */
+  readonly onResponse = (props: unknown): void => {
+    this.responseArrived = true;
+    const requestId = (props as ResponseProps | undefined)?.response?.headers?.get('x-request-id');
+    if (typeof requestId === 'string') this.call.noteRequestId(requestId);
+    const given = this.given;
+    this.given = undefined;
+    // A caller that reads the raw response and then awaits the promise too parses in the same turn.
+    if (this.rawResponseOnly) setImmediate(this.finishUnlessParsing);
+    // Nobody is parsing yet: if the caller has let go of the promise, nobody ever will.
+    else if (!this.parseFollowed && given !== undefined) endWhenDropped(given, this.finishUnlessParsing);
+  };
+
+  /**
+   * The request failed before a response: API error after the SDK's retries, connection error,
+   * abort. When nobody had taken the result by then, the SDK's rejection would have been unhandled
+   * without this adapter's reaction: it is raised again, with the same error, so the app behaves
+   * as it does uninstrumented (Node's `unhandledRejection`).
+   */
+  readonly onRequestFailure = (error: unknown): void => {
+    this.call.fail(error);
+    if (!this.taken()) {
+      setImmediate(() => {
+        if (!this.taken()) void Promise.reject(error);
+      });
+    }
+  };
+
+  /**
+   * Runs the first parse of the response and follows its result. It runs in the call's context, so
+   * a retry the SDK makes while reading the body counts as one of the call's attempts. The
+   * reactions added here run before the caller's, which are added after `parse()` returns: a
+   * stream is observed before it is read.
+   */
+  followParse(parse: Method, promise: unknown, args: ArrayLike<unknown>): unknown {
+    if (this.parseFollowed) return Reflect.apply(parse, promise, args);
+    this.parseFollowed = true;
+    const parsed = context.with(this.call.context, Reflect.apply, undefined, parse, promise, args) as unknown;
+    if (isThenable(parsed)) parsed.then(this.call.onResult, this.call.onFailure);
+    return parsed;
+  }
+
+  /** The caller asked for the raw `Response` without parsing: the span ends once it arrives. */
+  expectRawResponse(): void {
+    this.rawResponseOnly = true;
+    if (this.responseArrived) setImmediate(this.finishUnlessParsing);
+  }
+
+  /** Whether anyone has taken the request's result: a parse, or the raw response. */
+  private taken(): boolean {
+    return this.parseFollowed || this.rawResponseOnly;
+  }
+
+  /** Ends the span unless a parse is under way (it ends the span itself). */
+  private readonly finishUnlessParsing = (): void => {
+    if (!this.parseFollowed) this.call.finish();
+  };
 }
 
 /**
@@ -53,20 +138,20 @@ function watchPrototype(prototype: object | null): void {
   watchedPrototypes.add(prototype);
   wrapOnPrototype(prototype, 'parse', (parse) =>
     function watchedParse(this: APIPromiseLike): unknown {
-      const call = callOf(this);
-      return call === undefined ? Reflect.apply(parse, this, arguments) : call.followParse(parse, this, arguments);
+      const request = requestOf(this);
+      return request === undefined ? Reflect.apply(parse, this, arguments) : request.followParse(parse, this, arguments);
     });
   wrapOnPrototype(prototype, 'asResponse', (asResponse) =>
     function watchedAsResponse(this: APIPromiseLike): unknown {
       // `withResponse()` parses first; only a bare `asResponse()` finds nothing parsing.
-      if (this.parsedPromise === undefined) callOf(this)?.expectRawResponse();
+      if (this.parsedPromise === undefined) requestOf(this)?.expectRawResponse();
       return Reflect.apply(asResponse, this, arguments);
     });
 }
 
-function callOf(promise: APIPromiseLike): ModelCall | undefined {
+function requestOf(promise: APIPromiseLike): FollowedRequest | undefined {
   const request = promise.responsePromise;
-  return request !== null && typeof request === 'object' ? callsByRequest.get(request) : undefined;
+  return request !== null && typeof request === 'object' ? requests.get(request) : undefined;
 }
 
 /** Replaces `name` on the object of `prototype`'s chain that defines it (the SDK's class). */

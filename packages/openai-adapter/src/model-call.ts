@@ -1,4 +1,4 @@
-import { context, INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { activeRunId, claimModelSpan, closeCall, openCall, isCancellation, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
@@ -21,22 +21,16 @@ import {
   GEN_AI_PROVIDER_VALUE_OPENAI,
 } from '@runproof/core/semconv';
 import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attributes.ts';
-import { endWhenDropped } from './dropped.ts';
 import { CALL_KEY, type CallAttempts } from './call-context.ts';
 import { digestShape } from './conditions.ts';
 import { shouldCaptureContent } from './content.ts';
 import { recordChecks } from './output-checks.ts';
-import { observeStream } from './stream.ts';
-import { CallOutput, stringOr, type RequestBody, type StreamReader, type Surface } from './surface.ts';
+import { observeStream, type StreamObservation } from './stream.ts';
+import { CallOutput, stringOr, type RequestBody, type Surface } from './surface.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
 import { PACKAGE_NAME, VERSION } from './version.ts';
 
 const ADAPTER = `${PACKAGE_NAME}@${VERSION}`;
-
-/** What the SDK's response promise resolves to: the HTTP response of the last attempt. */
-interface ResponseProps {
-  response?: { headers?: { get(name: string): string | null } };
-}
 
 /**
  * One model call, from `create` to the end of its span: declares its conditions, counts the SDK's
@@ -59,17 +53,11 @@ export class ModelCall implements CallAttempts, OpenCall {
   private readonly requestModel: string | undefined;
   private readonly endpoint: ServerEndpoint | undefined;
   private readonly capture: boolean;
-  private readonly userSignal: AbortSignal | undefined;
+  /** The caller's own `AbortSignal`: a failure after it fired is a cancellation. */
+  readonly userSignal: AbortSignal | undefined;
   private requestId: string | undefined;
-  private responseArrived = false;
-  private rawResponseOnly = false;
-  private parseFollowed = false;
-  /** The promise the caller was given, until the response arrives. */
-  private given: object | undefined;
-  private streamSignal: AbortSignal | undefined;
   private result: unknown;
-  private reader: StreamReader | undefined;
-  private firstChunkTime: number | undefined;
+  private stream: StreamObservation | undefined;
   private ended = false;
   /** False when the span is a framework's model span (LangChain) that this call enriches: its owner ends it. */
   private readonly ownsSpan: boolean;
@@ -164,124 +152,29 @@ export class ModelCall implements CallAttempts, OpenCall {
     }
   }
 
-  /** The request's response arrived (headers; the body is read later by whoever parses it). */
-  readonly onResponse = (props: unknown): void => {
-    this.responseArrived = true;
-    const requestId = (props as ResponseProps | undefined)?.response?.headers?.get('x-request-id');
-    if (typeof requestId === 'string') this.requestId = requestId;
-    const given = this.given;
-    this.given = undefined;
-    // A caller that reads the raw response and then awaits the promise too parses in the same turn.
-    if (this.rawResponseOnly) setImmediate(this.finishUnlessParsing);
-    // Nobody is parsing yet: if the caller has let go of the promise, nobody ever will.
-    else if (!this.parseFollowed && given !== undefined) endWhenDropped(given, this.finishUnlessParsing);
-  };
+  /** The request id of the response the result came from (the last attempt's). */
+  noteRequestId(requestId: string): void {
+    this.requestId = requestId;
+  }
 
-  /**
-   * The request failed before a response: API error after the SDK's retries, connection error,
-   * abort. When nobody had taken the result by then, the SDK's rejection would have been unhandled
-   * without this adapter's reaction: it is raised again, with the same error, so the app behaves
-   * as it does uninstrumented (Node's `unhandledRejection`).
-   */
-  readonly onRequestFailure = (error: unknown): void => {
-    this.fail(error);
-    if (this.parseFollowed || this.rawResponseOnly) return;
-    setImmediate(() => {
-      if (!this.parseFollowed && !this.rawResponseOnly) void Promise.reject(error);
-    });
-  };
-
-  /** The SDK parsed the result: what the caller is about to receive (a `Stream` not yet read). */
-  readonly onParsed = (result: unknown): void => {
+  /** The SDK's result, parsed: what the caller is about to receive (a `Stream` not yet read). */
+  readonly onResult = (result: unknown): void => {
     if (this.ended) return;
     // After a retry made while reading the body (openai 7), the result is the last attempt's.
     const requestId = (result as { _request_id?: unknown } | null)?._request_id;
     if (typeof requestId === 'string') this.requestId = requestId;
     if (this.body.stream === true) {
-      if (!observeStream(result, this)) this.finish();
+      this.stream = observeStream(result, this, this.surface.createStreamReader(this.body, this.capture));
+      if (this.stream === undefined) this.finish();
     } else {
       this.result = result;
       this.finish();
     }
   };
 
-  /** Parsing the response failed (unreadable body, malformed JSON, abort while reading). */
-  readonly onParseFailure = (error: unknown): void => {
+  /** The request or its parse failed: API error, connection error, unreadable body, abort. */
+  readonly onFailure = (error: unknown): void => {
     this.fail(error);
-  };
-
-  /**
-   * Runs the first parse of the call's response, whichever of the request's `APIPromise`s makes it,
-   * and follows its result. It runs in the call's context, so a retry the SDK makes while reading
-   * the body counts as one of the call's attempts. The reactions added here run before the
-   * caller's, which are added after `parse()` returns: a stream is observed before it is read.
-   */
-  followParse(parse: Function, promise: unknown, args: ArrayLike<unknown>): unknown {
-    if (this.parseFollowed || this.ended) return Reflect.apply(parse, promise, args);
-    this.parseFollowed = true;
-    const parsed = context.with(this.context, Reflect.apply, undefined, parse, promise, args) as unknown;
-    if (typeof (parsed as PromiseLike<unknown> | null)?.then === 'function') (parsed as PromiseLike<unknown>).then(this.onParsed, this.onParseFailure);
-    return parsed;
-  }
-
-  /** The caller asked for the raw `Response` without parsing: the span ends once it arrives. */
-  expectRawResponse(): void {
-    this.rawResponseOnly = true;
-    if (this.responseArrived) setImmediate(this.finishUnlessParsing);
-  }
-
-  /** Ends the span unless a parse is under way (it ends the span itself): the raw response only, or a promise let go of. */
-  private readonly finishUnlessParsing = (): void => {
-    if (!this.parseFollowed) this.finish();
-  };
-
-  /**
-   * Keeps the promise the caller was given until the response arrives; then, if nobody parses it
-   * yet, the span ends when the caller lets go of it (fire and forget). A caller that awaits at
-   * once costs nothing here.
-   */
-  holdUntilResponse(given: object): void {
-    this.given = given;
-  }
-
-  /** The caller let go of the stream, unread or read in part: the span ends with what was read. */
-  readonly onStreamDropped = (): void => {
-    this.finish();
-  };
-
-  /** A stream began: its chunks are read as the caller iterates. */
-  beginStream(signal: AbortSignal | undefined): void {
-    this.reader = this.surface.createStreamReader(this.body, this.capture);
-    this.streamSignal = signal;
-  }
-
-  /** One stream chunk passed to the caller. */
-  readChunk(chunk: unknown): void {
-    if (this.ended) return;
-    this.firstChunkTime ??= performance.now();
-    try {
-      this.reader?.read(chunk);
-    } catch {
-      // An unexpected chunk must not break the caller's stream; the span keeps what was read.
-    }
-  }
-
-  /** The stream ended: completely, or quietly because it was aborted (the caller's signal, or `stream.controller.abort()`). */
-  endStream(): void {
-    if (this.userSignal?.aborted === true) this.fail(this.userSignal.reason);
-    else if (this.streamSignal?.aborted === true) this.fail(this.streamSignal.reason);
-    else this.finish();
-  }
-
-  /**
-   * The stream's controller aborted: the caller's signal (it is linked to the controller), or
-   * `stream.controller.abort()`, possibly before reading. The SDK also aborts it after a failure
-   * or a `break`; those end the span themselves before the next turn, so only an abort nothing
-   * else explained is a cancellation.
-   */
-  readonly onStreamAbort = (): void => {
-    if (this.userSignal?.aborted === true) this.fail(this.userSignal.reason);
-    else if (!this.ended) setImmediate(() => this.fail(this.streamSignal?.reason));
   };
 
   /** The app is shutting down with the call still open: its span ends with what was seen. */
@@ -352,7 +245,7 @@ export class ModelCall implements CallAttempts, OpenCall {
 
   private readOutput(): CallOutput {
     const output = new CallOutput();
-    if (this.reader !== undefined) this.reader.complete(output);
+    if (this.stream !== undefined) this.stream.reader.complete(output);
     else if (this.result !== undefined) this.surface.readResult(this.result, this.body, output, this.capture);
     return output;
   }
@@ -361,7 +254,8 @@ export class ModelCall implements CallAttempts, OpenCall {
   private report(output: CallOutput, errorType: string | undefined): void {
     const span = this.span;
     writeOutputAttributes(span, output);
-    if (this.firstChunkTime !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (this.firstChunkTime - this.startTime) / 1000);
+    const firstChunkTime = this.stream?.firstChunkTime;
+    if (firstChunkTime !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (firstChunkTime - this.startTime) / 1000);
     if (output.shapes.length > 0) {
       const shape = digestShape(output.shapes.length === 1 ? output.shapes[0] : output.shapes);
       if (shape !== undefined) span.setAttribute(ATTR_RUNPROOF_OUTPUT_SHAPE, shape);

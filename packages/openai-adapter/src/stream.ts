@@ -7,6 +7,7 @@
  */
 import { endWhenDropped, stopWatching } from './dropped.ts';
 import type { ModelCall } from './model-call.ts';
+import type { StreamReader } from './surface.ts';
 
 interface StreamLike {
   iterator?: unknown;
@@ -14,33 +15,82 @@ interface StreamLike {
 }
 
 /**
- * Starts observing a `Stream` the SDK returned; returns false when `result` is not one (the caller
- * then ends the span without a body).
+ * Starts observing a `Stream` the SDK returned, its chunks read by `reader`; `undefined` when
+ * `result` is not one (the caller then ends the span without a body).
  */
-export function observeStream(result: unknown, call: ModelCall): boolean {
+export function observeStream(result: unknown, call: ModelCall, reader: StreamReader): StreamObservation | undefined {
   const stream = result as StreamLike | null;
-  if (stream === null || typeof stream !== 'object' || typeof stream.iterator !== 'function') return false;
+  if (stream === null || typeof stream !== 'object' || typeof stream.iterator !== 'function') return undefined;
+  const signal = stream.controller?.signal instanceof AbortSignal ? stream.controller.signal : undefined;
+  const observation = new StreamObservation(call, reader, signal);
   const original = stream.iterator as (this: unknown, ...args: unknown[]) => AsyncIterator<unknown>;
   let observed = false;
   stream.iterator = function observedIterator(this: unknown): AsyncIterator<unknown> {
     const inner = Reflect.apply(original, this, arguments) as AsyncIterator<unknown>;
     if (observed) return inner;
     observed = true;
-    const iterator = new ObservedIterator(inner, call);
+    const iterator = new ObservedIterator(inner, observation);
     stopWatching(stream);
     // While it is read, the caller holds the iterator (a `for await` over a stream it never names
     // holds only that): if it lets go of it before the end, the span ends with what was read.
-    endWhenDropped(iterator, call.onStreamDropped);
+    endWhenDropped(iterator, observation.onDropped);
     return iterator;
   };
   // A stream not read by the end of this turn may never be: the span ends if the caller lets go of it.
   setImmediate(() => {
-    if (!observed) endWhenDropped(stream, call.onStreamDropped, stream);
+    if (!observed) endWhenDropped(stream, observation.onDropped, stream);
   });
-  const signal = stream.controller?.signal instanceof AbortSignal ? stream.controller.signal : undefined;
-  signal?.addEventListener('abort', call.onStreamAbort, { once: true });
-  call.beginStream(signal);
-  return true;
+  signal?.addEventListener('abort', observation.onAbort, { once: true });
+  return observation;
+}
+
+/** What a stream has told the call so far, and how it ended. */
+export class StreamObservation {
+  readonly reader: StreamReader;
+  /** When the caller received the first chunk (`performance.now()`). */
+  firstChunkTime: number | undefined;
+  readonly call: ModelCall;
+  /** The stream's controller's signal: aborted by the caller's signal, `stream.controller.abort()`, or the SDK after a failure or a `break`. */
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(call: ModelCall, reader: StreamReader, signal: AbortSignal | undefined) {
+    this.call = call;
+    this.reader = reader;
+    this.signal = signal;
+  }
+
+  /** One chunk passed to the caller. */
+  read(chunk: unknown): void {
+    this.firstChunkTime ??= performance.now();
+    try {
+      this.reader.read(chunk);
+    } catch {
+      // An unexpected chunk must not break the caller's stream; the span keeps what was read.
+    }
+  }
+
+  /** The stream ended: completely, or quietly because it was aborted (the caller's signal, or `stream.controller.abort()`). */
+  end(): void {
+    const userSignal = this.call.userSignal;
+    if (userSignal?.aborted === true) this.call.fail(userSignal.reason);
+    else if (this.signal?.aborted === true) this.call.fail(this.signal.reason);
+    else this.call.finish();
+  }
+
+  /**
+   * The controller aborted. The SDK also aborts it after a failure or a `break`; those end the span
+   * themselves before the next turn, so only an abort nothing else explained is a cancellation.
+   */
+  readonly onAbort = (): void => {
+    const userSignal = this.call.userSignal;
+    if (userSignal?.aborted === true) this.call.fail(userSignal.reason);
+    else setImmediate(() => this.call.fail(this.signal?.reason));
+  };
+
+  /** The caller let go of the stream, unread or read in part: the span ends with what was read. */
+  readonly onDropped = (): void => {
+    this.call.finish();
+  };
 }
 
 /**
@@ -50,16 +100,18 @@ export function observeStream(result: unknown, call: ModelCall): boolean {
  */
 class ObservedIterator implements AsyncIterator<unknown> {
   private readonly inner: AsyncIterator<unknown>;
+  private readonly observation: StreamObservation;
   private readonly call: ModelCall;
 
-  constructor(inner: AsyncIterator<unknown>, call: ModelCall) {
+  constructor(inner: AsyncIterator<unknown>, observation: StreamObservation) {
     this.inner = inner;
-    this.call = call;
+    this.observation = observation;
+    this.call = observation.call;
   }
 
   private readonly onResult = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
-    if (result.done === true) this.call.endStream();
-    else this.call.readChunk(result.value);
+    if (result.done === true) this.observation.end();
+    else this.observation.read(result.value);
     return result;
   };
 
