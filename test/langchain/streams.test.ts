@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { diag, DiagLogLevel, SpanStatusCode } from '@opentelemetry/api';
 import { RunSpanProcessor } from '@runproof/core';
+import { RunproofCallbackHandler } from '@runproof/langchain-adapter';
 import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { RunnableLambda, RunnableParallel, RunnablePassthrough } from '@langchain/core/runnables';
@@ -147,4 +148,14 @@ test('shutting down while a chain streams: its open spans end as they are, befor
   }
   assert.deepEqual(errors, [], 'nothing ends twice when the caller leaves afterwards');
   assert.equal(harness.spans().length, 4);
+});
+
+test('a handler made per request is not kept once its runs have ended (only open runs wait for shutdown)', async () => {
+  const openCalls = (globalThis as Record<symbol, Set<unknown> | undefined>)[Symbol.for('runproof:open-calls')];
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  for (let request = 0; request < 5; request++) {
+    sim.enqueue({ reply: 'Paris.' });
+    await model.invoke('Capital of France?', { callbacks: [new RunproofCallbackHandler()] });
+  }
+  assert.equal(openCalls?.size, 0);
 });

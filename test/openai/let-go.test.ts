@@ -42,6 +42,18 @@ async function callSpanOnceCollected(): Promise<ReadableSpan> {
   }
 }
 
+/** Lets the client receive the answer, notes the time, then stays idle a while (no garbage collected): returns the time noted. */
+async function idleAfterAnswer(): Promise<number> {
+  await sleep(50);
+  const answered = Date.now();
+  await sleep(300);
+  return answered;
+}
+
+function milliseconds([seconds, nanoseconds]: readonly [number, number]): number {
+  return seconds * 1000 + nanoseconds / 1e6;
+}
+
 function assertNoDoubleEnd(): void {
   assert.deepEqual(diagnosticMessages().filter((message) => message.includes('end')), []);
 }
@@ -53,7 +65,10 @@ test('a promise nobody awaits (fire and forget, inside a run): the span ends onc
     void client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES });
     await simulator.waitForRequests(1);
   });
+  const answered = await idleAfterAnswer();
   const span = await callSpanOnceCollected();
+  // It ends where the call did, when the response arrived, not when the promise was collected.
+  assert.ok(milliseconds(span.endTime) < answered, 'the span ends at the response');
   // The body was never read: what the response headers said, and nothing from the body.
   assert.equal(span.attributes['runproof.run.id'], runId);
   assert.equal(span.attributes['openai.request.id'], simulator.requests[0]!.requestId);
@@ -81,7 +96,11 @@ test('a stream read in part and then forgotten: the span ends with what was read
     const iterator = stream[Symbol.asyncIterator]();
     for (let read = 0; read < 3; read++) await iterator.next();
   })();
+  const lastRead = Date.now();
+  await sleep(300);
   const span = await callSpanOnceCollected();
+  // (Within the millisecond the span's clock and Date.now() may differ by, far from the 300 ms idle.)
+  assert.ok(milliseconds(span.endTime) < lastRead + 50, `the span ends at the last chunk read, not ${milliseconds(span.endTime) - lastRead} ms after`);
   assert.equal(span.attributes['gen_ai.response.model'], 'gpt-4o-mini-2024-07-18');
   assert.equal(span.attributes['gen_ai.response.finish_reasons'], undefined);
   assertNoDoubleEnd();
@@ -115,20 +134,24 @@ test('stream.controller.abort() mid-stream: the span ends as cancelled, with wha
   assertNoDoubleEnd();
 });
 
-test('a failing call nobody awaits is an unhandled rejection, instrumented as without instrumentation', async () => {
-  simulator.enqueue({ status: 400, times: 2 });
-  const app = fileURLToPath(new URL('./apps/fire-and-forget.mjs', import.meta.url));
-  const env = { SIMULATOR_URL: simulator.url, OTEL_TRACES_EXPORTER: 'console' };
-  const bare = await runApp(app, { env });
-  const instrumented = await runApp(app, { args: ['--import', '@runproof/core/register'], env });
-  assert.equal(bare.code, 0, bare.stderr);
-  assert.equal(instrumented.code, 0, instrumented.stderr);
-  assert.match(bare.stderr, /^unhandled rejection: BadRequestError$/m);
-  assert.match(instrumented.stderr, /^unhandled rejection: BadRequestError$/m);
-  // And the call was recorded, as failed.
-  assert.match(instrumented.stdout, /name: 'chat gpt-4o-mini'/);
-  assert.match(instrumented.stdout, /'error.type': 'BadRequestError'/);
-});
+// A failure the app never takes is an unhandled rejection for Node, and one it takes late is then
+// reported handled: the adapter's own reaction to the request must not change either.
+const USES = ['never awaited', 'awaited at once', 'withResponse()', 'asResponse()', 'asResponse(), then awaited', 'parse() helper', 'a stream', 'stream() helper', 'responses.create()', 'awaited 1 ms later', 'caught 100 ms later', 'allSettled 100 ms later'];
+for (const use of USES) {
+  test(`a failing call, ${use}: the app sees the same rejections instrumented as not`, async () => {
+    const app = fileURLToPath(new URL('./apps/failing-calls.mjs', import.meta.url));
+    const env = { SIMULATOR_URL: simulator.url, OTEL_TRACES_EXPORTER: 'none' };
+    simulator.enqueue({ status: 400, times: 2 });
+    const bare = await runApp(app, { env, scriptArgs: [use] });
+    simulator.enqueue({ status: 400, times: 2 });
+    const instrumented = await runApp(app, { env: { ...env, OTEL_TRACES_EXPORTER: 'console' }, args: ['--import', '@runproof/core/register'], scriptArgs: [use] });
+    assert.match(bare.stdout, /^end$/m, bare.stderr);
+    const seen = (output: string): string[] => output.split('\n').filter((line) => /^(unhandled|handled later|caught|end)/.test(line));
+    assert.deepEqual(seen(instrumented.stdout), seen(bare.stdout));
+    // The instrumented run traced the call, as failed.
+    assert.match(instrumented.stdout, /'error.type': 'BadRequestError'/);
+  });
+}
 
 test('shutting down mid-stream and mid-request: both spans are exported, with what was seen', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'runproof-shutdown-'));

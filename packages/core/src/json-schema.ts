@@ -31,7 +31,7 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown): Validati
   const validate = compile(schema);
   if (validate === null) return { outcome: 'none', issues: [] };
   if (validate(value)) return { outcome: 'pass', issues: [], value };
-  return { outcome: 'fail', issues: fromAjvErrors(validate.errors ?? []) };
+  return { outcome: 'fail', issues: fromAjvErrors(validate.errors ?? [], schema) };
 }
 
 /**
@@ -94,19 +94,49 @@ function evictOldest(): void {
 }
 
 /**
- * Ajv errors as issues whose path names the offending field, a missing property too. A property
- * the schema does not allow is named only in the message: its name comes from the output, not
- * the schema, so it is content (recorded only when capture is on), as Zod reports unknown keys.
+ * Ajv errors as issues whose path names the offending field, a missing property too. Names the
+ * schema does not declare anywhere (a property it does not allow, the keys of a map it validates
+ * with `additionalProperties` or `patternProperties`) come from the output: they are content, so
+ * they appear in the path as `*` and only the message, recorded when capture is on, names them.
  */
-function fromAjvErrors(errors: readonly ErrorObject[]): Issue[] {
+function fromAjvErrors(errors: readonly ErrorObject[], schema: JsonSchema): Issue[] {
+  const declared = declaredNames(schema);
   return errors.map((error) => {
     const path: (string | number)[] = error.instancePath === '' ? [] : error.instancePath.slice(1).split('/').map(fromPointerSegment);
     const params = error.params as { missingProperty?: string; additionalProperty?: string; unevaluatedProperty?: string };
-    const message = error.message ?? error.keyword;
     if (params.missingProperty !== undefined) path.push(params.missingProperty);
+    let message = error.message ?? error.keyword;
     const extra = params.additionalProperty ?? params.unevaluatedProperty;
-    return { code: error.keyword, path, message: extra === undefined ? message : `${message}: ${JSON.stringify(extra)}` };
+    if (extra !== undefined) message += `: ${JSON.stringify(extra)}`;
+    if (!path.some((segment) => typeof segment === 'string' && !declared.has(segment))) return { code: error.keyword, path, message };
+    const shown = path.map((segment) => (typeof segment === 'string' && !declared.has(segment) ? '*' : segment));
+    return { code: error.keyword, path: shown, message: `${message} (at ${JSON.stringify(path)})` };
   });
+}
+
+const namesBySchema = new WeakMap<object, ReadonlySet<string>>();
+
+/** Every property name a schema declares, at any depth: `properties` keys and `required` entries. */
+function declaredNames(schema: JsonSchema): ReadonlySet<string> {
+  if (typeof schema !== 'object') return new Set();
+  let names = namesBySchema.get(schema);
+  if (names === undefined) {
+    const found = new Set<string>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) {
+        for (const item of node) visit(item);
+        return;
+      }
+      if (node === null || typeof node !== 'object') return;
+      const record = node as Record<string, unknown>;
+      if (record.properties !== null && typeof record.properties === 'object' && !Array.isArray(record.properties)) for (const name of Object.keys(record.properties)) found.add(name);
+      if (Array.isArray(record.required)) for (const name of record.required) if (typeof name === 'string') found.add(name);
+      for (const value of Object.values(record)) visit(value);
+    };
+    visit(schema);
+    namesBySchema.set(schema, (names = found));
+  }
+  return names;
 }
 
 function fromPointerSegment(segment: string): string | number {

@@ -23,6 +23,15 @@ test('JSON Schema validation reports each problem with a path naming the field; 
   assert.deepEqual(validateJsonSchema(lookupVendor, { vendorId: 'v1' }), { outcome: 'pass', issues: [], value: { vendorId: 'v1' } });
 });
 
+test('keys the schema does not declare (a map validated by additionalProperties or patternProperties) are * in the path, named only in the message', () => {
+  const byEmail = { type: 'object', properties: { owner: { type: 'object', additionalProperties: { type: 'integer' } } } };
+  assert.deepEqual(validateJsonSchema(byEmail, { owner: { 'jane.doe@example.com': 'x' } }).issues, [
+    { code: 'type', path: ['owner', '*'], message: 'must be integer (at ["owner","jane.doe@example.com"])' },
+  ]);
+  const byPattern = { type: 'object', patternProperties: { '^p_': { type: 'number' } }, additionalProperties: false };
+  assert.deepEqual(validateJsonSchema(byPattern, { p_john: 'smith' }).issues, [{ code: 'type', path: ['*'], message: 'must be number (at ["p_john"])' }]);
+});
+
 test('draft-07 and 2020-12 schemas both compile; a schema rebuilt per request compiles once; a broken schema checks nothing', () => {
   const draft07 = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'array', items: { type: 'number' } };
   assert.equal(validateJsonSchema(draft07, [1, 'x']).outcome, 'fail');

@@ -1,5 +1,5 @@
 import type { Context, Span } from '@opentelemetry/api';
-import { openCall, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
+import { closeCall, openCall, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
 import type { RunScope } from './deferred-span.ts';
 import type { ModelRequest } from './model-attributes.ts';
 
@@ -39,14 +39,11 @@ export class OpenRuns implements OpenCall {
 
   constructor(capacity = 10_000) {
     this.capacity = capacity;
-    openCall(this);
   }
 
   /** The app is shutting down: the runs still open (a stream being read, a call in flight) end as they are. */
   endAtShutdown(): void {
     for (const runId of [...this.#runs.keys()]) OpenRuns.abandon(this.take(runId));
-    // The handler may outlive a shutdown (a new provider): its runs still end at the next one.
-    openCall(this);
   }
 
   get(runId: string | undefined): RunRecord | undefined {
@@ -58,13 +55,15 @@ export class OpenRuns implements OpenCall {
       const oldest = this.#runs.keys().next();
       if (oldest.done !== true) OpenRuns.abandon(this.take(oldest.value));
     }
+    // On core's list of open calls while it holds any, so a handler made per request is not kept.
+    if (this.#runs.size === 0) openCall(this);
     this.#runs.set(runId, record);
   }
 
   /** Removes the run and returns it; whoever takes it ends its span. */
   take(runId: string): RunRecord | undefined {
     const record = this.#runs.get(runId);
-    this.#runs.delete(runId);
+    if (this.#runs.delete(runId) && this.#runs.size === 0) closeCall(this);
     return record;
   }
 

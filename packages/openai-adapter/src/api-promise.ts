@@ -59,9 +59,12 @@ class FollowedRequest {
   private readonly call: ModelCall;
   /** The promise the caller was given, until the response arrives. */
   private given: object | undefined;
-  private responseArrived = false;
+  /** When the response arrived (`performance.now()`): where a call nobody parses ends. */
+  private responseTime: number | undefined;
   private rawResponseOnly = false;
   private parseFollowed = false;
+  /** The failure raised again because nobody had taken it (see `onRequestFailure`). */
+  private unhandled: Promise<never> | undefined;
 
   constructor(call: ModelCall, given: object) {
     this.call = call;
@@ -70,7 +73,7 @@ class FollowedRequest {
 
   /** The response arrived (headers; the body is read later by whoever parses it). */
   readonly onResponse = (props: unknown): void => {
-    this.responseArrived = true;
+    this.responseTime = performance.now();
     const requestId = (props as ResponseProps | undefined)?.response?.headers?.get('x-request-id');
     if (typeof requestId === 'string') this.call.noteRequestId(requestId);
     const given = this.given;
@@ -91,7 +94,7 @@ class FollowedRequest {
     this.call.fail(error);
     if (!this.taken()) {
       setImmediate(() => {
-        if (!this.taken()) void Promise.reject(error);
+        if (!this.taken()) this.unhandled = Promise.reject(error);
       });
     }
   };
@@ -105,6 +108,7 @@ class FollowedRequest {
   followParse(parse: Method, promise: unknown, args: ArrayLike<unknown>): unknown {
     if (this.parseFollowed) return Reflect.apply(parse, promise, args);
     this.parseFollowed = true;
+    this.handledLate();
     const parsed = context.with(this.call.context, Reflect.apply, undefined, parse, promise, args) as unknown;
     if (isThenable(parsed)) parsed.then(this.call.onResult, this.call.onFailure);
     return parsed;
@@ -113,7 +117,14 @@ class FollowedRequest {
   /** The caller asked for the raw `Response` without parsing: the span ends once it arrives. */
   expectRawResponse(): void {
     this.rawResponseOnly = true;
-    if (this.responseArrived) setImmediate(this.finishUnlessParsing);
+    this.handledLate();
+    if (this.responseTime !== undefined) setImmediate(this.finishUnlessParsing);
+  }
+
+  /** The caller takes a failure that was reported unhandled: Node reports it handled, as it would the SDK's own promise. */
+  private handledLate(): void {
+    this.unhandled?.catch(() => {});
+    this.unhandled = undefined;
   }
 
   /** Whether anyone has taken the request's result: a parse, or the raw response. */
@@ -121,9 +132,9 @@ class FollowedRequest {
     return this.parseFollowed || this.rawResponseOnly;
   }
 
-  /** Ends the span unless a parse is under way (it ends the span itself). */
+  /** Ends the span, at the response, unless a parse is under way (it ends the span itself). */
   private readonly finishUnlessParsing = (): void => {
-    if (!this.parseFollowed) this.call.finish();
+    if (!this.parseFollowed) this.call.finish(this.responseTime);
   };
 }
 

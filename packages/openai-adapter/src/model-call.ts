@@ -59,6 +59,8 @@ export class ModelCall implements CallAttempts, OpenCall {
   private result: unknown;
   private stream: StreamObservation | undefined;
   private ended = false;
+  /** When the call ended, if before its span did (`performance.now()`). */
+  private endTime: number | undefined;
   /** False when the span is a framework's model span (LangChain) that this call enriches: its owner ends it. */
   private readonly ownsSpan: boolean;
   private ticket: BoundaryTicket | undefined;
@@ -182,10 +184,15 @@ export class ModelCall implements CallAttempts, OpenCall {
     this.finish();
   }
 
-  /** Ends the span as a success, with whatever the result or the stream so far said. */
-  finish(): void {
+  /**
+   * Ends the span as a success, with whatever the result or the stream so far said. `endTime`
+   * (`performance.now()`) when the call ended before it is known to have: a response nobody parsed,
+   * a stream the caller let go of.
+   */
+  finish(endTime?: number): void {
     if (this.ended) return;
     this.ended = true;
+    this.endTime = endTime;
     try {
       const output = this.readOutput();
       if (output.errorType !== undefined) {
@@ -204,7 +211,7 @@ export class ModelCall implements CallAttempts, OpenCall {
     } finally {
       if (this.ownsSpan) {
         closeCall(this);
-        this.span.end();
+        this.span.end(this.endTime === undefined ? undefined : performance.timeOrigin + this.endTime);
       }
     }
   }
@@ -280,7 +287,7 @@ export class ModelCall implements CallAttempts, OpenCall {
       metricAttributes[ATTR_SERVER_PORT] = this.endpoint.port;
     }
     if (errorType !== undefined) metricAttributes[ATTR_ERROR_TYPE] = errorType;
-    recordGenAIMetrics(this.source.currentInstruments(), metricAttributes, (performance.now() - this.startTime) / 1000, output.inputTokens, output.outputTokens);
+    recordGenAIMetrics(this.source.currentInstruments(), metricAttributes, ((this.endTime ?? performance.now()) - this.startTime) / 1000, output.inputTokens, output.outputTokens);
   }
 }
 

@@ -49,6 +49,8 @@ export class StreamObservation {
   readonly reader: StreamReader;
   /** When the caller received the first chunk (`performance.now()`). */
   firstChunkTime: number | undefined;
+  /** When the caller received the stream, then its last chunk so far: where a stream let go of ends. */
+  private lastReadTime = performance.now();
   readonly call: ModelCall;
   /** The stream's controller's signal: aborted by the caller's signal, `stream.controller.abort()`, or the SDK after a failure or a `break`. */
   private readonly signal: AbortSignal | undefined;
@@ -61,7 +63,8 @@ export class StreamObservation {
 
   /** One chunk passed to the caller. */
   read(chunk: unknown): void {
-    this.firstChunkTime ??= performance.now();
+    this.lastReadTime = performance.now();
+    this.firstChunkTime ??= this.lastReadTime;
     try {
       this.reader.read(chunk);
     } catch {
@@ -89,7 +92,7 @@ export class StreamObservation {
 
   /** The caller let go of the stream, unread or read in part: the span ends with what was read. */
   readonly onDropped = (): void => {
-    this.call.finish();
+    this.call.finish(this.lastReadTime);
   };
 }
 

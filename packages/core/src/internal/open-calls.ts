@@ -1,4 +1,5 @@
 import { safely } from '../safely.ts';
+import { globalSlot } from './global.ts';
 
 /** A call an adapter keeps open across turns: a request in flight, a stream being read. */
 export interface OpenCall {
@@ -6,7 +7,8 @@ export interface OpenCall {
   endAtShutdown(): void;
 }
 
-const open = new Set<OpenCall>();
+/** One list per process, shared by every copy of core an app ends up with (an adapter may load its own). */
+const open = globalSlot('open-calls', () => new Set<OpenCall>());
 
 /**
  * For adapters: keeps `call` on the list of calls whose spans end when the app shuts down (DESIGN
