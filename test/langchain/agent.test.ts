@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { ChatOpenAI } from '@langchain/openai';
+import { Command, MemorySaver, interrupt } from '@langchain/langgraph';
 import { createAgent, tool } from 'langchain';
 import { z } from 'zod';
 import type { Simulator } from '../simulator/simulator.ts';
@@ -151,6 +152,50 @@ test('a tool error the agent turns into a ToolMessage is recorded as handled', a
   assert.equal(span.status.code, SpanStatusCode.ERROR);
   assert.equal(span.attributes['error.type'], 'RangeError');
   assert.equal(span.attributes['runproof.error.handled'], true);
+  // Its message is the tool's result the model reads: content, withheld unless capture is on.
+  assert.doesNotMatch(JSON.stringify([span.status, span.events]), /vendor API is down/);
+});
+
+test('interrupt() inside a tool (human in the loop) pauses the agent: no failure, and the question stays out', async () => {
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const approve = tool(async ({ amount }) => `decision: ${interrupt({ question: `Approve payment of ${amount}?` }) as string}`, {
+    name: 'approve_payment',
+    description: 'Asks a human to approve a payment',
+    schema: z.object({ amount: z.number() }),
+  });
+  const agent = createAgent({ model, tools: [approve], name: 'payer', checkpointer: new MemorySaver() });
+  const config = { configurable: { thread_id: 'payment-7' } };
+  sim.enqueue({ toolCalls: [{ name: 'approve_payment', arguments: { amount: 1280 } }] });
+  const paused = await agent.invoke({ messages: [{ role: 'user', content: 'Pay invoice 7.' }] }, config);
+  assert.ok('__interrupt__' in paused);
+  const toolSpan = harness.span('execute_tool approve_payment');
+  assert.deepEqual(toolSpan.status, { code: SpanStatusCode.UNSET });
+  assert.equal(toolSpan.attributes['error.type'], undefined);
+  assert.equal(toolSpan.attributes['runproof.step.interrupted'], true);
+  assert.doesNotMatch(JSON.stringify(harness.spans().map((span) => [span.status, span.events])), /Approve payment/);
+  sim.enqueue({ reply: 'Paid.' });
+  const resumed = await agent.invoke(new Command({ resume: 'yes' }), config);
+  assert.equal(resumed.messages.at(-1)?.content, 'Paid.');
+});
+
+test('an aborted model call is cancelled, and a failed one counts in the duration metric by its error type', async () => {
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  sim.enqueue({ hang: true });
+  const controller = new AbortController();
+  const pending = model.invoke('Which invoices are overdue?', { signal: controller.signal });
+  await sim.waitForRequests(1, { settled: false });
+  controller.abort();
+  await assert.rejects(pending);
+  assert.equal(harness.span('chat gpt-4o-mini').attributes['error.type'], 'cancelled');
+  await harness.reset();
+
+  sim.enqueue({ status: 500 });
+  await assert.rejects(model.invoke('Which invoices are overdue?'));
+  const duration = (await harness.metrics()).find((metric) => metric.descriptor.name === 'gen_ai.client.operation.duration');
+  assert.deepEqual(
+    duration?.dataPoints.map((point) => point.attributes),
+    [{ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'error.type': 'InternalServerError' }],
+  );
 });
 
 test('20 concurrent agent invocations each nest under their own request span', async () => {

@@ -206,3 +206,21 @@ test('leaving a graph stream while a node\'s tool awaits abortable work: the too
   assert.equal(span.status.code, SpanStatusCode.UNSET);
   assert.equal(span.attributes['error.type'], undefined);
 });
+
+test('a subgraph handing over to its parent (Command.PARENT) is not a failure', async () => {
+  const State = Annotation.Root({ route: Annotation<string> });
+  const triage = new StateGraph(State)
+    .addNode('escalate', () => new Command({ graph: Command.PARENT, goto: 'human_review', update: { route: 'escalated' } }))
+    .addEdge(START, 'escalate')
+    .compile({ name: 'triage' });
+  const graph = new StateGraph(State)
+    .addNode('triage', triage, { ends: ['human_review'] })
+    .addNode('human_review', (state) => ({ route: `${state.route}, reviewed` }))
+    .addEdge(START, 'triage')
+    .addEdge('human_review', END)
+    .compile({ name: 'invoice_flow' });
+  assert.deepEqual(await graph.invoke({ route: 'new' }), { route: 'escalated, reviewed' });
+  const failed = harness.spans().filter((span) => span.status.code !== SpanStatusCode.UNSET || span.attributes['error.type'] !== undefined);
+  assert.deepEqual(failed.map((span) => span.name), []);
+  assert.ok(harness.spans().some((span) => span.name === 'step human_review'), harness.spans().map((span) => span.name).join(', '));
+});

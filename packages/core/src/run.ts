@@ -253,29 +253,30 @@ function addManifestEvent(span: Span, json: string): void {
  * recorded.
  */
 const CONTENT_BEARING_ERRORS = new Set(['OutputParserException', 'ToolInputParsingException', 'RUNPROOF_VALIDATION_FAILED']);
-const WITHHELD_MESSAGE = 'message withheld: it quotes model output or tool input, and content capture is off';
+const WITHHELD_MESSAGE = 'message withheld: it may quote model output or tool data, and content capture is off';
 
 /**
  * Records an error on a span as the GenAI conventions ask: status ERROR, `ATTR_ERROR_TYPE`, and the
- * exception event. The message of an error known to quote content is withheld unless content
- * capture is on.
+ * exception event. The message of an error known to quote content (`options.quotesContent`, or
+ * one of the types above) is withheld unless content capture is on. Returns the error type.
  *
  * @example
  * catch (error) { markError(span, error); throw error; }
  */
-export function markError(span: Span, error: unknown): void {
+export function markError(span: Span, error: unknown, options: { quotesContent?: boolean } = {}): string {
   const type = errorType(error);
   span.setAttribute(ATTR_ERROR_TYPE, type);
-  if (CONTENT_BEARING_ERRORS.has(type) && !getSettings().captureContent) {
+  if ((options.quotesContent === true || CONTENT_BEARING_ERRORS.has(type)) && !getSettings().captureContent) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: WITHHELD_MESSAGE });
     span.recordException({ name: type, message: WITHHELD_MESSAGE });
-    return;
+    return type;
   }
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-  if (!(error instanceof Error)) return;
+  if (!(error instanceof Error)) return type;
   // SDK errors often keep `name` 'Error' (the OpenAI SDK's do): the event names their class, as `ATTR_ERROR_TYPE` does.
   if (error.name === 'Error' && error.constructor.name !== 'Error') span.recordException({ name: error.constructor.name, message: error.message, stack: error.stack });
   else span.recordException(error);
+  return type;
 }
 
 function errorType(error: unknown): string {

@@ -2,6 +2,7 @@ import { context, SpanKind, trace, type Attributes, type Context, type Link, typ
 import type { Serialized } from '@langchain/core/load/serializable';
 import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely } from '@runproof/core/adapter';
 import {
+  ATTR_ERROR_TYPE,
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -26,10 +27,11 @@ import {
 } from '@runproof/core/semconv';
 import { captureContent } from '@runproof/core/adapter';
 import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts';
-import { InterruptedThreads, isGraphInterrupt, readGraphTask, readThreadId } from './langgraph.ts';
-import { asRecord, readModelRequest, readModelResponse } from './model-attributes.ts';
+import { graphSignal, InterruptedThreads, readGraphTask, readThreadId } from './langgraph.ts';
+import { asRecord, modelMetricAttributes, readModelRequest, readModelResponse } from './model-attributes.ts';
+import { recordModelMetrics } from './model-metrics.ts';
 import { recordModelEnd } from './model-end.ts';
-import { cancelledByLeaving } from './left-early.ts';
+import { cancelledByLeaving, markFailure } from './left-early.ts';
 import { now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
 import { checkToolInput } from './tool-input-issues.ts';
@@ -174,7 +176,14 @@ export class RunproofCallbackHandler {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
       record.ticket?.settle();
-      if (!cancelledByLeaving(record, error)) markError(record.span, error);
+      if (!cancelledByLeaving(record, error)) {
+        const errorType = markFailure(record.span, error);
+        // A failed call counts in the duration metric, by its error type (a provider adapter enriching the span records its own).
+        const { model, scope } = record;
+        if (model !== undefined && !(scope !== undefined && isModelSpanClaimed(scope.deferred))) {
+          recordModelMetrics({ ...modelMetricAttributes(model, undefined), [ATTR_ERROR_TYPE]: errorType }, (now() - record.startTime) / 1000, undefined, undefined);
+        }
+      }
       record.span.end();
     });
   }
@@ -207,11 +216,15 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain tool error', undefined, () => {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
-      if (cancelledByLeaving(record, error)) {
+      const signal = graphSignal(error);
+      if (signal !== undefined || cancelledByLeaving(record, error)) {
+        // A tool that paused at `interrupt()` (human in the loop) or handed over did not fail.
+        if (signal === 'interrupt') record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
         record.span.end();
         return;
       }
-      markError(record.span, error);
+      // What a tool throws, an agent sends back to the model as the tool's result: content.
+      markFailure(record.span, error, { quotesContent: true });
       this.#settleLater(record.span, record.parent);
     });
   }
@@ -232,7 +245,7 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain retriever error', undefined, () => {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
-      if (!cancelledByLeaving(record, error)) markError(record.span, error);
+      if (!cancelledByLeaving(record, error)) markFailure(record.span, error);
       record.span.end();
     });
   }
@@ -334,16 +347,17 @@ export class RunproofCallbackHandler {
     // (LangGraph's `Abort`) is the stream closing, not a failure: the span ends as a stream left
     // early does. Any other error is still one.
     if (cancelledByLeaving(record, error)) error = undefined;
-    const interrupted = error !== undefined && isGraphInterrupt(error);
-    if (interrupted) {
+    // LangGraph's signals (an interrupt, a handover to the parent graph) pass through runs that did not fail.
+    const signal = error === undefined ? undefined : graphSignal(error);
+    if (signal === 'interrupt') {
       for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent) ancestor.interrupted = true;
-    } else if (error !== undefined) {
-      markError(record.span, error);
+    } else if (error !== undefined && signal === undefined) {
+      markFailure(record.span, error);
       this.#parserFailures.record(record.span, error);
     }
     if (record.interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
     for (const failed of record.failedTools) {
-      failed.span.setAttribute(ATTR_RUNPROOF_ERROR_HANDLED, error === undefined || interrupted);
+      failed.span.setAttribute(ATTR_RUNPROOF_ERROR_HANDLED, error === undefined || signal !== undefined);
       failed.span.end(failed.endTime);
     }
     if (record.threadId !== undefined) {

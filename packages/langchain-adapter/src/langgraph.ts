@@ -43,12 +43,15 @@ export function readThreadId(metadata: unknown): string | undefined {
 }
 
 /**
- * Whether `error` is LangGraph's control-flow signal that a node paused at `interrupt()`; such a
- * node did not fail. Checked by name so no LangGraph import is needed.
+ * LangGraph's control-flow signals, thrown through the runs they leave (its `GraphBubbleUp`s): none
+ * is a failure. `interrupt` when the graph paused to be resumed (`interrupt()`, a drain request),
+ * `control` for the others (a subgraph handing over to its parent with `Command.PARENT`). Checked
+ * by name and LangGraph's own marker, so no LangGraph import is needed.
  */
-export function isGraphInterrupt(error: unknown): boolean {
-  const name = asRecord(error).name;
-  return name === 'GraphInterrupt' || name === 'NodeInterrupt';
+export function graphSignal(error: unknown): 'interrupt' | 'control' | undefined {
+  const record = asRecord(error);
+  if (record.name === 'GraphInterrupt' || record.name === 'NodeInterrupt' || record.name === 'GraphDrained') return 'interrupt';
+  return record.name === 'ParentCommand' || record.is_bubble_up === true ? 'control' : undefined;
 }
 
 /** Whether a graph's input is a `Command` that resumes an interrupted thread. */

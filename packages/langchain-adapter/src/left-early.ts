@@ -1,4 +1,6 @@
-import { isCancellation } from '@runproof/core/adapter';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { isCancellation, markError } from '@runproof/core/adapter';
+import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_CANCELLED } from '@runproof/core/semconv';
 import type { RunRecord } from './open-runs.ts';
 
 /**
@@ -16,6 +18,18 @@ function leftEarly(record: RunRecord): boolean {
     if (current.scope?.abandoned === true) return true;
   }
   return false;
+}
+
+/**
+ * Marks a failed run's span: a cancellation (an `AbortSignal`, LangChain's own abort errors) as
+ * `error.type=cancelled`, as the OpenAI adapter does; anything else as core's `markError`.
+ * Returns the error type.
+ */
+export function markFailure(span: Span, error: unknown, options?: { quotesContent?: boolean }): string {
+  if (!isLangChainCancellation(error)) return markError(span, error, options);
+  span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_CANCELLED);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: ERROR_TYPE_VALUE_CANCELLED });
+  return ERROR_TYPE_VALUE_CANCELLED;
 }
 
 function isLangChainCancellation(error: unknown): boolean {
