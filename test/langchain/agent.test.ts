@@ -241,3 +241,47 @@ test("the user's own callback handlers and streamEvents keep working", async () 
   assert.equal(harness.spans().filter((span) => span.name === 'chat gpt-4o-mini').length, 2);
   assert.equal(harness.spans().filter((span) => span.name === 'execute_tool get_weather').length, 1);
 });
+
+test('an agent called from a tool of another agent is its own invoke_agent span, under that tool', async () => {
+  const model = () => new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const researcher = createAgent({ model: model(), tools: [], name: 'researcher' });
+  const askResearcher = tool(async ({ question: asked }) => String((await researcher.invoke({ messages: [{ role: 'user', content: asked }] })).messages.at(-1)?.content), {
+    name: 'ask_researcher',
+    description: 'Asks the research agent',
+    schema: z.object({ question: z.string() }),
+  });
+  const planner = createAgent({ model: model(), tools: [askResearcher], name: 'planner' });
+  sim.enqueue({ toolCalls: [{ name: 'ask_researcher', arguments: { question: 'Who is vendor v-1?' } }] }, { reply: 'Acme Corp.' }, { reply: 'Vendor v-1 is Acme Corp.' });
+  const result = await planner.invoke(question);
+  assert.equal(result.messages.at(-1)?.content, 'Vendor v-1 is Acme Corp.');
+  const spans = harness.spans();
+  const inner = harness.span('invoke_agent researcher');
+  assert.equal(inner.attributes['gen_ai.agent.name'], 'researcher');
+  assert.equal(parentOf(inner, spans)?.name, 'execute_tool ask_researcher');
+  assert.equal(harness.span('invoke_agent planner').attributes['gen_ai.agent.name'], 'planner');
+  // The researcher's model call is its own, under its agent span.
+  const researcherCalls = descendantsOf(inner, spans).filter((span) => span.name === 'chat gpt-4o-mini');
+  assert.equal(researcherCalls.length, 1);
+});
+
+test('ChatOpenAI on the Responses API: finish reasons and response model from the response status, invoked and streamed', async () => {
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0, useResponsesApi: true });
+  const reported = () => {
+    const span = harness.span('chat gpt-4o-mini');
+    return [span.attributes['gen_ai.response.finish_reasons'], span.attributes['gen_ai.response.model']];
+  };
+  await model.invoke('Capital of France?');
+  assert.deepEqual(reported(), [['stop'], 'gpt-4o-mini-2024-07-18']);
+  await harness.reset();
+  for await (const _chunk of await model.stream('Capital of France?'));
+  assert.deepEqual(reported(), [['stop'], 'gpt-4o-mini-2024-07-18']);
+  await harness.reset();
+  sim.enqueue({ reply: 'The capital is', finishReason: 'length' });
+  await model.invoke('Capital of France?');
+  assert.deepEqual(reported(), [['length'], 'gpt-4o-mini-2024-07-18']);
+  await harness.reset();
+  sim.enqueue({ toolCalls: [{ name: 'lookup_vendor', arguments: { id: 'v-1' } }] });
+  const lookupVendor = tool(async ({ id }) => id, { name: 'lookup_vendor', description: 'Looks up a vendor', schema: z.object({ id: z.string() }) });
+  await model.bindTools([lookupVendor]).invoke('Who is vendor v-1?');
+  assert.deepEqual(reported(), [['tool_calls'], 'gpt-4o-mini-2024-07-18']);
+});

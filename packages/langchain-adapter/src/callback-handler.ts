@@ -106,8 +106,11 @@ export class RunproofCallbackHandler {
       let parentContext = parent?.context ?? context.active();
       const links: Link[] = [];
       const values = asRecord(metadata);
-      if (values.ls_integration === 'langchain_create_agent' && agentName === undefined) {
-        agentName = typeof values.lc_agent_name === 'string' ? values.lc_agent_name : name;
+      // `createAgent` marks its runs (children inherit the marks): an agent starts where there is no
+      // agent yet, or where another, named agent starts inside it (an agent called from a tool).
+      const namedAgent = typeof values.lc_agent_name === 'string' ? values.lc_agent_name : undefined;
+      if (values.ls_integration === 'langchain_create_agent' && (agentName === undefined || (namedAgent !== undefined && namedAgent !== agentName))) {
+        agentName = namedAgent ?? name;
         spanName = `${GEN_AI_OPERATION_VALUE_INVOKE_AGENT} ${agentName}`;
         attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_VALUE_INVOKE_AGENT;
         attributes[ATTR_GEN_AI_AGENT_NAME] = agentName;

@@ -118,6 +118,27 @@ export interface ModelResponse {
 }
 
 /**
+ * A generation's finish reason: the provider's `finish_reason`, or for OpenAI's Responses API
+ * (`useResponsesApi`), its status in chat completions' terms, as the OpenAI adapter reports it.
+ */
+function finishReasonOf(generation: unknown): string | undefined {
+  const message = asRecord(asRecord(generation).message);
+  const metadata = asRecord(message.response_metadata);
+  const reason = asString(asRecord(asRecord(generation).generationInfo).finish_reason) ?? asString(metadata.finish_reason);
+  if (reason !== undefined || metadata.object !== 'response') return reason;
+  switch (metadata.status) {
+    case 'completed':
+      return Array.isArray(message.tool_calls) && message.tool_calls.length > 0 ? 'tool_calls' : 'stop';
+    case 'incomplete': {
+      const incomplete = asString(asRecord(metadata.incomplete_details).reason);
+      return incomplete === 'max_output_tokens' ? 'length' : (incomplete ?? 'incomplete');
+    }
+    default:
+      return asString(metadata.status);
+  }
+}
+
+/**
  * Reads the response side: the first generation's message carries LangChain's standard
  * `usage_metadata` (streamed calls included) and the provider's `response_metadata`.
  */
@@ -130,13 +151,11 @@ export function readModelResponse(output: unknown): ModelResponse {
   const usage = asRecord(message.usage_metadata);
   const llmUsage = asRecord(asRecord(asRecord(output).llmOutput).tokenUsage);
   const attributes: Attributes = {};
-  const responseModel = asString(responseMetadata.model_name) ?? asString(generationInfo.model_name);
+  const responseModel = asString(responseMetadata.model_name) ?? asString(generationInfo.model_name) ?? asString(responseMetadata.model);
   if (responseModel !== undefined) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
   const responseId = asString(message.id);
   if (responseId !== undefined && !responseId.startsWith('run-')) attributes[ATTR_GEN_AI_RESPONSE_ID] = responseId;
-  const finishReasons = (Array.isArray(generations) ? generations.flat() : [])
-    .map((generation) => asString(asRecord(asRecord(generation).generationInfo).finish_reason) ?? asString(asRecord(asRecord(asRecord(generation).message).response_metadata).finish_reason))
-    .filter((reason): reason is string => reason !== undefined);
+  const finishReasons = (Array.isArray(generations) ? generations.flat() : []).map(finishReasonOf).filter((reason): reason is string => reason !== undefined);
   if (finishReasons.length > 0) attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = finishReasons;
   const systemFingerprint = asString(responseMetadata.system_fingerprint) ?? asString(generationInfo.system_fingerprint);
   if (systemFingerprint !== undefined) attributes[ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = systemFingerprint;
