@@ -3,7 +3,6 @@ import type { Serialized } from '@langchain/core/load/serializable';
 import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_REQUEST_STREAM,
@@ -15,24 +14,22 @@ import {
   ATTR_RUNPROOF_ERROR_HANDLED,
   ATTR_RUNPROOF_RUN_ID,
   ATTR_RUNPROOF_STEP_INTERRUPTED,
-  ATTR_RUNPROOF_STEP_NAME,
   GEN_AI_OPERATION_VALUE_CHAT,
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
-  GEN_AI_OPERATION_VALUE_INVOKE_AGENT,
   GEN_AI_OPERATION_VALUE_RETRIEVAL,
   GEN_AI_OPERATION_VALUE_TEXT_COMPLETION,
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
-  SPAN_NAME_PREFIX_STEP,
   VALIDATION_OUTCOME_VALUE_FAIL,
 } from '@runproof/core/semconv';
 import { captureContent } from '@runproof/core/adapter';
 import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts';
-import { graphSignal, InterruptedThreads, readGraphTask, readThreadId } from './langgraph.ts';
+import { describeChainRun } from './chain-runs.ts';
+import { graphSignal, InterruptedThreads, readThreadId } from './langgraph.ts';
 import { asRecord, modelMetricAttributes, readModelRequest, readModelResponse } from './model-attributes.ts';
 import { recordModelMetrics } from './model-metrics.ts';
 import { recordModelEnd } from './model-end.ts';
 import { cancelledByLeaving, markFailure } from './left-early.ts';
-import { now, OpenRuns, type RunRecord } from './open-runs.ts';
+import { newRunRecord, now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
 import { checkToolInput } from './tool-input-issues.ts';
 import { VERSION } from './version.ts';
@@ -98,27 +95,10 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain chain start', undefined, () => {
       const parent = this.#runs.get(parentRunId);
       const name = runName ?? chain?.id?.at(-1) ?? 'chain';
-      const task = readGraphTask(metadata);
+      const { spanName, attributes, agentName, task } = describeChainRun(name, metadata, parent);
       const threadId = readThreadId(metadata);
-      const attributes: Attributes = {};
-      let spanName = name;
-      let agentName = parent?.agentName;
       let parentContext = parent?.context ?? context.active();
       const links: Link[] = [];
-      const values = asRecord(metadata);
-      // `createAgent` marks its runs (children inherit the marks): an agent starts where there is no
-      // agent yet, or where another, named agent starts inside it (an agent called from a tool).
-      const namedAgent = typeof values.lc_agent_name === 'string' ? values.lc_agent_name : undefined;
-      if (values.ls_integration === 'langchain_create_agent' && (agentName === undefined || (namedAgent !== undefined && namedAgent !== agentName))) {
-        agentName = namedAgent ?? name;
-        spanName = `${GEN_AI_OPERATION_VALUE_INVOKE_AGENT} ${agentName}`;
-        attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_VALUE_INVOKE_AGENT;
-        attributes[ATTR_GEN_AI_AGENT_NAME] = agentName;
-      } else if (task !== undefined && task.checkpointNamespace !== parent?.checkpointNamespace) {
-        spanName = `${SPAN_NAME_PREFIX_STEP} ${name}`;
-        attributes[ATTR_RUNPROOF_STEP_NAME] = name;
-        Object.assign(attributes, task.attributes);
-      }
       if (parent === undefined && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
         parentContext = this.#threads.continueThread(threadId, inputs, parentContext, attributes, links);
@@ -283,22 +263,7 @@ export class RunproofCallbackHandler {
       scope.span = span;
       scope.runId = runId;
     }
-    const record: RunRecord = {
-      span,
-      context: trace.setSpan(parentContext, span),
-      parent,
-      startTime: now(),
-      scope,
-      model: undefined,
-      streamed: false,
-      agentName: parent?.agentName,
-      checkpointNamespace: parent?.checkpointNamespace,
-      threadId: undefined,
-      threadRunId: undefined,
-      interrupted: false,
-      failedTools: [],
-      ticket: undefined,
-    };
+    const record = newRunRecord(span, trace.setSpan(parentContext, span), parent, scope);
     this.#runs.add(runId, record);
     return record;
   }

@@ -25,6 +25,26 @@ export interface RunRecord {
   ticket: BoundaryTicket | undefined;
 }
 
+/** A run's record as it starts: below `parent`, in `runContext` (its span active), filling `scope` if it has one. */
+export function newRunRecord(span: Span, runContext: Context, parent: RunRecord | undefined, scope: RunScope | undefined): RunRecord {
+  return {
+    span,
+    context: runContext,
+    parent,
+    startTime: now(),
+    scope,
+    model: undefined,
+    streamed: false,
+    agentName: parent?.agentName,
+    checkpointNamespace: parent?.checkpointNamespace,
+    threadId: undefined,
+    threadRunId: undefined,
+    interrupted: false,
+    failedTools: [],
+    ticket: undefined,
+  };
+}
+
 /** Wall-clock milliseconds with sub-millisecond precision, for span end times and durations. */
 export const now = (): number => performance.timeOrigin + performance.now();
 

@@ -1,0 +1,39 @@
+import type { Attributes } from '@opentelemetry/api';
+import { ATTR_GEN_AI_AGENT_NAME, ATTR_GEN_AI_OPERATION_NAME, ATTR_RUNPROOF_STEP_NAME, GEN_AI_OPERATION_VALUE_INVOKE_AGENT, SPAN_NAME_PREFIX_STEP } from '@runproof/core/semconv';
+import { readGraphTask, type GraphTask } from './langgraph.ts';
+import { asRecord } from './model-attributes.ts';
+import type { RunRecord } from './open-runs.ts';
+
+/** What a chain run is, as a span: an agent invocation, a LangGraph step, or a plain chain. */
+export interface ChainRun {
+  spanName: string;
+  attributes: Attributes;
+  /** The agent the run belongs to (its own name when it starts one). */
+  agentName: string | undefined;
+  task: GraphTask | undefined;
+}
+
+/**
+ * Names a chain run from LangChain's metadata. `createAgent` marks its runs, and children inherit
+ * the marks: an agent starts where there is no agent yet, or where another, named agent starts
+ * inside it (an agent called from a tool). A LangGraph node is a step where its checkpoint
+ * namespace differs from its parent's (the graph's own runs inside a node are not).
+ */
+export function describeChainRun(name: string, metadata: unknown, parent: RunRecord | undefined): ChainRun {
+  const values = asRecord(metadata);
+  const task = readGraphTask(metadata);
+  const namedAgent = typeof values.lc_agent_name === 'string' ? values.lc_agent_name : undefined;
+  if (values.ls_integration === 'langchain_create_agent' && (parent?.agentName === undefined || (namedAgent !== undefined && namedAgent !== parent.agentName))) {
+    const agentName = namedAgent ?? name;
+    return {
+      spanName: `${GEN_AI_OPERATION_VALUE_INVOKE_AGENT} ${agentName}`,
+      attributes: { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_AGENT, [ATTR_GEN_AI_AGENT_NAME]: agentName },
+      agentName,
+      task,
+    };
+  }
+  if (task !== undefined && task.checkpointNamespace !== parent?.checkpointNamespace) {
+    return { spanName: `${SPAN_NAME_PREFIX_STEP} ${name}`, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name, ...task.attributes }, agentName: parent?.agentName, task };
+  }
+  return { spanName: name, attributes: {}, agentName: parent?.agentName, task };
+}
