@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { ChatOpenAI } from '@langchain/openai';
-import { Command, MemorySaver, interrupt } from '@langchain/langgraph';
+import { Annotation, Command, MemorySaver, START, StateGraph, interrupt } from '@langchain/langgraph';
 import { createAgent, tool } from 'langchain';
 import { z } from 'zod';
 import type { Simulator } from '../simulator/simulator.ts';
@@ -284,4 +284,21 @@ test('ChatOpenAI on the Responses API: finish reasons and response model from th
   const lookupVendor = tool(async ({ id }) => id, { name: 'lookup_vendor', description: 'Looks up a vendor', schema: z.object({ id: z.string() }) });
   await model.bindTools([lookupVendor]).invoke('Who is vendor v-1?');
   assert.deepEqual(reported(), [['tool_calls'], 'gpt-4o-mini-2024-07-18']);
+});
+
+test('a LangGraph signal out of a tool that the agent turns into an error result is a failed tool call', async () => {
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const State = Annotation.Root({ route: Annotation<string> });
+  const router = new StateGraph(State)
+    .addNode('hand_over', () => new Command({ graph: Command.PARENT, goto: 'review', update: {} }), { ends: [] })
+    .addEdge(START, 'hand_over')
+    .compile();
+  const route = tool(async () => JSON.stringify(await router.invoke({ route: '' })), { name: 'route_invoice', description: 'Routes an invoice', schema: z.object({}) });
+  sim.enqueue({ toolCalls: [{ name: 'route_invoice', arguments: {} }] }, { reply: 'Routing failed.' });
+  const result = await createAgent({ model, tools: [route], name: 'router' }).invoke(question);
+  assert.equal((result.messages.find((message) => message.type === 'tool') as { status?: string }).status, 'error');
+  const span = harness.span('execute_tool route_invoice');
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.equal(span.attributes['error.type'], 'ParentCommand');
+  assert.equal(span.attributes['runproof.error.handled'], true);
 });

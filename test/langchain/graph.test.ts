@@ -224,3 +224,23 @@ test('a subgraph handing over to its parent (Command.PARENT) is not a failure', 
   assert.deepEqual(failed.map((span) => span.name), []);
   assert.ok(harness.spans().some((span) => span.name === 'step human_review'), harness.spans().map((span) => span.name).join(', '));
 });
+
+test('a tool error that fails the graph stays content on every span it fails, not only on the tool span', async () => {
+  const secret = 'card 4111-1111-1111-1111 declined for Jane Roe';
+  const charge = tool(
+    async () => {
+      throw new Error(secret);
+    },
+    { name: 'charge_card', description: 'Charges a card', schema: z.object({ invoice: z.string() }) },
+  );
+  const State = Annotation.Root({ receipt: Annotation<string> });
+  const graph = new StateGraph(State)
+    .addNode('pay', async () => ({ receipt: String(await charge.invoke({ invoice: 'INV-7' })) }))
+    .addEdge(START, 'pay')
+    .addEdge('pay', END)
+    .compile({ name: 'payment' });
+  await assert.rejects(graph.invoke({ receipt: '' }), { message: secret });
+  const failed = harness.spans().filter((span) => span.status.code === SpanStatusCode.ERROR);
+  assert.deepEqual(failed.map((span) => [span.name, span.attributes['error.type']]).sort(), [['execute_tool charge_card', 'Error'], ['payment', 'Error'], ['step pay', 'Error']]);
+  assert.doesNotMatch(JSON.stringify(harness.spans().map((span) => [span.status, span.events])), /4111/);
+});

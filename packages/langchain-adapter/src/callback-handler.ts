@@ -74,6 +74,8 @@ export class RunproofCallbackHandler {
   readonly #runs = new OpenRuns();
   readonly #threads = new InterruptedThreads();
   readonly #parserFailures = new ParserFailures();
+  /** Errors tools threw: their messages are content wherever they go. */
+  readonly #toolErrors = new WeakSet<object>();
   readonly #tracerProvider: TracerProvider | undefined;
   #tracer: Tracer | undefined;
 
@@ -199,14 +201,17 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain tool error', undefined, () => {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
-      const signal = graphSignal(error);
-      if (signal !== undefined || cancelledByLeaving(record, error)) {
-        // A tool that paused at `interrupt()` (human in the loop) or handed over did not fail.
-        if (signal === 'interrupt') record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
+      // A tool that paused at `interrupt()` (human in the loop) did not fail. Other LangGraph signals
+      // out of a tool are failures to the agent: its tool node turns them into an error result.
+      const interrupted = graphSignal(error) === 'interrupt';
+      if (interrupted || cancelledByLeaving(record, error)) {
+        if (interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
         record.span.end();
         return;
       }
-      // What a tool throws, an agent sends back to the model as the tool's result: content.
+      // What a tool throws, an agent sends back to the model as the tool's result: content, here
+      // and on every run the error goes on to fail.
+      if (typeof error === 'object' && error !== null) this.#toolErrors.add(error);
       markFailure(record.span, error, { quotesContent: true });
       this.#settleLater(record.span, record.parent);
     });
@@ -320,7 +325,7 @@ export class RunproofCallbackHandler {
     if (signal === 'interrupt') {
       for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent) ancestor.interrupted = true;
     } else if (error !== undefined && signal === undefined) {
-      markFailure(record.span, error);
+      markFailure(record.span, error, { quotesContent: typeof error === 'object' && error !== null && this.#toolErrors.has(error) });
       this.#parserFailures.record(record.span, error);
     }
     if (record.interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
