@@ -302,3 +302,27 @@ test('a LangGraph signal out of a tool that the agent turns into an error result
   assert.equal(span.attributes['error.type'], 'ParentCommand');
   assert.equal(span.attributes['runproof.error.handled'], true);
 });
+
+test('a tool that calls another tool and recovers from its failure: both spans end, the inner failure handled', async () => {
+  const lookup = tool(
+    async () => {
+      throw new RangeError('vendor API is down');
+    },
+    { name: 'lookup_vendor', description: 'Looks up a vendor', schema: z.object({ id: z.string() }) },
+  );
+  const describe = tool(
+    async ({ id }, config) => {
+      try {
+        return String(await lookup.invoke({ id }, config));
+      } catch {
+        return 'unknown vendor';
+      }
+    },
+    { name: 'describe_vendor', description: 'Describes a vendor', schema: z.object({ id: z.string() }) },
+  );
+  assert.equal(await describe.invoke({ id: 'v-1' }), 'unknown vendor');
+  const inner = harness.span('execute_tool lookup_vendor');
+  assert.equal(inner.attributes['error.type'], 'RangeError');
+  assert.equal(inner.attributes['runproof.error.handled'], true);
+  assert.equal(parentOf(inner, harness.spans())?.name, 'execute_tool describe_vendor');
+});

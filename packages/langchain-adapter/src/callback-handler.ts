@@ -194,7 +194,13 @@ export class RunproofCallbackHandler {
   }
 
   handleToolEnd(_output: unknown, runId: string): void {
-    safely('recording a LangChain tool end', undefined, () => this.#runs.take(runId)?.span.end());
+    safely('recording a LangChain tool end', undefined, () => {
+      const record = this.#runs.take(runId);
+      if (record === undefined) return;
+      // A tool that called another, which failed, and still returned: it handled that failure.
+      settleFailedTools(record, true);
+      record.span.end();
+    });
   }
 
   handleToolError(error: unknown, runId: string): void {
@@ -213,6 +219,7 @@ export class RunproofCallbackHandler {
       // and on every run the error goes on to fail.
       if (typeof error === 'object' && error !== null) this.#toolErrors.add(error);
       markFailure(record.span, error, { quotesContent: true });
+      settleFailedTools(record, false);
       this.#settleLater(record.span, record.parent);
     });
   }
@@ -329,10 +336,7 @@ export class RunproofCallbackHandler {
       this.#parserFailures.record(record.span, error);
     }
     if (record.interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
-    for (const failed of record.failedTools) {
-      failed.span.setAttribute(ATTR_RUNPROOF_ERROR_HANDLED, error === undefined || signal !== undefined);
-      failed.span.end(failed.endTime);
-    }
+    settleFailedTools(record, error === undefined || signal !== undefined);
     if (record.threadId !== undefined) {
       if (record.interrupted) this.#threads.set(record.threadId, { runId: record.threadRunId ?? activeRunId(record.context), spanContext: record.span.spanContext() });
       else this.#threads.delete(record.threadId);
@@ -348,6 +352,15 @@ export class RunproofCallbackHandler {
     }
     parent.failedTools.push({ span, endTime: now() });
   }
+}
+
+/** Ends the failed tool spans that waited for `record` to end, saying whether their failure was handled. */
+function settleFailedTools(record: RunRecord, handled: boolean): void {
+  for (const failed of record.failedTools) {
+    failed.span.setAttribute(ATTR_RUNPROOF_ERROR_HANDLED, handled);
+    failed.span.end(failed.endTime);
+  }
+  record.failedTools.length = 0;
 }
 
 function toolAttributes(name: string, toolCallId: string | undefined): Attributes {
