@@ -133,8 +133,12 @@ function finishReasonOf(generation: unknown): string | undefined {
       const incomplete = asString(asRecord(metadata.incomplete_details).reason);
       return incomplete === 'max_output_tokens' ? 'length' : (incomplete ?? 'incomplete');
     }
+    case 'failed':
+      return 'error';
+    case 'cancelled':
+      return 'cancelled';
     default:
-      return asString(metadata.status);
+      return undefined;
   }
 }
 
