@@ -15,5 +15,6 @@ export type { Settings } from './settings.ts';
 export { safely, warnOnce } from './safely.ts';
 export { markError } from './run.ts';
 export { isCancellation } from './errors.ts';
+export { responsesFinishReason } from './finish-reason.ts';
 export { openCall, closeCall } from './internal/open-calls.ts';
 export type { OpenCall } from './internal/open-calls.ts';

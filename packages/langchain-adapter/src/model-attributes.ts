@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { CallConditions } from '@runproof/core';
+import { responsesFinishReason } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
@@ -126,20 +127,8 @@ function finishReasonOf(generation: unknown): string | undefined {
   const metadata = asRecord(message.response_metadata);
   const reason = asString(asRecord(asRecord(generation).generationInfo).finish_reason) ?? asString(metadata.finish_reason);
   if (reason !== undefined || metadata.object !== 'response') return reason;
-  switch (metadata.status) {
-    case 'completed':
-      return Array.isArray(message.tool_calls) && message.tool_calls.length > 0 ? 'tool_calls' : 'stop';
-    case 'incomplete': {
-      const incomplete = asString(asRecord(metadata.incomplete_details).reason);
-      return incomplete === 'max_output_tokens' ? 'length' : (incomplete ?? 'incomplete');
-    }
-    case 'failed':
-      return 'error';
-    case 'cancelled':
-      return 'cancelled';
-    default:
-      return undefined;
-  }
+  const calledTools = Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
+  return responsesFinishReason({ status: metadata.status, incompleteReason: asString(asRecord(metadata.incomplete_details).reason), calledTools });
 }
 
 /**

@@ -1,6 +1,6 @@
 /** `responses.create` (and `parse`, `stream`, which call it): the Responses API. */
 import type { Attributes, Span } from '@opentelemetry/api';
-import { recordContent } from '@runproof/core/adapter';
+import { recordContent, responsesFinishReason } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
@@ -140,20 +140,7 @@ function checkResponse(response: JsonRecord, body: RequestBody, text: string | u
 
 /** A finish reason in chat completions' terms, from the response's status. */
 function finishReasonOf(response: JsonRecord, calledTools: boolean): string | undefined {
-  switch (response.status) {
-    case 'completed':
-      return calledTools ? 'tool_calls' : 'stop';
-    case 'incomplete': {
-      const reason = stringOr(recordOr(response.incomplete_details)?.reason);
-      return reason === 'max_output_tokens' ? 'length' : (reason ?? 'incomplete');
-    }
-    case 'failed':
-      return 'error';
-    case 'cancelled':
-      return 'cancelled';
-    default:
-      return undefined;
-  }
+  return responsesFinishReason({ status: response.status, incompleteReason: stringOr(recordOr(response.incomplete_details)?.reason), calledTools });
 }
 
 function toInputMessages(input: unknown): GenAIMessage[] {
