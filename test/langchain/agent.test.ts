@@ -326,3 +326,28 @@ test('a tool that calls another tool and recovers from its failure: both spans e
   assert.equal(inner.attributes['runproof.error.handled'], true);
   assert.equal(parentOf(inner, harness.spans())?.name, 'execute_tool describe_vendor');
 });
+
+test('an agent called from a tool with the tool config passed on, or unnamed, is still its own invoke_agent span; a plain graph is not', async () => {
+  const model = () => new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const researcher = createAgent({ model: model(), tools: [], name: 'researcher' });
+  const helper = createAgent({ model: model(), tools: [] });
+  const State = Annotation.Root({ vendor: Annotation<string> });
+  const lookup = new StateGraph(State).addNode('fetch', () => ({ vendor: 'Acme Corp.' })).addEdge(START, 'fetch').compile({ name: 'vendor_lookup' });
+  const ask = tool(
+    async ({ question: asked }, config) => {
+      const found = await lookup.invoke({ vendor: '' }, config);
+      const researched = await researcher.invoke({ messages: [{ role: 'user', content: asked }] }, config);
+      const helped = await helper.invoke({ messages: [{ role: 'user', content: asked }] });
+      return `${found.vendor} ${String(researched.messages.at(-1)?.content)} ${String(helped.messages.at(-1)?.content)}`;
+    },
+    { name: 'ask_team', description: 'Asks the team', schema: z.object({ question: z.string() }) },
+  );
+  sim.enqueue({ toolCalls: [{ name: 'ask_team', arguments: { question: 'Who is vendor v-1?' } }] }, { reply: 'Researched.' }, { reply: 'Helped.' }, { reply: 'Done.' });
+  await createAgent({ model: model(), tools: [ask], name: 'planner' }).invoke(question);
+  const spans = harness.spans();
+  const underTool = spans.filter((span) => parentOf(span, spans)?.name === 'execute_tool ask_team').map((span) => [span.name, span.attributes['gen_ai.agent.name']]);
+  assert.deepEqual(underTool, [['vendor_lookup', undefined], ['invoke_agent researcher', 'researcher'], ['invoke_agent LangGraph', 'LangGraph']]);
+  for (const agent of ['invoke_agent researcher', 'invoke_agent LangGraph']) {
+    assert.equal(descendantsOf(harness.span(agent), spans).filter((span) => span.name === 'chat gpt-4o-mini').length, 1, agent);
+  }
+});

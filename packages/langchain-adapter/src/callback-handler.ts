@@ -16,6 +16,7 @@ import {
   ATTR_RUNPROOF_STEP_INTERRUPTED,
   GEN_AI_OPERATION_VALUE_CHAT,
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
+  GEN_AI_OPERATION_VALUE_INVOKE_AGENT,
   GEN_AI_OPERATION_VALUE_RETRIEVAL,
   GEN_AI_OPERATION_VALUE_TEXT_COMPLETION,
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
@@ -23,7 +24,7 @@ import {
 } from '@runproof/core/semconv';
 import { captureContent } from '@runproof/core/adapter';
 import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts';
-import { describeChainRun } from './chain-runs.ts';
+import { describeChainRun, recognizeNestedAgent } from './chain-runs.ts';
 import { graphSignal, InterruptedThreads, readThreadId } from './langgraph.ts';
 import { asRecord, modelMetricAttributes, readModelRequest, readModelResponse } from './model-attributes.ts';
 import { recordModelMetrics } from './model-metrics.ts';
@@ -97,6 +98,7 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain chain start', undefined, () => {
       const parent = this.#runs.get(parentRunId);
       const name = runName ?? chain?.id?.at(-1) ?? 'chain';
+      if (parent?.graph !== undefined) recognizeNestedAgent(parent, metadata);
       const { spanName, attributes, agentName, task } = describeChainRun(name, metadata, parent);
       const threadId = readThreadId(metadata);
       let parentContext = parent?.context ?? context.active();
@@ -112,6 +114,7 @@ export class RunproofCallbackHandler {
       const scopeKind = asRecord(extra).lc_defers_inputs === true ? 'transform' : 'chain';
       const record = this.#start(runId, parent, spanName, SpanKind.INTERNAL, attributes, parentContext, scopeKind, links);
       record.agentName = agentName;
+      if (chain?.id?.at(-1) === 'CompiledStateGraph') record.graph = { name, agent: attributes[ATTR_GEN_AI_OPERATION_NAME] === GEN_AI_OPERATION_VALUE_INVOKE_AGENT };
       record.checkpointNamespace = task?.checkpointNamespace ?? parent?.checkpointNamespace;
       record.threadId = parent === undefined ? threadId : undefined;
       record.threadRunId = typeof attributes[ATTR_RUNPROOF_RUN_ID] === 'string' ? attributes[ATTR_RUNPROOF_RUN_ID] : undefined;
@@ -275,7 +278,7 @@ export class RunproofCallbackHandler {
       scope.span = span;
       scope.runId = runId;
     }
-    const record = newRunRecord(span, trace.setSpan(parentContext, span), parent, scope);
+    const record = newRunRecord(span, scopeKind, trace.setSpan(parentContext, span), parent, scope);
     this.#runs.add(runId, record);
     return record;
   }

@@ -37,3 +37,20 @@ export function describeChainRun(name: string, metadata: unknown, parent: RunRec
   }
   return { spanName: name, attributes: {}, agentName: parent?.agentName, task };
 }
+
+/**
+ * An agent called from a tool carries its caller's marks when it is unnamed, or when the tool
+ * passes its own config on (the caller's config wins when LangChain merges them): its graph's run
+ * then looks like any graph a tool runs. Its first model step gives it away (`createAgent`'s model
+ * node is `model_request`): that graph's run, directly under a tool, becomes the agent's
+ * `invoke_agent` span, named after the graph.
+ */
+export function recognizeNestedAgent(graph: RunRecord, metadata: unknown): void {
+  const values = asRecord(metadata);
+  if (graph.graph === undefined || graph.graph.agent || graph.parent?.kind !== 'tool') return;
+  if (values.ls_integration !== 'langchain_create_agent' || values.langgraph_node !== 'model_request') return;
+  graph.graph.agent = true;
+  graph.agentName = graph.graph.name;
+  graph.span.updateName(`${GEN_AI_OPERATION_VALUE_INVOKE_AGENT} ${graph.graph.name}`);
+  graph.span.setAttributes({ [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_AGENT, [ATTR_GEN_AI_AGENT_NAME]: graph.graph.name });
+}

@@ -1,11 +1,15 @@
 import type { Context, Span } from '@opentelemetry/api';
 import { closeCall, openCall, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
-import type { RunScope } from './deferred-span.ts';
+import type { RunScope, ScopeKind } from './deferred-span.ts';
 import type { ModelRequest } from './model-attributes.ts';
 
 /** What the handler keeps about a LangChain run from its start callback to its end. */
 export interface RunRecord {
   span: Span;
+  /** What kind of run: a chain, a model, a tool… (`undefined` for a run with no scope kind). */
+  kind: ScopeKind | undefined;
+  /** A LangGraph graph's own run: its name, and whether its span is an agent's (`invoke_agent`). */
+  graph: { name: string; agent: boolean } | undefined;
   /** The context children of this run start in: this run's span, the run id baggage. */
   context: Context;
   parent: RunRecord | undefined;
@@ -26,9 +30,11 @@ export interface RunRecord {
 }
 
 /** A run's record as it starts: below `parent`, in `runContext` (its span active), filling `scope` if it has one. */
-export function newRunRecord(span: Span, runContext: Context, parent: RunRecord | undefined, scope: RunScope | undefined): RunRecord {
+export function newRunRecord(span: Span, kind: ScopeKind | undefined, runContext: Context, parent: RunRecord | undefined, scope: RunScope | undefined): RunRecord {
   return {
     span,
+    kind,
+    graph: undefined,
     context: runContext,
     parent,
     startTime: now(),
