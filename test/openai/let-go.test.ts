@@ -106,6 +106,20 @@ test('a stream read in part and then forgotten: the span ends with what was read
   assertNoDoubleEnd();
 });
 
+test('asResponse() alone: the span lasts as long as the request, even when the wall clock has moved since start-up', async () => {
+  const wallClock = Date.now;
+  Date.now = () => wallClock() + 5000; // NTP, a resumed VM: the wall clock 5 s ahead of the monotonic one
+  try {
+    simulator.enqueue({ delayMs: 30 });
+    await (await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES }).asResponse()).text();
+    await sleep(20);
+  } finally {
+    Date.now = wallClock;
+  }
+  const lasted = milliseconds(onlySpan().duration);
+  assert.ok(lasted >= 25 && lasted < 2000, `lasted ${lasted} ms`);
+});
+
 test('stream.controller.abort() before reading: the span ends as cancelled', async () => {
   simulator.enqueue({ reply: LONG_REPLY, chunkDelayMs: 5 });
   const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });

@@ -1,6 +1,6 @@
 // `@runproof/core/adapter`: what instrumentation packages build on. Applications use the main entry
 // point (`@runproof/core`); these are the hooks an adapter calls around each model or tool call.
-export { reportCall, reportObserved, cachedDigest, activeRunId, setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './adapter.ts';
+export { reportCall, reportObserved, activeRunId, setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './adapter.ts';
 export { guardModelCall, guardToolCall } from './boundary.ts';
 export type { ModelCallRequest, ToolCallRequest, ModelCallUsage, BoundaryTicket } from './boundary.ts';
 export { recordValidation, checkToolCallArguments, checkJsonOutput, classifyFinish } from './validation.ts';
@@ -13,8 +13,9 @@ export { recordContent, captureContent, capBytes } from './content.ts';
 export { getSettings } from './settings.ts';
 export type { Settings } from './settings.ts';
 export { safely, warnOnce } from './safely.ts';
-export { markError } from './run.ts';
+export { markCancelled, markError } from './run.ts';
 export { isCancellation } from './errors.ts';
+export { cachedDigest } from './digest-cache.ts';
 export { responsesFinishReason } from './finish-reason.ts';
-export { openCall, closeCall } from './internal/open-calls.ts';
-export type { OpenCall } from './internal/open-calls.ts';
+export { openCall, closeCall } from './open-calls.ts';
+export type { OpenCall } from './open-calls.ts';

@@ -1,10 +1,9 @@
 import { context, createContextKey, type Context, type Span } from '@opentelemetry/api';
-import { cachedDigest } from './internal/digest-cache.ts';
+import { cachedDigest } from './digest-cache.ts';
 import { getRunState, getStepPath } from './internal/run-state.ts';
 import { safely } from './safely.ts';
 import type { CallConditions, ObservedConditions } from './manifest.ts';
 
-export { cachedDigest };
 
 /**
  * For adapters: reports the declared conditions of a call about to be made and returns the call's

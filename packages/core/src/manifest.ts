@@ -1,5 +1,5 @@
 import { digest } from './canonical-json.ts';
-import { cachedDigest } from './internal/digest-cache.ts';
+import { cachedDigest } from './digest-cache.ts';
 
 /**
  * The declared conditions of one model or tool call, as an adapter reports them. Content is never

@@ -39,6 +39,7 @@ import {
   ATTR_RUNPROOF_RUN_OUTCOME,
   ATTR_RUNPROOF_STEP_NAME,
   BAGGAGE_RUNPROOF_RUN_ID,
+  ERROR_TYPE_VALUE_CANCELLED,
   ERROR_TYPE_VALUE_OTHER,
   EVENT_RUNPROOF_OUTCOME,
   EVENT_RUNPROOF_RUN_MANIFEST,
@@ -277,6 +278,20 @@ export function markError(span: Span, error: unknown, options: { quotesContent?:
   if (error.name === 'Error' && error.constructor.name !== 'Error') span.recordException({ name: error.constructor.name, message: error.message, stack: error.stack });
   else span.recordException(error);
   return type;
+}
+
+/**
+ * Marks a span as cancelled by its caller (an `AbortSignal`, a stream's controller):
+ * `ATTR_ERROR_TYPE` = `ERROR_TYPE_VALUE_CANCELLED` and status ERROR with the abort's message, not a
+ * failure of the service called. Returns the error type.
+ *
+ * @example
+ * if (signal.aborted) markCancelled(span, signal.reason);
+ */
+export function markCancelled(span: Span, reason: unknown): string {
+  span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_CANCELLED);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: reason instanceof Error ? reason.message : ERROR_TYPE_VALUE_CANCELLED });
+  return ERROR_TYPE_VALUE_CANCELLED;
 }
 
 function errorType(error: unknown): string {

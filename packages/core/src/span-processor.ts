@@ -1,6 +1,6 @@
 import { propagation, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { endOpenCalls } from './internal/open-calls.ts';
+import { endOpenCalls } from './open-calls.ts';
 import { getRunState } from './internal/run-state.ts';
 import { ATTR_RUNPROOF_RUN_ID, BAGGAGE_RUNPROOF_RUN_ID } from './semconv.ts';
 

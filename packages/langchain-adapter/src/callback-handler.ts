@@ -16,7 +16,6 @@ import {
   ATTR_RUNPROOF_STEP_INTERRUPTED,
   GEN_AI_OPERATION_VALUE_CHAT,
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
-  GEN_AI_OPERATION_VALUE_INVOKE_AGENT,
   GEN_AI_OPERATION_VALUE_RETRIEVAL,
   GEN_AI_OPERATION_VALUE_TEXT_COMPLETION,
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
@@ -29,7 +28,7 @@ import { graphSignal, InterruptedThreads, readThreadId } from './langgraph.ts';
 import { asRecord, modelMetricAttributes, readModelRequest, readModelResponse } from './model-attributes.ts';
 import { recordModelMetrics } from './model-metrics.ts';
 import { recordModelEnd } from './model-end.ts';
-import { cancelledByLeaving, markFailure } from './left-early.ts';
+import { cancelledByLeaving, markFailure } from './cancellations.ts';
 import { newRunRecord, now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
 import { checkToolInput } from './tool-input-issues.ts';
@@ -99,14 +98,14 @@ export class RunproofCallbackHandler {
       const parent = this.#runs.get(parentRunId);
       const name = runName ?? chain?.id?.at(-1) ?? 'chain';
       if (parent?.graph !== undefined) recognizeNestedAgent(parent, metadata);
-      const { spanName, attributes, agentName, task } = describeChainRun(name, metadata, parent);
+      const { spanName, attributes, agentName, startsAgent, task } = describeChainRun(name, metadata, parent);
       const threadId = readThreadId(metadata);
       let parentContext = parent?.context ?? context.active();
       const links: Link[] = [];
       if (parent === undefined && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
         parentContext = this.#threads.continueThread(threadId, inputs, parentContext, attributes, links);
-      } else if (agentName !== parent?.agentName && threadId !== undefined) {
+      } else if (startsAgent && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
       }
       // A transform (lambda, parser) starts its run only after pulling its first input, so runs
@@ -114,7 +113,7 @@ export class RunproofCallbackHandler {
       const scopeKind = asRecord(extra).lc_defers_inputs === true ? 'transform' : 'chain';
       const record = this.#start(runId, parent, spanName, SpanKind.INTERNAL, attributes, parentContext, scopeKind, links);
       record.agentName = agentName;
-      if (chain?.id?.at(-1) === 'CompiledStateGraph') record.graph = { name, agent: attributes[ATTR_GEN_AI_OPERATION_NAME] === GEN_AI_OPERATION_VALUE_INVOKE_AGENT };
+      if (chain?.id?.at(-1) === 'CompiledStateGraph') record.graph = { name, agent: startsAgent };
       record.checkpointNamespace = task?.checkpointNamespace ?? parent?.checkpointNamespace;
       record.threadId = parent === undefined ? threadId : undefined;
       record.threadRunId = typeof attributes[ATTR_RUNPROOF_RUN_ID] === 'string' ? attributes[ATTR_RUNPROOF_RUN_ID] : undefined;
@@ -349,7 +348,8 @@ export class RunproofCallbackHandler {
 
   /** A failed tool span ends when its parent does, once it is known whether the agent handled the error. */
   #settleLater(span: Span, parent: RunRecord | undefined): void {
-    if (parent === undefined) {
+    // No parent to wait for, or one already ended (a tool that outlived the run that started it).
+    if (parent === undefined || !parent.open) {
       span.end();
       return;
     }

@@ -10,6 +10,8 @@ export interface ChainRun {
   attributes: Attributes;
   /** The agent the run belongs to (its own name when it starts one). */
   agentName: string | undefined;
+  /** The run starts an agent (`invoke_agent`). */
+  startsAgent: boolean;
   task: GraphTask | undefined;
 }
 
@@ -29,13 +31,14 @@ export function describeChainRun(name: string, metadata: unknown, parent: RunRec
       spanName: `${GEN_AI_OPERATION_VALUE_INVOKE_AGENT} ${agentName}`,
       attributes: { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_AGENT, [ATTR_GEN_AI_AGENT_NAME]: agentName },
       agentName,
+      startsAgent: true,
       task,
     };
   }
   if (task !== undefined && task.checkpointNamespace !== parent?.checkpointNamespace) {
-    return { spanName: `${SPAN_NAME_PREFIX_STEP} ${name}`, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name, ...task.attributes }, agentName: parent?.agentName, task };
+    return { spanName: `${SPAN_NAME_PREFIX_STEP} ${name}`, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name, ...task.attributes }, agentName: parent?.agentName, startsAgent: false, task };
   }
-  return { spanName: name, attributes: {}, agentName: parent?.agentName, task };
+  return { spanName: name, attributes: {}, agentName: parent?.agentName, startsAgent: false, task };
 }
 
 /**

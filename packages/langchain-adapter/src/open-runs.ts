@@ -27,6 +27,8 @@ export interface RunRecord {
   failedTools: { span: Span; endTime: number }[];
   /** The boundary's hold on a model call, settled with its usage when it ends. */
   ticket: BoundaryTicket | undefined;
+  /** Still in the table: its end has not been seen (or it was not ended for it). */
+  open: boolean;
 }
 
 /** A run's record as it starts: below `parent`, in `runContext` (its span active), filling `scope` if it has one. */
@@ -48,16 +50,21 @@ export function newRunRecord(span: Span, kind: ScopeKind | undefined, runContext
     interrupted: false,
     failedTools: [],
     ticket: undefined,
+    open: true,
   };
 }
 
-/** Wall-clock milliseconds with sub-millisecond precision, for span end times and durations. */
-export const now = (): number => performance.timeOrigin + performance.now();
+/**
+ * The monotonic clock (`performance.now()`), for durations and span end times: the SDK converts
+ * such a time with the same offset it started the span with, so a wall clock that moves (NTP, a
+ * resumed VM) does not skew the span.
+ */
+export const now = (): number => performance.now();
 
 /**
- * The runs LangChain started and has not ended, by run id. Bounded: past `capacity` the oldest is
- * ended (its span, its boundary hold), so runs LangChain never ends cannot grow memory. At
- * shutdown every run still open ends as it is.
+ * The runs LangChain started and has not ended, by run id. Bounded per handler: past `capacity`
+ * the oldest is ended (its span, its boundary hold). While it holds any run it is on core's list
+ * of open calls, so at shutdown every run still open ends as it is.
  */
 export class OpenRuns implements OpenCall {
   readonly #runs = new Map<string, RunRecord>();
@@ -77,6 +84,8 @@ export class OpenRuns implements OpenCall {
   }
 
   add(runId: string, record: RunRecord): void {
+    // A run id given twice (the same `runId` in two configs): the first run's span still ends.
+    if (this.#runs.has(runId)) OpenRuns.abandon(this.take(runId));
     if (this.#runs.size >= this.capacity) {
       const oldest = this.#runs.keys().next();
       if (oldest.done !== true) OpenRuns.abandon(this.take(oldest.value));
@@ -89,7 +98,10 @@ export class OpenRuns implements OpenCall {
   /** Removes the run and returns it; whoever takes it ends its span. */
   take(runId: string): RunRecord | undefined {
     const record = this.#runs.get(runId);
-    if (this.#runs.delete(runId) && this.#runs.size === 0) closeCall(this);
+    if (record === undefined) return undefined;
+    record.open = false;
+    this.#runs.delete(runId);
+    if (this.#runs.size === 0) closeCall(this);
     return record;
   }
 
@@ -109,7 +121,11 @@ export class OpenRuns implements OpenCall {
       const end = (): void => {
         if (this.#runs.get(id) === record) OpenRuns.abandon(this.take(id));
       };
-      if (scope.pending > 0) scope.whenIdle = end;
+      if (scope.pending > 0) {
+        // Another tree may already wait on this scope: both ends run (each checks the run is still open).
+        const waiting = scope.whenIdle;
+        scope.whenIdle = waiting === undefined ? end : () => (waiting(), end());
+      }
       else end();
     }
     OpenRuns.abandon(this.take(runId));

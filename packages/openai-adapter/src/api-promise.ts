@@ -141,8 +141,8 @@ class FollowedRequest {
 /**
  * Wraps, once per `APIPromise` class, the methods that show what is done with a promise: the
  * first `parse()` (its result or failure ends the span) and `asResponse()` used on its own (the
- * caller reads the body; the span ends when the response arrives). The wrappers stay for the life of the process and do
- * nothing for requests this adapter did not observe.
+ * caller reads the body; the span ends after the response arrives). The wrappers stay for the
+ * life of the process and do nothing for requests this adapter did not observe.
  */
 function watchPrototype(prototype: object | null): void {
   if (prototype === null || watchedPrototypes.has(prototype)) return;

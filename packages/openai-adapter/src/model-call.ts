@@ -1,5 +1,5 @@
 import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, claimModelSpan, closeCall, openCall, isCancellation, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
+import { activeRunId, claimModelSpan, closeCall, openCall, isCancellation, markCancelled, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -16,8 +16,6 @@ import {
   ATTR_RUNPROOF_OUTPUT_SHAPE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  ERROR_TYPE_VALUE_CANCELLED,
-  ERROR_TYPE_VALUE_OTHER,
   GEN_AI_PROVIDER_VALUE_OPENAI,
 } from '@runproof/core/semconv';
 import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attributes.ts';
@@ -59,8 +57,6 @@ export class ModelCall implements CallAttempts, OpenCall {
   private result: unknown;
   private stream: StreamObservation | undefined;
   private ended = false;
-  /** When the call ended, if before its span did (`performance.now()`). */
-  private endTime: number | undefined;
   /** False when the span is a framework's model span (LangChain) that this call enriches: its owner ends it. */
   private readonly ownsSpan: boolean;
   private ticket: BoundaryTicket | undefined;
@@ -192,14 +188,13 @@ export class ModelCall implements CallAttempts, OpenCall {
   finish(endTime?: number): void {
     if (this.ended) return;
     this.ended = true;
-    this.endTime = endTime;
     try {
       const output = this.readOutput();
       if (output.errorType !== undefined) {
         this.span.setAttribute(ATTR_ERROR_TYPE, output.errorType);
         this.span.setStatus({ code: SpanStatusCode.ERROR });
       }
-      this.report(output, output.errorType);
+      this.report(output, output.errorType, endTime);
       recordChecks(this.span, output.checks, this.capture);
       // Only a complete output is compared: a stream the caller left early has a partial structure.
       if (output.errorType === undefined && output.finishReasons.length > 0) {
@@ -211,7 +206,7 @@ export class ModelCall implements CallAttempts, OpenCall {
     } finally {
       if (this.ownsSpan) {
         closeCall(this);
-        this.span.end(this.endTime === undefined ? undefined : performance.timeOrigin + this.endTime);
+        this.span.end(endTime);
       }
     }
   }
@@ -226,15 +221,7 @@ export class ModelCall implements CallAttempts, OpenCall {
       return;
     }
     try {
-      let errorType: string;
-      if (isCancellation(error) || this.userSignal?.aborted === true) {
-        errorType = ERROR_TYPE_VALUE_CANCELLED;
-        this.span.setAttribute(ATTR_ERROR_TYPE, errorType);
-        this.span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : 'cancelled' });
-      } else {
-        markError(this.span, error);
-        errorType = error instanceof Error ? (error.name === 'Error' ? error.constructor.name : error.name) : ERROR_TYPE_VALUE_OTHER;
-      }
+      const errorType = isCancellation(error) || this.userSignal?.aborted === true ? markCancelled(this.span, error) : markError(this.span, error);
       const requestId = (error as { requestID?: unknown } | null)?.requestID;
       if (typeof requestId === 'string') this.requestId = requestId;
       const output = this.readOutput();
@@ -258,7 +245,7 @@ export class ModelCall implements CallAttempts, OpenCall {
   }
 
   /** Sets the response attributes, content, run observations and metrics. */
-  private report(output: CallOutput, errorType: string | undefined): void {
+  private report(output: CallOutput, errorType: string | undefined, endTime = performance.now()): void {
     const span = this.span;
     writeOutputAttributes(span, output);
     const firstChunkTime = this.stream?.firstChunkTime;
@@ -287,7 +274,7 @@ export class ModelCall implements CallAttempts, OpenCall {
       metricAttributes[ATTR_SERVER_PORT] = this.endpoint.port;
     }
     if (errorType !== undefined) metricAttributes[ATTR_ERROR_TYPE] = errorType;
-    recordGenAIMetrics(this.source.currentInstruments(), metricAttributes, ((this.endTime ?? performance.now()) - this.startTime) / 1000, output.inputTokens, output.outputTokens);
+    recordGenAIMetrics(this.source.currentInstruments(), metricAttributes, (endTime - this.startTime) / 1000, output.inputTokens, output.outputTokens);
   }
 }
 

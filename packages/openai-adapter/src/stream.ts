@@ -50,8 +50,8 @@ export class StreamObservation {
   /** When the caller received the first chunk (`performance.now()`). */
   firstChunkTime: number | undefined;
   /**
-   * When the caller received the stream, then (to within 8 chunks: a clock read costs more than
-   * reading a chunk) its latest chunk: where a stream let go of ends.
+   * When the caller received the stream, then its latest chunk, read every 8 chunks (a clock read
+   * costs more than reading a chunk): where a stream let go of ends.
    */
   private lastReadTime = performance.now();
   private chunks = 0;

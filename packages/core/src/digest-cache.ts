@@ -1,4 +1,4 @@
-import { digest } from '../canonical-json.ts';
+import { digest } from './canonical-json.ts';
 
 /** Whether JSON keeps `value` as it is: no non-finite numbers, functions, symbols or bigints (checked without a `JSON.stringify` replacer, which would leave V8's fast path). */
 function isPlainJson(value: unknown): boolean {

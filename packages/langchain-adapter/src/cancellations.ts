@@ -1,6 +1,9 @@
-import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import { isCancellation, markError } from '@runproof/core/adapter';
-import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_CANCELLED } from '@runproof/core/semconv';
+/**
+ * Cancellations in LangChain runs: which errors are one (core's, plus the plain errors LangChain
+ * integrations throw), what leaving a stream early means, and how a failed run is marked.
+ */
+import type { Span } from '@opentelemetry/api';
+import { isCancellation, markCancelled, markError } from '@runproof/core/adapter';
 import type { RunRecord } from './open-runs.ts';
 
 /**
@@ -26,10 +29,7 @@ function leftEarly(record: RunRecord): boolean {
  * Returns the error type.
  */
 export function markFailure(span: Span, error: unknown, options?: { quotesContent?: boolean }): string {
-  if (!isLangChainCancellation(error)) return markError(span, error, options);
-  span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_CANCELLED);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: ERROR_TYPE_VALUE_CANCELLED });
-  return ERROR_TYPE_VALUE_CANCELLED;
+  return isLangChainCancellation(error) ? markCancelled(span, error) : markError(span, error, options);
 }
 
 function isLangChainCancellation(error: unknown): boolean {
