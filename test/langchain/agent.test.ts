@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { HumanMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import { Annotation, Command, MemorySaver, START, StateGraph, interrupt } from '@langchain/langgraph';
 import { createAgent, tool } from 'langchain';
@@ -350,4 +351,13 @@ test('an agent called from a tool with the tool config passed on, or unnamed, is
   for (const agent of ['invoke_agent researcher', 'invoke_agent LangGraph']) {
     assert.equal(descendantsOf(harness.span(agent), spans).filter((span) => span.name === 'chat gpt-4o-mini').length, 1, agent);
   }
+});
+
+test('generate() with two prompts at once: two sibling model spans, each with its own usage', async () => {
+  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  sim.enqueue({ reply: 'Paris.', usage: { inputTokens: 12, outputTokens: 2 } }, { reply: 'Rome.', usage: { inputTokens: 18, outputTokens: 3 } });
+  await model.generate([[new HumanMessage('Capital of France?')], [new HumanMessage('Capital of Italy?')]]);
+  const chats = harness.spans().filter((span) => span.name === 'chat gpt-4o-mini');
+  assert.deepEqual(chats.map((span) => span.parentSpanContext?.spanId), [undefined, undefined], 'neither under the other');
+  assert.deepEqual(chats.map((span) => span.attributes['gen_ai.usage.input_tokens']).sort(), [12, 18]);
 });

@@ -98,3 +98,17 @@ test('a ChatOpenAI call that reaches create through another instrumentation\'s w
   assert.equal(chat.attributes['runproof.boundary.decision'], 'allow');
   assert.equal(chat.attributes['gen_ai.usage.input_tokens'], 12, 'the OpenAI adapter still enriched the LangChain span');
 });
+
+test('generate() with two prompts at once: two sibling model spans, each enriched by its own request, tokens counted once', async () => {
+  sim.enqueue({ reply: 'Paris.', usage: { inputTokens: 12, outputTokens: 2 } }, { reply: 'Rome.', usage: { inputTokens: 18, outputTokens: 3 } });
+  await run('two-prompts', () => model().generate([[{ role: 'user', content: 'Capital of France?' }], [{ role: 'user', content: 'Capital of Italy?' }]] as never));
+  const spans = harness.spans();
+  const chats = spans.filter((span) => span.name === 'chat gpt-4o-mini');
+  const runSpan = harness.span('invoke_workflow two-prompts');
+  assert.deepEqual(chats.map((span) => span.parentSpanContext?.spanId), [runSpan.spanContext().spanId, runSpan.spanContext().spanId], 'both under the run, neither under the other');
+  assert.deepEqual(chats.map((span) => span.attributes['gen_ai.usage.input_tokens']).sort(), [12, 18]);
+  assert.ok(chats.every((span) => span.attributes['openai.api.type'] === 'chat_completions'), 'each enriched by the OpenAI adapter');
+  const usage = (await harness.metrics()).find((metric) => metric.descriptor.name === 'gen_ai.client.token.usage');
+  const sums = usage?.dataPoints.map((point) => [point.attributes['gen_ai.token.type'], (point.value as { sum: number }).sum]).sort();
+  assert.deepEqual(sums, [['input', 30], ['output', 5]], 'tokens recorded once');
+});

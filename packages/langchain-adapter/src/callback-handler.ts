@@ -1,6 +1,6 @@
 import { context, SpanKind, trace, type Attributes, type Context, type Link, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
-import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely } from '@runproof/core/adapter';
+import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely, setModelSpan } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -22,7 +22,7 @@ import {
   VALIDATION_OUTCOME_VALUE_FAIL,
 } from '@runproof/core/semconv';
 import { captureContent } from '@runproof/core/adapter';
-import { pendingScope, type RunScope, type ScopeKind } from './deferred-span.ts';
+import { enterScope, pendingScope, RunScope, takenScope, type ScopeKind } from './deferred-span.ts';
 import { describeChainRun, recognizeNestedAgent } from './chain-runs.ts';
 import { graphSignal, InterruptedThreads, readThreadId } from './langgraph.ts';
 import { asRecord, modelMetricAttributes, readModelRequest, readModelResponse } from './model-attributes.ts';
@@ -86,6 +86,11 @@ export class RunproofCallbackHandler {
   /** LangChain copies handlers when it builds child managers; this one's state is shared on purpose. */
   copy(): this {
     return this;
+  }
+
+  /** @internal The context a later prompt of a `generate()` with several runs its request in, if `runId` is one. */
+  contextForPrompt(runId: string | undefined): Context | undefined {
+    return this.#runs.get(runId)?.promptContext;
   }
 
   /** @internal The context a patched `_callWithConfig` runs a chain's body in. */
@@ -271,13 +276,21 @@ export class RunproofCallbackHandler {
   }
 
   #start(runId: string, parent: RunRecord | undefined, name: string, kind: SpanKind, attributes: Attributes, parentContext: Context, scopeKind?: ScopeKind, links?: Link[]): RunRecord {
-    const scope = scopeKind === undefined ? undefined : pendingScope(scopeKind);
+    let scope = scopeKind === undefined ? undefined : pendingScope(scopeKind);
+    // A `generate()` with several prompts starts a model run per prompt inside one call, whose scope
+    // the first took: each later one gets a scope of its own, beside the first, not below it.
+    const sibling = scope === undefined && scopeKind === 'model' ? takenScope('model') : undefined;
+    if (sibling !== undefined) {
+      scope = new RunScope('model', sibling.outer);
+      if (parent === undefined) parentContext = sibling.outer === undefined ? trace.deleteSpan(parentContext) : trace.setSpan(parentContext, sibling.outer);
+    }
     const span = this.#tracerFor().startSpan(name, { kind, attributes, links }, parentContext);
     if (scope !== undefined) {
       scope.span = span;
       scope.runId = runId;
     }
     const record = newRunRecord(span, scopeKind, trace.setSpan(parentContext, span), parent, scope);
+    if (sibling !== undefined) record.promptContext = setModelSpan(enterScope(parentContext, scope!), scope!.deferred);
     this.#runs.add(runId, record);
     return record;
   }

@@ -133,6 +133,12 @@ export function pendingScope(kind: ScopeKind, callContext: Context = context.act
   return scope !== undefined && scope.kind === kind && scope.span === undefined ? scope : undefined;
 }
 
+/** The scope of `kind` in `callContext` whose span another run has already taken, if any. */
+export function takenScope(kind: ScopeKind, callContext: Context = context.active()): RunScope | undefined {
+  const scope = callContext.getValue(SCOPE_KEY) as RunScope | undefined;
+  return scope !== undefined && scope.kind === kind && scope.span !== undefined ? scope : undefined;
+}
+
 /**
  * Wraps an async generator so each step runs in `scope`'s context `callContext`: LangChain's
  * streaming methods are async generators whose bodies (model start, HTTP request) run only when the

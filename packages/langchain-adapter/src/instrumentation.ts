@@ -1,6 +1,6 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
 import { RunproofCallbackHandler } from './callback-handler.ts';
-import { wrapCallWithConfig, wrapConfigure, wrapScoped, wrapScopedGenerator, wrapStreamEntry, wrapToolCall, type Method } from './patches.ts';
+import { wrapCallWithConfig, wrapConfigure, wrapPromptGenerate, wrapScoped, wrapScopedGenerator, wrapStreamEntry, wrapToolCall, type Method } from './patches.ts';
 import type { LangChainClasses, LangChainInstrumentationConfig } from './types.ts';
 import { VERSION } from './version.ts';
 
@@ -20,7 +20,7 @@ interface Patch {
 
 const PATCHES: readonly Patch[] = [
   { file: 'dist/callbacks/manager', className: 'CallbackManager', isStatic: true, method: '_configureSync', wrap: (original, instrumentation) => wrapConfigure(original, instrumentation.handler, () => instrumentation.isEnabled()) },
-  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
+  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_generateUncached', wrap: (original, instrumentation) => wrapScoped('model', original, (model) => instrumentation.wrapPromptGenerate(model)) },
   { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('model', original, handler) },
   { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
   { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('model', original, handler) },
@@ -43,6 +43,8 @@ function wrapChainStreamEntry(original: Method, instrumentation: LangChainInstru
 
 /** Prototypes whose own `_streamIterator` was wrapped on first use, per instrumentation (unwrapped on disable). */
 const chainStreamOwners = new WeakMap<LangChainInstrumentation, Set<Record<string, Method>>>();
+/** Model prototypes whose own `_generate` was wrapped on first use, per instrumentation (unwrapped on disable). */
+const generateOwners = new WeakMap<LangChainInstrumentation, Set<Record<string, Method>>>();
 
 // Created on first use: InstrumentationBase's constructor enables (and so patches) before a
 // subclass's own fields exist.
@@ -108,10 +110,29 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
     owners.add(owner);
   }
 
+  /**
+   * Wraps the `_generate` that `model`'s class defines, once per class, so each prompt of a
+   * `generate()` with several runs its request in its own run's context.
+   * @internal Called by the `_generateUncached` wrapper.
+   */
+  wrapPromptGenerate(model: object): void {
+    if (!this.isEnabled()) return;
+    let owner = Object.getPrototypeOf(model) as Record<string, Method> | null;
+    while (owner !== null && !Object.hasOwn(owner, '_generate')) owner = Object.getPrototypeOf(owner) as Record<string, Method> | null;
+    if (owner === null || typeof owner._generate !== 'function' || isWrapped(owner._generate)) return;
+    const handler = this.handler;
+    this._wrap(owner, '_generate', (original: Method) => wrapPromptGenerate(original, handler));
+    let owners = generateOwners.get(this);
+    if (owners === undefined) generateOwners.set(this, (owners = new Set()));
+    owners.add(owner);
+  }
+
   override disable(): void {
     super.disable();
     for (const owner of chainStreamOwners.get(this) ?? []) if (isWrapped(owner._streamIterator)) this._unwrap(owner, '_streamIterator');
     chainStreamOwners.delete(this);
+    for (const owner of generateOwners.get(this) ?? []) if (isWrapped(owner._generate)) this._unwrap(owner, '_generate');
+    generateOwners.delete(this);
   }
 
   protected init(): InstrumentationNodeModuleDefinition {

@@ -29,6 +29,8 @@ export interface RunRecord {
   ticket: BoundaryTicket | undefined;
   /** Still in the table: its end has not been seen (or it was not ended for it). */
   open: boolean;
+  /** A later prompt of a `generate()` with several: the context its request runs in (its own model span). */
+  promptContext: Context | undefined;
 }
 
 /** A run's record as it starts: below `parent`, in `runContext` (its span active), filling `scope` if it has one. */
@@ -51,6 +53,7 @@ export function newRunRecord(span: Span, kind: ScopeKind | undefined, runContext
     failedTools: [],
     ticket: undefined,
     open: true,
+    promptContext: undefined,
   };
 }
 

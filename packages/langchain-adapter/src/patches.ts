@@ -43,9 +43,23 @@ function scopedContext(kind: ScopeKind, scope = new RunScope(kind, trace.getSpan
  * Wraps a promise-returning entry point (`BaseChatModel._generateUncached`, `BaseRetriever.invoke`)
  * so the span LangChain's start callback creates inside it is the active span for the rest of it.
  */
-export function wrapScoped(kind: ScopeKind, original: Method): Method {
+export function wrapScoped(kind: ScopeKind, original: Method, prepare?: (target: object) => void): Method {
   return function runInScope(this: unknown, ...args: unknown[]): unknown {
+    if (prepare !== undefined && this !== null && typeof this === 'object') safely('preparing a LangChain call', undefined, () => prepare(this));
     return context.with(scopedContext(kind), () => original.apply(this, args));
+  };
+}
+
+/**
+ * Wraps a chat model's own `_generate`, which `generate()` calls once per prompt with that prompt's
+ * run manager: a later prompt's request runs in its own run's context, so its spans (the OpenAI
+ * adapter's claim among them) go to its run, not to the first prompt's.
+ */
+export function wrapPromptGenerate(original: Method, handler: RunproofCallbackHandler): Method {
+  return function generateInPromptRun(this: unknown, ...args: unknown[]): unknown {
+    const runId = asRecord(args[2]).runId;
+    const promptContext = typeof runId === 'string' ? handler.contextForPrompt(runId) : undefined;
+    return promptContext === undefined ? original.apply(this, args) : context.with(promptContext, () => original.apply(this, args));
   };
 }
 
