@@ -99,15 +99,8 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
    * @internal Called by the `stream` and `transform` wrappers.
    */
   wrapChainStreamIterator(runnable: object): void {
-    if (!this.isEnabled()) return;
-    let owner = Object.getPrototypeOf(runnable) as Record<string, Method> | null;
-    while (owner !== null && !Object.hasOwn(owner, '_streamIterator')) owner = Object.getPrototypeOf(owner) as Record<string, Method> | null;
-    if (owner === null || typeof owner._streamIterator !== 'function' || isWrapped(owner._streamIterator)) return;
     const handler = this.handler;
-    this._wrap(owner, '_streamIterator', (original: Method) => wrapScopedGenerator('chain', original, handler));
-    let owners = chainStreamOwners.get(this);
-    if (owners === undefined) chainStreamOwners.set(this, (owners = new Set()));
-    owners.add(owner);
+    this.wrapOwnMethod(runnable, '_streamIterator', chainStreamOwners, (original) => wrapScopedGenerator('chain', original, handler));
   }
 
   /**
@@ -116,15 +109,20 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
    * @internal Called by the `_generateUncached` wrapper.
    */
   wrapPromptGenerate(model: object): void {
-    if (!this.isEnabled()) return;
-    let owner = Object.getPrototypeOf(model) as Record<string, Method> | null;
-    while (owner !== null && !Object.hasOwn(owner, '_generate')) owner = Object.getPrototypeOf(owner) as Record<string, Method> | null;
-    if (owner === null || typeof owner._generate !== 'function' || isWrapped(owner._generate)) return;
     const handler = this.handler;
-    this._wrap(owner, '_generate', (original: Method) => wrapPromptGenerate(original, handler));
-    let owners = generateOwners.get(this);
-    if (owners === undefined) generateOwners.set(this, (owners = new Set()));
-    owners.add(owner);
+    this.wrapOwnMethod(model, '_generate', generateOwners, (original) => wrapPromptGenerate(original, handler));
+  }
+
+  /** Wraps `method` on the prototype of `target`'s chain that defines it, once, remembering the owner in `owners` (unwrapped on disable). */
+  private wrapOwnMethod(target: object, method: string, owners: WeakMap<LangChainInstrumentation, Set<Record<string, Method>>>, wrap: (original: Method) => Method): void {
+    if (!this.isEnabled()) return;
+    let owner = Object.getPrototypeOf(target) as Record<string, Method> | null;
+    while (owner !== null && !Object.hasOwn(owner, method)) owner = Object.getPrototypeOf(owner) as Record<string, Method> | null;
+    if (owner === null || typeof owner[method] !== 'function' || isWrapped(owner[method])) return;
+    this._wrap(owner, method, wrap);
+    let mine = owners.get(this);
+    if (mine === undefined) owners.set(this, (mine = new Set()));
+    mine.add(owner);
   }
 
   override disable(): void {
