@@ -1,4 +1,4 @@
-import { context, SpanKind, trace, type Attributes, type Context, type Link, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Attributes, type Context, type Link, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
 import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely, setModelSpan } from '@runproof/core/adapter';
 import {
@@ -8,17 +8,12 @@ import {
   ATTR_GEN_AI_REQUEST_STREAM,
   ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
-  ATTR_GEN_AI_TOOL_CALL_ID,
-  ATTR_GEN_AI_TOOL_NAME,
-  ATTR_GEN_AI_TOOL_TYPE,
-  ATTR_RUNPROOF_ERROR_HANDLED,
   ATTR_RUNPROOF_RUN_ID,
   ATTR_RUNPROOF_STEP_INTERRUPTED,
   GEN_AI_OPERATION_VALUE_CHAT,
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_VALUE_RETRIEVAL,
   GEN_AI_OPERATION_VALUE_TEXT_COMPLETION,
-  GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
   VALIDATION_OUTCOME_VALUE_FAIL,
 } from '@runproof/core/semconv';
 import { captureContent } from '@runproof/core/adapter';
@@ -32,6 +27,7 @@ import { cancelledByLeaving, markFailure } from './cancellations.ts';
 import { newRunRecord, now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
 import { checkToolInput } from './tool-input-issues.ts';
+import { settleFailedTools, settleLater, TOOL_ARGUMENTS_CHECKPOINT_SUFFIX, toolAttributes } from './tool-runs.ts';
 import { VERSION } from './version.ts';
 
 /** Options of {@link RunproofCallbackHandler}. */
@@ -43,8 +39,6 @@ export interface RunproofCallbackHandlerOptions {
 /** The name LangChain sees; one Runproof handler per callback manager. */
 export const HANDLER_NAME = 'runproof';
 
-/** Checkpoint of a tool's argument check: `{tool name}.arguments`, as core's tool checks name it. */
-const TOOL_ARGUMENTS_CHECKPOINT_SUFFIX = '.arguments';
 
 /**
  * A LangChain callback handler that records LangChain and LangGraph runs as OpenTelemetry spans:
@@ -227,7 +221,7 @@ export class RunproofCallbackHandler {
       if (typeof error === 'object' && error !== null) this.#toolErrors.add(error);
       markFailure(record.span, error, { quotesContent: true });
       settleFailedTools(record, false);
-      this.#settleLater(record.span, record.parent);
+      settleLater(record.span, record.parent);
     });
   }
 
@@ -267,7 +261,7 @@ export class RunproofCallbackHandler {
     safely('recording a tool argument failure', undefined, () => {
       recordValidation(started.span, { checkpoint: `${name}${TOOL_ARGUMENTS_CHECKPOINT_SUFFIX}`, outcome: VALIDATION_OUTCOME_VALUE_FAIL, issues: check.issues, schemaDigest: check.schemaDigest });
       markError(started.span, error);
-      this.#settleLater(started.span, started.parent);
+      settleLater(started.span, started.parent);
     });
   }
 
@@ -358,33 +352,4 @@ export class RunproofCallbackHandler {
     }
     record.span.end();
   }
-
-  /** A failed tool span ends when its parent does, once it is known whether the agent handled the error. */
-  #settleLater(span: Span, parent: RunRecord | undefined): void {
-    // No parent to wait for, or one already ended (a tool that outlived the run that started it).
-    if (parent === undefined || !parent.open) {
-      span.end();
-      return;
-    }
-    parent.failedTools.push({ span, endTime: now() });
-  }
-}
-
-/** Ends the failed tool spans that waited for `record` to end, saying whether their failure was handled. */
-function settleFailedTools(record: RunRecord, handled: boolean): void {
-  for (const failed of record.failedTools) {
-    failed.span.setAttribute(ATTR_RUNPROOF_ERROR_HANDLED, handled);
-    failed.span.end(failed.endTime);
-  }
-  record.failedTools.length = 0;
-}
-
-function toolAttributes(name: string, toolCallId: string | undefined): Attributes {
-  const attributes: Attributes = {
-    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
-    [ATTR_GEN_AI_TOOL_NAME]: name,
-    [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
-  };
-  if (toolCallId !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ID] = toolCallId;
-  return attributes;
 }
