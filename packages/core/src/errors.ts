@@ -128,7 +128,7 @@ export class ValidationError extends RunproofError {
  * SDK's user-abort error (the `openai` package's `APIUserAbortError`, whose `name` may stay `Error`).
  *
  * @example
- * if (isCancellation(error)) span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_CANCELLED);
+ * const errorType = isCancellation(error) ? markCancelled(span, error) : markError(span, error);
  */
 export function isCancellation(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

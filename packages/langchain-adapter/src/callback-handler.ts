@@ -1,6 +1,6 @@
 import { context, SpanKind, trace, type Attributes, type Context, type Link, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
-import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely, setModelSpan } from '@runproof/core/adapter';
+import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -149,10 +149,7 @@ export class RunproofCallbackHandler {
       const { span, model } = record;
       const response = readModelResponse(output);
       record.ticket?.settle({ inputTokens: response.inputTokens, outputTokens: response.outputTokens, model: response.responseModel });
-      // With a provider adapter enriching this span, GenAI attributes, usage and metrics are its.
-      if (model !== undefined && !(record.scope !== undefined && isModelSpanClaimed(record.scope.deferred))) {
-        recordModelEnd(span, model, response, record.context, (now() - record.startTime) / 1000);
-      }
+      if (model !== undefined && ownsGenAI(record)) recordModelEnd(span, model, response, record.context, (now() - record.startTime) / 1000);
       span.end();
     });
   }
@@ -164,11 +161,9 @@ export class RunproofCallbackHandler {
       record.ticket?.settle();
       if (!cancelledByLeaving(record, error)) {
         const errorType = markFailure(record.span, error);
-        // A failed call counts in the duration metric, by its error type (a provider adapter enriching the span records its own).
-        const { model, scope } = record;
-        if (model !== undefined && !(scope !== undefined && isModelSpanClaimed(scope.deferred))) {
-          recordModelMetrics({ ...modelMetricAttributes(model, undefined), [ATTR_ERROR_TYPE]: errorType }, (now() - record.startTime) / 1000, undefined, undefined);
-        }
+        // A failed call counts in the duration metric, by its error type.
+        const { model } = record;
+        if (model !== undefined && ownsGenAI(record)) recordModelMetrics({ ...modelMetricAttributes(model, undefined), [ATTR_ERROR_TYPE]: errorType }, (now() - record.startTime) / 1000, undefined, undefined);
       }
       record.span.end();
     });
@@ -270,21 +265,20 @@ export class RunproofCallbackHandler {
   }
 
   #start(runId: string, parent: RunRecord | undefined, name: string, kind: SpanKind, attributes: Attributes, parentContext: Context, scopeKind?: ScopeKind, links?: Link[]): RunRecord {
-    let scope = scopeKind === undefined ? undefined : pendingScope(scopeKind);
+    const pending = scopeKind === undefined ? undefined : pendingScope(scopeKind);
     // A `generate()` with several prompts starts a model run per prompt inside one call, whose scope
     // the first took: each later one gets a scope of its own, beside the first, not below it.
-    const sibling = scope === undefined && scopeKind === 'model' ? takenScope('model') : undefined;
-    if (sibling !== undefined) {
-      scope = new RunScope('model', sibling.outer);
-      if (parent === undefined) parentContext = sibling.outer === undefined ? trace.deleteSpan(parentContext) : trace.setSpan(parentContext, sibling.outer);
-    }
+    const sibling = pending === undefined && scopeKind === 'model' ? takenScope('model') : undefined;
+    const own = sibling === undefined ? undefined : new RunScope('model', sibling.outer);
+    if (sibling !== undefined && parent === undefined) parentContext = sibling.outer === undefined ? trace.deleteSpan(parentContext) : trace.setSpan(parentContext, sibling.outer);
+    const scope = pending ?? own;
     const span = this.#tracerFor().startSpan(name, { kind, attributes, links }, parentContext);
     if (scope !== undefined) {
       scope.span = span;
       scope.runId = runId;
     }
     const record = newRunRecord(span, scopeKind, trace.setSpan(parentContext, span), parent, scope);
-    if (sibling !== undefined) record.promptContext = setModelSpan(enterScope(parentContext, scope!), scope!.deferred);
+    if (own !== undefined) record.promptContext = enterScope(parentContext, own);
     this.#runs.add(runId, record);
     return record;
   }
@@ -352,4 +346,9 @@ export class RunproofCallbackHandler {
     }
     record.span.end();
   }
+}
+
+/** Whether a model run records its own GenAI attributes, usage and metrics: no provider adapter enriched its span (those are then the adapter's). */
+function ownsGenAI(record: RunRecord): boolean {
+  return !(record.scope !== undefined && isModelSpanClaimed(record.scope.deferred));
 }

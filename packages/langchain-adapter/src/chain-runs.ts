@@ -27,13 +27,7 @@ export function describeChainRun(name: string, metadata: unknown, parent: RunRec
   const namedAgent = typeof values.lc_agent_name === 'string' ? values.lc_agent_name : undefined;
   if (values.ls_integration === 'langchain_create_agent' && (parent?.agentName === undefined || (namedAgent !== undefined && namedAgent !== parent.agentName))) {
     const agentName = namedAgent ?? name;
-    return {
-      spanName: `${GEN_AI_OPERATION_VALUE_INVOKE_AGENT} ${agentName}`,
-      attributes: { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_AGENT, [ATTR_GEN_AI_AGENT_NAME]: agentName },
-      agentName,
-      startsAgent: true,
-      task,
-    };
+    return { spanName: agentSpanName(agentName), attributes: agentAttributes(agentName), agentName, startsAgent: true, task };
   }
   if (task !== undefined && task.checkpointNamespace !== parent?.checkpointNamespace) {
     return { spanName: `${SPAN_NAME_PREFIX_STEP} ${name}`, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name, ...task.attributes }, agentName: parent?.agentName, startsAgent: false, task };
@@ -54,6 +48,14 @@ export function recognizeNestedAgent(graph: RunRecord, metadata: unknown): void 
   if (values.ls_integration !== 'langchain_create_agent' || values.langgraph_node !== 'model_request') return;
   graph.graph.agent = true;
   graph.agentName = graph.graph.name;
-  graph.span.updateName(`${GEN_AI_OPERATION_VALUE_INVOKE_AGENT} ${graph.graph.name}`);
-  graph.span.setAttributes({ [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_AGENT, [ATTR_GEN_AI_AGENT_NAME]: graph.graph.name });
+  graph.span.updateName(agentSpanName(graph.graph.name));
+  graph.span.setAttributes(agentAttributes(graph.graph.name));
+}
+
+function agentSpanName(agentName: string): string {
+  return `${GEN_AI_OPERATION_VALUE_INVOKE_AGENT} ${agentName}`;
+}
+
+function agentAttributes(agentName: string): Attributes {
+  return { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_AGENT, [ATTR_GEN_AI_AGENT_NAME]: agentName };
 }

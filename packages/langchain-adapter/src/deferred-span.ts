@@ -13,6 +13,7 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
+import { setModelSpan } from '@runproof/core/adapter';
 
 /**
  * What kind of LangChain run a {@link RunScope} is waiting for. `transform` is a chain that starts
@@ -122,9 +123,13 @@ export class DeferredSpan implements Span {
   }
 }
 
-/** A context in which `scope`'s (future) span is the active span. */
+/**
+ * A context in which `scope`'s (future) span is the active span; a model scope's is also the model
+ * span a provider adapter below claims (`setModelSpan`), so one model call has one span.
+ */
 export function enterScope(parent: Context, scope: RunScope): Context {
-  return trace.setSpan(parent, scope.deferred).setValue(SCOPE_KEY, scope);
+  const scoped = trace.setSpan(parent, scope.deferred).setValue(SCOPE_KEY, scope);
+  return scope.kind === 'model' ? setModelSpan(scoped, scope.deferred) : scoped;
 }
 
 /** The scope of `kind` waiting for its span in `callContext`, if any. */

@@ -128,8 +128,9 @@ export class OpenRuns implements OpenCall {
         // Another tree may already wait on this scope: both ends run (each checks the run is still open).
         const waiting = scope.whenIdle;
         scope.whenIdle = waiting === undefined ? end : () => (waiting(), end());
+      } else {
+        end();
       }
-      else end();
     }
     OpenRuns.abandon(this.take(runId));
   }

@@ -1,5 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
-import { safely, setModelSpan } from '@runproof/core/adapter';
+import { safely } from '@runproof/core/adapter';
 import type { RunproofCallbackHandler } from './callback-handler.ts';
 import { HANDLER_NAME } from './callback-handler.ts';
 import { bindAsyncGenerator, enterScope, RunScope, type ScopeKind } from './deferred-span.ts';
@@ -34,9 +34,9 @@ export function wrapConfigure(original: Method, handler: RunproofCallbackHandler
   };
 }
 
+/** The current context, entered into a new scope of `kind` (or `scope`). */
 function scopedContext(kind: ScopeKind, scope = new RunScope(kind, trace.getSpan(context.active()))) {
-  const scoped = enterScope(context.active(), scope);
-  return kind === 'model' ? setModelSpan(scoped, scope.deferred) : scoped;
+  return enterScope(context.active(), scope);
 }
 
 /**
@@ -47,19 +47,6 @@ export function wrapScoped(kind: ScopeKind, original: Method, prepare?: (target:
   return function runInScope(this: unknown, ...args: unknown[]): unknown {
     if (prepare !== undefined && this !== null && typeof this === 'object') safely('preparing a LangChain call', undefined, () => prepare(this));
     return context.with(scopedContext(kind), () => original.apply(this, args));
-  };
-}
-
-/**
- * Wraps a chat model's own `_generate`, which `generate()` calls once per prompt with that prompt's
- * run manager: a later prompt's request runs in its own run's context, so its spans (the OpenAI
- * adapter's claim among them) go to its run, not to the first prompt's.
- */
-export function wrapPromptGenerate(original: Method, handler: RunproofCallbackHandler): Method {
-  return function generateInPromptRun(this: unknown, ...args: unknown[]): unknown {
-    const runId = asRecord(args[2]).runId;
-    const promptContext = typeof runId === 'string' ? handler.contextForPrompt(runId) : undefined;
-    return promptContext === undefined ? original.apply(this, args) : context.with(promptContext, () => original.apply(this, args));
   };
 }
 
@@ -75,6 +62,19 @@ export function wrapScopedGenerator(kind: ScopeKind, original: Method, handler: 
     const scoped = scopedContext(kind, scope);
     const generator = context.with(scoped, () => original.apply(this, args)) as AsyncGenerator<unknown>;
     return safely('binding a LangChain stream to its span', generator, () => bindAsyncGenerator(generator, scoped, scope, () => handler.endAbandoned(scope)));
+  };
+}
+
+/**
+ * Wraps a chat model's own `_generate`, which `generate()` calls once per prompt with that prompt's
+ * run manager: a later prompt's request runs in its own run's context, so its spans (the OpenAI
+ * adapter's claim among them) go to its run, not to the first prompt's.
+ */
+export function wrapPromptGenerate(original: Method, handler: RunproofCallbackHandler): Method {
+  return function generateInPromptRun(this: unknown, ...args: unknown[]): unknown {
+    const runId = asRecord(args[2]).runId;
+    const promptContext = typeof runId === 'string' ? handler.contextForPrompt(runId) : undefined;
+    return promptContext === undefined ? original.apply(this, args) : context.with(promptContext, () => original.apply(this, args));
   };
 }
 

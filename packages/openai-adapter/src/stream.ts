@@ -110,12 +110,10 @@ export class StreamObservation {
 class ObservedIterator implements AsyncIterator<unknown> {
   private readonly inner: AsyncIterator<unknown>;
   private readonly observation: StreamObservation;
-  private readonly call: ModelCall;
 
   constructor(inner: AsyncIterator<unknown>, observation: StreamObservation) {
     this.inner = inner;
     this.observation = observation;
-    this.call = observation.call;
   }
 
   private readonly onResult = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
@@ -125,7 +123,7 @@ class ObservedIterator implements AsyncIterator<unknown> {
   };
 
   private readonly onError = (error: unknown): never => {
-    this.call.fail(error);
+    this.observation.call.fail(error);
     throw error;
   };
 
@@ -134,13 +132,13 @@ class ObservedIterator implements AsyncIterator<unknown> {
   }
 
   return(value?: unknown): Promise<IteratorResult<unknown>> {
-    this.call.finish();
+    this.observation.call.finish();
     if (typeof this.inner.return !== 'function') return Promise.resolve({ done: true, value });
     return this.inner.return(value);
   }
 
   throw(error?: unknown): Promise<IteratorResult<unknown>> {
-    this.call.fail(error);
+    this.observation.call.fail(error);
     if (typeof this.inner.throw !== 'function') return Promise.reject(error);
     return this.inner.throw(error);
   }
