@@ -8,8 +8,8 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { diffManifests, type ManifestDifference, type RunManifest } from './manifest.ts';
-import { readManifests } from './trace-file.ts';
+import { diffManifests, type ManifestDifference, type RunManifest } from './identity/manifest.ts';
+import { readManifests } from './identity/trace-file.ts';
 
 function pickManifest(reference: string): RunManifest {
   const [path = '', runId] = reference.split('#');

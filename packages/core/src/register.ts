@@ -7,7 +7,7 @@
 import * as nodeModule from 'node:module';
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 import { ConfigError } from './errors.ts';
-import { start } from './start.ts';
+import { start } from './setup/start.ts';
 
 /** Modules the adapters patch; only these go through the ES module hook. */
 // The OpenAI adapter reaches everything through the package's entry point; the LangChain adapter

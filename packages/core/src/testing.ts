@@ -12,7 +12,7 @@ import {
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { globalSlot } from './internal/global.ts';
 import { defaultSettings, getSettings, setSettings, type Settings } from './settings.ts';
-import { RunSpanProcessor } from './span-processor.ts';
+import { RunSpanProcessor } from './setup/span-processor.ts';
 
 export type { MetricData, ReadableSpan };
 

@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
-import { safely } from './safely.ts';
-import { getSettings } from './settings.ts';
+import { safely } from '../safely.ts';
+import { getSettings } from '../settings.ts';
 
 const encoder = new TextEncoder();
 

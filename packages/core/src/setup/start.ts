@@ -7,11 +7,11 @@ import type * as Resources from '@opentelemetry/resources';
 import type * as SdkNode from '@opentelemetry/sdk-node';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.ts';
 import type * as Exporters from './exporters.ts';
-import { globalSlot } from './internal/global.ts';
-import { codeVersionFromEnvironment, setSettings } from './settings.ts';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_TELEMETRY_SDK_NAME, ATTR_TELEMETRY_SDK_VERSION } from './semconv.ts';
+import { globalSlot } from '../internal/global.ts';
+import { codeVersionFromEnvironment, setSettings } from '../settings.ts';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_TELEMETRY_SDK_NAME, ATTR_TELEMETRY_SDK_VERSION } from '../semconv.ts';
 import { RunSpanProcessor } from './span-processor.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../version.ts';
 
 /** What `start()` returns. */
 export interface RunproofHandle {

@@ -1,5 +1,5 @@
-import { safely } from './safely.ts';
-import { globalSlot } from './internal/global.ts';
+import { safely } from '../safely.ts';
+import { globalSlot } from '../internal/global.ts';
 
 /** A call an adapter keeps open across turns: a request in flight, a stream being read. */
 export interface OpenCall {

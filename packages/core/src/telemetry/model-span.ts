@@ -1,40 +1,4 @@
 import { context, createContextKey, type Context, type Span } from '@opentelemetry/api';
-import { cachedDigest } from './digest-cache.ts';
-import { getRunState, getStepPath } from './internal/run-state.ts';
-import { safely } from './safely.ts';
-import type { CallConditions, ObservedConditions } from './manifest.ts';
-
-
-/**
- * For adapters: reports the declared conditions of a call about to be made and returns the call's
- * fingerprint (`ATTR_RUNPROOF_CALL_FINGERPRINT`). Inside a run the conditions join the run's manifest,
- * tagged with the current step.
- *
- * @example
- * span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, reportCall({ provider: 'openai', operation: 'chat', target: 'gpt-4o-mini' }));
- */
-export function reportCall(conditions: CallConditions, callContext: Context = context.active()): string {
-  return safely('reporting a call', '', () => {
-    const step = getStepPath(callContext);
-    const tagged = step === undefined ? conditions : { ...conditions, step };
-    const fingerprint = cachedDigest(tagged);
-    getRunState(callContext)?.recordCall(tagged, fingerprint);
-    return fingerprint;
-  });
-}
-
-/**
- * For adapters: reports what a call turned out to run on (resolved model, system fingerprint, tools
- * called); inside a run it joins the run's observed conditions.
- */
-export function reportObserved(observed: ObservedConditions, callContext: Context = context.active()): void {
-  safely('reporting observed conditions', undefined, () => getRunState(callContext)?.recordObserved(observed));
-}
-
-/** The id of the run `callContext` is inside, if any. */
-export function activeRunId(callContext: Context = context.active()): string | undefined {
-  return getRunState(callContext)?.id;
-}
 
 const MODEL_SPAN_KEY = createContextKey('runproof:model-span');
 const claimedModelSpans = new WeakSet<Span>();

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import { digest } from './canonical-json.ts';
-import type { Issue } from './errors.ts';
-import { warnOnce } from './safely.ts';
-import type { ValidationResult } from './validation.ts';
+import { digest } from '../identity/canonical-json.ts';
+import type { Issue } from '../errors.ts';
+import { warnOnce } from '../safely.ts';
+import type { ValidationResult } from './result.ts';
 
 /** A JSON Schema document: an object, or `true` / `false`. */
 export type JsonSchema = Record<string, unknown> | boolean;

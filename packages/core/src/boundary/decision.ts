@@ -1,9 +1,9 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
-import { BoundaryViolationError, type BoundaryViolation } from './errors.ts';
-import { getInstruments } from './internal/instruments.ts';
-import type { RunState } from './internal/run-state.ts';
+import { BoundaryViolationError, type BoundaryViolation } from '../errors.ts';
+import { getInstruments } from '../telemetry/instruments.ts';
+import type { RunBoundary } from './run-boundary.ts';
 import type { BoundaryDecision } from './policy.ts';
-import { safely } from './safely.ts';
+import { safely } from '../safely.ts';
 import {
   ATTR_ERROR_TYPE,
   ATTR_RUNPROOF_BOUNDARY_DECISION,
@@ -18,7 +18,7 @@ import {
   EVENT_RUNPROOF_ESCALATION,
   RUN_OUTCOME_VALUE_ESCALATED,
   RUN_OUTCOME_VALUE_HALTED,
-} from './semconv.ts';
+} from '../semconv.ts';
 
 /** A broken rule found by a guard. `repeated` when it is the earlier halt of the run, refusing again. */
 export interface Finding {
@@ -34,7 +34,7 @@ const RANK: Record<BoundaryDecision, number> = { allow: 0, record: 1, escalate: 
  * `BoundaryViolationError` on `halt` — unless `afterCall`, when the call has already been made and
  * a halt can only stop the next one. Returns the decision.
  */
-export function applyDecision(state: RunState, findings: readonly Finding[], span: Span | undefined, options: { afterCall?: boolean; previous?: BoundaryDecision } = {}): BoundaryDecision {
+export function applyDecision(state: RunBoundary, findings: readonly Finding[], span: Span | undefined, options: { afterCall?: boolean; previous?: BoundaryDecision } = {}): BoundaryDecision {
   let strongest: Finding | undefined;
   for (const found of findings) if (strongest === undefined || RANK[found.violation.decision] > RANK[strongest.violation.decision]) strongest = found;
   const decision: BoundaryDecision = strongest?.violation.decision ?? BOUNDARY_DECISION_VALUE_ALLOW;
@@ -43,8 +43,8 @@ export function applyDecision(state: RunState, findings: readonly Finding[], spa
   for (const { violation } of findings) {
     if (violation.decision === 'halt' && state.haltedBy === undefined) state.haltedBy = violation;
   }
-  if (state.haltedBy !== undefined) state.setOutcome(RUN_OUTCOME_VALUE_HALTED);
-  else if (decision === 'escalate') state.setOutcome(RUN_OUTCOME_VALUE_ESCALATED);
+  if (state.haltedBy !== undefined) state.run.setOutcome(RUN_OUTCOME_VALUE_HALTED);
+  else if (decision === 'escalate') state.run.setOutcome(RUN_OUTCOME_VALUE_ESCALATED);
 
   const error = decision === 'halt' && !options.afterCall ? new BoundaryViolationError(strongest!.violation) : undefined;
   safely('recording a boundary decision', undefined, () => record(state, findings, strongest, span, options, error));
@@ -56,21 +56,21 @@ export function applyDecision(state: RunState, findings: readonly Finding[], spa
 }
 
 function record(
-  state: RunState,
+  state: RunBoundary,
   findings: readonly Finding[],
   strongest: Finding | undefined,
   span: Span | undefined,
   options: { afterCall?: boolean; previous?: BoundaryDecision },
   error: BoundaryViolationError | undefined,
 ): void {
-  const policy = state.policy!.name;
+  const policy = state.policy.name;
   const counter = getInstruments().boundaryDecisions;
   if (strongest === undefined) {
     counter.add(1, { [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy, [ATTR_RUNPROOF_BOUNDARY_DECISION]: BOUNDARY_DECISION_VALUE_ALLOW });
     span?.setAttributes({ [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy, [ATTR_RUNPROOF_BOUNDARY_DECISION]: BOUNDARY_DECISION_VALUE_ALLOW });
     return;
   }
-  const target = span ?? state.span;
+  const target = span ?? state.run.span;
   for (const { violation } of findings) {
     const attributes: Attributes = {
       [ATTR_RUNPROOF_BOUNDARY_RULE]: violation.rule,
@@ -92,17 +92,17 @@ function record(
   }
 }
 
-function escalate(state: RunState, violation: BoundaryViolation): void {
-  const policy = state.policy!.policy;
+function escalate(state: RunBoundary, violation: BoundaryViolation): void {
+  const policy = state.policy.policy;
   safely('recording an escalation', undefined, () => {
     const attributes: Attributes = { [ATTR_RUNPROOF_ESCALATION_REASON]: violation.message };
     if (policy.escalationTarget !== undefined) attributes[ATTR_RUNPROOF_ESCALATION_TARGET] = policy.escalationTarget;
-    state.span.addEvent(EVENT_RUNPROOF_ESCALATION, attributes);
+    state.run.span.addEvent(EVENT_RUNPROOF_ESCALATION, attributes);
   });
   const hook = policy.onEscalate;
   if (hook === undefined) return;
-  safely(`the onEscalate hook of policy "${state.policy!.name}"`, undefined, () => {
-    const result = hook(violation, state);
-    if (result instanceof Promise) result.catch((error: unknown) => safely(`the onEscalate hook of policy "${state.policy!.name}"`, undefined, () => { throw error; }));
+  safely(`the onEscalate hook of policy "${state.policy.name}"`, undefined, () => {
+    const result = hook(violation, state.run);
+    if (result instanceof Promise) result.catch((error: unknown) => safely(`the onEscalate hook of policy "${state.policy.name}"`, undefined, () => { throw error; }));
   });
 }

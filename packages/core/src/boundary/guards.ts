@@ -1,11 +1,12 @@
 import { context, type Context, type Span } from '@opentelemetry/api';
-import { costOf, findPrice, RunBudget, type Reservation } from './budget.ts';
-import type { BoundaryViolation } from './errors.ts';
+import { costOf, findPrice, type Reservation } from './budget.ts';
+import type { BoundaryViolation } from '../errors.ts';
 import { findBestMatch, matchesGlob } from './glob.ts';
-import { getRunState, type RunState } from './internal/run-state.ts';
-import { applyDecision, type Finding } from './boundary-decision.ts';
+import type { Run } from '../identity/run-handle.ts';
+import { getRunBoundary, RunBoundary } from './run-boundary.ts';
+import { applyDecision, type Finding } from './decision.ts';
 import { BOUNDARY_RULES, resolvePolicy, type BoundaryDecision, type BoundaryPolicy, type BoundaryRuleField } from './policy.ts';
-import { safely, warnOnce } from './safely.ts';
+import { safely, warnOnce } from '../safely.ts';
 
 /** What a model call is about to ask for, as {@link guardModelCall} needs it. */
 export interface ModelCallRequest {
@@ -65,12 +66,12 @@ const ALLOW_TICKET: BoundaryTicket = Object.freeze({ decision: 'allow', settle()
  * }
  */
 export function guardModelCall(request: ModelCallRequest, span?: Span, callContext: Context = context.active()): BoundaryTicket {
-  const state = getRunState(callContext);
-  if (state?.policy === undefined) return ALLOW_TICKET;
+  const state = getRunBoundary(callContext);
+  if (state === undefined) return ALLOW_TICKET;
   const evaluated = safely('checking a model call against its boundary', undefined, () => evaluateModelCall(state, request));
   if (evaluated === undefined) return ALLOW_TICKET;
   const decision = applyDecision(state, evaluated.findings, span);
-  const budget = state.budget!;
+  const budget = state.budget;
   budget.modelCalls += 1;
   budget.reserve(evaluated.reservation);
   let settled = false;
@@ -95,50 +96,46 @@ export function guardModelCall(request: ModelCallRequest, span?: Span, callConte
  * try { return await lookupVendor(args); } finally { ticket.settle(); }
  */
 export function guardToolCall(request: ToolCallRequest, span?: Span, callContext: Context = context.active()): BoundaryTicket {
-  const state = getRunState(callContext);
-  if (state?.policy === undefined) return ALLOW_TICKET;
+  const state = getRunBoundary(callContext);
+  if (state === undefined) return ALLOW_TICKET;
   const findings = safely('checking a tool call against its boundary', undefined, () => evaluateToolCall(state, request.tool));
   if (findings === undefined) return ALLOW_TICKET;
   const decision = applyDecision(state, findings, span);
-  state.budget!.countTool(request.tool);
+  state.budget.countTool(request.tool);
   return decision === 'allow' ? ALLOW_TICKET : { decision, settle() {} };
 }
 
 /**
- * Attaches the run's policy: the one given to `run()`, else the one `start()` declared for the run
- * name. Validates it (a bad policy throws a `ConfigError` before the run starts) and puts its digest
- * in the manifest.
+ * Makes the boundary of a run from its policy: the one given to `run()`, else the one `start()` declared for the run
+ * name. Validates it (a bad policy throws a `ConfigError` before the run starts); none without a policy.
  */
-export function attachPolicy(state: RunState, policy: BoundaryPolicy | undefined): void {
-  if (policy === undefined) return;
-  const resolved = resolvePolicy(policy, state.name);
-  state.policy = resolved;
-  state.budget = new RunBudget();
-  state.policyDigest = resolved.digest;
+export function attachPolicy(run: Run, policy: BoundaryPolicy | undefined, startTime: number): RunBoundary | undefined {
+  if (policy === undefined) return undefined;
+  return new RunBoundary(run, resolvePolicy(policy, run.name), startTime);
 }
 
 /** Checks the attempt rule when a run starts; records on the run span, throws on `halt`. */
-export function guardRunStart(state: RunState): void {
-  if (state.policy === undefined) return;
+export function guardRunStart(state: RunBoundary | undefined): void {
+  if (state === undefined) return;
   const limit = state.policy.policy.maxAttempts;
   const findings: Finding[] = [];
-  if (limit !== undefined && state.attempt > limit) findings.push(finding(state, 'maxAttempts', limit, state.attempt, `attempt ${state.attempt} is past the limit of ${limit} attempts`));
-  applyDecision(state, findings, state.span);
+  if (limit !== undefined && state.run.attempt > limit) findings.push(finding(state, 'maxAttempts', limit, state.run.attempt, `attempt ${state.run.attempt} is past the limit of ${limit} attempts`));
+  applyDecision(state, findings, state.run.span);
 }
 
 /** Checks a step before it runs: not after a halt, not past the deadline. Throws on `halt`. */
-export function guardStep(state: RunState, span: Span): void {
-  if (state.policy === undefined) return;
+export function guardStep(state: RunBoundary | undefined, span: Span): void {
+  if (state === undefined) return;
   const findings = safely('checking a step against its boundary', [], () => haltedOrLate(state) ?? []);
   applyDecision(state, findings, span);
 }
 
-function evaluateModelCall(state: RunState, request: ModelCallRequest): { findings: Finding[]; reservation: Reservation } {
+function evaluateModelCall(state: RunBoundary, request: ModelCallRequest): { findings: Finding[]; reservation: Reservation } {
   const reservation: Reservation = { tokens: 0, costUsd: 0 };
   const blocked = haltedOrLate(state);
   if (blocked !== undefined) return { findings: blocked, reservation };
-  const policy = state.policy!.policy;
-  const budget = state.budget!;
+  const policy = state.policy.policy;
+  const budget = state.budget;
   const findings: Finding[] = [];
   const { model } = request;
   if (policy.allowedModels !== undefined && !policy.allowedModels.some((pattern) => matchesGlob(pattern, model))) {
@@ -169,11 +166,11 @@ function evaluateModelCall(state: RunState, request: ModelCallRequest): { findin
   return { findings, reservation };
 }
 
-function evaluateToolCall(state: RunState, tool: string): Finding[] {
+function evaluateToolCall(state: RunBoundary, tool: string): Finding[] {
   const blocked = haltedOrLate(state);
   if (blocked !== undefined) return blocked;
-  const policy = state.policy!.policy;
-  const budget = state.budget!;
+  const policy = state.policy.policy;
+  const budget = state.budget;
   const findings: Finding[] = [];
   if (policy.allowedTools !== undefined && !policy.allowedTools.some((pattern) => matchesGlob(pattern, tool))) {
     findings.push(finding(state, 'allowedTools', policy.allowedTools.join(', '), tool, `tool "${tool}" is not in the allowed tools (${policy.allowedTools.join(', ')})`));
@@ -191,15 +188,15 @@ function evaluateToolCall(state: RunState, tool: string): Finding[] {
 }
 
 function settleModelCall(
-  state: RunState,
+  state: RunBoundary,
   request: ModelCallRequest,
   reservation: Reservation,
   usage: ModelCallUsage | undefined,
   span: Span | undefined,
   previous: BoundaryDecision,
 ): void {
-  const policy = state.policy!.policy;
-  const budget = state.budget!;
+  const policy = state.policy.policy;
+  const budget = state.budget;
   const inputTokens = nonNegative(usage?.inputTokens);
   const outputTokens = nonNegative(usage?.outputTokens);
   const price = policy.maxCostUsd === undefined ? undefined : findPrice(policy.prices, usage?.model ?? request.model) ?? findPrice(policy.prices, request.model);
@@ -218,17 +215,17 @@ function settleModelCall(
 }
 
 /** A run already halted refuses everything; past its deadline it starts nothing new. */
-function haltedOrLate(state: RunState): Finding[] | undefined {
+function haltedOrLate(state: RunBoundary): Finding[] | undefined {
   if (state.haltedBy !== undefined) return [{ violation: state.haltedBy, repeated: true }];
-  const limit = state.policy!.policy.maxDurationMs;
+  const limit = state.policy.policy.maxDurationMs;
   if (limit === undefined) return undefined;
   const elapsed = Math.round(performance.now() - state.startTime);
   if (elapsed <= limit) return undefined;
   return [finding(state, 'maxDurationMs', limit, elapsed, `the run has been going for ${elapsed} ms, past its limit of ${limit} ms`)];
 }
 
-function finding(state: RunState, field: BoundaryRuleField, limit: number | string, observed: number | string, detail: string): Finding {
-  const policy = state.policy!;
+function finding(state: RunBoundary, field: BoundaryRuleField, limit: number | string, observed: number | string, detail: string): Finding {
+  const policy = state.policy;
   const decision = policy.decisions[field];
   const violation: BoundaryViolation = {
     policy: policy.name,
@@ -236,15 +233,15 @@ function finding(state: RunState, field: BoundaryRuleField, limit: number | stri
     decision,
     limit,
     observed,
-    runId: state.id,
+    runId: state.run.id,
     message: `Boundary "${policy.name}" (${BOUNDARY_RULES[field].rule}, ${decision}): ${detail}`,
   };
   return { violation, repeated: false };
 }
 
-function priceOrWarn(state: RunState, model: string) {
-  const price = findPrice(state.policy!.policy.prices, model);
-  if (price === undefined) warnOnce(`price:${state.policy!.name}:${model}`, `runproof: policy "${state.policy!.name}" has no price for model "${model}"; its cost is not counted against maxCostUsd`);
+function priceOrWarn(state: RunBoundary, model: string) {
+  const price = findPrice(state.policy.policy.prices, model);
+  if (price === undefined) warnOnce(`price:${state.policy.name}:${model}`, `runproof: policy "${state.policy.name}" has no price for model "${model}"; its cost is not counted against maxCostUsd`);
   return price;
 }
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { z } from 'zod';
-import { ConfigError, type Issue } from './errors.ts';
-import { codePolicySchema, jsonPolicySchema, policiesSchema, type BoundaryPolicy } from './policy.ts';
-import type { Redactor } from './settings.ts';
+import { ConfigError, type Issue } from '../errors.ts';
+import { codePolicySchema, jsonPolicySchema, policiesSchema, type BoundaryPolicy } from '../boundary/policy.ts';
+import type { Redactor } from '../settings.ts';
 
 /** Where traces go: OTLP/HTTP, the console, an OTLP JSON file Jaeger opens, or nowhere. */
 export type TraceExporterName = 'otlp' | 'console' | 'file' | 'none';

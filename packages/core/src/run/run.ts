@@ -1,8 +1,10 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { attachPolicy, guardRunStart, guardStep } from './boundary.ts';
-import { canonicalize } from './canonical-json.ts';
-import { RunproofError } from './errors.ts';
-import { getInstruments } from './internal/instruments.ts';
+import { context, propagation, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { attachPolicy, guardRunStart, guardStep } from '../boundary/guards.ts';
+import { getRunBoundary, withRunBoundary } from '../boundary/run-boundary.ts';
+import { canonicalize } from '../identity/canonical-json.ts';
+import { RunproofError } from '../errors.ts';
+import { getInstruments } from '../telemetry/instruments.ts';
+import { markError } from '../telemetry/span-status.ts';
 import {
   getRunState,
   getStepPath,
@@ -12,14 +14,13 @@ import {
   type Run,
   type RunContinuation,
   type RunOutcome,
-} from './internal/run-state.ts';
-import { configuredPolicy, type BoundaryPolicy } from './policy.ts';
-import { capBytes } from './content.ts';
-import { safely, warnOnce } from './safely.ts';
-import { getSettings } from './settings.ts';
-import { createRunId } from './run-id.ts';
+} from './run-state.ts';
+import { configuredPolicy, type BoundaryPolicy } from '../boundary/policy.ts';
+import { capBytes } from '../telemetry/content.ts';
+import { safely, warnOnce } from '../safely.ts';
+import { getSettings } from '../settings.ts';
+import { createRunId } from '../identity/run-id.ts';
 import {
-  ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_WORKFLOW_NAME,
   ATTR_RUNPROOF_MANIFEST,
@@ -39,14 +40,12 @@ import {
   ATTR_RUNPROOF_RUN_OUTCOME,
   ATTR_RUNPROOF_STEP_NAME,
   BAGGAGE_RUNPROOF_RUN_ID,
-  ERROR_TYPE_VALUE_CANCELLED,
-  ERROR_TYPE_VALUE_OTHER,
   EVENT_RUNPROOF_OUTCOME,
   EVENT_RUNPROOF_RUN_MANIFEST,
   GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
   SPAN_NAME_PREFIX_STEP,
-} from './semconv.ts';
-import { VERSION } from './version.ts';
+} from '../semconv.ts';
+import { VERSION } from '../version.ts';
 
 export type { Run, RunContinuation, RunOutcome };
 
@@ -102,7 +101,7 @@ function tracer() {
 export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promise<T>): Promise<T> {
   const state = new RunState(resolveSpec(typeof spec === 'string' ? { name: spec } : spec));
   const owners = typeof spec === 'string' ? undefined : spec.owners;
-  attachPolicy(state, (typeof spec === 'string' ? undefined : spec.boundary) ?? configuredPolicy(state.name));
+  state.boundary = attachPolicy(state, (typeof spec === 'string' ? undefined : spec.boundary) ?? configuredPolicy(state.name), state.startTime);
   const parent = context.active();
   const attributes: Attributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
@@ -117,9 +116,10 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   state.span = tracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${state.name}`, { kind: SpanKind.INTERNAL, attributes }, parent);
 
   const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: state.id });
-  const runContext = propagation.setBaggage(trace.setSpan(parent, state.span), baggage).setValue(RUN_KEY, state);
+  let runContext = propagation.setBaggage(trace.setSpan(parent, state.span), baggage).setValue(RUN_KEY, state);
+  if (state.boundary !== undefined) runContext = withRunBoundary(runContext, state.boundary);
   try {
-    guardRunStart(state);
+    guardRunStart(state.boundary);
     const result = await context.with(runContext, fn, undefined, state);
     endRun(state, undefined);
     return result;
@@ -144,8 +144,7 @@ export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T
   const span = tracer().startSpan(`${SPAN_NAME_PREFIX_STEP} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name } }, parent);
   const stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, path);
   try {
-    const state = getRunState(parent);
-    if (state !== undefined) guardStep(state, span);
+    guardStep(getRunBoundary(parent), span);
     const result = await context.with(stepContext, fn);
     span.end();
     return result;
@@ -245,57 +244,4 @@ function addManifestEvent(span: Span, json: string): void {
     [ATTR_RUNPROOF_MANIFEST]: truncated ? capBytes(json, limit) : json,
     [ATTR_RUNPROOF_MANIFEST_TRUNCATED]: truncated,
   });
-}
-
-/**
- * Errors whose message can quote model output or tool input: LangChain's parsers put the rejected
- * text in the message, and a checkpoint's `ValidationError` lists its schema's issue messages
- * (which custom messages may build from the value). Without content capture, only their type is
- * recorded.
- */
-const CONTENT_BEARING_ERRORS = new Set(['OutputParserException', 'ToolInputParsingException', 'RUNPROOF_VALIDATION_FAILED']);
-const WITHHELD_MESSAGE = 'message withheld: it may quote model output or tool data, and content capture is off';
-
-/**
- * Records an error on a span as the GenAI conventions ask: status ERROR, `ATTR_ERROR_TYPE`, and the
- * exception event. The message of an error known to quote content (`options.quotesContent`, or
- * one of the types above) is withheld unless content capture is on. Returns the error type.
- *
- * @example
- * catch (error) { markError(span, error); throw error; }
- */
-export function markError(span: Span, error: unknown, options: { quotesContent?: boolean } = {}): string {
-  const type = errorType(error);
-  span.setAttribute(ATTR_ERROR_TYPE, type);
-  if ((options.quotesContent === true || CONTENT_BEARING_ERRORS.has(type)) && !getSettings().captureContent) {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: WITHHELD_MESSAGE });
-    span.recordException({ name: type, message: WITHHELD_MESSAGE });
-    return type;
-  }
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-  if (!(error instanceof Error)) return type;
-  // SDK errors often keep `name` 'Error' (the OpenAI SDK's do): the event names their class, as `ATTR_ERROR_TYPE` does.
-  if (error.name === 'Error' && error.constructor.name !== 'Error') span.recordException({ name: error.constructor.name, message: error.message, stack: error.stack });
-  else span.recordException(error);
-  return type;
-}
-
-/**
- * Marks a span as cancelled by its caller (an `AbortSignal`, a stream's controller):
- * `ATTR_ERROR_TYPE` = `ERROR_TYPE_VALUE_CANCELLED` and status ERROR with the abort's message, not a
- * failure of the service called. Returns the error type.
- *
- * @example
- * if (signal.aborted) markCancelled(span, signal.reason);
- */
-export function markCancelled(span: Span, reason: unknown): string {
-  span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_CANCELLED);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: reason instanceof Error ? reason.message : ERROR_TYPE_VALUE_CANCELLED });
-  return ERROR_TYPE_VALUE_CANCELLED;
-}
-
-function errorType(error: unknown): string {
-  if (RunproofError.isInstance(error)) return error.code;
-  if (error instanceof Error) return error.name === 'Error' ? error.constructor.name : error.name;
-  return ERROR_TYPE_VALUE_OTHER;
 }

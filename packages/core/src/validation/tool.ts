@@ -1,10 +1,10 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { reportObserved } from './adapter.ts';
-import { guardToolCall } from './boundary.ts';
-import { ValidationError } from './errors.ts';
-import { markError } from './run.ts';
-import { safely } from './safely.ts';
-import { captureContent } from './content.ts';
+import { reportObserved } from '../run/report.ts';
+import { guardToolCall } from '../boundary/guards.ts';
+import { ValidationError } from '../errors.ts';
+import { markError } from '../telemetry/span-status.ts';
+import { safely } from '../safely.ts';
+import { captureContent } from '../telemetry/content.ts';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -13,10 +13,10 @@ import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_TOOL_TYPE,
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
-} from './semconv.ts';
+} from '../semconv.ts';
 import { fromStandardIssues, standardSchemaDigest, type StandardSchemaV1 } from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../version.ts';
 
 /** Options of {@link tool}. */
 export interface ToolOptions {

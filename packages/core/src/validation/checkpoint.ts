@@ -1,15 +1,15 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { RunproofError, ValidationError } from './errors.ts';
-import { markError } from './run.ts';
-import { safely } from './safely.ts';
+import { RunproofError, ValidationError } from '../errors.ts';
+import { markError } from '../telemetry/span-status.ts';
+import { safely } from '../safely.ts';
 import {
   ATTR_ERROR_TYPE,
   ATTR_RUNPROOF_VALIDATION_CHECKPOINT,
   SPAN_NAME_PREFIX_VALIDATE,
-} from './semconv.ts';
+} from '../semconv.ts';
 import { fromStandardIssues, isStandardSchema, standardSchemaDigest, type StandardSchemaOutput, type StandardSchemaV1 } from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../version.ts';
 
 /** Options of {@link checkpoint}. */
 export interface CheckpointOptions {

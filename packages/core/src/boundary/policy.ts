@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { digest } from './canonical-json.ts';
-import { ConfigError, type BoundaryViolation, type Issue } from './errors.ts';
-import { globalSlot } from './internal/global.ts';
-import type { Run } from './internal/run-state.ts';
+import { digest } from '../identity/canonical-json.ts';
+import { ConfigError, type BoundaryViolation, type Issue } from '../errors.ts';
+import { globalSlot } from '../internal/global.ts';
+import type { Run } from '../identity/run-handle.ts';
 import {
   BOUNDARY_RULE_VALUE_ALLOWED_MODELS,
   BOUNDARY_RULE_VALUE_ALLOWED_TOOLS,
@@ -13,7 +13,7 @@ import {
   BOUNDARY_RULE_VALUE_MAX_TOOL_CALLS,
   BOUNDARY_RULE_VALUE_MAX_TOOL_CALLS_PER_TOOL,
   BOUNDARY_RULE_VALUE_MAX_TOTAL_TOKENS,
-} from './semconv.ts';
+} from '../semconv.ts';
 
 /** What a guard decided: `allow` when no rule was broken, else the broken rule's decision. */
 export type BoundaryDecision = 'allow' | 'record' | 'escalate' | 'halt';

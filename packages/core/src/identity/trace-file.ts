@@ -1,5 +1,5 @@
 import type { RunManifest } from './manifest.ts';
-import { ATTR_RUNPROOF_MANIFEST, EVENT_RUNPROOF_RUN_MANIFEST } from './semconv.ts';
+import { ATTR_RUNPROOF_MANIFEST, EVENT_RUNPROOF_RUN_MANIFEST } from '../semconv.ts';
 
 interface OtlpAttribute {
   key: string;

@@ -1,10 +1,11 @@
 import type { Attributes, Span } from '@opentelemetry/api';
-import { capBytes } from './content.ts';
-import { formatPath, type Issue } from './errors.ts';
-import { getInstruments } from './internal/instruments.ts';
+import { capBytes } from '../telemetry/content.ts';
+import { formatPath, type Issue } from '../errors.ts';
+import type { ValidationOutcome, ValidationResult } from './result.ts';
+import { getInstruments } from '../telemetry/instruments.ts';
 import { validateJsonSchema, type JsonSchema } from './json-schema.ts';
-import { safely } from './safely.ts';
-import { getSettings } from './settings.ts';
+import { safely } from '../safely.ts';
+import { getSettings } from '../settings.ts';
 import {
   ATTR_RUNPROOF_VALIDATION_CHECKPOINT,
   ATTR_RUNPROOF_VALIDATION_ISSUE_CODES,
@@ -20,17 +21,9 @@ import {
   VALIDATION_ISSUE_CODE_VALUE_TRUNCATED,
   VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL,
   VALIDATION_OUTCOME_VALUE_NONE,
-} from './semconv.ts';
+} from '../semconv.ts';
 
-/** `ATTR_RUNPROOF_VALIDATION_OUTCOME`: `none` when nothing was checked. */
-export type ValidationOutcome = 'pass' | 'fail' | 'repaired' | 'none';
-
-/** The result of a check, as data. `value` is the checked (parsed) value when it passed. */
-export interface ValidationResult<Value = unknown> {
-  outcome: 'pass' | 'fail' | 'none';
-  issues: Issue[];
-  value?: Value;
-}
+export type { ValidationOutcome, ValidationResult };
 
 /** What {@link recordValidation} puts on a span. */
 export interface ValidationRecord {

@@ -4,39 +4,17 @@ import {
   type CallConditions,
   type ObservedConditions,
   type RunManifest,
-} from '../manifest.ts';
+} from '../identity/manifest.ts';
 import { VERSION } from '../version.ts';
 import { getSettings } from '../settings.ts';
-import type { RunBudget } from '../budget.ts';
-import type { BoundaryViolation } from '../errors.ts';
-import type { ResolvedPolicy } from '../policy.ts';
+import type { RunBoundary } from '../boundary/run-boundary.ts';
+import type { Run, RunContinuation, RunOutcome } from '../identity/run-handle.ts';
 
-export type RunContinuation = 'new' | 'retry' | 'resume' | 'handoff' | 'fork';
-export type RunOutcome = 'completed' | 'failed' | 'halted' | 'escalated' | 'handed_off';
+export type { Run, RunContinuation, RunOutcome };
 
 /** The context keys are `Symbol.for` symbols, so two copies of core see the same run. */
 export const RUN_KEY = createContextKey('runproof:run');
 export const STEP_KEY = createContextKey('runproof:step');
-
-/** A run in progress, as user code and adapters see it (`currentRun()`). */
-export interface Run {
-  /** Stable across attempts and resumes (`ATTR_RUNPROOF_RUN_ID`). */
-  readonly id: string;
-  readonly name: string;
-  /** 1-based. */
-  readonly attempt: number;
-  readonly continuation: RunContinuation;
-  /** The run's `invoke_workflow` span. */
-  readonly span: Span;
-  /** A snapshot of the manifest with the conditions reported so far. */
-  manifest(): RunManifest;
-  /**
-   * Sets the outcome the run ends with, overriding the default (`completed` on return, `failed` on
-   * throw). `halted` and `escalated` are set by boundaries; use `handed_off` when another system
-   * takes the work over.
-   */
-  setOutcome(outcome: RunOutcome): void;
-}
 
 export interface RunStateInit {
   id: string;
@@ -55,12 +33,8 @@ export class RunState implements Run {
   readonly startTime = performance.now();
   span!: Span;
   outcomeOverride: RunOutcome | undefined;
-  policyDigest: string | null = null;
-  /** The boundary policy in force for this run, with what the run has spent of it. */
-  policy: ResolvedPolicy | undefined;
-  budget: RunBudget | undefined;
-  /** The violation that halted the run; once set, every later guarded call and step is refused. */
-  haltedBy: BoundaryViolation | undefined;
+  /** The boundary in force for this run, with what the run has spent of it; none without a policy. */
+  boundary: RunBoundary | undefined;
   ended = false;
   private readonly calls = new Map<string, CallConditions>();
   private readonly resolvedModels = new Set<string>();
@@ -100,7 +74,7 @@ export class RunState implements Run {
         run: this.name,
         code: { version: getSettings().codeVersion },
         runproof: VERSION,
-        policy: this.policyDigest,
+        policy: this.boundary?.policy.digest ?? null,
         conditions: this.conditions,
         calls,
       },

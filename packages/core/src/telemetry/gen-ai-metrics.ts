@@ -7,7 +7,7 @@ import {
   GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
-} from './semconv.ts';
+} from '../semconv.ts';
 
 /** The two GenAI client metrics. */
 export interface GenAIInstruments {

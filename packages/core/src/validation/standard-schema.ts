@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { digest } from './canonical-json.ts';
-import type { Issue } from './errors.ts';
-import type { ValidationResult } from './validation.ts';
-import { VALIDATION_ISSUE_CODE_VALUE_INVALID } from './semconv.ts';
+import { digest } from '../identity/canonical-json.ts';
+import type { Issue } from '../errors.ts';
+import type { ValidationResult } from './result.ts';
+import { VALIDATION_ISSUE_CODE_VALUE_INVALID } from '../semconv.ts';
 
 /**
  * The Standard Schema v1 interface (https://standardschema.dev): what Zod 4, Valibot, ArkType and

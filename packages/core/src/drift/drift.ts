@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api';
-import { getInstruments } from './internal/instruments.ts';
-import { globalSlot } from './internal/global.ts';
-import { safely } from './safely.ts';
+import { getInstruments } from '../telemetry/instruments.ts';
+import { globalSlot } from '../internal/global.ts';
+import { safely } from '../safely.ts';
 import {
   ATTR_RUNPROOF_DRIFT_BASELINE,
   ATTR_RUNPROOF_DRIFT_DETECTED,
@@ -11,7 +11,7 @@ import {
   DRIFT_KIND_VALUE_RESOLVED_MODEL,
   DRIFT_KIND_VALUE_SYSTEM_FINGERPRINT,
   EVENT_RUNPROOF_DRIFT,
-} from './semconv.ts';
+} from '../semconv.ts';
 
 /** What one call was observed to run on and return, compared against earlier calls with the same conditions. */
 export interface DriftObservation {

@@ -1,8 +1,8 @@
 import { propagation, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { endOpenCalls } from './open-calls.ts';
-import { getRunState } from './internal/run-state.ts';
-import { ATTR_RUNPROOF_RUN_ID, BAGGAGE_RUNPROOF_RUN_ID } from './semconv.ts';
+import { endOpenCalls } from '../telemetry/open-calls.ts';
+import { getRunState } from '../run/run-state.ts';
+import { ATTR_RUNPROOF_RUN_ID, BAGGAGE_RUNPROOF_RUN_ID } from '../semconv.ts';
 
 /**
  * Stamps `ATTR_RUNPROOF_RUN_ID` on every span started inside a run — ours, other instrumentations' and
