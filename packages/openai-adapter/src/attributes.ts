@@ -17,7 +17,8 @@ import {
   ATTR_OPENAI_RESPONSE_SERVICE_TIER,
   ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
 } from '@runproof/core/semconv';
-import { numberOr, type CallOutput, type RequestBody } from './surface.ts';
+import type { CallOutput, RequestBody } from './surface.ts';
+import { numberOr } from './values.ts';
 
 /** `ATTR_SERVER_ADDRESS` and `ATTR_SERVER_PORT` of a client's base URL. */
 export interface ServerEndpoint {

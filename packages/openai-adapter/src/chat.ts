@@ -19,7 +19,8 @@ import { digestByIdentity, digestInput, digestInstructions, digestTemplate, pick
 import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
 import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
 import { readUsage } from './usage.ts';
-import { numberOr, recordOr, stringOr, type CallOutput, type DeclaredRequest, type RequestBody, type StreamReader, type Surface } from './surface.ts';
+import type { CallOutput, DeclaredRequest, RequestBody, StreamReader, Surface } from './surface.ts';
+import { numberOr, recordOr, stringOr } from './values.ts';
 
 /** Request members that change what the model may return: the call's declared parameters. */
 const CHAT_PARAMETERS = [

@@ -8,7 +8,8 @@ import {
 import { setNumber } from './attributes.ts';
 import { digestInput, pickParameters } from './conditions.ts';
 import { readUsage } from './usage.ts';
-import { recordOr, stringOr, type CallOutput, type DeclaredRequest, type RequestBody, type StreamReader, type Surface } from './surface.ts';
+import type { CallOutput, DeclaredRequest, RequestBody, StreamReader, Surface } from './surface.ts';
+import { recordOr, stringOr } from './values.ts';
 
 const EMBEDDINGS_PARAMETERS = ['dimensions', 'encoding_format'] as const;
 

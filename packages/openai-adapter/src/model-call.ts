@@ -23,9 +23,10 @@ import { CALL_KEY, type CallAttempts } from './call-context.ts';
 import { digestShape } from './conditions.ts';
 import { shouldCaptureContent } from './content.ts';
 import { recordChecks } from './output-checks.ts';
-import { observeStream, type StreamObservation } from './stream.ts';
-import { CallOutput, stringOr, type RequestBody, type Surface } from './surface.ts';
+import { observeStream, type StreamedCall, type StreamObservation } from './stream.ts';
+import { CallOutput, type RequestBody, type Surface } from './surface.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
+import { numberOr, stringOr } from './values.ts';
 import { PACKAGE_NAME, VERSION } from './version.ts';
 
 const ADAPTER = `${PACKAGE_NAME}@${VERSION}`;
@@ -35,7 +36,7 @@ const ADAPTER = `${PACKAGE_NAME}@${VERSION}`;
  * HTTP attempts, reads the result (JSON or stream chunks) and ends the span exactly once —
  * success, failure, cancellation, or a stream the caller stopped reading.
  */
-export class ModelCall implements CallAttempts, OpenCall {
+export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   /** HTTP attempts the SDK made, counted by the per-attempt hook through {@link CALL_KEY}. */
   attempts = 0;
   readonly span: Span;
@@ -138,7 +139,7 @@ export class ModelCall implements CallAttempts, OpenCall {
     if (this.passive || !this.ownsSpan) return;
     try {
       this.ticket = guardModelCall(
-        { model: this.requestModel ?? '', maxOutputTokens: numberOrUndefined(this.body.max_completion_tokens ?? this.body.max_tokens ?? this.body.max_output_tokens) },
+        { model: this.requestModel ?? '', maxOutputTokens: numberOr(this.body.max_completion_tokens ?? this.body.max_tokens ?? this.body.max_output_tokens) },
         this.span,
         this.parent,
       );
@@ -276,8 +277,4 @@ export class ModelCall implements CallAttempts, OpenCall {
     if (errorType !== undefined) metricAttributes[ATTR_ERROR_TYPE] = errorType;
     recordGenAIMetrics(this.source.currentInstruments(), metricAttributes, (endTime - this.startTime) / 1000, output.inputTokens, output.outputTokens);
   }
-}
-
-function numberOrUndefined(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }

@@ -15,7 +15,7 @@ import {
   VALIDATION_OUTCOME_VALUE_NONE,
   VALIDATION_OUTCOME_VALUE_PASS,
 } from '@runproof/core/semconv';
-import { recordOr, stringOr } from './surface.ts';
+import { recordOr, stringOr } from './values.ts';
 
 /** The checks one call's output went through, added up across choices. */
 export class OutputChecks {

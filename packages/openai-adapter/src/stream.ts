@@ -6,8 +6,17 @@
  * the caller.
  */
 import { endWhenDropped, stopWatching } from './dropped.ts';
-import type { ModelCall } from './model-call.ts';
 import type { StreamReader } from './surface.ts';
+
+/** The call a stream belongs to, as the stream ends it (`ModelCall`). */
+export interface StreamedCall {
+  /** The caller's own `AbortSignal`: a stream that ends after it fired was cancelled. */
+  readonly userSignal: AbortSignal | undefined;
+  /** Ends the call as a success with what was read; `endTime` (`performance.now()`) when it ended earlier than now. */
+  finish(endTime?: number): void;
+  /** Ends the call as failed (a cancellation when the caller aborted). */
+  fail(error: unknown): void;
+}
 
 interface StreamLike {
   iterator?: unknown;
@@ -18,7 +27,7 @@ interface StreamLike {
  * Starts observing a `Stream` the SDK returned, its chunks read by `reader`; `undefined` when
  * `result` is not one (the caller then ends the span without a body).
  */
-export function observeStream(result: unknown, call: ModelCall, reader: StreamReader): StreamObservation | undefined {
+export function observeStream(result: unknown, call: StreamedCall, reader: StreamReader): StreamObservation | undefined {
   const stream = result as StreamLike | null;
   if (stream === null || typeof stream !== 'object' || typeof stream.iterator !== 'function') return undefined;
   const signal = stream.controller?.signal instanceof AbortSignal ? stream.controller.signal : undefined;
@@ -55,11 +64,11 @@ export class StreamObservation {
    */
   private lastReadTime = performance.now();
   private chunks = 0;
-  readonly call: ModelCall;
+  readonly call: StreamedCall;
   /** The stream's controller's signal: aborted by the caller's signal, `stream.controller.abort()`, or the SDK after a failure or a `break`. */
   private readonly signal: AbortSignal | undefined;
 
-  constructor(call: ModelCall, reader: StreamReader, signal: AbortSignal | undefined) {
+  constructor(call: StreamedCall, reader: StreamReader, signal: AbortSignal | undefined) {
     this.call = call;
     this.reader = reader;
     this.signal = signal;

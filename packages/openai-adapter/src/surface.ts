@@ -1,6 +1,7 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { CallConditions } from '@runproof/core';
 import type { GenAIMessage } from './content.ts';
+import type { OutputChecks } from './output-checks.ts';
 
 /** A request body as the caller passed it to `create`. */
 export type RequestBody = Readonly<Record<string, unknown>>;
@@ -9,8 +10,6 @@ export type RequestBody = Readonly<Record<string, unknown>>;
 export type DeclaredRequest = Pick<CallConditions, 'parameters' | 'instructionsDigest' | 'templateDigest' | 'toolsDigest' | 'schemaDigest'>;
 
 /** What a call returned, gathered from a JSON response or from stream chunks, before it becomes attributes. */
-import type { OutputChecks } from './output-checks.ts';
-
 export class CallOutput {
   responseId: string | undefined;
   responseModel: string | undefined;
@@ -58,19 +57,4 @@ export interface Surface {
   readResult(result: unknown, body: RequestBody, output: CallOutput, capture: boolean): void;
   /** A reader for the chunks of a streamed result. */
   createStreamReader(body: RequestBody, capture: boolean): StreamReader;
-}
-
-/** `value` when it is a finite number. */
-export function numberOr(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-/** `value` when it is a non-empty string. */
-export function stringOr(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** `value` as a record, or `undefined`. */
-export function recordOr(value: unknown): Readonly<Record<string, unknown>> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

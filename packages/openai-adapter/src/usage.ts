@@ -1,4 +1,5 @@
-import { numberOr, recordOr, type CallOutput } from './surface.ts';
+import type { CallOutput } from './surface.ts';
+import { numberOr, recordOr } from './values.ts';
 
 /**
  * Reads token usage into `output`, in either naming: chat completions and embeddings
