@@ -56,7 +56,7 @@ test('a model the run may not use is halted by the LangChain span before any req
   assert.equal(harness.span('invoke_workflow guarded').attributes['runproof.run.outcome'], 'halted');
 });
 
-test('a caller that stops reading a ChatOpenAI stream early: the model span ends, and the request is cancelled', async () => {
+test('a caller that abandons a ChatOpenAI stream (stops reading early): the model span ends, and the request is cancelled', async () => {
   sim.enqueue({ reply: Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '), chunkDelayMs: 2 });
   let chunks = 0;
   for await (const _chunk of await model().stream('Tell me a long story.')) if (++chunks === 3) break;
@@ -67,7 +67,7 @@ test('a caller that stops reading a ChatOpenAI stream early: the model span ends
   assert.equal(chat.attributes['gen_ai.request.model'], 'gpt-4o-mini');
 });
 
-test('a caller that stops reading a chain stream early: every span of the chain ends, and the request is cancelled', async () => {
+test('a caller that abandons a chain stream (stops reading early): every span of the chain ends, and the request is cancelled', async () => {
   sim.enqueue({ reply: Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '), chunkDelayMs: 2 });
   const chain = ChatPromptTemplate.fromTemplate('Tell me a long story about {topic}.').pipe(model()).pipe(new StringOutputParser());
   let chunks = 0;

@@ -146,7 +146,7 @@ test('streamMode updates and values yield exactly what LangGraph yields, and eve
   assert.ok(nodes.every((span) => span.status.code === SpanStatusCode.UNSET));
 });
 
-test('a caller that stops reading a graph stream after the first node: the graph span ends, not as a failure', async () => {
+test('a caller that abandons a graph stream after the first node: the graph span ends, not as a failure', async () => {
   const State = Annotation.Root({ total: Annotation<number> });
   const graph = new StateGraph(State)
     .addNode('extract', () => ({ total: 1240 }))
@@ -167,7 +167,7 @@ test('a caller that stops reading a graph stream after the first node: the graph
   assert.equal(harness.span('triage').attributes['error.type'], undefined);
 });
 
-test('leaving a graph stream while a node\'s model call streams: the model span ends, not as a failure', async () => {
+test('abandoning a graph stream while a node\'s model call streams: the model span ends, not as a failure', async () => {
   sim.enqueue({ reply: Array.from({ length: 80 }, (_, index) => `word${index}`).join(' '), chunkDelayMs: 2 });
   const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
   const State = Annotation.Root({ answer: Annotation<string> });
@@ -184,7 +184,7 @@ test('leaving a graph stream while a node\'s model call streams: the model span 
   assert.equal(chat.attributes['error.type'], undefined);
 });
 
-test('leaving a graph stream while a node\'s tool awaits abortable work: the tool span ends, not as a failure', async () => {
+test('abandoning a graph stream while a node\'s tool awaits abortable work: the tool span ends, not as a failure', async () => {
   const lookup = tool(async (_input, config) => {
     await sleep(200, undefined, { signal: config.signal });
     return 'Acme Corp';

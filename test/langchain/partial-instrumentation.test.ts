@@ -1,7 +1,7 @@
 /**
  * `manuallyInstrument()` called class by class, in any order: a model class that streamed before
- * its own patch came still gets the model's stream wrapper, so leaving its stream early ends the
- * model span.
+ * its own patch came still gets the model's stream wrapper, so abandoning its stream ends the model
+ * span.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -20,7 +20,7 @@ instrumentation.manuallyInstrument({ CallbackManager, Runnable });
 let sim: Simulator;
 useSimulator(harness, (started) => (sim = started));
 
-test('a model streamed before BaseChatModel was patched: after the patch, leaving its stream early ends the model span', async () => {
+test('a model streamed before BaseChatModel was patched: after the patch, abandoning its stream ends the model span', async () => {
   const model = () => new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
   sim.enqueue({ reply: 'Paris.' });
   for await (const _chunk of await model().stream('Capital of France?'));

@@ -1,7 +1,7 @@
 /**
- * Streams the caller stops reading early (DESIGN principle 2): LangChain sends no end callback for
- * them, and its combinators do not close what runs beneath them, yet every span ends, once, and a
- * real failure is still recorded as one.
+ * Streams the caller abandons, stopping reading early (DESIGN principle 2): LangChain sends no end
+ * callback for them, and its combinators do not close what runs beneath them, yet every span ends,
+ * once, and a real failure is still recorded as one.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -38,7 +38,7 @@ function ended(): string[] {
   return harness.spans().map((span) => span.name).sort();
 }
 
-test('RunnablePassthrough.assign over prompt | model | parser, left after 3 chunks: every span ends', async () => {
+test('RunnablePassthrough.assign over prompt | model | parser, abandoned after 3 chunks: every span ends', async () => {
   sim.enqueue({ reply: LONG_REPLY, chunkDelayMs: 2 });
   const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
   const chain = RunnablePassthrough.assign({ answer: ChatPromptTemplate.fromTemplate('Q: {question}').pipe(model).pipe(new StringOutputParser()) });
@@ -48,14 +48,14 @@ test('RunnablePassthrough.assign over prompt | model | parser, left after 3 chun
   for (const span of harness.spans()) assert.equal(span.status.code, SpanStatusCode.UNSET, span.name);
 });
 
-test('RunnableParallel left after the first chunk: both branches end, a branch mid-step once the step settles', async () => {
+test('RunnableParallel abandoned after the first chunk: both branches end, a branch mid-step once the step settles', async () => {
   const chain = RunnableParallel.from({ vendor: slowStream('vendor'), total: slowStream('total') });
   for await (const _chunk of await chain.stream('INV-2291')) break;
   await sleep(20);
   assert.deepEqual(ended(), ['RunnableMap', 'total', 'vendor']);
 });
 
-test('a branch still running when the caller leaves keeps its own outcome: its real failure is recorded', async () => {
+test('a branch still running when the caller abandons the stream keeps its own outcome: its real failure is recorded', async () => {
   const lookup = RunnableLambda.from(async function* () {
     await sleep(20);
     yield 'never';
@@ -91,7 +91,7 @@ test('a real failure right after the chunk the caller stopped at is still a fail
   assert.equal(span.attributes['error.type'], 'Error');
 });
 
-test('a failed tool waiting on its streamed parent ends when the caller leaves', async () => {
+test('a failed tool waiting on its streamed parent ends when the caller abandons the stream', async () => {
   const lookup = tool(async () => {
     throw new Error('vendor API down');
   }, { name: 'lookup_vendor', description: 'Finds a vendor.', schema: z.object({ name: z.string() }) });

@@ -23,7 +23,8 @@ import { graphSignal, InterruptedThreads, readThreadId } from './langgraph.ts';
 import { asRecord, modelMetricAttributes, readModelRequest, readModelResponse } from './model-attributes.ts';
 import { recordModelMetrics } from './model-metrics.ts';
 import { recordModelEnd } from './model-end.ts';
-import { cancelledByLeaving, markFailure } from './cancellations.ts';
+import { endAbandonedStream, isAbandonedStreamClosing } from './abandoned-streams.ts';
+import { markFailure } from './cancellations.ts';
 import { newRunRecord, now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
 import { checkToolInput } from './tool-input-issues.ts';
@@ -159,7 +160,7 @@ export class RunproofCallbackHandler {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
       record.ticket?.settle();
-      if (!cancelledByLeaving(record, error)) {
+      if (!isAbandonedStreamClosing(record, error)) {
         const errorType = markFailure(record.span, error);
         // A failed call counts in the duration metric, by its error type.
         const { model } = record;
@@ -206,7 +207,7 @@ export class RunproofCallbackHandler {
       // A tool that paused at `interrupt()` (human in the loop) did not fail. Other LangGraph signals
       // out of a tool are failures to the agent: its tool node turns them into an error result.
       const interrupted = graphSignal(error) === 'interrupt';
-      if (interrupted || cancelledByLeaving(record, error)) {
+      if (interrupted || isAbandonedStreamClosing(record, error)) {
         if (interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
         record.span.end();
         return;
@@ -236,7 +237,7 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain retriever error', undefined, () => {
       const record = this.#runs.take(runId);
       if (record === undefined) return;
-      if (!cancelledByLeaving(record, error)) markFailure(record.span, error);
+      if (!isAbandonedStreamClosing(record, error)) markFailure(record.span, error);
       record.span.end();
     });
   }
@@ -284,16 +285,13 @@ export class RunproofCallbackHandler {
   }
 
   /**
-   * Ends the run of a stream its caller stopped reading (LangChain sends no end callback then), and
-   * every run still open below it: a model's or a chain's span ends with what was seen and the
-   * boundary's hold on the call is released. A run that ended normally is no longer open, and is
-   * left alone.
+   * Ends the run of a stream its caller abandoned (LangChain sends no end callback then), and every
+   * run still open below it: a model's or a chain's span ends with what was seen and the boundary's
+   * hold on the call is released.
    * @internal Called by the stream wrapper.
    */
   endAbandoned(scope: RunScope): void {
-    safely('ending an abandoned LangChain stream', undefined, () => {
-      if (this.#runs.get(scope.runId)?.scope === scope) this.#runs.abandonTree(scope.runId!);
-    });
+    safely('ending an abandoned LangChain stream', undefined, () => endAbandonedStream(this.#runs, scope));
   }
 
   /**
@@ -326,10 +324,10 @@ export class RunproofCallbackHandler {
   #endChain(runId: string, error: unknown): void {
     const record = this.#runs.take(runId);
     if (record === undefined) return;
-    // The caller stopped reading a stream this run is part of; the cancellation that follows
-    // (LangGraph's `Abort`) is the stream closing, not a failure: the span ends as a stream left
-    // early does. Any other error is still one.
-    if (cancelledByLeaving(record, error)) error = undefined;
+    // The caller abandoned a stream this run is part of; the cancellation that follows (LangGraph's
+    // `Abort`) is the stream closing, not a failure: the span ends as an abandoned stream's does.
+    // Any other error is still one.
+    if (isAbandonedStreamClosing(record, error)) error = undefined;
     // LangGraph's signals (an interrupt, a handover to the parent graph) pass through runs that did not fail.
     const signal = error === undefined ? undefined : graphSignal(error);
     if (signal === 'interrupt') {

@@ -39,7 +39,7 @@ export class RunScope {
   span: Span | undefined;
   /** LangChain's id of that run. */
   runId: string | undefined;
-  /** The caller stopped reading the stream: what fails from here on is the stream being closed. */
+  /** The caller abandoned the stream (stopped reading it): what fails from here on is the stream being closed. */
   abandoned = false;
   /** Steps of the scope's stream in flight: a `next()` called and not settled yet. */
   pending = 0;
@@ -147,16 +147,16 @@ export function takenScope(kind: ScopeKind, callContext: Context = context.activ
 /**
  * Wraps an async generator so each step runs in `scope`'s context `callContext`: LangChain's
  * streaming methods are async generators whose bodies (model start, HTTP request) run only when the
- * consumer pulls. Steps in flight are counted on the scope. A `return()` before the end marks the
- * scope abandoned, closes the generator, then calls `onReturned`.
+ * consumer pulls. Steps in flight are counted on the scope. A `return()` before the end (the caller
+ * abandons the stream) marks the scope abandoned, closes the generator, then calls `onAbandoned`.
  */
-export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext: Context, scope: RunScope, onReturned: () => void): AsyncGenerator<T> {
-  const returnEarly = async (value: unknown): Promise<IteratorResult<T>> => {
+export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext: Context, scope: RunScope, onAbandoned: () => void): AsyncGenerator<T> {
+  const abandon = async (value: unknown): Promise<IteratorResult<T>> => {
     scope.abandoned = true;
     try {
       return await generator.return(value as T);
     } finally {
-      onReturned();
+      onAbandoned();
     }
   };
   const settled = (): void => {
@@ -174,10 +174,10 @@ export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext:
   };
   const bound: AsyncGenerator<T> = {
     next: (...args: [] | [unknown]) => context.with(callContext, step, undefined, ...args),
-    return: (value) => context.with(callContext, () => returnEarly(value)),
+    return: (value) => context.with(callContext, () => abandon(value)),
     throw: (error: unknown) => context.with(callContext, () => generator.throw(error)),
     [Symbol.asyncIterator]: () => bound,
-    [Symbol.asyncDispose]: () => context.with(callContext, async () => void (await returnEarly(undefined))),
+    [Symbol.asyncDispose]: () => context.with(callContext, async () => void (await abandon(undefined))),
   };
   return bound;
 }

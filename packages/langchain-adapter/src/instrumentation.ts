@@ -28,9 +28,10 @@ const PATCHES: readonly Patch[] = [
   { file: 'dist/retrievers/index', className: 'BaseRetriever', isStatic: false, method: 'invoke', wrap: (original) => wrapScoped('retriever', original) },
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_callWithConfig', wrap: (original, { handler }) => wrapCallWithConfig(original, handler) },
   // Chain streams: every generator that starts a chain run gets a scope of its own, so the run each
-  // starts is the one its scope ends when the caller stops reading. Runnable's own `_streamIterator`
-  // (a finished `invoke`) and `_transformStreamWithConfig` (lambdas, parsers, maps) here; a
-  // subclass's own `_streamIterator` (a sequence's, a graph's) on its first `stream` or `transform`.
+  // starts is the one its scope ends when the caller abandons the stream. Runnable's own
+  // `_streamIterator` (a finished `invoke`) and `_transformStreamWithConfig` (lambdas, parsers, maps)
+  // here; a subclass's own `_streamIterator` (a sequence's, a graph's) on its first `stream` or
+  // `transform`.
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('chain', original, handler) },
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_transformStreamWithConfig', wrap: (original, { handler }) => wrapScopedGenerator('transform', original, handler) },
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'stream', wrap: wrapChainStreamEntry },
@@ -95,7 +96,7 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
   /**
    * Wraps the `_streamIterator` that `runnable`'s class defines (a `RunnableSequence`'s, a LangGraph
    * graph's, an app's own subclass), once per class, so the chain run it starts is ended when the
-   * caller stops reading. `Runnable`'s own and the models' are wrapped already.
+   * caller abandons the stream. `Runnable`'s own and the models' are wrapped already.
    * @internal Called by the `stream` and `transform` wrappers.
    */
   wrapChainStreamIterator(runnable: object): void {

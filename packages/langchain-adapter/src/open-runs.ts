@@ -66,35 +66,44 @@ export const now = (): number => performance.now();
 
 /**
  * The runs LangChain started and has not ended, by run id. Bounded per handler: past `capacity`
- * the oldest is ended (its span, its boundary hold). While it holds any run it is on core's list
- * of open calls, so at shutdown every run still open ends as it is.
+ * the oldest is ended (its span, its boundary hold). While it holds any run, its shutdown entry is
+ * on core's list of open calls, so at shutdown every run still open ends as it is.
  */
-export class OpenRuns implements OpenCall {
+export class OpenRuns {
   readonly #runs = new Map<string, RunRecord>();
   readonly capacity: number;
+  /**
+   * The table's entry on core's list of open calls (the calls ended at shutdown), there while it
+   * holds any run, so a handler made per request is not kept: the app is shutting down, and the
+   * runs still open (a stream being read, a call in flight) end as they are.
+   */
+  readonly #shutdownEntry: OpenCall = {
+    endAtShutdown: () => {
+      for (const runId of [...this.#runs.keys()]) endUnfinishedRun(this.take(runId));
+    },
+  };
 
   constructor(capacity = 10_000) {
     this.capacity = capacity;
-  }
-
-  /** The app is shutting down: the runs still open (a stream being read, a call in flight) end as they are. */
-  endAtShutdown(): void {
-    for (const runId of [...this.#runs.keys()]) OpenRuns.abandon(this.take(runId));
   }
 
   get(runId: string | undefined): RunRecord | undefined {
     return runId === undefined ? undefined : this.#runs.get(runId);
   }
 
+  /** The open runs by run id, oldest first; a run taken while iterating is skipped from then on. */
+  entries(): MapIterator<[string, RunRecord]> {
+    return this.#runs.entries();
+  }
+
   add(runId: string, record: RunRecord): void {
     // A run id given twice (the same `runId` in two configs): the first run's span still ends.
-    if (this.#runs.has(runId)) OpenRuns.abandon(this.take(runId));
+    if (this.#runs.has(runId)) endUnfinishedRun(this.take(runId));
     if (this.#runs.size >= this.capacity) {
       const oldest = this.#runs.keys().next();
-      if (oldest.done !== true) OpenRuns.abandon(this.take(oldest.value));
+      if (oldest.done !== true) endUnfinishedRun(this.take(oldest.value));
     }
-    // On core's list of open calls while it holds any, so a handler made per request is not kept.
-    if (this.#runs.size === 0) openCall(this);
+    if (this.#runs.size === 0) openCall(this.#shutdownEntry);
     this.#runs.set(runId, record);
   }
 
@@ -104,50 +113,19 @@ export class OpenRuns implements OpenCall {
     if (record === undefined) return undefined;
     record.open = false;
     this.#runs.delete(runId);
-    if (this.#runs.size === 0) closeCall(this);
+    if (this.#runs.size === 0) closeCall(this.#shutdownEntry);
     return record;
-  }
-
-  /**
-   * Ends `runId`, a stream the caller stopped reading, and the streams below it that nothing will
-   * close: combinators (maps, fallbacks, `assign`) never close their inner streams. A stream below
-   * that is suspended is ended now; one with a step in flight is ended when that step settles,
-   * unless the step ends its run itself (its real end or error is then kept). Runs that are calls
-   * in flight (a model or tool `invoke`) end on their own.
-   */
-  abandonTree(runId: string): void {
-    const root = this.#runs.get(runId);
-    if (root === undefined) return;
-    for (const [id, record] of this.#runs) {
-      const scope = record.scope;
-      if (scope === undefined || id === runId || !isBelow(record, root)) continue;
-      const end = (): void => {
-        if (this.#runs.get(id) === record) OpenRuns.abandon(this.take(id));
-      };
-      if (scope.pending > 0) {
-        // Another tree may already wait on this scope: both ends run (each checks the run is still open).
-        const waiting = scope.whenIdle;
-        scope.whenIdle = waiting === undefined ? end : () => (waiting(), end());
-      } else {
-        end();
-      }
-    }
-    OpenRuns.abandon(this.take(runId));
-  }
-
-  /**
-   * Ends a run nothing will end otherwise: its span as it is, its boundary hold released, and the
-   * failed tool spans that were waiting for it to know whether their error was handled.
-   */
-  static abandon(record: RunRecord | undefined): void {
-    if (record === undefined) return;
-    record.ticket?.settle();
-    for (const failed of record.failedTools) failed.span.end(failed.endTime);
-    record.span.end();
   }
 }
 
-function isBelow(record: RunRecord, root: RunRecord): boolean {
-  for (let ancestor = record.parent; ancestor !== undefined; ancestor = ancestor.parent) if (ancestor === root) return true;
-  return false;
+/**
+ * Ends a run nothing will end otherwise (shut down, pushed out of the table, its stream abandoned):
+ * its span as it is, its boundary hold released, and the failed tool spans that were waiting for
+ * it to know whether their error was handled.
+ */
+export function endUnfinishedRun(record: RunRecord | undefined): void {
+  if (record === undefined) return;
+  record.ticket?.settle();
+  for (const failed of record.failedTools) failed.span.end(failed.endTime);
+  record.span.end();
 }

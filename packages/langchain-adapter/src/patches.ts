@@ -52,9 +52,9 @@ export function wrapScoped(kind: ScopeKind, original: Method, prepare?: (target:
 
 /**
  * The same for async-generator entry points (a model's or a chain's `_streamIterator`, a chain's
- * `_transformStreamWithConfig`): each step runs in the scope. A caller that stops reading early
- * gets no end callback from LangChain, so the run's span is ended (and its boundary hold released)
- * when the stream is returned.
+ * `_transformStreamWithConfig`): each step runs in the scope. A caller that abandons the stream
+ * (stops reading early) gets no end callback from LangChain, so the run's span is ended (and its
+ * boundary hold released) when the stream is returned.
  */
 export function wrapScopedGenerator(kind: ScopeKind, original: Method, handler: RunproofCallbackHandler): Method {
   return function streamInScope(this: unknown, ...args: unknown[]): unknown {
@@ -81,8 +81,8 @@ export function wrapPromptGenerate(original: Method, handler: RunproofCallbackHa
 /**
  * Wraps `Runnable.stream` and `Runnable.transform`, the entry points of every chain stream: before
  * the stream starts, `prepare` makes sure the runnable's class has its own `_streamIterator` (a
- * sequence's, a graph's) wrapped like a model's, so a chain stream the caller stops reading early
- * still ends the chain's span.
+ * sequence's, a graph's) wrapped like a model's, so a chain stream the caller abandons still ends
+ * the chain's span.
  */
 export function wrapStreamEntry(original: Method, prepare: (runnable: object) => void): Method {
   return function streamWithEndingSpans(this: unknown, ...args: unknown[]): unknown {
