@@ -53,6 +53,7 @@ export const ATTR_OPENAI_REQUEST_ID = 'openai.request.id';
 
 // ---- General OpenTelemetry ---------------------------------------------------------------------
 export const ATTR_ERROR_TYPE = 'error.type';
+export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
 export const ATTR_SERVER_ADDRESS = 'server.address';
 export const ATTR_SERVER_PORT = 'server.port';
 export const ATTR_SERVICE_NAME = 'service.name';
@@ -90,6 +91,8 @@ export const GEN_AI_TOKEN_BUCKETS = [
 
 // ---- Runproof: runs ----------------------------------------------------------------------------
 export const ATTR_RUNPROOF_RUN_ID = 'runproof.run.id';
+/** On a run span: the id of the run (or upstream service's run, from baggage) it was started inside. */
+export const ATTR_RUNPROOF_RUN_PARENT_ID = 'runproof.run.parent_id';
 export const ATTR_RUNPROOF_RUN_NAME = 'runproof.run.name';
 export const ATTR_RUNPROOF_RUN_ATTEMPT = 'runproof.run.attempt';
 export const ATTR_RUNPROOF_RUN_CONTINUATION = 'runproof.run.continuation';

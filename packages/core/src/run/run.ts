@@ -38,6 +38,7 @@ import {
   ATTR_RUNPROOF_RUN_NAME,
   ATTR_RUNPROOF_RUN_OBSERVED_DIGEST,
   ATTR_RUNPROOF_RUN_OUTCOME,
+  ATTR_RUNPROOF_RUN_PARENT_ID,
   ATTR_RUNPROOF_STEP_NAME,
   BAGGAGE_RUNPROOF_RUN_ID,
   EVENT_RUNPROOF_OUTCOME,
@@ -111,6 +112,9 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
     [ATTR_RUNPROOF_RUN_ATTEMPT]: state.attempt,
     [ATTR_RUNPROOF_RUN_CONTINUATION]: state.continuation,
   };
+  // The run this one was started inside, in this process or upstream (baggage): its parent, never its identity.
+  const parentRunId = getRunState(parent)?.id ?? propagation.getBaggage(parent)?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
+  if (parentRunId !== undefined && parentRunId !== state.id) attributes[ATTR_RUNPROOF_RUN_PARENT_ID] = parentRunId;
   if (owners?.technical) attributes[ATTR_RUNPROOF_OWNER_TECHNICAL] = owners.technical;
   if (owners?.operational) attributes[ATTR_RUNPROOF_OWNER_OPERATIONAL] = owners.operational;
   state.span = tracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${state.name}`, { kind: SpanKind.INTERNAL, attributes }, parent);

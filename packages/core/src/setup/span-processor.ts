@@ -6,7 +6,8 @@ import { ATTR_RUNPROOF_RUN_ID, BAGGAGE_RUNPROOF_RUN_ID } from '../semconv.ts';
 
 /**
  * Stamps `ATTR_RUNPROOF_RUN_ID` on every span started inside a run — ours, other instrumentations' and
- * the user's — and on spans of a downstream service that received the run id in W3C baggage. At
+ * the user's — and on spans of a downstream service that received the run id in W3C baggage; a span
+ * started with a run id already (a run's own span) keeps it. At
  * shutdown it ends the model calls still open (a stream being read, a request in flight) with what
  * they have seen, so the exporters placed after it send them. `start()` installs it; add it
  * yourself, first, when you build your own tracer provider.
@@ -16,6 +17,9 @@ import { ATTR_RUNPROOF_RUN_ID, BAGGAGE_RUNPROOF_RUN_ID } from '../semconv.ts';
  */
 export class RunSpanProcessor implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {
+    // A span started with a run id of its own (a run span, a graph run an adapter identified) keeps
+    // it: the enclosing run is that run's parent, not its identity.
+    if (span.attributes[ATTR_RUNPROOF_RUN_ID] !== undefined) return;
     const runId = getRunState(parentContext)?.id ?? propagation.getBaggage(parentContext)?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
     if (runId !== undefined) span.setAttribute(ATTR_RUNPROOF_RUN_ID, runId);
   }
