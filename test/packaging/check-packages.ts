@@ -30,11 +30,8 @@ function runTool(bin: string, args: string[]): boolean {
 
 const packDirectory = mkdtempSync(join(tmpdir(), 'runproof-check-packages-'));
 try {
-  const output = execFileSync('npm', ['pack', '--workspaces', '--json', '--silent', '--pack-destination', packDirectory], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  const packed = JSON.parse(output) as PackedPackage[];
+  const pack = ['pack', '--workspaces', '--json', '--silent', '--pack-destination', packDirectory];
+  const packed = JSON.parse(execFileSync('npm', pack, { cwd: root, encoding: 'utf8' })) as PackedPackage[];
   const failed: string[] = [];
   for (const { name, filename } of packed) {
     const tarball = join(packDirectory, filename);
@@ -44,8 +41,12 @@ try {
     if (!runTool('attw', [tarball, '--profile', 'esm-only'])) failed.push(`${name} (attw)`);
   }
   if (packed.length === 0) failed.push('npm pack produced no tarball');
-  console.log(failed.length === 0 ? `\npackages checked: ${packed.map((entry) => entry.name).join(', ')}` : `\nfailed: ${failed.join(', ')}`);
-  process.exitCode = failed.length === 0 ? 0 : 1;
+  if (failed.length > 0) {
+    console.log(`\nfailed: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  } else {
+    console.log(`\npackages checked: ${packed.map((entry) => entry.name).join(', ')}`);
+  }
 } finally {
   rmSync(packDirectory, { recursive: true, force: true });
 }

@@ -59,7 +59,9 @@ export function requireProgram(name: string, options: RequireProgramOptions): Te
   return {
     skip: required ? false : `skipped: ${name} not found — install ${options.install}`,
     path: () => {
-      throw new Error(`${name} not found on PATH, and ${REQUIRE_TEST_PROGRAMS}=1 requires it: install ${options.install}`);
+      throw new Error(
+        `${name} not found on PATH, and ${REQUIRE_TEST_PROGRAMS}=1 requires it: install ${options.install}`,
+      );
     },
   };
 }
