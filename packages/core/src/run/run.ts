@@ -2,6 +2,7 @@ import { context, propagation, SpanKind, trace, type Attributes, type Span } fro
 import { attachPolicy, guardRunStart, guardStep } from '../boundary/guards.ts';
 import { getRunBoundary, withRunBoundary } from '../boundary/run-boundary.ts';
 import { canonicalize } from '../identity/canonical-json.ts';
+import { ensureContextManager } from './context-fallback.ts';
 import { RunproofError } from '../errors.ts';
 import { getInstruments } from '../telemetry/instruments.ts';
 import { markError } from '../telemetry/span-status.ts';
@@ -87,7 +88,9 @@ function tracer() {
  * and whose fingerprint (a digest of everything the run was declared to execute under) is computed
  * from what the adapters report while it runs. Every span started inside carries `ATTR_RUNPROOF_RUN_ID`,
  * and the id travels to downstream services in W3C baggage. Returns (or throws) exactly what `fn`
- * does.
+ * does. Boundaries hold without `start()` too: when no OpenTelemetry context manager is registered,
+ * the first run installs an AsyncLocalStorage one (context only; nothing is recorded), and a later
+ * `start()` replaces it.
  *
  * @example
  * const verdict = await run({ name: 'invoice-triage', owners: { technical: 'ml-platform' } }, async () => {
@@ -100,6 +103,7 @@ function tracer() {
  * await run({ name: 'invoice-triage', boundary: { allowedModels: ['gpt-4o-mini'], maxToolCalls: 3 } }, triage);
  */
 export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promise<T>): Promise<T> {
+  ensureContextManager();
   const state = new RunState(resolveSpec(typeof spec === 'string' ? { name: spec } : spec));
   const owners = typeof spec === 'string' ? undefined : spec.owners;
   state.boundary = attachPolicy(state, (typeof spec === 'string' ? undefined : spec.boundary) ?? configuredPolicy(state.name), state.startTime);

@@ -11,6 +11,7 @@ import { globalSlot } from '../internal/global.ts';
 import { codeVersionFromEnvironment, setSettings } from '../settings.ts';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_TELEMETRY_SDK_NAME, ATTR_TELEMETRY_SDK_VERSION } from '../semconv.ts';
 import { RunSpanProcessor } from './span-processor.ts';
+import { releaseContextManager } from '../run/context-fallback.ts';
 import { VERSION } from '../version.ts';
 
 /** What `start()` returns. */
@@ -62,6 +63,8 @@ export function start(options: StartOptions = {}): RunproofHandle {
     codeVersion: config.codeVersion ?? codeVersionFromEnvironment() ?? config.serviceVersion ?? serviceVersionFromEnvironment() ?? null,
   });
 
+  // A run() before start() may have installed a context manager; the SDK registers its own.
+  releaseContextManager();
   if (isSdkDisabled()) {
     // Nothing is recorded, but runs must still see their context (`currentRun()`, steps).
     const { AsyncLocalStorageContextManager } = load('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
