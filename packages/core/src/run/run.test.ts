@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { currentRun, digest, outcome, run, RunproofError, step, ValidationError, type RunManifest } from '@runproof/core';
+import { context, diag, DiagLogLevel, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { z } from 'zod';
+import { checkpoint, currentRun, digest, outcome, run, RunproofError, step, ValidationError, type RunManifest } from '@runproof/core';
 import { cachedDigest, markError, reportCall, reportObserved } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
@@ -113,7 +114,7 @@ test('an invalid run spec is rejected before anything runs, naming each problem'
   let ran = false;
   await assert.rejects(
     run({ name: '', attempt: 0, continuation: 'restart' as 'retry' }, () => { ran = true; }),
-    (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_RUN' && /name must be a non-empty string; attempt must be an integer >= 1; continuation must be one of new, retry, resume, handoff, fork/.test(error.message),
+    (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_ARGUMENT' && error.message === 'run(): name must be a non-empty string; attempt must be an integer >= 1; continuation must be one of new, retry, resume, handoff, fork',
   );
   assert.equal(ran, false);
   assert.equal(harness.spans().length, 0);
@@ -202,4 +203,78 @@ test('cachedDigest is digest(): member order does not matter, a cache hit gives 
   assert.equal(cachedDigest({ temperature: 0.2 }), digest({ temperature: 0.2 }));
   const date = new Date(Date.UTC(2026, 10, 29));
   assert.equal(cachedDigest({ at: date }), digest({ at: '2026-11-29T00:00:00.000Z' }));
+});
+
+test('run(), step() and checkpoint() reject the same bad names with the same error code, before anything runs', async () => {
+  const schema = z.string();
+  const long = 'x'.repeat(10_240);
+  const cases: [unknown, string][] = [
+    [null, 'name must be a string (got null)'],
+    [undefined, 'name must be a string (got undefined)'],
+    [42, 'name must be a string (got a number)'],
+    ['', 'name must be a non-empty string'],
+    ['   ', 'name must be a non-empty string'],
+    [long, 'name must be at most 256 characters (got 10240)'],
+  ];
+  let ran = 0;
+  for (const [name, problem] of cases) {
+    const calls: [string, () => Promise<unknown>][] = [
+      ['run()', () => run(name as string, () => void (ran += 1))],
+      ['run()', () => run({ name: name as string }, () => void (ran += 1))],
+      ['step()', () => step(name as string, () => void (ran += 1))],
+      ['checkpoint()', () => checkpoint(name as string, schema, 'value')],
+    ];
+    for (const [call, invoke] of calls) {
+      await assert.rejects(invoke(), (error) => {
+        assert.ok(RunproofError.isInstance(error), `${call} ${String(name).slice(0, 10)}: ${String(error)}`);
+        assert.equal(error.code, 'RUNPROOF_INVALID_ARGUMENT');
+        assert.equal(error.message, `${call}: ${problem}`);
+        return true;
+      });
+    }
+  }
+  // Inside a run too: a bad step name throws, and nothing was started for it.
+  await assert.rejects(run('named', () => step('', () => void (ran += 1))), (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_ARGUMENT');
+  assert.equal(ran, 0);
+  assert.deepEqual(harness.spans().map((span) => span.name), ['invoke_workflow named']);
+  // The longest accepted name works everywhere.
+  const longest = 'n'.repeat(256);
+  await run(longest, () => step(longest, () => checkpoint(longest, schema, 'value')));
+  assert.equal(harness.spans().length, 4);
+});
+
+test('outcome() records strings, finite numbers and booleans; other values are not recorded and warned about once through diag', async () => {
+  const warnings: string[] = [];
+  diag.setLogger({ error: () => {}, warn: (message) => void warnings.push(message), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+  try {
+    await run('outcomes', () => {
+      outcome('invoice.category', 'utilities');
+      outcome('invoice.amount', 1280.5, { unit: 'EUR' });
+      outcome('invoice.approved', false);
+      outcome('invoice.lines', { count: 3 } as unknown as number);
+      outcome('invoice.lines', { count: 4 } as unknown as number);
+      outcome('invoice.tags', ['a', 'b'] as unknown as string);
+      outcome('invoice.ratio', Number.NaN);
+      outcome('invoice.ratio', Number.NaN);
+      outcome('invoice.limit', Number.POSITIVE_INFINITY);
+      outcome('invoice.vendor', null as unknown as string);
+      outcome('invoice.count', 10n as unknown as number);
+    });
+  } finally {
+    diag.disable();
+  }
+  const events = harness.span('invoke_workflow outcomes').events.filter((event) => event.name === 'runproof.outcome');
+  assert.deepEqual(events.map((event) => event.attributes), [
+    { 'runproof.outcome.name': 'invoice.category', 'runproof.outcome.value': 'utilities' },
+    { 'runproof.outcome.name': 'invoice.amount', 'runproof.outcome.value': 1280.5, 'runproof.outcome.unit': 'EUR' },
+    { 'runproof.outcome.name': 'invoice.approved', 'runproof.outcome.value': false },
+  ]);
+  assert.deepEqual(warnings, [
+    "runproof: outcome('invoice.lines') was not recorded: its value is an object; an outcome's value is a string, a finite number or a boolean",
+    "runproof: outcome('invoice.tags') was not recorded: its value is an array; an outcome's value is a string, a finite number or a boolean",
+    "runproof: outcome('invoice.ratio') was not recorded: its value is NaN; an outcome's value is a string, a finite number or a boolean",
+    "runproof: outcome('invoice.limit') was not recorded: its value is Infinity; an outcome's value is a string, a finite number or a boolean",
+    "runproof: outcome('invoice.vendor') was not recorded: its value is null; an outcome's value is a string, a finite number or a boolean",
+    "runproof: outcome('invoice.count') was not recorded: its value is a bigint; an outcome's value is a string, a finite number or a boolean",
+  ]);
 });

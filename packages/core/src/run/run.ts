@@ -3,7 +3,7 @@ import { attachPolicy, guardRunStart, guardStep } from '../boundary/guards.ts';
 import { getRunBoundary, withRunBoundary } from '../boundary/run-boundary.ts';
 import { canonicalize } from '../identity/canonical-json.ts';
 import { ensureContextManager } from './context-fallback.ts';
-import { RunproofError } from '../errors.ts';
+import { findNameProblem, invalidArgument } from './argument-checks.ts';
 import { getInstruments } from '../telemetry/instruments.ts';
 import { markError } from '../telemetry/span-status.ts';
 import {
@@ -18,7 +18,7 @@ import {
 } from './run-state.ts';
 import { configuredPolicy, type BoundaryPolicy } from '../boundary/policy.ts';
 import { capBytes } from '../telemetry/content.ts';
-import { safely, warnOnce } from '../safely.ts';
+import { safely } from '../safely.ts';
 import { getSettings } from '../settings.ts';
 import { createRunId } from '../identity/run-id.ts';
 import {
@@ -26,10 +26,6 @@ import {
   ATTR_GEN_AI_WORKFLOW_NAME,
   ATTR_RUNPROOF_MANIFEST,
   ATTR_RUNPROOF_MANIFEST_TRUNCATED,
-  ATTR_RUNPROOF_OUTCOME_NAME,
-  ATTR_RUNPROOF_OUTCOME_STATUS,
-  ATTR_RUNPROOF_OUTCOME_UNIT,
-  ATTR_RUNPROOF_OUTCOME_VALUE,
   ATTR_RUNPROOF_OWNER_OPERATIONAL,
   ATTR_RUNPROOF_OWNER_TECHNICAL,
   ATTR_RUNPROOF_RUN_ATTEMPT,
@@ -42,7 +38,6 @@ import {
   ATTR_RUNPROOF_RUN_PARENT_ID,
   ATTR_RUNPROOF_STEP_NAME,
   BAGGAGE_RUNPROOF_RUN_ID,
-  EVENT_RUNPROOF_OUTCOME,
   EVENT_RUNPROOF_RUN_MANIFEST,
   GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
   SPAN_NAME_PREFIX_STEP,
@@ -104,7 +99,8 @@ function tracer() {
  */
 export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promise<T>): Promise<T> {
   ensureContextManager();
-  const state = new RunState(resolveSpec(typeof spec === 'string' ? { name: spec } : spec));
+  // Anything but a spec object is taken as the name, so `run(null)` is reported as a bad name.
+  const state = new RunState(resolveSpec(typeof spec === 'object' && spec !== null ? spec : { name: spec }));
   const owners = typeof spec === 'string' ? undefined : spec.owners;
   state.boundary = attachPolicy(state, (typeof spec === 'string' ? undefined : spec.boundary) ?? configuredPolicy(state.name), state.startTime);
   const parent = context.active();
@@ -140,12 +136,15 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
 /**
  * Runs `fn` as a named step of the current run: a `step {name}` span, the active context while `fn`
  * runs, so model and tool calls inside are attributed to the step in the run's manifest. Outside a
- * run it still makes the span.
+ * run it still makes the span. A name that is not a non-empty string of at most 256 characters
+ * rejects with a `RunproofError` (`RUNPROOF_INVALID_ARGUMENT`), as `run()` and `checkpoint()` do.
  *
  * @example
  * const fields = await step('extract', () => extractFields(invoice));
  */
 export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  const nameProblem = findNameProblem(name);
+  if (nameProblem !== undefined) throw invalidArgument('step()', [nameProblem]);
   const parent = context.active();
   const parentPath = getStepPath(parent);
   const path = parentPath === undefined ? name : `${parentPath}/${name}`;
@@ -173,36 +172,10 @@ export function currentRun(): Run | undefined {
   return getRunState(context.active());
 }
 
-/** Options of {@link outcome}. */
-export interface OutcomeOptions {
-  /** UCUM-style unit of `value`, e.g. `USD`, `{invoice}`. */
-  unit?: string;
-  /** Whether the business outcome is good, e.g. `ok`, `rejected`. */
-  status?: string;
-}
-
-/**
- * Attaches a business outcome to the current run: an `EVENT_RUNPROOF_OUTCOME` event on the run span.
- * Outside a run it does nothing (and says so once through `diag`).
- *
- * @example
- * outcome('invoice.approved_amount', 1280.5, { unit: 'EUR', status: 'approved' });
- */
-export function outcome(name: string, value: string | number | boolean, options: OutcomeOptions = {}): void {
-  const state = getRunState(context.active());
-  if (state === undefined) {
-    warnOnce('outcome-outside-run', `runproof: outcome('${name}') called outside a run; it was not recorded`);
-    return;
-  }
-  const attributes: Attributes = { [ATTR_RUNPROOF_OUTCOME_NAME]: name, [ATTR_RUNPROOF_OUTCOME_VALUE]: value };
-  if (options.unit !== undefined) attributes[ATTR_RUNPROOF_OUTCOME_UNIT] = options.unit;
-  if (options.status !== undefined) attributes[ATTR_RUNPROOF_OUTCOME_STATUS] = options.status;
-  state.span.addEvent(EVENT_RUNPROOF_OUTCOME, attributes);
-}
-
 function resolveSpec(spec: RunSpec) {
   const problems: string[] = [];
-  if (typeof spec?.name !== 'string' || spec.name.trim() === '') problems.push('name must be a non-empty string');
+  const nameProblem = findNameProblem(spec?.name);
+  if (nameProblem !== undefined) problems.push(nameProblem);
   if (spec?.id !== undefined && (typeof spec.id !== 'string' || spec.id === '')) problems.push('id must be a non-empty string');
   if (spec?.attempt !== undefined && !(Number.isInteger(spec.attempt) && spec.attempt >= 1)) problems.push('attempt must be an integer >= 1');
   if (spec?.continuation !== undefined && !CONTINUATIONS.includes(spec.continuation)) problems.push(`continuation must be one of ${CONTINUATIONS.join(', ')}`);
@@ -213,7 +186,7 @@ function resolveSpec(spec: RunSpec) {
       problems.push(`conditions must be JSON-serializable (${(error as Error).message})`);
     }
   }
-  if (problems.length > 0) throw new RunproofError('RUNPROOF_INVALID_RUN', `Invalid run: ${problems.join('; ')}`);
+  if (problems.length > 0) throw invalidArgument('run()', problems);
   return {
     id: spec.id ?? createRunId(),
     name: spec.name,

@@ -77,9 +77,38 @@ test('any Standard Schema works, async validators included, and its digest is st
 });
 
 test('a schema that is not a Standard Schema is a typed error; a validator that throws passes its error through', async () => {
-  await assert.rejects(checkpoint('bad', { parse() {} } as unknown as StandardSchemaV1, 1), (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_CHECKPOINT');
+  await assert.rejects(checkpoint('bad', { parse() {} } as unknown as StandardSchemaV1, 1), (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_SCHEMA');
   const original = new Error('refinement crashed');
   const throwing = z.string().refine(() => { throw original; });
   await assert.rejects(checkpoint('crashing', throwing, 'x'), (error) => error === original);
   assert.equal(harness.span('validate crashing').status.code, SpanStatusCode.ERROR);
+});
+
+test('a schema whose validate() returns a malformed result is a RunproofError naming the checkpoint and what was malformed; its span ends with that error', async () => {
+  const returning = (result: unknown): StandardSchemaV1 => ({ '~standard': { version: 1, vendor: 'hand-written', validate: () => result as never } });
+  const cases: [string, unknown, string][] = [
+    ['nothing', undefined, 'it is undefined, not an object with "value" or "issues"'],
+    ['a number', Promise.resolve(42), 'it is a number, not an object with "value" or "issues"'],
+    ['neither', {}, 'it has neither "value" nor "issues"'],
+    ['issues-string', { issues: 'amount is wrong' }, '"issues" is a string, not an array'],
+    ['issues-empty', { issues: [] }, '"issues" is an empty array (a failure names at least one issue)'],
+    ['issue-null', { issues: [null] }, 'issues[0] is null, not an object'],
+    ['issue-message', { issues: [{ message: 'ok' }, { path: ['amount'] }] }, 'issues[1].message is undefined, not a string'],
+    ['issue-path', { issues: [{ message: 'bad', path: 'amount' }] }, 'issues[0].path is a string, not an array'],
+    ['issue-segment', { issues: [{ message: 'bad', path: ['lines', { index: 0 }] }] }, 'issues[0].path[1] is an object without "key", not a property key'],
+  ];
+  for (const [name, result, problem] of cases) {
+    for (const mode of ['record', 'enforce'] as const) {
+      await harness.reset();
+      await assert.rejects(checkpoint(`malformed.${name}`, returning(result), { amount: 'ten' }, { mode }), (error) => {
+        assert.ok(RunproofError.isInstance(error), `${name}: ${String(error)}`);
+        assert.equal(error.code, 'RUNPROOF_INVALID_SCHEMA');
+        assert.equal(error.message, `checkpoint("malformed.${name}"): the schema's validate() returned a malformed result: ${problem}`);
+        return true;
+      });
+      const span = harness.span(`validate malformed.${name}`);
+      assert.deepEqual(span.attributes, { 'runproof.validation.checkpoint': `malformed.${name}`, 'error.type': 'RUNPROOF_INVALID_SCHEMA' });
+      assert.equal(span.status.code, SpanStatusCode.ERROR);
+    }
+  }
 });

@@ -7,7 +7,8 @@ import {
   ATTR_RUNPROOF_VALIDATION_CHECKPOINT,
   SPAN_NAME_PREFIX_VALIDATE,
 } from '../semconv.ts';
-import { fromStandardIssues, isStandardSchema, standardSchemaDigest, type StandardSchemaOutput, type StandardSchemaV1 } from './standard-schema.ts';
+import { findNameProblem, invalidArgument } from '../run/argument-checks.ts';
+import { findMalformedResult, fromStandardIssues, INVALID_SCHEMA, isStandardSchema, standardSchemaDigest, type StandardSchemaOutput, type StandardSchemaV1 } from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
 import { VERSION } from '../version.ts';
 
@@ -30,8 +31,11 @@ export interface CheckpointOptions {
  *
  * In `record` mode (the default) it returns `value` itself. In `enforce` mode it returns the
  * schema's output (parsed, with defaults applied) or throws a `ValidationError` whose `issues` are
- * `{ code, path, message }`. A `schema` that is not a Standard Schema throws a `RunproofError`
- * (`RUNPROOF_INVALID_CHECKPOINT`); an error thrown by the validator itself passes through.
+ * `{ code, path, message }`. A bad name (not a non-empty string of at most 256 characters, the
+ * rule `run()` and `step()` apply) or mode throws a `RunproofError` with code
+ * `RUNPROOF_INVALID_ARGUMENT`; a `schema` that is not a Standard Schema, or whose `validate()`
+ * returns a malformed result, one with code `RUNPROOF_INVALID_SCHEMA` naming the checkpoint and
+ * what was malformed; an error thrown by the validator itself passes through.
  *
  * @example
  * const Fields = z.object({ vendor: z.string(), total: z.number().positive() });
@@ -40,16 +44,24 @@ export interface CheckpointOptions {
 export async function checkpoint<Schema extends StandardSchemaV1>(name: string, schema: Schema, value: unknown, options: CheckpointOptions & { mode: 'enforce' }): Promise<StandardSchemaOutput<Schema>>;
 export async function checkpoint<Value>(name: string, schema: StandardSchemaV1, value: Value, options?: CheckpointOptions & { mode?: 'record' }): Promise<Value>;
 export async function checkpoint(name: string, schema: StandardSchemaV1, value: unknown, options: CheckpointOptions = {}): Promise<unknown> {
-  const mode = options.mode ?? 'record';
-  if (typeof name !== 'string' || name === '') throw new RunproofError('RUNPROOF_INVALID_CHECKPOINT', 'checkpoint(): name must be a non-empty string');
-  if (!isStandardSchema(schema)) throw new RunproofError('RUNPROOF_INVALID_CHECKPOINT', `checkpoint("${name}"): schema must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`);
-  if (mode !== 'record' && mode !== 'enforce') throw new RunproofError('RUNPROOF_INVALID_CHECKPOINT', `checkpoint("${name}"): mode must be "record" or "enforce"`);
+  const mode = options?.mode ?? 'record';
+  const nameProblem = findNameProblem(name);
+  if (nameProblem !== undefined) throw invalidArgument('checkpoint()', [nameProblem]);
+  if (!isStandardSchema(schema)) throw new RunproofError(INVALID_SCHEMA, `checkpoint("${name}"): schema must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`);
+  if (mode !== 'record' && mode !== 'enforce') throw invalidArgument(`checkpoint("${name}")`, ['mode must be "record" or "enforce"']);
 
   const span = trace.getTracer('@runproof/core', VERSION).startSpan(`${SPAN_NAME_PREFIX_VALIDATE} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: name } });
   let result;
   try {
     result = await context.with(trace.setSpan(context.active(), span), () => schema['~standard'].validate(value));
   } catch (error) {
+    markError(span, error);
+    span.end();
+    throw error;
+  }
+  const malformed = findMalformedResult(result);
+  if (malformed !== undefined) {
+    const error = new RunproofError(INVALID_SCHEMA, `checkpoint("${name}"): the schema's validate() returned a malformed result: ${malformed}`);
     markError(span, error);
     span.end();
     throw error;

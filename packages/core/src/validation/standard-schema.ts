@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { digest } from '../identity/canonical-json.ts';
-import type { Issue } from '../errors.ts';
+import { RunproofError, type Issue } from '../errors.ts';
+import { describeType } from '../run/argument-checks.ts';
 import type { ValidationResult } from './result.ts';
 import { VALIDATION_ISSUE_CODE_VALUE_INVALID } from '../semconv.ts';
 
@@ -31,6 +32,9 @@ export interface StandardSchemaIssue {
 
 /** The output type of a Standard Schema. */
 export type StandardSchemaOutput<Schema extends StandardSchemaV1> = NonNullable<Schema['~standard']['types']>['output'];
+
+/** The `code` of the `RunproofError` for a schema that is not a Standard Schema or returned a malformed result. */
+export const INVALID_SCHEMA = 'RUNPROOF_INVALID_SCHEMA';
 
 /**
  * Whether `value` implements Standard Schema v1.
@@ -66,9 +70,45 @@ export function fromStandardIssues(issues: ReadonlyArray<StandardSchemaIssue>): 
 }
 
 /**
+ * What is malformed in a result a Standard Schema's `validate()` returned, described without its
+ * values (they may be content); `undefined` for a well-formed result: `{ value }`, or `{ issues }`
+ * with at least one issue, each with a string `message` and an optional `path` of property keys or
+ * `{ key }` segments.
+ *
+ * @example
+ * findMalformedResult({ issues: 'amount is wrong' }) // '"issues" is a string, not an array'
+ */
+export function findMalformedResult(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null) return `it is ${describeType(result)}, not an object with "value" or "issues"`;
+  const issues = (result as { issues?: unknown }).issues;
+  if (issues === undefined) return 'value' in result ? undefined : 'it has neither "value" nor "issues"';
+  if (!Array.isArray(issues)) return `"issues" is ${describeType(issues)}, not an array`;
+  if (issues.length === 0) return '"issues" is an empty array (a failure names at least one issue)';
+  for (const [index, issue] of issues.entries()) {
+    if (typeof issue !== 'object' || issue === null) return `issues[${index}] is ${describeType(issue)}, not an object`;
+    const { message, path } = issue as { message?: unknown; path?: unknown };
+    if (typeof message !== 'string') return `issues[${index}].message is ${describeType(message)}, not a string`;
+    if (path === undefined) continue;
+    if (!Array.isArray(path)) return `issues[${index}].path is ${describeType(path)}, not an array`;
+    for (const [position, segment] of path.entries()) {
+      const isObject = typeof segment === 'object' && segment !== null;
+      if (isObject && !('key' in segment)) return `issues[${index}].path[${position}] is an object without "key", not a property key`;
+      const key: unknown = isObject ? (segment as { key: unknown }).key : segment;
+      if (!isPropertyKey(key)) return `issues[${index}].path[${position}] is ${describeType(key)}, not a property key`;
+    }
+  }
+  return undefined;
+}
+
+function isPropertyKey(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'symbol';
+}
+
+/**
  * For adapters: validates `value` against a Standard Schema (awaiting an async validator) and
  * returns the result as data, never throwing for an invalid value; `value` is the schema's output
- * when it passes. Errors thrown by the validator itself pass through.
+ * when it passes. Errors thrown by the validator itself pass through; a malformed result (see
+ * {@link findMalformedResult}) throws a `RunproofError` with code `RUNPROOF_INVALID_SCHEMA`.
  *
  * @example
  * const result = await validateStandardSchema(langchainTool.schema, toolCall.args);
@@ -76,6 +116,8 @@ export function fromStandardIssues(issues: ReadonlyArray<StandardSchemaIssue>): 
  */
 export async function validateStandardSchema<Schema extends StandardSchemaV1>(schema: Schema, value: unknown): Promise<ValidationResult<StandardSchemaOutput<Schema>>> {
   const result = await schema['~standard'].validate(value);
+  const malformed = findMalformedResult(result);
+  if (malformed !== undefined) throw new RunproofError(INVALID_SCHEMA, `the schema's validate() returned a malformed result: ${malformed}`);
   if (result.issues === undefined) return { outcome: 'pass', issues: [], value: result.value as StandardSchemaOutput<Schema> };
   return { outcome: 'fail', issues: fromStandardIssues(result.issues) };
 }
