@@ -10,7 +10,7 @@
 import { context } from '@opentelemetry/api';
 import { safely } from '@runproof/core/adapter';
 import { findOwner } from './attempts.ts';
-import { endWhenDropped } from './dropped.ts';
+import { endWhenAbandoned } from './abandoned.ts';
 import type { ModelCall } from './model-call.ts';
 
 interface APIPromiseLike {
@@ -53,7 +53,7 @@ export function observeResult(call: ModelCall, result: unknown): unknown {
  * One request, from `create()` to its parse: who takes its result decides when the call's span
  * ends. Its first parse (whichever `APIPromise` of the request makes it) ends the span with the
  * parsed result; a raw response nobody parses, on the turn after it arrives; a promise nobody
- * ever parses, once the caller has let go of it.
+ * ever parses, once the caller has abandoned it.
  */
 class FollowedRequest {
   private readonly call: ModelCall;
@@ -80,8 +80,8 @@ class FollowedRequest {
     this.given = undefined;
     // A caller that reads the raw response and then awaits the promise too parses in the same turn.
     if (this.rawResponseOnly) setImmediate(this.finishUnlessParsing);
-    // Nobody is parsing yet: if the caller has let go of the promise, nobody ever will.
-    else if (!this.parseFollowed && given !== undefined) endWhenDropped(given, this.finishUnlessParsing);
+    // Nobody is parsing yet: if the caller has abandoned the promise, nobody ever will.
+    else if (!this.parseFollowed && given !== undefined) endWhenAbandoned(given, this.finishUnlessParsing);
   };
 
   /**

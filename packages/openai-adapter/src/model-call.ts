@@ -34,7 +34,7 @@ const ADAPTER = `${PACKAGE_NAME}@${VERSION}`;
 /**
  * One model call, from `create` to the end of its span: declares its conditions, counts the SDK's
  * HTTP attempts, reads the result (JSON or stream chunks) and ends the span exactly once —
- * success, failure, cancellation, or a stream the caller stopped reading.
+ * success, failure, cancellation, or a stream the caller abandoned.
  */
 export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   /** HTTP attempts the SDK made, counted by the per-attempt hook through {@link CALL_KEY}. */
@@ -184,7 +184,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   /**
    * Ends the span as a success, with whatever the result or the stream so far said. `endTime`
    * (`performance.now()`) when the call ended before it is known to have: a response nobody parsed,
-   * a stream the caller let go of.
+   * a stream the caller abandoned.
    */
   finish(endTime?: number): void {
     if (this.ended) return;
@@ -197,7 +197,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       }
       this.report(output, output.errorType, endTime);
       recordChecks(this.span, output.checks, this.capture);
-      // Only a complete output is compared: a stream the caller left early has a partial structure.
+      // Only a complete output is compared: a stream the caller abandoned has a partial structure.
       if (output.errorType === undefined && output.finishReasons.length > 0) {
         detectDrift(this.span, this.callFingerprint, { resolvedModel: output.responseModel, systemFingerprint: output.systemFingerprint, outputShape: this.outputShape });
       }

@@ -5,7 +5,7 @@
  * iteration gets the SDK's iterator untouched, so the SDK's own "already consumed" error reaches
  * the caller.
  */
-import { endWhenDropped, stopWatching } from './dropped.ts';
+import { endWhenAbandoned, stopWatching } from './abandoned.ts';
 import type { StreamReader } from './surface.ts';
 
 /** The call a stream belongs to, as the stream ends it (`ModelCall`). */
@@ -41,13 +41,13 @@ export function observeStream(result: unknown, call: StreamedCall, reader: Strea
     const iterator = new ObservedIterator(inner, observation);
     stopWatching(stream);
     // While it is read, the caller holds the iterator (a `for await` over a stream it never names
-    // holds only that): if it lets go of it before the end, the span ends with what was read.
-    endWhenDropped(iterator, observation.onDropped);
+    // holds only that): if it abandons it before the end, the span ends with what was read.
+    endWhenAbandoned(iterator, observation.onAbandoned);
     return iterator;
   };
-  // A stream not read by the end of this turn may never be: the span ends if the caller lets go of it.
+  // A stream not read by the end of this turn may never be: the span ends if the caller abandons it.
   setImmediate(() => {
-    if (!observed) endWhenDropped(stream, observation.onDropped, stream);
+    if (!observed) endWhenAbandoned(stream, observation.onAbandoned, stream);
   });
   signal?.addEventListener('abort', observation.onAbort, { once: true });
   return observation;
@@ -60,7 +60,7 @@ export class StreamObservation {
   firstChunkTime: number | undefined;
   /**
    * When the caller received the stream, then its latest chunk, read every 8 chunks (a clock read
-   * costs more than reading a chunk): where a stream let go of ends.
+   * costs more than reading a chunk): where an abandoned stream ends.
    */
   private lastReadTime = performance.now();
   private chunks = 0;
@@ -105,8 +105,8 @@ export class StreamObservation {
     else setImmediate(() => this.call.fail(this.signal?.reason));
   };
 
-  /** The caller let go of the stream, unread or read in part: the span ends with what was read. */
-  readonly onDropped = (): void => {
+  /** The caller abandoned the stream, unread or read in part: the span ends with what was read. */
+  readonly onAbandoned = (): void => {
     this.call.finish(this.lastReadTime);
   };
 }

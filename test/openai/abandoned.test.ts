@@ -1,8 +1,8 @@
 /**
- * What the caller lets go of (DESIGN principles 1 and 2): a promise never awaited, a stream never
- * read, a stream cancelled through its own controller, calls still open at shutdown. Each call
- * still gets exactly one span, and the app sees what it sees without instrumentation — a failure
- * nobody handles stays unhandled.
+ * What the caller abandons (DESIGN principles 1 and 2): a promise never awaited, a stream never
+ * read or read in part; and beside them, a stream cancelled through its own controller, calls still
+ * open at shutdown. Each call still gets exactly one span, and the app sees what it sees without
+ * instrumentation — a failure nobody handles stays unhandled.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -58,7 +58,7 @@ function assertNoDoubleEnd(): void {
   assert.deepEqual(diagnosticMessages().filter((message) => message.includes('end')), []);
 }
 
-test('a promise nobody awaits (fire and forget, inside a run): the span ends once the caller has let go of it', async () => {
+test('a promise nobody awaits (fire and forget, inside a run): the span ends once the caller has abandoned it', async () => {
   let runId = '';
   await run('fire-and-forget', async (current) => {
     runId = current.id;
@@ -78,7 +78,7 @@ test('a promise nobody awaits (fire and forget, inside a run): the span ends onc
   assertNoDoubleEnd();
 });
 
-test('a stream received and never read: the span ends once the caller has let go of it', async () => {
+test('a stream received and never read: the span ends once the caller has abandoned it', async () => {
   await (async () => {
     const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
     assert.equal(typeof stream.controller.abort, 'function');
@@ -89,7 +89,7 @@ test('a stream received and never read: the span ends once the caller has let go
   assertNoDoubleEnd();
 });
 
-test('a stream read in part and then forgotten: the span ends with what was read', async () => {
+test('a stream read in part and then abandoned: the span ends with what was read', async () => {
   simulator.enqueue({ reply: LONG_REPLY, chunkDelayMs: 5 });
   await (async () => {
     const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
