@@ -14,7 +14,7 @@ export type { GenAIInstruments } from './telemetry/gen-ai-metrics.ts';
 export { recordContent, captureContent, capBytes } from './telemetry/content.ts';
 export { getSettings } from './settings.ts';
 export type { Settings } from './settings.ts';
-export { safely, warnOnce } from './safely.ts';
+export { safely, warnLoudly, warnOnce } from './safely.ts';
 export { markCancelled, markError } from './telemetry/span-status.ts';
 export { isCancellation } from './errors.ts';
 export { cachedDigest } from './identity/digest-cache.ts';
