@@ -1,8 +1,7 @@
 import { context, SpanKind, trace, type Attributes, type Context, type Link, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
-import { activeRunId, guardModelCall, guardToolCall, isModelSpanClaimed, markError, recordValidation, reportObserved, safely } from '@runproof/core/adapter';
+import { captureContent, guardModelCall, guardToolCall, reportObserved, safely } from '@runproof/core/adapter';
 import {
-  ATTR_ERROR_TYPE,
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_REQUEST_STREAM,
@@ -14,21 +13,18 @@ import {
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_VALUE_RETRIEVAL,
   GEN_AI_OPERATION_VALUE_TEXT_COMPLETION,
-  VALIDATION_OUTCOME_VALUE_FAIL,
 } from '@runproof/core/semconv';
-import { captureContent } from '@runproof/core/adapter';
-import { enterScope, pendingScope, RunScope, takenScope, type ScopeKind } from './deferred-span.ts';
-import { describeChainRun, recognizeNestedAgent } from './chain-runs.ts';
-import { graphSignal, InterruptedThreads, readThreadId } from './langgraph.ts';
-import { asRecord, modelMetricAttributes, readModelRequest, readModelResponse } from './model-attributes.ts';
-import { recordModelMetrics } from './model-metrics.ts';
-import { recordModelEnd } from './model-end.ts';
 import { endAbandonedStream, isAbandonedStreamClosing } from './abandoned-streams.ts';
 import { markFailure } from './cancellations.ts';
+import { describeChainRun, recognizeNestedAgent } from './chain-runs.ts';
+import { enterScope, pendingScope, RunScope, takenScope, type ScopeKind } from './deferred-span.ts';
+import { graphSignal, InterruptedThreads, readThreadId } from './langgraph.ts';
+import { asRecord, readModelRequest } from './model-attributes.ts';
+import { endModelRun, failModelRun } from './model-end.ts';
 import { newRunRecord, now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
-import { checkToolInput } from './tool-input-issues.ts';
-import { settleFailedTools, settleLater, TOOL_ARGUMENTS_CHECKPOINT_SUFFIX, toolAttributes } from './tool-runs.ts';
+import { recordRejectedToolCall } from './tool-input-issues.ts';
+import { endToolRun, failToolRun, settleFailedTools, toolAttributes } from './tool-runs.ts';
 import { VERSION } from './version.ts';
 
 /** Options of {@link RunproofCallbackHandler}. */
@@ -39,7 +35,6 @@ export interface RunproofCallbackHandlerOptions {
 
 /** The name LangChain sees; one Runproof handler per callback manager. */
 export const HANDLER_NAME = 'runproof';
-
 
 /**
  * A LangChain callback handler that records LangChain and LangGraph runs as OpenTelemetry spans:
@@ -146,27 +141,14 @@ export class RunproofCallbackHandler {
   handleLLMEnd(output: unknown, runId: string): void {
     safely('recording a LangChain model end', undefined, () => {
       const record = this.#runs.take(runId);
-      if (record === undefined) return;
-      const { span, model } = record;
-      const response = readModelResponse(output);
-      record.ticket?.settle({ inputTokens: response.inputTokens, outputTokens: response.outputTokens, model: response.responseModel });
-      if (model !== undefined && ownsGenAI(record)) recordModelEnd(span, model, response, record.context, (now() - record.startTime) / 1000);
-      span.end();
+      if (record !== undefined) endModelRun(record, output);
     });
   }
 
   handleLLMError(error: unknown, runId: string): void {
     safely('recording a LangChain model error', undefined, () => {
       const record = this.#runs.take(runId);
-      if (record === undefined) return;
-      record.ticket?.settle();
-      if (!isAbandonedStreamClosing(record, error)) {
-        const errorType = markFailure(record.span, error);
-        // A failed call counts in the duration metric, by its error type.
-        const { model } = record;
-        if (model !== undefined && ownsGenAI(record)) recordModelMetrics({ ...modelMetricAttributes(model, undefined), [ATTR_ERROR_TYPE]: errorType }, (now() - record.startTime) / 1000, undefined, undefined);
-      }
-      record.span.end();
+      if (record !== undefined) failModelRun(record, error);
     });
   }
 
@@ -193,31 +175,14 @@ export class RunproofCallbackHandler {
   handleToolEnd(_output: unknown, runId: string): void {
     safely('recording a LangChain tool end', undefined, () => {
       const record = this.#runs.take(runId);
-      if (record === undefined) return;
-      // A tool that called another, which failed, and still returned: it handled that failure.
-      settleFailedTools(record, true);
-      record.span.end();
+      if (record !== undefined) endToolRun(record);
     });
   }
 
   handleToolError(error: unknown, runId: string): void {
     safely('recording a LangChain tool error', undefined, () => {
       const record = this.#runs.take(runId);
-      if (record === undefined) return;
-      // A tool that paused at `interrupt()` (human in the loop) did not fail. Other LangGraph signals
-      // out of a tool are failures to the agent: its tool node turns them into an error result.
-      const interrupted = graphSignal(error) === 'interrupt';
-      if (interrupted || isAbandonedStreamClosing(record, error)) {
-        if (interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
-        record.span.end();
-        return;
-      }
-      // What a tool throws, an agent sends back to the model as the tool's result: content, here
-      // and on every run the error goes on to fail.
-      if (typeof error === 'object' && error !== null) this.#toolErrors.add(error);
-      markFailure(record.span, error, { quotesContent: true });
-      settleFailedTools(record, false);
-      settleLater(record.span, record.parent);
+      if (record !== undefined) failToolRun(record, error, this.#toolErrors);
     });
   }
 
@@ -246,19 +211,8 @@ export class RunproofCallbackHandler {
    * @internal Records a tool call LangChain rejected before any callback fired because its
    * arguments failed the tool's schema: an `execute_tool` span with validation outcome `fail`.
    */
-  async recordToolInputFailure(name: string, toolCallId: string | undefined, schema: unknown, input: unknown, parentRunId: string | undefined, error: unknown): Promise<void> {
-    const started = safely('recording a tool argument failure', undefined, () => {
-      const parent = this.#runs.get(parentRunId);
-      const span = this.#tracerFor().startSpan(`${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, { kind: SpanKind.INTERNAL, attributes: toolAttributes(name, toolCallId) }, parent?.context ?? context.active());
-      return { span, parent };
-    });
-    if (started === undefined) return;
-    const check = await checkToolInput(schema, input);
-    safely('recording a tool argument failure', undefined, () => {
-      recordValidation(started.span, { checkpoint: `${name}${TOOL_ARGUMENTS_CHECKPOINT_SUFFIX}`, outcome: VALIDATION_OUTCOME_VALUE_FAIL, issues: check.issues, schemaDigest: check.schemaDigest });
-      markError(started.span, error);
-      settleLater(started.span, started.parent);
-    });
+  recordToolInputFailure(name: string, toolCallId: string | undefined, schema: unknown, input: unknown, parentRunId: string | undefined, error: unknown): Promise<void> {
+    return recordRejectedToolCall(() => this.#tracerFor(), this.#runs.get(parentRunId), { name, toolCallId, schema, input, error });
   }
 
   #tracerFor(): Tracer {
@@ -338,15 +292,7 @@ export class RunproofCallbackHandler {
     }
     if (record.interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
     settleFailedTools(record, error === undefined || signal !== undefined);
-    if (record.threadId !== undefined) {
-      if (record.interrupted) this.#threads.set(record.threadId, { runId: record.threadRunId ?? activeRunId(record.context), spanContext: record.span.spanContext() });
-      else this.#threads.delete(record.threadId);
-    }
+    this.#threads.rememberIfInterrupted(record);
     record.span.end();
   }
-}
-
-/** Whether a model run records its own GenAI attributes, usage and metrics: no provider adapter enriched its span (those are then the adapter's). */
-function ownsGenAI(record: RunRecord): boolean {
-  return !(record.scope !== undefined && isModelSpanClaimed(record.scope.deferred));
 }

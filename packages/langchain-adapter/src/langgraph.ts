@@ -14,6 +14,7 @@ import {
   ATTR_RUNPROOF_LANGGRAPH_TRIGGERS,
 } from '@runproof/core/semconv';
 import { asRecord } from './model-attributes.ts';
+import type { RunRecord } from './open-runs.ts';
 
 /** The LangGraph task a run belongs to, from the `langgraph_*` metadata LangGraph gives each task. */
 export interface GraphTask {
@@ -92,6 +93,16 @@ export class InterruptedThreads {
 
   delete(threadId: string): void {
     this.#threads.delete(threadId);
+  }
+
+  /**
+   * A thread's root invocation (`record`) ended: remembered when it paused at an interrupt, so the
+   * invocation that resumes it continues the same run; forgotten otherwise. Other runs pass.
+   */
+  rememberIfInterrupted(record: RunRecord): void {
+    if (record.threadId === undefined) return;
+    if (record.interrupted) this.set(record.threadId, { runId: record.threadRunId ?? activeRunId(record.context), spanContext: record.span.spanContext() });
+    else this.delete(record.threadId);
   }
 
   /**

@@ -1,15 +1,51 @@
+/**
+ * How a LangChain model run ends: its boundary hold settled, and, unless a provider adapter
+ * enriched its span (those are then the adapter's), what the model answered or how it failed.
+ */
 import type { Context, Span } from '@opentelemetry/api';
 import { digest } from '@runproof/core';
-import { recordValidation, reportCall, reportObserved } from '@runproof/core/adapter';
+import { isModelSpanClaimed, recordValidation, reportCall, reportObserved } from '@runproof/core/adapter';
 import {
+  ATTR_ERROR_TYPE,
   ATTR_RUNPROOF_CALL_FINGERPRINT,
   VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,
   VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL,
   VALIDATION_OUTCOME_VALUE_FAIL,
   VALIDATION_OUTCOME_VALUE_PASS,
 } from '@runproof/core/semconv';
-import { modelCallConditions, modelMetricAttributes, type ModelRequest, type ModelResponse } from './model-attributes.ts';
+import { isAbandonedStreamClosing } from './abandoned-streams.ts';
+import { markFailure } from './cancellations.ts';
+import { modelCallConditions, modelMetricAttributes, readModelResponse, type ModelRequest, type ModelResponse } from './model-attributes.ts';
 import { recordModelMetrics } from './model-metrics.ts';
+import { now, type RunRecord } from './open-runs.ts';
+
+/** A model run ended (`handleLLMEnd`) with `output`: its usage settles the boundary hold, its answer goes on the span. */
+export function endModelRun(record: RunRecord, output: unknown): void {
+  const { span, model } = record;
+  const response = readModelResponse(output);
+  record.ticket?.settle({ inputTokens: response.inputTokens, outputTokens: response.outputTokens, model: response.responseModel });
+  if (model !== undefined && ownsGenAI(record)) recordModelEnd(span, model, response, record.context, (now() - record.startTime) / 1000);
+  span.end();
+}
+
+/**
+ * A model run failed (`handleLLMError`). A failed call counts in the duration metric, by its error
+ * type; the cancellation of a stream its caller abandoned is no failure.
+ */
+export function failModelRun(record: RunRecord, error: unknown): void {
+  record.ticket?.settle();
+  if (!isAbandonedStreamClosing(record, error)) {
+    const errorType = markFailure(record.span, error);
+    const { model } = record;
+    if (model !== undefined && ownsGenAI(record)) recordModelMetrics({ ...modelMetricAttributes(model, undefined), [ATTR_ERROR_TYPE]: errorType }, (now() - record.startTime) / 1000, undefined, undefined);
+  }
+  record.span.end();
+}
+
+/** Whether a model run records its own GenAI attributes, usage and metrics: no provider adapter enriched its span (those are then the adapter's). */
+function ownsGenAI(record: RunRecord): boolean {
+  return !(record.scope !== undefined && isModelSpanClaimed(record.scope.deferred));
+}
 
 /**
  * What a finished model call records when no provider adapter enriched its span (a model other

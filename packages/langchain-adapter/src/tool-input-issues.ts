@@ -1,10 +1,48 @@
+/**
+ * Tool calls LangChain rejects before any callback fires, because their arguments fail the tool's
+ * schema: the adapter still records them, as a failed `execute_tool` span with the schema's issues.
+ */
+import { context, SpanKind, type Tracer } from '@opentelemetry/api';
 import { isStandardSchema, standardSchemaDigest, validateStandardSchema, type Issue } from '@runproof/core';
-import { VALIDATION_ISSUE_CODE_VALUE_INVALID } from '@runproof/core/semconv';
+import { markError, recordValidation, safely } from '@runproof/core/adapter';
+import { GEN_AI_OPERATION_VALUE_EXECUTE_TOOL, VALIDATION_ISSUE_CODE_VALUE_INVALID, VALIDATION_OUTCOME_VALUE_FAIL } from '@runproof/core/semconv';
+import type { RunRecord } from './open-runs.ts';
+import { settleLater, toolAttributes } from './tool-runs.ts';
+
+/** Checkpoint of a tool's argument check: `{tool name}.arguments`, as core's tool checks name it. */
+export const TOOL_ARGUMENTS_CHECKPOINT_SUFFIX = '.arguments';
+
+/** A tool call LangChain rejected: the tool, what it was called with, and LangChain's error. */
+export interface RejectedToolCall {
+  name: string;
+  toolCallId: string | undefined;
+  schema: unknown;
+  input: unknown;
+  error: unknown;
+}
 
 /** What the tool's schema says about arguments LangChain rejected. */
 export interface ToolInputCheck {
   issues: Issue[];
   schemaDigest: string | undefined;
+}
+
+/**
+ * Records a rejected tool call as an `execute_tool` span below `parent` (the run that called the
+ * tool), with validation outcome `fail` and the issues the schema finds; like any failed tool, it
+ * ends when its parent does.
+ */
+export async function recordRejectedToolCall(tracer: () => Tracer, parent: RunRecord | undefined, call: RejectedToolCall): Promise<void> {
+  const span = safely('recording a tool argument failure', undefined, () =>
+    tracer().startSpan(`${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${call.name}`, { kind: SpanKind.INTERNAL, attributes: toolAttributes(call.name, call.toolCallId) }, parent?.context ?? context.active()),
+  );
+  if (span === undefined) return;
+  const check = await checkToolInput(call.schema, call.input);
+  safely('recording a tool argument failure', undefined, () => {
+    recordValidation(span, { checkpoint: `${call.name}${TOOL_ARGUMENTS_CHECKPOINT_SUFFIX}`, outcome: VALIDATION_OUTCOME_VALUE_FAIL, issues: check.issues, schemaDigest: check.schemaDigest });
+    markError(span, call.error);
+    settleLater(span, parent);
+  });
 }
 
 /**

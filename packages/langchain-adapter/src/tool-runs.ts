@@ -1,3 +1,7 @@
+/**
+ * Tool runs: what an `execute_tool` span carries, and how a tool run ends. A failed one waits for
+ * its parent run to end, to know whether the agent handled the failure.
+ */
 import type { Attributes, Span } from '@opentelemetry/api';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
@@ -5,13 +9,14 @@ import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_TOOL_TYPE,
   ATTR_RUNPROOF_ERROR_HANDLED,
+  ATTR_RUNPROOF_STEP_INTERRUPTED,
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
 } from '@runproof/core/semconv';
+import { isAbandonedStreamClosing } from './abandoned-streams.ts';
+import { markFailure } from './cancellations.ts';
+import { graphSignal } from './langgraph.ts';
 import { now, type RunRecord } from './open-runs.ts';
-
-/** Checkpoint of a tool's argument check: `{tool name}.arguments`, as core's tool checks name it. */
-export const TOOL_ARGUMENTS_CHECKPOINT_SUFFIX = '.arguments';
 
 /** The GenAI attributes of an `execute_tool` span. */
 export function toolAttributes(name: string, toolCallId: string | undefined): Attributes {
@@ -22,6 +27,31 @@ export function toolAttributes(name: string, toolCallId: string | undefined): At
   };
   if (toolCallId !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ID] = toolCallId;
   return attributes;
+}
+
+/** A tool run returned (`handleToolEnd`). */
+export function endToolRun(record: RunRecord): void {
+  // A tool that called another, which failed, and still returned: it handled that failure.
+  settleFailedTools(record, true);
+  record.span.end();
+}
+
+/** A tool run threw (`handleToolError`); `toolErrors` keeps what tools threw, content wherever it goes. */
+export function failToolRun(record: RunRecord, error: unknown, toolErrors: WeakSet<object>): void {
+  // A tool that paused at `interrupt()` (human in the loop) did not fail. Other LangGraph signals
+  // out of a tool are failures to the agent: its tool node turns them into an error result.
+  const interrupted = graphSignal(error) === 'interrupt';
+  if (interrupted || isAbandonedStreamClosing(record, error)) {
+    if (interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);
+    record.span.end();
+    return;
+  }
+  // What a tool throws, an agent sends back to the model as the tool's result: content, here
+  // and on every run the error goes on to fail.
+  if (typeof error === 'object' && error !== null) toolErrors.add(error);
+  markFailure(record.span, error, { quotesContent: true });
+  settleFailedTools(record, false);
+  settleLater(record.span, record.parent);
 }
 
 /**
