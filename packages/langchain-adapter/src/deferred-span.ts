@@ -43,7 +43,7 @@ export class RunScope {
   abandoned = false;
   /** Steps of the scope's stream in flight: a `next()` called and not settled yet. */
   pending = 0;
-  /** Called once, the next time no step is in flight (set for a stream left under an abandoned one). */
+  /** Called once, the next time no step is in flight (set for a stream below an abandoned one). */
   whenIdle: (() => void) | undefined;
   /** The span made active for the scope; what a provider adapter claims as the model span. */
   readonly deferred: DeferredSpan = new DeferredSpan(this);
