@@ -5,11 +5,17 @@
  *
  *   runproof manifests traces.json            list the runs in a file
  *   runproof diff a.json[#runId] b.json[#runId]  name the conditions that differ (exit 1 if any)
+ *   runproof runs [--store URL] [--status S] [--json]   durable runs and where they stand
+ *   runproof runs show <id> [--store URL] [--json]     one run's attempts, steps, usage, handoffs
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { diffManifests, type ManifestDifference, type RunManifest } from './identity/manifest.ts';
 import { readManifests } from './identity/trace-file.ts';
+import type { RunStatus } from './continuity/journal.ts';
+import { describeRun, formatRunDetail, formatRunTable } from './continuity/runs-listing.ts';
+import { openStore } from './continuity/store-url.ts';
 
 function pickManifest(reference: string): RunManifest {
   const [path = '', runId] = reference.split('#');
@@ -31,8 +37,45 @@ export function formatDifferences(differences: ManifestDifference[]): string {
     .join('\n');
 }
 
-function main(argv: string[]): number {
+const STATUSES: readonly RunStatus[] = ['in_progress', 'completed', 'failed', 'halted', 'escalated', 'handed_off'];
+const USAGE = [
+  'usage: runproof manifests <traces.json>',
+  '       runproof diff <a.json[#runId]> <b.json[#runId]>',
+  '       runproof runs [--store URL] [--status in_progress|completed|failed|halted|escalated|handed_off] [--limit N] [--json]',
+  '       runproof runs show <id> [--store URL] [--json]',
+  '(the store defaults to RUNPROOF_STORE, else sqlite:./runproof.db)',
+].join('\n');
+
+async function runs(operands: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: operands,
+    allowPositionals: true,
+    options: { store: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const status = values.status as RunStatus | undefined;
+  if (status !== undefined && !STATUSES.includes(status)) throw new Error(`--status must be one of ${STATUSES.join(', ')}`);
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error('--limit must be a positive integer');
+  const store = await openStore(values.store ?? process.env.RUNPROOF_STORE ?? 'sqlite:./runproof.db', values.store === undefined ? 'RUNPROOF_STORE' : '--store');
+  try {
+    if (positionals[0] === 'show' && positionals.length === 2) {
+      const journal = await store.read(positionals[1]!);
+      if (journal === undefined) throw new Error(`the store holds no run ${JSON.stringify(positionals[1])}`);
+      process.stdout.write(values.json ? `${JSON.stringify(journal, null, 2)}\n` : `${formatRunDetail(journal)}\n`);
+      return 0;
+    }
+    if (positionals.length > 0) throw new Error(USAGE);
+    const lines = (await store.list({ status, limit })).map(describeRun);
+    process.stdout.write(values.json ? `${JSON.stringify(lines, null, 2)}\n` : `${formatRunTable(lines)}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
   const [command, ...operands] = argv;
+  if (command === 'runs') return runs(operands);
   if (command === 'manifests' && operands.length === 1) {
     for (const manifest of readManifests(readFileSync(operands[0]!, 'utf8'))) {
       process.stdout.write(`${manifest.runId}  ${manifest.declared.run}  attempt ${manifest.attempt}  fingerprint ${manifest.fingerprint.slice(0, 16)}…\n`);
@@ -45,7 +88,7 @@ function main(argv: string[]): number {
     process.stdout.write(differences.length === 0 ? 'same conditions\n' : `${formatDifferences(differences)}\n`);
     return differences.length === 0 ? 0 : 1;
   }
-  process.stderr.write('usage: runproof manifests <traces.json>\n       runproof diff <a.json[#runId]> <b.json[#runId]>\n');
+  process.stderr.write(`${USAGE}\n`);
   return 2;
 }
 
@@ -55,10 +98,11 @@ if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLTo
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`runproof: ${(error as Error).message}\n`);
-    process.exitCode = 2;
-  }
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`runproof: ${(error as Error).message}\n`);
+      process.exitCode = 2;
+    },
+  );
 }

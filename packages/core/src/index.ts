@@ -27,6 +27,13 @@ export type { StandardSchemaV1, StandardSchemaProperties, StandardSchemaResult, 
 export { validateJsonSchema, jsonSchemaDigest } from './validation/json-schema.ts';
 export type { JsonSchema } from './validation/json-schema.ts';
 export type { ValidationOutcome, ValidationResult } from './validation/result.ts';
+export { handoff } from './run/handoff.ts';
+export type { HandoffOptions } from './run/handoff.ts';
+export type { DurableSpec, StepOptions } from './run/durable.ts';
+export { openStore as openRunStore } from './continuity/store-url.ts';
+export type { DurabilityOptions } from './continuity/durability.ts';
+export type { RunStore, RunJournal, RunHeader, RunStatus, StepRecord, AttemptRecord, HandoffRecord, RunUsage, Claim, RunFilter } from './continuity/journal.ts';
+export { StoreUnavailableError, RunInProgressError, JournalWriteError, LeaseLostError, StepResultError, RunHandedOffError } from './continuity/errors.ts';
 export { RunSpanProcessor } from './setup/span-processor.ts';
 export { OtlpJsonFileExporter } from './setup/file-exporter.ts';
 export type { Redactor } from './settings.ts';

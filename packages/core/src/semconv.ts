@@ -77,6 +77,8 @@ export const OPENAI_API_TYPE_VALUE_RESPONSES = 'responses';
 export const OPENAI_API_TYPE_VALUE_EMBEDDINGS = 'embeddings';
 export const ERROR_TYPE_VALUE_OTHER = '_OTHER';
 export const ERROR_TYPE_VALUE_CANCELLED = 'cancelled';
+/** A 200 response that is not in the endpoint's format (a gateway's HTML page instead of JSON or an event stream). */
+export const ERROR_TYPE_VALUE_INVALID_RESPONSE = 'invalid_response';
 
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration';
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';
@@ -103,6 +105,29 @@ export const ATTR_RUNPROOF_OWNER_TECHNICAL = 'runproof.owner.technical';
 export const ATTR_RUNPROOF_OWNER_OPERATIONAL = 'runproof.owner.operational';
 export const ATTR_RUNPROOF_STEP_NAME = 'runproof.step.name';
 export const ATTR_RUNPROOF_STEP_REPLAYED = 'runproof.step.replayed';
+
+// ---- Runproof: durable runs (continuity) ---------------------------------------------------------
+/** On a step span: true when its input digest differs from the one journaled; the step ran again. */
+export const ATTR_RUNPROOF_STEP_DIVERGED = 'runproof.step.diverged';
+/** On a step span of a durable run: the step's path and occurrence in its run, e.g. `classify#1`. */
+export const ATTR_RUNPROOF_STEP_KEY = 'runproof.step.key';
+/** On a step span: the digest of the input the step declared (`step(name, fn, { input })`). */
+export const ATTR_RUNPROOF_STEP_INPUT_DIGEST = 'runproof.step.input_digest';
+/** Event on a diverged step's span, with the journaled digest (`runproof.step.recorded_input_digest`) and the new one. */
+export const EVENT_RUNPROOF_STEP_DIVERGED = 'runproof.step.diverged';
+export const ATTR_RUNPROOF_STEP_RECORDED_INPUT_DIGEST = 'runproof.step.recorded_input_digest';
+/** On a run span: true when the run had completed before and its journaled result was returned without running. */
+export const ATTR_RUNPROOF_RUN_REPLAYED = 'runproof.run.replayed';
+/** On a durable run's span: the kind of store its journal is in (`sqlite`, `postgres`, `redis`). */
+export const ATTR_RUNPROOF_RUN_STORE = 'runproof.run.store';
+/** Event on the run span when the run is handed off, with its target and reason. */
+export const EVENT_RUNPROOF_RUN_HANDOFF = 'runproof.run.handoff';
+export const ATTR_RUNPROOF_HANDOFF_TARGET = 'runproof.handoff.target';
+export const ATTR_RUNPROOF_HANDOFF_REASON = 'runproof.handoff.reason';
+/** Gauge: durable runs waiting on a handoff, by run name and target (read from the store). */
+export const METRIC_RUNPROOF_HANDOFFS_WAITING = 'runproof.handoffs.waiting';
+/** Histogram (s): how long a handoff waited until its target resumed the run, by run name and target. */
+export const METRIC_RUNPROOF_HANDOFF_WAIT = 'runproof.handoff.wait';
 export const EVENT_RUNPROOF_RUN_MANIFEST = 'runproof.run.manifest';
 /** Attribute of the manifest event: the canonical manifest JSON. */
 export const ATTR_RUNPROOF_MANIFEST = 'runproof.manifest';

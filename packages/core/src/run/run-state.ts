@@ -8,6 +8,7 @@ import {
 import { VERSION } from '../version.ts';
 import { getSettings } from '../settings.ts';
 import type { RunBoundary } from '../boundary/run-boundary.ts';
+import type { DurableRun } from '../continuity/durable-run.ts';
 import type { Run, RunContinuation, RunOutcome } from '../identity/run-handle.ts';
 
 export type { Run, RunContinuation, RunOutcome };
@@ -35,6 +36,10 @@ export class RunState implements Run {
   outcomeOverride: RunOutcome | undefined;
   /** The boundary in force for this run, with what the run has spent of it; none without a policy. */
   boundary: RunBoundary | undefined;
+  /** The journal of a durable run's attempt; none for a run that is not durable. */
+  durable: DurableRun | undefined;
+  /** What the executor picking up a handoff passed (`run({ durable: { input } })`), for `handoff()` to return. */
+  handoffInput: unknown;
   ended = false;
   private readonly calls = new Map<string, CallConditions>();
   private readonly resolvedModels = new Set<string>();

@@ -3,6 +3,20 @@ import { attachPolicy, guardRunStart, guardStep } from '../boundary/guards.ts';
 import { getRunBoundary, withRunBoundary } from '../boundary/run-boundary.ts';
 import { canonicalize } from '../identity/canonical-json.ts';
 import { ensureContextManager } from './context-fallback.ts';
+import { getDurability } from '../continuity/durability.ts';
+import { RunHandedOffError } from '../continuity/errors.ts';
+import {
+  beginDurableRun,
+  finishAttempt,
+  finishAttemptAfterError,
+  linkToAttempt,
+  replayCompletedRun,
+  runDurableStep,
+  seedBudget,
+  startAttempt,
+  type DurableSpec,
+  type StepOptions,
+} from './durable.ts';
 import { findNameProblem, invalidArgument } from './argument-checks.ts';
 import { getInstruments } from '../telemetry/instruments.ts';
 import { markError } from '../telemetry/span-status.ts';
@@ -41,6 +55,7 @@ import {
   EVENT_RUNPROOF_RUN_MANIFEST,
   GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
   SPAN_NAME_PREFIX_STEP,
+  ATTR_RUNPROOF_RUN_STORE,
 } from '../semconv.ts';
 import { VERSION } from '../version.ts';
 
@@ -70,6 +85,14 @@ export interface RunSpec {
    * starts (a bad policy throws a `ConfigError`); its digest joins the run's fingerprint.
    */
   boundary?: BoundaryPolicy;
+  /**
+   * Keep the run's journal in the store (`start({ store })`, `RUNPROOF_STORE`, default a SQLite
+   * file) so a retry, a crash or a handoff continues it: `run()` with the same `id` is the next
+   * attempt, steps completed before return their journaled results instead of running again,
+   * budgets count every attempt, and a completed run returns its journaled result without running.
+   * Needs `id`. `{ by, input }` names who picks the run up (see `handoff()`). Default: false.
+   */
+  durable?: DurableSpec;
 }
 
 const CONTINUATIONS: readonly RunContinuation[] = ['new', 'retry', 'resume', 'handoff', 'fork'];
@@ -100,8 +123,13 @@ function tracer() {
 export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promise<T>): Promise<T> {
   ensureContextManager();
   // Anything but a spec object is taken as the name, so `run(null)` is reported as a bad name.
-  const state = new RunState(resolveSpec(typeof spec === 'object' && spec !== null ? spec : { name: spec }));
+  const resolved = resolveSpec(typeof spec === 'object' && spec !== null ? spec : { name: spec });
   const owners = typeof spec === 'string' ? undefined : spec.owners;
+  const durable = typeof spec === 'object' && spec?.durable ? await beginDurableRun({ id: resolved.id, name: resolved.name, owners, durable: spec.durable }) : undefined;
+  if (durable?.kind === 'completed') return replayCompletedRun(resolved, durable.header, owners) as T;
+  const journal = durable?.run;
+  const state = new RunState(journal === undefined ? resolved : { ...resolved, attempt: journal.attempt, continuation: journal.continuation });
+  state.durable = journal;
   state.boundary = attachPolicy(state, (typeof spec === 'string' ? undefined : spec.boundary) ?? configuredPolicy(state.name), state.startTime);
   const parent = context.active();
   const attributes: Attributes = {
@@ -117,17 +145,22 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   if (parentRunId !== undefined && parentRunId !== state.id) attributes[ATTR_RUNPROOF_RUN_PARENT_ID] = parentRunId;
   if (owners?.technical) attributes[ATTR_RUNPROOF_OWNER_TECHNICAL] = owners.technical;
   if (owners?.operational) attributes[ATTR_RUNPROOF_OWNER_OPERATIONAL] = owners.operational;
-  state.span = tracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${state.name}`, { kind: SpanKind.INTERNAL, attributes }, parent);
+  if (journal !== undefined) attributes[ATTR_RUNPROOF_RUN_STORE] = getDurability().storeKind;
+  state.span = tracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${state.name}`, { kind: SpanKind.INTERNAL, attributes, links: linkToAttempt(journal?.previous) }, parent);
+  if (journal !== undefined) seedBudget(state.boundary?.budget, journal.usage);
 
   const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: state.id });
   let runContext = propagation.setBaggage(trace.setSpan(parent, state.span), baggage).setValue(RUN_KEY, state);
   if (state.boundary !== undefined) runContext = withRunBoundary(runContext, state.boundary);
   try {
     guardRunStart(state.boundary);
+    if (journal !== undefined) await startAttempt(state, journal, typeof spec === 'object' ? spec.durable : undefined);
     const result = await context.with(runContext, fn, undefined, state);
+    if (journal !== undefined) await finishAttempt(state, journal, 'completed', result);
     endRun(state, undefined);
     return result;
   } catch (error) {
+    if (journal !== undefined) await finishAttemptAfterError(state, journal, error);
     endRun(state, error);
     throw error;
   }
@@ -142,7 +175,7 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
  * @example
  * const fields = await step('extract', () => extractFields(invoice));
  */
-export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+export async function step<T>(name: string, fn: () => T | Promise<T>, options: StepOptions = {}): Promise<T> {
   const nameProblem = findNameProblem(name);
   if (nameProblem !== undefined) throw invalidArgument('step()', [nameProblem]);
   const parent = context.active();
@@ -152,7 +185,9 @@ export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T
   const stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, path);
   try {
     guardStep(getRunBoundary(parent), span);
-    const result = await context.with(stepContext, fn);
+    const state = getRunState(parent);
+    const execute = async () => context.with(stepContext, fn);
+    const result = state?.durable === undefined ? await execute() : await runDurableStep(state.durable, state, path, span, options, execute);
     span.end();
     return result;
   } catch (error) {
@@ -202,7 +237,8 @@ function endRun(state: RunState, error: unknown): void {
   safely('ending a run', undefined, () => {
     const span = state.span;
     const result: RunOutcome = state.outcomeOverride ?? (error === undefined ? 'completed' : 'failed');
-    if (error !== undefined) markError(span, error);
+    // A handoff ends the attempt on purpose: its outcome says so, and it is no error.
+    if (error !== undefined && !RunHandedOffError.isInstance(error)) markError(span, error);
     const manifest = state.manifest();
     span.setAttributes({
       [ATTR_RUNPROOF_RUN_OUTCOME]: result,

@@ -2,6 +2,7 @@ import { metrics, type Counter, type Histogram, type MeterProvider } from '@open
 import {
   METRIC_RUNPROOF_BOUNDARY_DECISIONS,
   METRIC_RUNPROOF_DRIFT_EVENTS,
+  METRIC_RUNPROOF_HANDOFF_WAIT,
   METRIC_RUNPROOF_RUN_DURATION,
   METRIC_RUNPROOF_RUNS,
   METRIC_RUNPROOF_VALIDATION_CHECKS,
@@ -14,6 +15,7 @@ export interface CoreInstruments {
   validationChecks: Counter;
   boundaryDecisions: Counter;
   driftEvents: Counter;
+  handoffWait: Histogram;
 }
 
 let cached: { provider: MeterProvider; instruments: CoreInstruments } | undefined;
@@ -37,6 +39,11 @@ export function getInstruments(): CoreInstruments {
     validationChecks: meter.createCounter(METRIC_RUNPROOF_VALIDATION_CHECKS, { description: 'Validation checks, by checkpoint and outcome.', unit: '{check}' }),
     boundaryDecisions: meter.createCounter(METRIC_RUNPROOF_BOUNDARY_DECISIONS, { description: 'Boundary decisions, by policy, rule and decision.', unit: '{decision}' }),
     driftEvents: meter.createCounter(METRIC_RUNPROOF_DRIFT_EVENTS, { description: 'Drift signals, by kind.', unit: '{event}' }),
+    handoffWait: meter.createHistogram(METRIC_RUNPROOF_HANDOFF_WAIT, {
+      description: 'How long a handoff waited until its target resumed the run, by run name and target.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [1, 10, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800] },
+    }),
   };
   cached = { provider, instruments };
   return instruments;

@@ -1,0 +1,88 @@
+import { ConfigError } from '../errors.ts';
+import type { RunStore } from './journal.ts';
+
+/** A store URL taken apart: its kind, and how to name it where the password must not appear. */
+export interface StoreLocation {
+  kind: 'sqlite' | 'postgres' | 'redis';
+  /** The URL as given, password included: only for the client. */
+  url: string;
+  /** The URL with its password replaced by `***`: for messages, spans and logs. */
+  displayName: string;
+  /** The password, so messages a client builds can be scrubbed of it; empty when none. */
+  secret: string;
+}
+
+const KINDS: Record<string, StoreLocation['kind']> = {
+  'sqlite:': 'sqlite',
+  'file:': 'sqlite',
+  'postgres:': 'postgres',
+  'postgresql:': 'postgres',
+  'redis:': 'redis',
+  'rediss:': 'redis',
+};
+
+/**
+ * Reads a store URL: `sqlite:./runproof.db` (a file, relative to the working directory),
+ * `sqlite::memory:`, `postgres://user:password@host:5432/db`, `redis://:password@host:6379/0`.
+ * Throws a `ConfigError` naming `field` for anything else.
+ *
+ * @example
+ * parseStoreUrl('postgres://runproof:secret@db:5432/app').displayName // 'postgres://runproof:***@db:5432/app'
+ */
+export function parseStoreUrl(url: string, field = 'store'): StoreLocation {
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0]?.toLowerCase();
+  const kind = scheme === undefined ? undefined : KINDS[scheme];
+  if (kind === undefined) {
+    throw new ConfigError(field, [{ code: 'invalid_store_url', path: [field], message: 'expected a store URL starting with sqlite:, postgres:, postgresql:, redis: or rediss:' }]);
+  }
+  if (kind === 'sqlite') return { kind, url, displayName: url, secret: '' };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(field, [{ code: 'invalid_store_url', path: [field], message: `not a valid ${kind} URL` }]);
+  }
+  const secret = decodeURIComponent(parsed.password);
+  if (parsed.password !== '') parsed.password = '***';
+  return { kind, url, displayName: parsed.toString(), secret };
+}
+
+/** The SQLite file a `sqlite:` URL names (`:memory:` for an in-memory database). */
+export function sqlitePath(url: string): string {
+  const rest = url.replace(/^(sqlite|file):/i, '');
+  return rest.startsWith('//') ? rest.slice(2) : rest === '' ? 'runproof.db' : rest;
+}
+
+/** `text` with `secret` replaced by `***`, so a client's message cannot leak a password. */
+export function scrub(text: string, secret: string): string {
+  return secret === '' ? text : text.split(secret).join('***');
+}
+
+/**
+ * Opens the store a URL names. Each kind's client is an optional peer dependency, loaded only here:
+ * `node:sqlite` (built in), `pg`, `redis`. A missing client is a `ConfigError` saying what to install.
+ */
+export async function openStore(url: string, field = 'store'): Promise<RunStore> {
+  const location = parseStoreUrl(url, field);
+  switch (location.kind) {
+    case 'sqlite': {
+      const { SqliteStore } = await import('./sqlite-store.ts');
+      return new SqliteStore(sqlitePath(location.url));
+    }
+    case 'postgres': {
+      const { PostgresStore } = await import('./postgres-store.ts');
+      return new PostgresStore(location);
+    }
+    case 'redis': {
+      const { RedisStore } = await import('./redis-store.ts');
+      return new RedisStore(location);
+    }
+  }
+}
+
+/** The `ConfigError` for a store whose client package is not installed. */
+export function missingClient(kind: string, packageName: string, cause: unknown): ConfigError {
+  return new ConfigError('store', [
+    { code: 'missing_store_client', path: ['store'], message: `a ${kind} store needs the ${packageName} package (npm install ${packageName}); loading it failed: ${cause instanceof Error ? cause.message : String(cause)}` },
+  ]);
+}
