@@ -16,15 +16,24 @@ const encoder = new TextEncoder();
  */
 export function recordContent(span: Span, attribute: string, value: unknown): void {
   safely(`recording ${attribute}`, undefined, () => {
-    const settings = getSettings();
-    let text: string | undefined = typeof value === 'string' ? value : JSON.stringify(value);
-    if (text === undefined) return;
-    if (settings.redact !== undefined) {
-      text = settings.redact(text, { attribute });
-      if (typeof text !== 'string') return;
-    }
-    span.setAttribute(attribute, capBytes(text, settings.maxContentBytes));
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    const recorded = text === undefined ? undefined : contentText(text, attribute);
+    if (recorded !== undefined) span.setAttribute(attribute, recorded);
   });
+}
+
+/**
+ * Content text as it may be recorded under `attribute`: after the `redact` hook, cut to
+ * `maxContentBytes`; `undefined` when the hook drops it (returns anything but a string). The
+ * caller decides whether content is captured, and catches what the hook throws.
+ *
+ * @example
+ * const message = contentText(error.message, ATTR_EXCEPTION_MESSAGE) ?? WITHHELD;
+ */
+export function contentText(text: string, attribute: string): string | undefined {
+  const settings = getSettings();
+  const redacted = settings.redact === undefined ? text : settings.redact(text, { attribute });
+  return typeof redacted === 'string' ? capBytes(redacted, settings.maxContentBytes) : undefined;
 }
 
 /**

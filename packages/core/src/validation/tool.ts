@@ -1,7 +1,8 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { reportObserved } from '../run/report.ts';
 import { guardToolCall } from '../boundary/guards.ts';
-import { ValidationError } from '../errors.ts';
+import { describeType, findNameProblem, invalidArgument } from '../run/argument-checks.ts';
+import { RunproofError, ValidationError } from '../errors.ts';
 import { markError } from '../telemetry/span-status.ts';
 import { safely } from '../safely.ts';
 import { captureContent } from '../telemetry/content.ts';
@@ -14,7 +15,7 @@ import {
   ATTR_GEN_AI_TOOL_TYPE,
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
 } from '../semconv.ts';
-import { fromStandardIssues, standardSchemaDigest, type StandardSchemaV1 } from './standard-schema.ts';
+import { findMalformedResult, fromStandardIssues, INVALID_SCHEMA, isStandardSchema, standardSchemaDigest, type StandardSchemaV1 } from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
 import { VERSION } from '../version.ts';
 
@@ -32,8 +33,15 @@ export interface ToolOptions {
  * Wraps a tool your code runs (e.g. the functions behind OpenAI tool calls) so each call is an
  * `execute_tool {name}` span, guarded by the run's boundary (allowed tools, call limits, deadline)
  * before it runs, with its arguments optionally checked, and its error or result recorded. The
- * wrapper returns a promise of what `fn` returns and rethrows what it throws; a `halt` rejects with
- * a `BoundaryViolationError` without calling `fn`.
+ * wrapper calls `fn` with the `this` it was called with (so a wrapped method keeps its object),
+ * returns a promise of what `fn` returns and rethrows what it throws; a `halt` rejects with a
+ * `BoundaryViolationError` without calling `fn`. What `fn` throws is the tool's data (it often
+ * quotes the tool's input): its message is recorded only when content capture is on, on this span
+ * and on every span the error goes on to fail. Bad arguments throw a `RunproofError` at once, not
+ * when the tool is first called: a bad name (the rule `run()` and `checkpoint()` apply), an `fn`
+ * that is not a function or an unknown `mode` with code `RUNPROOF_INVALID_ARGUMENT`, an `arguments`
+ * that is not a Standard Schema with `RUNPROOF_INVALID_SCHEMA` (as does one whose `validate()`
+ * returns a malformed result, when the tool is called).
  *
  * @example
  * const lookupVendor = tool('lookup_vendor', async ({ vendorId }: { vendorId: string }) => vendors.get(vendorId), {
@@ -41,9 +49,14 @@ export interface ToolOptions {
  * });
  * const vendor = await lookupVendor(JSON.parse(call.function.arguments));
  */
-export function tool<Args extends unknown[], Result>(name: string, fn: (...args: Args) => Result | Promise<Result>, options: ToolOptions = {}): (...args: Args) => Promise<Awaited<Result>> {
+export function tool<Args extends unknown[], Result, This = unknown>(
+  name: string,
+  fn: (this: This, ...args: Args) => Result | Promise<Result>,
+  options: ToolOptions = {},
+): (this: This, ...args: Args) => Promise<Awaited<Result>> {
+  checkTool(name, fn, options);
   const checkpointName = `${name}.arguments`;
-  return async function runTool(...args: Args): Promise<Awaited<Result>> {
+  return async function runTool(this: This, ...args: Args): Promise<Awaited<Result>> {
     const span = trace.getTracer('@runproof/core', VERSION).startSpan(`${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, {
       kind: SpanKind.INTERNAL,
       attributes: { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_EXECUTE_TOOL, [ATTR_GEN_AI_TOOL_NAME]: name, [ATTR_GEN_AI_TOOL_TYPE]: options.type ?? 'function' },
@@ -54,7 +67,14 @@ export function tool<Args extends unknown[], Result>(name: string, fn: (...args:
       reportObserved({ toolsCalled: [name] });
       captureContent(span, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args.length === 1 ? args[0] : args);
       if (options.arguments !== undefined) await checkArguments(span, options.arguments, args[0], checkpointName, options.mode ?? 'record');
-      const result = await context.with(trace.setSpan(context.active(), span), () => fn(...args));
+      let result: Awaited<Result>;
+      try {
+        result = await context.with(trace.setSpan(context.active(), span), () => Reflect.apply(fn, this, args));
+      } catch (error) {
+        markError(span, error, { quotesContent: true });
+        span.end();
+        throw error;
+      }
       captureContent(span, ATTR_GEN_AI_TOOL_CALL_RESULT, result);
       span.end();
       return result;
@@ -68,8 +88,28 @@ export function tool<Args extends unknown[], Result>(name: string, fn: (...args:
   };
 }
 
+function checkTool(name: unknown, fn: unknown, options: unknown): void {
+  const problems: string[] = [];
+  const nameProblem = findNameProblem(name);
+  if (nameProblem !== undefined) problems.push(nameProblem);
+  if (typeof fn !== 'function') problems.push(`the tool must be a function (got ${describeType(fn)})`);
+  if (typeof options !== 'object' || options === null) problems.push(`options must be an object (got ${describeType(options)})`);
+  else {
+    const { mode } = options as ToolOptions;
+    if (mode !== undefined && mode !== 'record' && mode !== 'enforce') problems.push('mode must be "record" or "enforce"');
+  }
+  const call = nameProblem === undefined ? `tool("${name as string}")` : 'tool()';
+  if (problems.length > 0) throw invalidArgument(call, problems);
+  const schema = (options as ToolOptions).arguments;
+  if (schema !== undefined && !isStandardSchema(schema)) {
+    throw new RunproofError(INVALID_SCHEMA, `${call}: arguments must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`);
+  }
+}
+
 async function checkArguments(span: Span, schema: StandardSchemaV1, value: unknown, checkpoint: string, mode: 'record' | 'enforce'): Promise<void> {
   const result = await schema['~standard'].validate(value);
+  const malformed = findMalformedResult(result);
+  if (malformed !== undefined) throw new RunproofError(INVALID_SCHEMA, `checkpoint("${checkpoint}"): the schema's validate() returned a malformed result: ${malformed}`);
   const issues = result.issues === undefined ? [] : fromStandardIssues(result.issues);
   recordValidation(span, { checkpoint, outcome: result.issues === undefined ? 'pass' : 'fail', schemaDigest: safely('digesting a schema', undefined, () => standardSchemaDigest(schema)), issues });
   if (issues.length > 0 && mode === 'enforce') {
