@@ -15,7 +15,8 @@ import { diffManifests, type ManifestDifference, type RunManifest } from './iden
 import { readManifests } from './identity/trace-file.ts';
 import type { RunStatus } from './continuity/journal.ts';
 import { describeRun, formatRunDetail, formatRunTable } from './continuity/runs-listing.ts';
-import { openStore } from './continuity/store-url.ts';
+import { DEFAULT_STORE } from './continuity/durability.ts';
+import { openStore } from './continuity/open-store.ts';
 
 function pickManifest(reference: string): RunManifest {
   const [path = '', runId] = reference.split('#');
@@ -43,7 +44,7 @@ const USAGE = [
   '       runproof diff <a.json[#runId]> <b.json[#runId]>',
   '       runproof runs [--store URL] [--status in_progress|completed|failed|halted|escalated|handed_off] [--limit N] [--json]',
   '       runproof runs show <id> [--store URL] [--json]',
-  '(the store defaults to RUNPROOF_STORE, else sqlite:./runproof.db)',
+  '(the store defaults to RUNPROOF_STORE, else sqlite:./runproof-runs.db)',
 ].join('\n');
 
 async function runs(operands: string[]): Promise<number> {
@@ -56,7 +57,7 @@ async function runs(operands: string[]): Promise<number> {
   if (status !== undefined && !STATUSES.includes(status)) throw new Error(`--status must be one of ${STATUSES.join(', ')}`);
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error('--limit must be a positive integer');
-  const store = await openStore(values.store ?? process.env.RUNPROOF_STORE ?? 'sqlite:./runproof.db', values.store === undefined ? 'RUNPROOF_STORE' : '--store');
+  const store = await openStore(values.store ?? process.env.RUNPROOF_STORE ?? DEFAULT_STORE, values.store === undefined ? 'RUNPROOF_STORE' : '--store');
   try {
     if (positionals[0] === 'show' && positionals.length === 2) {
       const journal = await store.read(positionals[1]!);

@@ -30,7 +30,7 @@ export type { ValidationOutcome, ValidationResult } from './validation/result.ts
 export { handoff } from './run/handoff.ts';
 export type { HandoffOptions } from './run/handoff.ts';
 export type { DurableSpec, StepOptions } from './run/durable.ts';
-export { openStore as openRunStore } from './continuity/store-url.ts';
+export { openStore as openRunStore } from './continuity/open-store.ts';
 export type { DurabilityOptions } from './continuity/durability.ts';
 export type { RunStore, RunJournal, RunHeader, RunStatus, StepRecord, AttemptRecord, HandoffRecord, RunUsage, Claim, RunFilter } from './continuity/journal.ts';
 export { StoreUnavailableError, RunInProgressError, JournalWriteError, LeaseLostError, StepResultError, RunHandedOffError } from './continuity/errors.ts';

@@ -2,13 +2,14 @@ import { ConfigError } from '../errors.ts';
 import { globalSlot } from '../internal/global.ts';
 import type { RunStore } from './journal.ts';
 import type { ResultCodec } from './step-results.ts';
-import { openStore, parseStoreUrl } from './store-url.ts';
+import { openStore } from './open-store.ts';
+import { parseStoreUrl } from './store-url.ts';
 
 /** How durable runs keep their journals: `start({ store, durability })`. */
 export interface DurabilityOptions {
   /**
-   * Where journals are kept: `sqlite:./runproof.db`, `postgres://…`, `redis://…`, or a store
-   * object. Env: `RUNPROOF_STORE`. Default: `sqlite:./runproof.db` (a file in the working directory),
+   * Where journals are kept: `sqlite:./runproof-runs.db`, `postgres://…`, `redis://…`, or a store
+   * object. Env: `RUNPROOF_STORE`. Default: `sqlite:./runproof-runs.db` (a file in the working directory),
    * opened on the first durable run.
    */
   store?: string | RunStore;
@@ -37,7 +38,8 @@ export interface Durability {
   store(): Promise<RunStore>;
 }
 
-const DEFAULT_STORE = 'sqlite:./runproof.db';
+/** The default store: a SQLite file in the working directory. */
+export const DEFAULT_STORE = 'sqlite:./runproof-runs.db';
 const slot = globalSlot<{ current: Durability | undefined }>('durability', () => ({ current: undefined }));
 
 /** Sets the durability settings (from `start()`); the previous store, if one was opened, is closed. */

@@ -1,5 +1,4 @@
 import { ConfigError } from '../errors.ts';
-import type { RunStore } from './journal.ts';
 
 /** A store URL taken apart: its kind, and how to name it where the password must not appear. */
 export interface StoreLocation {
@@ -22,7 +21,7 @@ const KINDS: Record<string, StoreLocation['kind']> = {
 };
 
 /**
- * Reads a store URL: `sqlite:./runproof.db` (a file, relative to the working directory),
+ * Reads a store URL: `sqlite:./runproof-runs.db` (a file, relative to the working directory),
  * `sqlite::memory:`, `postgres://user:password@host:5432/db`, `redis://:password@host:6379/0`.
  * Throws a `ConfigError` naming `field` for anything else.
  *
@@ -50,34 +49,12 @@ export function parseStoreUrl(url: string, field = 'store'): StoreLocation {
 /** The SQLite file a `sqlite:` URL names (`:memory:` for an in-memory database). */
 export function sqlitePath(url: string): string {
   const rest = url.replace(/^(sqlite|file):/i, '');
-  return rest.startsWith('//') ? rest.slice(2) : rest === '' ? 'runproof.db' : rest;
+  return rest.startsWith('//') ? rest.slice(2) : rest === '' ? 'runproof-runs.db' : rest;
 }
 
 /** `text` with `secret` replaced by `***`, so a client's message cannot leak a password. */
 export function scrub(text: string, secret: string): string {
   return secret === '' ? text : text.split(secret).join('***');
-}
-
-/**
- * Opens the store a URL names. Each kind's client is an optional peer dependency, loaded only here:
- * `node:sqlite` (built in), `pg`, `redis`. A missing client is a `ConfigError` saying what to install.
- */
-export async function openStore(url: string, field = 'store'): Promise<RunStore> {
-  const location = parseStoreUrl(url, field);
-  switch (location.kind) {
-    case 'sqlite': {
-      const { SqliteStore } = await import('./sqlite-store.ts');
-      return new SqliteStore(sqlitePath(location.url));
-    }
-    case 'postgres': {
-      const { PostgresStore } = await import('./postgres-store.ts');
-      return new PostgresStore(location);
-    }
-    case 'redis': {
-      const { RedisStore } = await import('./redis-store.ts');
-      return new RedisStore(location);
-    }
-  }
 }
 
 /** The `ConfigError` for a store whose client package is not installed. */

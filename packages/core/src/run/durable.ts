@@ -148,7 +148,7 @@ export async function finishAttemptAfterError(state: RunState, durable: DurableR
 
 /**
  * A run that completed before, run again (a duplicated job delivery): nothing executes; a run span
- * says so (`runproof.run.replayed`) and the journaled result is returned.
+ * says so (`ATTR_RUNPROOF_RUN_REPLAYED`) and the journaled result is returned.
  */
 export function replayCompletedRun(spec: { id: string; name: string }, header: RunHeader, owners: RunHeader['owners']): unknown {
   const last = header.attempts.at(-1);
@@ -177,7 +177,7 @@ export function replayCompletedRun(spec: { id: string; name: string }, header: R
 export interface StepOptions {
   /**
    * The step's declared input, for durable runs: its digest is journaled with the result, and a
-   * later attempt whose input differs runs the step again (`runproof.step.diverged`) instead of
+   * later attempt whose input differs runs the step again (`ATTR_RUNPROOF_STEP_DIVERGED`) instead of
    * replaying a stale result. Must be JSON-serializable. Default: none (a completed step replays).
    */
   input?: unknown;
@@ -222,7 +222,7 @@ function replay<T>(step: StepRecord, span: Span): T {
 const watched = new WeakMap<RunStore, MeterProvider>();
 
 /**
- * The `runproof.handoffs.waiting` gauge: runs handed off and not yet picked up, by run name and
+ * The `METRIC_RUNPROOF_HANDOFFS_WAITING` gauge: runs handed off and not yet picked up, by run name and
  * target, read from the store at each metric collection (so every process that uses the store
  * reports the same fleet-wide count). Registered once per store and meter provider.
  */

@@ -18,7 +18,7 @@ const HANDOFF_PATH = '@handoff';
 
 /**
  * Hands the current run over to a person or team: the attempt ends with outcome `handed_off`
- * (event `runproof.run.handoff` with target and reason), and `run()` rejects with a
+ * (event `EVENT_RUNPROOF_RUN_HANDOFF` with target and reason), and `run()` rejects with a
  * `RunHandedOffError` — not a failure. A durable run waits in its store until its target resumes it
  * with `run({ id, durable: { by: target, input } })`: on that attempt the steps done so far are
  * replayed, and this same `handoff()` call returns `input` (the target's decision) instead of
