@@ -3,6 +3,7 @@ import { safely } from '../safely.ts';
 import { getSettings } from '../settings.ts';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * For adapters: sets a content attribute (messages, instructions, tool arguments or results) —
@@ -48,7 +49,8 @@ export function captureContent(span: Span, attribute: string, value: unknown): v
 }
 
 /**
- * `text` cut to at most `maxBytes` UTF-8 bytes, on a character boundary.
+ * `text` cut to at most `maxBytes` UTF-8 bytes, on a character boundary. A cut text is a new
+ * string that does not hold on to `text`: a span queued for export keeps only what it will send.
  *
  * @example
  * capBytes('héllo', 2) // 'h'
@@ -57,6 +59,8 @@ export function capBytes(text: string, maxBytes: number): string {
   // Every UTF-16 code unit takes at most 3 UTF-8 bytes, so short text needs no counting.
   if (text.length * 3 <= maxBytes) return text;
   const bytes = new Uint8Array(Math.max(0, maxBytes));
-  const { read } = encoder.encodeInto(text, bytes);
-  return read >= text.length ? text : text.slice(0, read);
+  const { read, written } = encoder.encodeInto(text, bytes);
+  if (read >= text.length) return text;
+  // Not `text.slice(0, read)`: V8 makes that a view of the whole of `text`, which keeps it alive.
+  return decoder.decode(bytes.subarray(0, written));
 }
