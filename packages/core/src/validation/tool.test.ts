@@ -42,7 +42,7 @@ test('what is not a tool fails when it is wrapped, with a RunproofError naming w
 test('an arguments schema whose validate() returns a malformed result: a RunproofError naming the checkpoint, the tool not run, its span ended', async () => {
   let ran = 0;
   const malformed = { '~standard': { version: 1, vendor: 'test', validate: () => ({ issues: 'vendorId is wrong' }) } } as never;
-  const lookup = tool('lookup_vendor', () => ++ran, { arguments: malformed });
+  const lookup = tool('lookup_vendor', (_arguments: { vendorId: string }) => ++ran, { arguments: malformed });
   await assert.rejects(
     lookup({ vendorId: 'v-1' }),
     (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_SCHEMA' && error.message.startsWith('checkpoint("lookup_vendor.arguments"): the schema\'s validate() returned a malformed result: '),
