@@ -1,7 +1,8 @@
 /**
  * One request/response exchange and the plain (non-streamed) ways to answer it: JSON bodies,
- * OpenAI error bodies, invalid JSON and a dropped connection. Every answer carries the headers the
- * real API sends (`x-request-id`, `openai-processing-ms`, `openai-version`, rate-limit headers).
+ * OpenAI error bodies, invalid JSON, an HTML error page and a dropped connection. Every answer
+ * carries the headers the real API sends (`x-request-id`, `openai-processing-ms`,
+ * `openai-version`, rate-limit headers).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExchangeProgress } from './request-record.ts';
@@ -123,6 +124,18 @@ export function sendMalformedJson(exchange: Exchange): void {
   const payload = '{"id": "chatcmpl-malformed", "object": "chat.completion", "choices": [';
   exchange.response.writeHead(200, createResponseHeaders(exchange, 'application/json'));
   exchange.response.end(payload);
+  exchange.progress.chunksWritten += 1;
+}
+
+/** An error page a proxy in front of the API might serve with status 200 (a gateway, a captive portal). */
+export const HTML_ERROR_PAGE = '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server is unavailable. Please try again later.</p></body></html>\n';
+
+/** Answers 200 with {@link HTML_ERROR_PAGE} as `text/html`, for any endpoint, streamed or not. */
+export function sendHtmlErrorPage(exchange: Exchange): void {
+  const headers = createResponseHeaders(exchange, 'text/html; charset=utf-8');
+  headers['content-length'] = String(Buffer.byteLength(HTML_ERROR_PAGE));
+  exchange.response.writeHead(200, headers);
+  exchange.response.end(HTML_ERROR_PAGE);
   exchange.progress.chunksWritten += 1;
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { HTML_ERROR_PAGE } from './exchange.ts';
 import { startSimulator } from './simulator.ts';
 import type { Simulator } from './simulator.ts';
 
@@ -135,6 +136,17 @@ describe('simulator faults, as the openai v7 client experiences them', () => {
     assert.equal(text, 'one two three four five');
     // role + 5 words + finish = 7 chunks, each followed by a 15 ms pause.
     assert.ok(performance.now() - started >= 7 * 15 - 5);
+  });
+
+  it('answers 200 with an HTML error page, which the client returns as a string, streamed or not', async () => {
+    sim.enqueue({ htmlErrorPage: true, times: 2 });
+    const page = (await client.chat.completions.create(REQUEST)) as unknown;
+    assert.equal(page, HTML_ERROR_PAGE);
+    const chunks: unknown[] = [];
+    for await (const chunk of await client.chat.completions.create({ ...REQUEST, stream: true })) chunks.push(chunk);
+    assert.deepEqual(chunks, []);
+    const requests = await sim.waitForRequests(2);
+    assert.deepEqual(requests.map((request) => [request.status, request.completed]), [[200, true], [200, true]]);
   });
 
   it('rejects bad JSON bodies with 400 and closes hanging requests on close()', async () => {

@@ -85,6 +85,8 @@ export interface Script {
   stallBody?: boolean;
   /** Stream: after 2 valid chunks send a `data:` line that is not JSON and end. Non-stream: an invalid JSON body. */
   malformed?: boolean;
+  /** Answer 200 with an HTML error page (`content-type: text/html`), as a proxy or gateway in front of the API may. */
+  htmlErrorPage?: boolean;
 }
 
 interface QueuedScript {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handleChatCompletions } from './chat.ts';
 import { handleEmbeddings } from './embeddings.ts';
-import { destroyConnection, sendError, sendMalformedJson } from './exchange.ts';
+import { destroyConnection, sendError, sendHtmlErrorPage, sendMalformedJson } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { createHexId, defaultSystemFingerprint, resolveSnapshotModel } from './identity.ts';
 import { isRecord } from './records.ts';
@@ -215,6 +215,7 @@ async function respond(exchange: Exchange): Promise<void> {
   if (script?.status !== undefined && script.status >= 400) return sendError(exchange, script.status, script.error);
   if (body.stream !== true && script?.cutAfterChunks !== undefined) return destroyConnection(exchange);
   if (body.stream !== true && script?.malformed === true) return sendMalformedJson(exchange);
+  if (script?.htmlErrorPage === true) return sendHtmlErrorPage(exchange);
 
   const route = `${request.method} ${exchange.path.replace(/^\/v1(?=\/)/, '')}`;
   switch (route) {

@@ -74,8 +74,8 @@ class FollowedRequest {
   /** The response arrived (headers; the body is read later by whoever parses it). */
   readonly onResponse = (props: unknown): void => {
     this.responseTime = performance.now();
-    const requestId = (props as ResponseProps | undefined)?.response?.headers?.get('x-request-id');
-    if (typeof requestId === 'string') this.call.noteRequestId(requestId);
+    const headers = (props as ResponseProps | undefined)?.response?.headers;
+    if (headers !== undefined) this.call.noteResponse(headers);
     const given = this.given;
     this.given = undefined;
     // A caller that reads the raw response and then awaits the promise too parses in the same turn.

@@ -16,11 +16,13 @@ import {
   ATTR_RUNPROOF_OUTPUT_SHAPE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
+  ERROR_TYPE_VALUE_INVALID_RESPONSE,
   GEN_AI_PROVIDER_VALUE_OPENAI,
 } from '@runproof/core/semconv';
 import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attributes.ts';
 import { CALL_KEY, type CallAttempts } from './call-context.ts';
 import { digestShape } from './conditions.ts';
+import { describeNonEventStream, describeNonJsonBody, describeNonJsonResult, markInvalidResponse, type ResponseHeaders } from './invalid-response.ts';
 import { shouldCaptureContent } from './content.ts';
 import { recordChecks } from './output-checks.ts';
 import { observeStream, type StreamedCall, type StreamObservation } from './stream.ts';
@@ -56,6 +58,9 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   readonly userSignal: AbortSignal | undefined;
   private requestId: string | undefined;
   private result: unknown;
+  /** Whether the SDK parsed a JSON endpoint's body (its result may still be no JSON object). */
+  private parsed = false;
+  private responseHeaders: ResponseHeaders | undefined;
   private stream: StreamObservation | undefined;
   private ended = false;
   /** False when the span is a framework's model span (LangChain) that this call enriches: its owner ends it. */
@@ -151,9 +156,11 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     }
   }
 
-  /** The request id of the response the result came from (the last attempt's). */
-  noteRequestId(requestId: string): void {
-    this.requestId = requestId;
+  /** The response of the last attempt arrived: its request id, and its headers for when its body turns out unreadable. */
+  noteResponse(headers: ResponseHeaders): void {
+    this.responseHeaders = headers;
+    const requestId = headers.get('x-request-id');
+    if (typeof requestId === 'string') this.requestId = requestId;
   }
 
   /** The SDK's result, parsed: what the caller is about to receive (a `Stream` not yet read). */
@@ -167,6 +174,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       if (this.stream === undefined) this.finish();
     } else {
       this.result = result;
+      this.parsed = true;
       this.finish();
     }
   };
@@ -193,7 +201,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       const output = this.readOutput();
       if (output.errorType !== undefined) {
         this.span.setAttribute(ATTR_ERROR_TYPE, output.errorType);
-        this.span.setStatus({ code: SpanStatusCode.ERROR });
+        this.span.setStatus(output.errorMessage === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message: output.errorMessage });
       }
       this.report(output, output.errorType, endTime);
       recordChecks(this.span, output.checks, this.capture);
@@ -222,7 +230,10 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       return;
     }
     try {
-      const errorType = isCancellation(error) || this.userSignal?.aborted === true ? markCancelled(this.span, error) : markError(this.span, error);
+      // A page that is not JSON can make the SDK's own post-processing throw (a TypeError): the page is the cause.
+      const unreadable = this.body.stream === true ? undefined : describeNonJsonBody(this.responseHeaders);
+      const errorType =
+        isCancellation(error) || this.userSignal?.aborted === true ? markCancelled(this.span, error) : unreadable !== undefined ? markInvalidResponse(this.span, unreadable) : markError(this.span, error);
       const requestId = (error as { requestID?: unknown } | null)?.requestID;
       if (typeof requestId === 'string') this.requestId = requestId;
       const output = this.readOutput();
@@ -240,7 +251,12 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
 
   private readOutput(): CallOutput {
     const output = new CallOutput();
-    if (this.stream !== undefined) this.stream.reader.complete(output);
+    // A 200 the SDK did not fail on may still be no answer of the API (a gateway's HTML page).
+    const unreadable = this.stream?.endedEmpty === true ? describeNonEventStream(this.responseHeaders) : this.parsed ? describeNonJsonResult(this.result, this.responseHeaders) : undefined;
+    if (unreadable !== undefined) {
+      output.errorType = ERROR_TYPE_VALUE_INVALID_RESPONSE;
+      output.errorMessage = unreadable;
+    } else if (this.stream !== undefined) this.stream.reader.complete(output);
     else if (this.result !== undefined) this.surface.readResult(this.result, this.body, output, this.capture);
     return output;
   }

@@ -64,6 +64,8 @@ export class StreamObservation {
    */
   private lastReadTime = performance.now();
   private chunks = 0;
+  /** The stream ended, not aborted, without a single chunk: no answer of the API, or none in its format. */
+  endedEmpty = false;
   readonly call: StreamedCall;
   /** The stream's controller's signal: aborted by the caller's signal, `stream.controller.abort()`, or the SDK after a failure or a `break`. */
   private readonly signal: AbortSignal | undefined;
@@ -92,7 +94,10 @@ export class StreamObservation {
     const userSignal = this.call.userSignal;
     if (userSignal?.aborted === true) this.call.fail(userSignal.reason);
     else if (this.signal?.aborted === true) this.call.fail(this.signal.reason);
-    else this.call.finish();
+    else {
+      this.endedEmpty = this.chunks === 0;
+      this.call.finish();
+    }
   }
 
   /**

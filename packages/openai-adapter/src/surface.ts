@@ -26,8 +26,10 @@ export class CallOutput {
   shapes: unknown[] = [];
   /** GenAI output messages, only when content is captured. */
   messages: GenAIMessage[] | undefined;
-  /** Set when the response itself reports a failure (a Responses API `failed` status). */
+  /** Set when the response itself reports a failure (a Responses API `failed` status), or is no response of the API. */
   errorType: string | undefined;
+  /** The span's status message with `errorType`, when there is more to say than the type. */
+  errorMessage: string | undefined;
   /** The automatic validation the output went through. */
   checks: OutputChecks | undefined;
 }
