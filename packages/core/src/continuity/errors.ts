@@ -10,6 +10,10 @@ export class StoreUnavailableError extends RunproofError {
     super('RUNPROOF_STORE_UNAVAILABLE', `The run store ${store} is unavailable: ${messageOf(cause)}`, { cause });
     this.name = 'StoreUnavailableError';
   }
+
+  static override isInstance(value: unknown): value is StoreUnavailableError {
+    return RunproofError.isInstance(value) && value.code === 'RUNPROOF_STORE_UNAVAILABLE';
+  }
 }
 
 /**
@@ -27,6 +31,10 @@ export class RunInProgressError extends RunproofError {
     this.name = 'RunInProgressError';
     this.runId = runId;
     this.leaseUntil = leaseUntil;
+  }
+
+  static override isInstance(value: unknown): value is RunInProgressError {
+    return RunproofError.isInstance(value) && value.code === 'RUNPROOF_RUN_IN_PROGRESS';
   }
 }
 
@@ -47,6 +55,10 @@ export class JournalWriteError extends RunproofError {
     this.runId = runId;
     this.step = step;
   }
+
+  static override isInstance(value: unknown): value is JournalWriteError {
+    return RunproofError.isInstance(value) && value.code === 'RUNPROOF_JOURNAL_WRITE_FAILED';
+  }
 }
 
 /** A store write refused because another executor holds the run now. Code: `RUNPROOF_LEASE_LOST`. */
@@ -54,6 +66,10 @@ export class LeaseLostError extends RunproofError {
   constructor(runId: string) {
     super('RUNPROOF_LEASE_LOST', `Run ${JSON.stringify(runId)} was taken over by another executor`);
     this.name = 'LeaseLostError';
+  }
+
+  static override isInstance(value: unknown): value is LeaseLostError {
+    return RunproofError.isInstance(value) && value.code === 'RUNPROOF_LEASE_LOST';
   }
 }
 
@@ -68,6 +84,10 @@ export class StepResultError extends RunproofError {
     super('RUNPROOF_STEP_RESULT_INVALID', `The result of step "${step}" cannot be journaled: ${problem}`);
     this.name = 'StepResultError';
     this.step = step;
+  }
+
+  static override isInstance(value: unknown): value is StepResultError {
+    return RunproofError.isInstance(value) && value.code === 'RUNPROOF_STEP_RESULT_INVALID';
   }
 }
 
