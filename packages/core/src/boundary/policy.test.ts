@@ -54,7 +54,7 @@ test('a config file policy cannot hold an onEscalate hook, and a code policy\'s 
 });
 
 test('policies that are not an object of run names are rejected', () => {
-  assert.match(rejection(() => resolveConfig({ policies: [] as unknown as StartOptions['policies'] }, {})), /policies: expected an object of run name to policy/);
+  assert.match(rejection(() => resolveConfig({ policies: [] as unknown as StartOptions['policies'] }, {})), /policies: expected an object of run name or glob to policy/);
 });
 
 test('a bad policy given to run() is rejected before the run starts, naming the field', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { digest } from '../identity/canonical-json.ts';
 import { ConfigError, type BoundaryViolation, type Issue } from '../errors.ts';
 import { globalSlot } from '../internal/global.ts';
+import { findPolicyKey } from './policy-keys.ts';
 import type { Run } from '../identity/run-handle.ts';
 import {
   BOUNDARY_RULE_VALUE_ALLOWED_MODELS,
@@ -157,9 +158,9 @@ export const codePolicySchema = z
   )
   .superRefine(requirePrices);
 
-/** Policies by run name, as `start({ policies })` and the config file's `policies` hold them. */
+/** Policies by run name or glob, as `start({ policies })` and the config file's `policies` hold them. */
 export const policiesSchema = (policy: z.ZodType) =>
-  z.record(z.string().min(1, { error: 'expected a non-empty run name' }), policy, { error: 'expected an object of run name to policy' });
+  z.record(z.string().min(1, { error: 'expected a non-empty run name or glob' }), policy, { error: 'expected an object of run name or glob to policy' });
 
 const resolvedCache = new WeakMap<object, Map<string, ResolvedPolicy>>();
 
@@ -202,8 +203,13 @@ interface StartedSdk {
 }
 const sdkSlot = globalSlot<StartedSdk>('sdk', () => ({ handle: undefined }));
 
-/** The policy `start()` (options or config file) declared for runs of this name, if any. */
+/**
+ * The policy `start()` (options or config file) declared for runs of this name, if any: under the
+ * run name itself, else under the most specific glob that matches it (see {@link findPolicyKey}).
+ */
 export function configuredPolicy(runName: string): BoundaryPolicy | undefined {
   const policies = sdkSlot.handle?.config?.policies;
-  return policies === undefined || !Object.hasOwn(policies, runName) ? undefined : policies[runName];
+  if (policies === undefined) return undefined;
+  const key = findPolicyKey(policies, runName);
+  return key === undefined ? undefined : policies[key];
 }
