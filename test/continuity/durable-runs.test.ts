@@ -2,19 +2,17 @@
 // against the simulator, zero-code (`--import @runproof/core/register`), its spans over OTLP/HTTP to
 // a real receiver, its journal in each kind of store. Processes die, fail, hand off and race.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openRunStore } from '@runproof/core';
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 import { runApp } from '../support/app.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
-import { durableStores } from './store-servers.ts';
+import { storeKinds } from './store-kinds.ts';
 
 const worker = fileURLToPath(new URL('./apps/invoice-worker.mjs', import.meta.url));
-const directory = mkdtempSync(join(tmpdir(), 'runproof-durable-'));
+/** A URL of each kind where nothing answers, with the password `hunter2`. */
+const UNREACHABLE = { sqlite: 'sqlite:/proc/runproof-no-such-folder/runs.db', postgres: 'postgres://runproof:hunter2@127.0.0.1:1/runs', redis: 'redis://:hunter2@127.0.0.1:1/0' };
 
 let simulator: Simulator;
 let receiver: OtlpReceiver;
@@ -47,15 +45,14 @@ function stepSpans(runId: string, attempt: ReceivedSpan): ReceivedSpan[] {
 }
 
 let counter = 0;
-for (const store of durableStores(directory)) {
+for (const store of storeKinds) {
   describe(`durable runs on ${store.kind}`, { skip: store.skip }, () => {
     let url: string;
     before(async () => {
-      url = await store.start();
+      await store.setUp();
+      url = await store.fresh();
     });
-    after(async () => {
-      await store.stop();
-    });
+    after(() => store.tearDown());
 
     async function work(runId: string, env: Record<string, string> = {}) {
       const result = await runApp(worker, {
@@ -216,7 +213,7 @@ for (const store of durableStores(directory)) {
 
     test('store down at run(): a typed error naming the store without its password, nothing executed', async () => {
       simulator.reset();
-      const down = await work(newRunId('down'), { RUNPROOF_STORE: store.unreachableUrl });
+      const down = await work(newRunId('down'), { RUNPROOF_STORE: UNREACHABLE[store.kind] });
       assert.equal(down.code, 1);
       assert.equal(down.error?.code, 'RUNPROOF_STORE_UNAVAILABLE');
       assert.equal(simulator.requests.length, 0);
