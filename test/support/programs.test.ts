@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { isAbsolute } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { REQUIRE_TEST_PROGRAMS, requireProgram } from './programs.ts';
 
@@ -34,4 +36,16 @@ test('with RUNPROOF_REQUIRE_TEST_PROGRAMS=1 a missing program is a failure, neve
   assert.throws(() => program.path(), {
     message: `${missing} not found on PATH, and RUNPROOF_REQUIRE_TEST_PROGRAMS=1 requires it: install ${install}`,
   });
+});
+
+test('a program a package installs off PATH is found in the folders named', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'runproof-programs-'));
+  try {
+    writeFileSync(join(folder, missing), '#!/bin/sh\n', { mode: 0o755 });
+    const program = requireProgram(missing, { install, folders: [folder] });
+    assert.equal(program.skip, false);
+    assert.equal(program.path(), join(folder, missing));
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });

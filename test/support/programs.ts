@@ -11,6 +11,11 @@ export const REQUIRE_TEST_PROGRAMS = 'RUNPROOF_REQUIRE_TEST_PROGRAMS';
 export interface RequireProgramOptions {
   /** How to install the program, for the skip line: `"Debian's prometheus package (apt-get install prometheus)"`. */
   install: string;
+  /**
+   * Folders to look in after PATH, for packages that install a program off PATH (Debian's
+   * PostgreSQL keeps `postgres` in `/usr/lib/postgresql/<version>/bin`). Default: none.
+   */
+  folders?: string[];
 }
 
 /** A program some tests need that npm cannot install. */
@@ -23,13 +28,14 @@ export interface TestProgram {
 
 const lookups = new Map<string, string | undefined>();
 
-/** The first executable named `name` in a PATH folder, looked up once per test process. */
-function findOnPath(name: string): string | undefined {
-  if (!lookups.has(name)) {
-    const folders = (process.env.PATH ?? '').split(delimiter).filter((folder) => folder !== '');
-    lookups.set(name, folders.map((folder) => join(folder, name)).find(isExecutable));
+/** The first executable named `name` in a PATH folder or then in `also`, looked up once per test process. */
+function findOnPath(name: string, also: string[] = []): string | undefined {
+  const lookup = [name, ...also].join(delimiter);
+  if (!lookups.has(lookup)) {
+    const folders = [...(process.env.PATH ?? '').split(delimiter), ...also].filter((folder) => folder !== '');
+    lookups.set(lookup, folders.map((folder) => join(folder, name)).find(isExecutable));
   }
-  return lookups.get(name);
+  return lookups.get(lookup);
 }
 
 function isExecutable(path: string): boolean {
@@ -53,7 +59,7 @@ function isExecutable(path: string): boolean {
  * });
  */
 export function requireProgram(name: string, options: RequireProgramOptions): TestProgram {
-  const path = findOnPath(name);
+  const path = findOnPath(name, options.folders);
   if (path !== undefined) return { skip: false, path: () => path };
   const required = process.env[REQUIRE_TEST_PROGRAMS] === '1';
   return {
