@@ -114,7 +114,7 @@ export class SqliteStore implements RunStore {
   #readJournal(runId: string): RunJournal | undefined {
     const row = this.#database.prepare(`SELECT header FROM runproof_runs WHERE id = ?`).get(runId) as { header: string } | undefined;
     if (row === undefined) return undefined;
-    const steps = this.#database.prepare(`SELECT record FROM runproof_steps WHERE run_id = ?`).all(runId) as { record: string }[];
+    const steps = this.#database.prepare(`SELECT record FROM runproof_steps WHERE run_id = ? ORDER BY rowid`).all(runId) as { record: string }[];
     return { header: JSON.parse(row.header) as RunHeader, steps: steps.map((step) => JSON.parse(step.record) as StepRecord) };
   }
 

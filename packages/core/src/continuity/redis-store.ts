@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import type * as Redis from 'redis';
+import { ConfigError } from '../errors.ts';
+import { LeaseLostError } from './errors.ts';
+import type { Claim, RunFilter, RunHeader, RunJournal, RunStatus, RunStore, StepRecord } from './journal.ts';
+import { CLAIM, LIST, READ, REMOVE_COMPLETED, RENEW, WRITE, type RedisScript } from './redis-scripts.ts';
+import { SCHEMA_VERSION, newHeader, olderSchema } from './schema.ts';
+import { scrubError } from './scrub-error.ts';
+import { missingClient, type StoreLocation } from './store-url.ts';
+
+type RedisClient = Redis.RedisClientType;
+
+/** What {@link RedisStore} takes beside its URL. */
+export interface RedisStoreOptions {
+  /** How long a completed run's journal is kept before Redis expires it. Default: 7 days. */
+  completedTtlMs?: number;
+}
+
+const DEFAULT_COMPLETED_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const PREFIX = 'runproof:';
+const META = `${PREFIX}meta`;
+const RUN = `${PREFIX}run:`;
+const STEPS = `${PREFIX}steps:`;
+const ORDER = `${PREFIX}step-order:`;
+const RUNS = `${PREFIX}runs`;
+const BY_STATUS = `${PREFIX}runs:`;
+/** Completed runs removed per script call, so one call never blocks Redis for long. */
+const REMOVE_BATCH = 500;
+
+/**
+ * The Redis store, through `redis` (node-redis; an optional peer dependency, loaded on first use).
+ * Keys under `runproof:`, a run's named by the SHA-256 of its id, so ids of any length and content
+ * are safe; every write checks the lease in a Lua script (see `redis-scripts.ts`). Completed runs
+ * expire after `completedTtlMs`, so the server should not evict keys without a TTL (`noeviction`
+ * or a `volatile-*` policy). Calls are never queued for a server that is down: one that refuses
+ * connections fails them within half a second, one that does not answer within about 3 s. The
+ * connection never keeps the process alive while no call is waiting.
+ *
+ * @example
+ * const store = new RedisStore(parseStoreUrl('redis://:secret@cache:6379/0'), { completedTtlMs: 86_400_000 });
+ */
+export class RedisStore implements RunStore {
+  readonly kind = 'redis';
+  readonly #location: StoreLocation;
+  readonly #completedTtlMs: number;
+  #connection: Promise<RedisClient> | undefined;
+  #lastError = '';
+  #calls = 0;
+  #closed = false;
+
+  constructor(location: StoreLocation, options: RedisStoreOptions = {}) {
+    const ttl = options.completedTtlMs ?? DEFAULT_COMPLETED_TTL_MS;
+    if (!Number.isSafeInteger(ttl) || ttl <= 0) {
+      throw new ConfigError('completedTtlMs', [
+        { code: 'invalid_ttl', path: ['completedTtlMs'], message: 'expected a positive whole number of milliseconds' },
+      ]);
+    }
+    this.#location = location;
+    this.#completedTtlMs = ttl;
+  }
+
+  async claim(runId: string, name: string, token: string, leaseUntil: number, now: number): Promise<Claim> {
+    const run = keysOf(runId);
+    const header = newHeader(runId, name, now);
+    const reply = (await this.#script(
+      CLAIM,
+      [run.run, run.steps, run.order, RUNS, `${BY_STATUS}completed`, BY_STATUS + header.status],
+      [token, String(leaseUntil), String(now), JSON.stringify(header), run.member, header.status],
+    )) as string[];
+    if (reply[0] === 'busy') return { kind: 'busy', leaseUntil: Number(reply[1]) };
+    if (reply[0] === 'completed') return { kind: 'completed', journal: journalOf(reply)! };
+    return { kind: 'claimed', journal: journalOf(reply) };
+  }
+
+  async writeHeader(header: RunHeader, token: string, options: { release?: boolean } = {}): Promise<void> {
+    await this.#write(header, token, options.release === true, []);
+  }
+
+  async writeStep(step: StepRecord, header: RunHeader, token: string): Promise<void> {
+    await this.#write(header, token, false, [step.key, JSON.stringify(step)]);
+  }
+
+  async renew(runId: string, token: string, leaseUntil: number): Promise<void> {
+    if ((await this.#script(RENEW, [keysOf(runId).run], [token, String(leaseUntil)])) !== 1)
+      throw new LeaseLostError(runId);
+  }
+
+  async read(runId: string): Promise<RunJournal | undefined> {
+    const run = keysOf(runId);
+    return journalOf((await this.#script(READ, [run.run, run.steps, run.order], [])) as string[]);
+  }
+
+  async list(filter: RunFilter = {}): Promise<RunHeader[]> {
+    const set = filter.status === undefined ? RUNS : BY_STATUS + filter.status;
+    const headers = (await this.#script(
+      LIST,
+      [set, RUNS, `${BY_STATUS}completed`],
+      [String(filter.limit ?? 100), RUN, filter.status ?? ''],
+    )) as string[];
+    return headers.map((header) => JSON.parse(header) as RunHeader);
+  }
+
+  async removeCompleted(before: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const [count, examined] = (await this.#script(
+        REMOVE_COMPLETED,
+        [`${BY_STATUS}completed`, RUNS],
+        [String(before), String(REMOVE_BATCH), RUN, STEPS, ORDER],
+      )) as [number, number];
+      removed += count;
+      if (examined < REMOVE_BATCH) return removed;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    const client = await connection?.catch(() => undefined);
+    if (client === undefined || !client.isOpen) return;
+    if (client.isReady) await client.close();
+    else client.destroy();
+  }
+
+  async #write(header: RunHeader, token: string, release: boolean, step: string[]): Promise<void> {
+    const run = keysOf(header.id);
+    const status: RunStatus = header.status;
+    const written = await this.#script(
+      WRITE,
+      [run.run, run.steps, run.order, RUNS],
+      [
+        token,
+        status,
+        String(header.updatedAt),
+        JSON.stringify(header),
+        release ? '1' : '',
+        run.member,
+        BY_STATUS,
+        String(this.#completedTtlMs),
+        RUN,
+        ...step,
+      ],
+    );
+    if (written !== 1) throw new LeaseLostError(header.id);
+  }
+
+  /** Runs a script by its SHA-1, loading it on the server's first `NOSCRIPT`; errors name no password. */
+  async #script(script: RedisScript, keys: string[], args: string[]): Promise<unknown> {
+    let client: RedisClient | undefined;
+    try {
+      client = await this.#connected();
+      // The socket keeps the process alive only while a call waits for its reply.
+      if (this.#calls++ === 0) client.ref();
+      try {
+        return await client.evalSha(script.sha, { keys, arguments: args });
+      } catch (error) {
+        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+        return await client.eval(script.source, { keys, arguments: args });
+      }
+    } catch (error) {
+      throw scrubError(error, this.#location.secret);
+    } finally {
+      if (client !== undefined && --this.#calls === 0 && client.isOpen) client.unref();
+    }
+  }
+
+  async #connected(): Promise<RedisClient> {
+    if (this.#closed) throw new Error('the store was closed');
+    const connection = this.#connection;
+    if (connection !== undefined) {
+      const client = await connection;
+      if (client.isReady) return client;
+      // Reconnecting after a lost connection: fail now rather than queue the call.
+      if (client.isOpen) throw new Error(`the connection is down (${this.#lastError})`);
+      // It gave up reconnecting and closed: connect anew.
+      if (this.#connection === connection) this.#connection = undefined;
+    }
+    this.#connection ??= this.#open().catch((error: unknown) => {
+      this.#connection = undefined;
+      throw error;
+    });
+    return this.#connection;
+  }
+
+  async #open(): Promise<RedisClient> {
+    let redis: typeof Redis;
+    try {
+      redis = await import('redis');
+    } catch (cause) {
+      throw missingClient('Redis', 'redis', cause);
+    }
+    const client = redis.createClient({
+      url: this.#location.url,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: 1_000,
+        // Twice, 100 and 200 ms apart, then give up: a down server fails calls fast.
+        reconnectStrategy: (retries, cause) => (retries < 2 ? 100 * (retries + 1) : cause),
+      },
+    });
+    // Connection errors reach callers through their rejected calls; unheard, the event would
+    // crash the process.
+    client.on('error', (error: unknown) => {
+      this.#lastError = error instanceof Error ? error.message : String(error);
+    });
+    await client.connect();
+    try {
+      await client.hSetNX(META, 'schema_version', String(SCHEMA_VERSION));
+      const found = Number(await client.hGet(META, 'schema_version'));
+      if (found > SCHEMA_VERSION) throw olderSchema(found);
+    } catch (error) {
+      client.destroy();
+      throw error;
+    }
+    return client;
+  }
+}
+
+function keysOf(runId: string): { member: string; run: string; steps: string; order: string } {
+  const member = createHash('sha256').update(runId).digest('hex');
+  return { member, run: RUN + member, steps: STEPS + member, order: ORDER + member };
+}
+
+function journalOf(reply: string[]): RunJournal | undefined {
+  if (reply.length < 2) return undefined;
+  const [, header, ...steps] = reply;
+  return { header: JSON.parse(header!) as RunHeader, steps: steps.map((step) => JSON.parse(step) as StepRecord) };
+}
