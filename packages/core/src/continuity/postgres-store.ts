@@ -201,7 +201,15 @@ export class PostgresStore implements RunStore {
 
   async #open(): Promise<Pg.Pool> {
     if (this.#closed) throw new Error('the store was closed');
-    this.#pool ??= await this.#createPool();
+    if (this.#pool === undefined) {
+      const pool = await this.#createPool();
+      // Closed while `pg` was loading: close() found no pool to end.
+      if (this.#closed) {
+        await pool.end();
+        throw new Error('the store was closed');
+      }
+      this.#pool = pool;
+    }
     await this.#migrate(this.#pool);
     return this.#pool;
   }
