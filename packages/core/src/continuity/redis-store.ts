@@ -10,6 +10,12 @@ import { missingClient, type StoreLocation } from './store-url.ts';
 
 type RedisClient = Redis.RedisClientType;
 
+/** A connected client, and how many calls wait on it (it keeps the process alive only then). */
+interface Connection {
+  client: RedisClient;
+  calls: number;
+}
+
 /** What {@link RedisStore} takes beside its URL. */
 export interface RedisStoreOptions {
   /** How long a completed run's journal is kept before Redis expires it. Default: 7 days. */
@@ -43,9 +49,7 @@ export class RedisStore implements RunStore {
   readonly kind = 'redis';
   readonly #location: StoreLocation;
   readonly #completedTtlMs: number;
-  #connection: Promise<RedisClient> | undefined;
-  #lastError = '';
-  #calls = 0;
+  #connection: Promise<Connection> | undefined;
   #closed = false;
 
   constructor(location: StoreLocation, options: RedisStoreOptions = {}) {
@@ -117,7 +121,7 @@ export class RedisStore implements RunStore {
     this.#closed = true;
     const connection = this.#connection;
     this.#connection = undefined;
-    const client = await connection?.catch(() => undefined);
+    const client = (await connection?.catch(() => undefined))?.client;
     if (client === undefined || !client.isOpen) return;
     if (client.isReady) await client.close();
     else client.destroy();
@@ -147,11 +151,11 @@ export class RedisStore implements RunStore {
 
   /** Runs a script by its SHA-1, loading it on the server's first `NOSCRIPT`; errors name no password. */
   async #script(script: RedisScript, keys: string[], args: string[]): Promise<unknown> {
-    let client: RedisClient | undefined;
+    let connection: Connection | undefined;
     try {
-      client = await this.#connected();
-      // The socket keeps the process alive only while a call waits for its reply.
-      if (this.#calls++ === 0) client.ref();
+      connection = await this.#connected();
+      const { client } = connection;
+      if (connection.calls++ === 0) client.ref();
       try {
         return await client.evalSha(script.sha, { keys, arguments: args });
       } catch (error) {
@@ -161,20 +165,22 @@ export class RedisStore implements RunStore {
     } catch (error) {
       throw scrubError(error, this.#location.secret);
     } finally {
-      if (client !== undefined && --this.#calls === 0 && client.isOpen) client.unref();
+      if (connection !== undefined && --connection.calls === 0 && connection.client.isOpen) connection.client.unref();
     }
   }
 
-  async #connected(): Promise<RedisClient> {
+  async #connected(): Promise<Connection> {
     if (this.#closed) throw new Error('the store was closed');
-    const connection = this.#connection;
-    if (connection !== undefined) {
-      const client = await connection;
-      if (client.isReady) return client;
-      // Reconnecting after a lost connection: fail now rather than queue the call.
-      if (client.isOpen) throw new Error(`the connection is down (${this.#lastError})`);
-      // It gave up reconnecting and closed: connect anew.
-      if (this.#connection === connection) this.#connection = undefined;
+    const current = this.#connection;
+    if (current !== undefined) {
+      const connection = await current;
+      if (connection.client.isReady) return connection;
+      // The connection was lost (the client may still be retrying in the background): connect
+      // anew, so a server that is back is used at once and one still down fails this call fast.
+      if (this.#connection === current) {
+        this.#connection = undefined;
+        if (connection.client.isOpen) connection.client.destroy();
+      }
     }
     this.#connection ??= this.#open().catch((error: unknown) => {
       this.#connection = undefined;
@@ -183,7 +189,7 @@ export class RedisStore implements RunStore {
     return this.#connection;
   }
 
-  async #open(): Promise<RedisClient> {
+  async #open(): Promise<Connection> {
     let redis: typeof Redis;
     try {
       redis = await import('redis');
@@ -201,9 +207,7 @@ export class RedisStore implements RunStore {
     });
     // Connection errors reach callers through their rejected calls; unheard, the event would
     // crash the process.
-    client.on('error', (error: unknown) => {
-      this.#lastError = error instanceof Error ? error.message : String(error);
-    });
+    client.on('error', () => {});
     await client.connect();
     try {
       await client.hSetNX(META, 'schema_version', String(SCHEMA_VERSION));
@@ -213,7 +217,7 @@ export class RedisStore implements RunStore {
       client.destroy();
       throw error;
     }
-    return client;
+    return { client, calls: 0 };
   }
 }
 
