@@ -3,7 +3,8 @@
 export { reportCall, reportObserved, activeRunId } from './run/report.ts';
 export { setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './telemetry/model-span.ts';
 export { guardModelCall, guardToolCall } from './boundary/guards.ts';
-export type { ModelCallRequest, ToolCallRequest, ModelCallUsage, BoundaryTicket } from './boundary/guards.ts';
+export type { ModelCallRequest, ToolCallRequest, BoundaryTicket } from './boundary/guards.ts';
+export type { ModelCallUsage } from './boundary/usage-estimate.ts';
 export { recordValidation, checkToolCallArguments, checkJsonOutput, classifyFinish } from './validation/validation.ts';
 export type { ValidationOutcome, ValidationResult } from './validation/result.ts';
 export type { ValidationRecord, DeclaredTools } from './validation/validation.ts';

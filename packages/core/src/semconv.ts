@@ -161,6 +161,8 @@ export const ATTR_RUNPROOF_BOUNDARY_RULE = 'runproof.boundary.rule';
 export const ATTR_RUNPROOF_BOUNDARY_LIMIT = 'runproof.boundary.limit';
 export const ATTR_RUNPROOF_BOUNDARY_OBSERVED = 'runproof.boundary.observed';
 export const EVENT_RUNPROOF_BOUNDARY_VIOLATION = 'runproof.boundary.violation';
+/** True on a model span whose usage the provider did not report, when a token or cost budget counted an estimate of it instead (`gen_ai.usage.*` stay unset). */
+export const ATTR_RUNPROOF_USAGE_ESTIMATED = 'runproof.usage.estimated';
 export const BOUNDARY_DECISION_VALUE_ALLOW = 'allow';
 export const BOUNDARY_DECISION_VALUE_RECORD = 'record';
 export const BOUNDARY_DECISION_VALUE_ESCALATE = 'escalate';

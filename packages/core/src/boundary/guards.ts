@@ -7,6 +7,8 @@ import { getRunBoundary, RunBoundary } from './run-boundary.ts';
 import { applyDecision, type Finding } from './decision.ts';
 import { BOUNDARY_RULES, resolvePolicy, type BoundaryDecision, type BoundaryPolicy, type BoundaryRuleField } from './policy.ts';
 import { safely, warnOnce } from '../safely.ts';
+import { ATTR_RUNPROOF_USAGE_ESTIMATED } from '../semconv.ts';
+import { estimateTokens, usedTokens, type ModelCallUsage } from './usage-estimate.ts';
 
 /** What a model call is about to ask for, as {@link guardModelCall} needs it. */
 export interface ModelCallRequest {
@@ -14,8 +16,15 @@ export interface ModelCallRequest {
   model: string;
   /** The request's output ceiling (`max_tokens`, `max_completion_tokens`, `max_output_tokens`), when set. */
   maxOutputTokens?: number;
-  /** An estimate of the input tokens (e.g. characters / 4), reserved with the ceiling. Default: 0. */
+  /** The adapter's own estimate of the input tokens, reserved with the ceiling. Default: the tokens of `inputText`. */
   estimatedInputTokens?: number;
+  /**
+   * The text the model reads (messages, instructions, tool definitions) as one string. Called at
+   * most once, before the call, and only in a run with a token or cost budget: its tokens are
+   * reserved with the ceiling (a call whose input alone would break the budget is refused before
+   * it is sent), and stand for the input when the provider reports no usage. Default: no input counted.
+   */
+  inputText?: () => string;
 }
 
 /** What a tool call is about to run, as {@link guardToolCall} needs it. */
@@ -24,27 +33,25 @@ export interface ToolCallRequest {
   tool: string;
 }
 
-/** What a model call used, once known. */
-export interface ModelCallUsage {
-  inputTokens?: number;
-  outputTokens?: number;
-  /** The model that answered (`ATTR_GEN_AI_RESPONSE_MODEL`); prices it when given. Default: the requested model. */
-  model?: string;
-}
-
 /** The pass a guard hands out for a call it let through. */
 export interface BoundaryTicket {
   /** `allow`, or the decision of the broken rule when it was `record` or `escalate`. */
   readonly decision: BoundaryDecision;
   /**
-   * Call once when the call is over: with its usage when known, with nothing when it failed. Gives
-   * back the reservation, counts the actual usage and checks the budgets again. Never throws; later
-   * calls are ignored.
+   * Whether the call's usage counts against a token or cost budget: an adapter then keeps what an
+   * estimate needs should the provider not report usage (a stream's text). Not for tool calls.
+   */
+  readonly countsUsage: boolean;
+  /**
+   * Call once when the call is over: with what it used once it answered (counts the provider did
+   * not report are estimated, see {@link ModelCallUsage}), with nothing when it failed before
+   * answering (nothing used). Gives back the reservation, counts the usage and checks the budgets
+   * again. Never throws; later calls are ignored.
    */
   settle(usage?: ModelCallUsage): void;
 }
 
-const ALLOW_TICKET: BoundaryTicket = Object.freeze({ decision: 'allow', settle() {} });
+const ALLOW_TICKET: BoundaryTicket = Object.freeze({ decision: 'allow', countsUsage: false, settle() {} });
 
 /**
  * For adapters: checks a model call against the current run's policy *before* it is made, and
@@ -55,10 +62,10 @@ const ALLOW_TICKET: BoundaryTicket = Object.freeze({ decision: 'allow', settle()
  * `span` and returns a ticket to settle when the call is over.
  *
  * @example
- * const ticket = guardModelCall({ model: body.model, maxOutputTokens: body.max_completion_tokens ?? body.max_tokens }, span);
+ * const ticket = guardModelCall({ model: body.model, maxOutputTokens: body.max_completion_tokens ?? body.max_tokens, inputText: () => textOf(body.messages) }, span);
  * try {
  *   const response = await original(body);
- *   ticket.settle({ inputTokens: response.usage?.prompt_tokens, outputTokens: response.usage?.completion_tokens, model: response.model });
+ *   ticket.settle({ inputTokens: response.usage?.prompt_tokens, outputTokens: response.usage?.completion_tokens, model: response.model, outputText: () => textOf(response.choices) });
  *   return response;
  * } catch (error) {
  *   ticket.settle();
@@ -77,10 +84,11 @@ export function guardModelCall(request: ModelCallRequest, span?: Span, callConte
   let settled = false;
   return {
     decision,
+    countsUsage: evaluated.countsUsage,
     settle(usage) {
       if (settled) return;
       settled = true;
-      safely('settling a model call against its boundary', undefined, () => settleModelCall(state, request, evaluated.reservation, usage, span, decision));
+      safely('settling a model call against its boundary', undefined, () => settleModelCall(state, request, evaluated, usage, span, decision));
     },
   };
 }
@@ -102,7 +110,7 @@ export function guardToolCall(request: ToolCallRequest, span?: Span, callContext
   if (findings === undefined) return ALLOW_TICKET;
   const decision = applyDecision(state, findings, span);
   state.budget.countTool(request.tool);
-  return decision === 'allow' ? ALLOW_TICKET : { decision, settle() {} };
+  return decision === 'allow' ? ALLOW_TICKET : { decision, countsUsage: false, settle() {} };
 }
 
 /**
@@ -130,11 +138,22 @@ export function guardStep(state: RunBoundary | undefined, span: Span): void {
   applyDecision(state, findings, span);
 }
 
-function evaluateModelCall(state: RunBoundary, request: ModelCallRequest): { findings: Finding[]; reservation: Reservation } {
+/** What a guard found for a model call, and what it holds of the budgets until the call settles. */
+interface ModelCallEvaluation {
+  findings: Finding[];
+  reservation: Reservation;
+  /** Whether the run has a token or cost budget. */
+  countsUsage: boolean;
+  /** The input tokens reserved: the adapter's estimate, else counted from the request's text. */
+  inputEstimate: number;
+}
+
+function evaluateModelCall(state: RunBoundary, request: ModelCallRequest): ModelCallEvaluation {
   const reservation: Reservation = { tokens: 0, costUsd: 0 };
-  const blocked = haltedOrLate(state);
-  if (blocked !== undefined) return { findings: blocked, reservation };
   const policy = state.policy.policy;
+  const countsUsage = policy.maxTotalTokens !== undefined || policy.maxCostUsd !== undefined;
+  const blocked = haltedOrLate(state);
+  if (blocked !== undefined) return { findings: blocked, reservation, countsUsage, inputEstimate: 0 };
   const budget = state.budget;
   const findings: Finding[] = [];
   const { model } = request;
@@ -144,7 +163,7 @@ function evaluateModelCall(state: RunBoundary, request: ModelCallRequest): { fin
   if (policy.maxModelCalls !== undefined && budget.modelCalls + 1 > policy.maxModelCalls) {
     findings.push(finding(state, 'maxModelCalls', policy.maxModelCalls, budget.modelCalls + 1, `model call ${budget.modelCalls + 1} is over the limit of ${policy.maxModelCalls}`));
   }
-  const inputTokens = nonNegative(request.estimatedInputTokens);
+  const inputTokens = countsUsage ? nonNegative(request.estimatedInputTokens ?? countInput(request)) : 0;
   const outputTokens = nonNegative(request.maxOutputTokens);
   reservation.tokens = inputTokens + outputTokens;
   if (policy.maxTotalTokens !== undefined) {
@@ -163,7 +182,11 @@ function evaluateModelCall(state: RunBoundary, request: ModelCallRequest): { fin
       findings.push(finding(state, 'maxCostUsd', policy.maxCostUsd, projected, `the call could bring the run to $${projected}, over the limit of $${policy.maxCostUsd}`));
     }
   }
-  return { findings, reservation };
+  return { findings, reservation, countsUsage, inputEstimate: inputTokens };
+}
+
+function countInput(request: ModelCallRequest): number {
+  return request.inputText === undefined ? 0 : estimateTokens(request.inputText());
 }
 
 function evaluateToolCall(state: RunBoundary, tool: string): Finding[] {
@@ -190,17 +213,17 @@ function evaluateToolCall(state: RunBoundary, tool: string): Finding[] {
 function settleModelCall(
   state: RunBoundary,
   request: ModelCallRequest,
-  reservation: Reservation,
+  evaluation: ModelCallEvaluation,
   usage: ModelCallUsage | undefined,
   span: Span | undefined,
   previous: BoundaryDecision,
 ): void {
   const policy = state.policy.policy;
   const budget = state.budget;
-  const inputTokens = nonNegative(usage?.inputTokens);
-  const outputTokens = nonNegative(usage?.outputTokens);
+  const { inputTokens, outputTokens, estimated } = usedTokens(usage, evaluation.countsUsage ? evaluation.inputEstimate : undefined);
+  if (estimated) span?.setAttribute(ATTR_RUNPROOF_USAGE_ESTIMATED, true);
   const price = policy.maxCostUsd === undefined ? undefined : findPrice(policy.prices, usage?.model ?? request.model) ?? findPrice(policy.prices, request.model);
-  budget.settle(reservation, inputTokens + outputTokens, price === undefined ? 0 : costOf(price, inputTokens, outputTokens));
+  budget.settle(evaluation.reservation, inputTokens + outputTokens, price === undefined ? 0 : costOf(price, inputTokens, outputTokens));
   if (state.haltedBy !== undefined) return;
   // Usage beyond what was reserved (no ceiling, or an input estimate too low) shows only now: record
   // it on the call's span; a `halt` cannot stop a call already made, so it stops the next one.
