@@ -19,6 +19,7 @@ import { digestByIdentity, digestInput, digestInstructions, digestTemplate, pick
 import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
 import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
 import { readUsage } from './usage.ts';
+import { chatInputText, outputTextOf } from './usage-text.ts';
 import type { CallOutput, DeclaredRequest, RequestBody, StreamReader, Surface } from './surface.ts';
 import { numberOr, recordOr, stringOr } from './values.ts';
 
@@ -75,10 +76,12 @@ export const chatSurface: Surface = {
     if (Array.isArray(body.tools) && body.tools.length > 0) recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, (body.tools as unknown[]).map(toToolDefinition));
   },
 
+  inputText: chatInputText,
+
   readResult: readChatCompletion,
 
-  createStreamReader(body: RequestBody, capture: boolean): StreamReader {
-    return new ChatStreamReader(body, capture);
+  createStreamReader(body: RequestBody, capture: boolean, keepText: boolean): StreamReader {
+    return new ChatStreamReader(body, capture, keepText);
   },
 };
 
@@ -92,6 +95,7 @@ function readChatCompletion(result: unknown, body: RequestBody, output: CallOutp
   output.systemFingerprint = stringOr(completion.system_fingerprint);
   readUsage(completion.usage, output);
   if (!Array.isArray(completion.choices)) return;
+  if (output.outputTokens === undefined) output.text = outputTextOf((completion.choices as unknown[]).map((choice) => recordOr(choice)?.message));
   const json = isJsonOutput(body);
   const checks = (output.checks = new OutputChecks());
   const schema = structuredOutputSchema(body.response_format);
@@ -192,8 +196,8 @@ interface ChoiceState {
 
 /**
  * Adds up `chat.completion.chunk`s into the completion they make. Text is kept only when it is
- * needed (captured content, or JSON output whose shape is measured); tool-call arguments always,
- * since their shape is the call's output structure.
+ * needed (captured content, JSON output whose shape is measured, a budget that may have to
+ * estimate its tokens); tool-call arguments always, since their shape is the call's output structure.
  */
 class ChatStreamReader implements StreamReader {
   private readonly body: RequestBody;
@@ -206,10 +210,10 @@ class ChatStreamReader implements StreamReader {
   private systemFingerprint: string | undefined;
   private usage: unknown;
 
-  constructor(body: RequestBody, capture: boolean) {
+  constructor(body: RequestBody, capture: boolean, keepText: boolean) {
     this.body = body;
     this.capture = capture;
-    this.keepText = capture || isJsonOutput(body);
+    this.keepText = keepText || capture || isJsonOutput(body);
   }
 
   read(chunk: unknown): void {

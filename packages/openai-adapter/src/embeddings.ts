@@ -8,6 +8,7 @@ import {
 import { setNumber } from './attributes.ts';
 import { digestInput, pickParameters } from './conditions.ts';
 import { readUsage } from './usage.ts';
+import { embeddingsInputText } from './usage-text.ts';
 import type { CallOutput, DeclaredRequest, RequestBody, StreamReader, Surface } from './surface.ts';
 import { recordOr, stringOr } from './values.ts';
 
@@ -33,6 +34,8 @@ export const embeddingsSurface: Surface = {
   captureInput(): void {
     // The conventions define no content attribute for embeddings input.
   },
+
+  inputText: embeddingsInputText,
 
   readResult(result: unknown, _body: RequestBody, output: CallOutput): void {
     const response = recordOr(result);

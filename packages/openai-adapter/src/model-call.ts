@@ -143,11 +143,8 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   guard(): void {
     if (this.passive || !this.ownsSpan) return;
     try {
-      this.ticket = guardModelCall(
-        { model: this.requestModel ?? '', maxOutputTokens: numberOr(this.body.max_completion_tokens ?? this.body.max_tokens ?? this.body.max_output_tokens) },
-        this.span,
-        this.parent,
-      );
+      const maxOutputTokens = numberOr(this.body.max_completion_tokens ?? this.body.max_tokens ?? this.body.max_output_tokens);
+      this.ticket = guardModelCall({ model: this.requestModel ?? '', maxOutputTokens, inputText: () => this.surface.inputText(this.body) }, this.span, this.parent);
     } catch (error) {
       this.ended = true;
       closeCall(this);
@@ -170,7 +167,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     const requestId = (result as { _request_id?: unknown } | null)?._request_id;
     if (typeof requestId === 'string') this.requestId = requestId;
     if (this.body.stream === true) {
-      this.stream = observeStream(result, this, this.surface.createStreamReader(this.body, this.capture));
+      this.stream = observeStream(result, this, this.surface.createStreamReader(this.body, this.capture, this.ticket?.countsUsage === true));
       if (this.stream === undefined) this.finish();
     } else {
       this.result = result;
@@ -209,7 +206,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       if (output.errorType === undefined && output.finishReasons.length > 0) {
         detectDrift(this.span, this.callFingerprint, { resolvedModel: output.responseModel, systemFingerprint: output.systemFingerprint, outputShape: this.outputShape });
       }
-      this.ticket?.settle({ inputTokens: output.inputTokens, outputTokens: output.outputTokens, model: output.responseModel });
+      this.settle(output);
     } catch {
       // Telemetry is best effort; ending the span is not.
     } finally {
@@ -238,7 +235,9 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       if (typeof requestId === 'string') this.requestId = requestId;
       const output = this.readOutput();
       this.report(output, errorType);
-      this.ticket?.settle({ inputTokens: output.inputTokens, outputTokens: output.outputTokens, model: output.responseModel });
+      // A stream that broke off was answered in part; a request that failed before it, not at all.
+      if (this.stream !== undefined) this.settle(output);
+      else this.ticket?.settle();
     } catch {
       // As in finish(): the span ends regardless.
     } finally {
@@ -247,6 +246,11 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
         this.span.end();
       }
     }
+  }
+
+  /** Settles the boundary's hold with what the call used; what the API did not report, the budget estimates. */
+  private settle(output: CallOutput): void {
+    this.ticket?.settle({ inputTokens: output.inputTokens, outputTokens: output.outputTokens, model: output.responseModel, outputText: () => output.text ?? '' });
   }
 
   private readOutput(): CallOutput {

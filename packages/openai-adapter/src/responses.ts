@@ -18,6 +18,7 @@ import { digestByIdentity, digestInput, digestInstructions, digestTemplate, pick
 import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
 import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
 import { readUsage } from './usage.ts';
+import { responsesInputText, outputTextOf } from './usage-text.ts';
 import type { CallOutput, DeclaredRequest, RequestBody, StreamReader, Surface } from './surface.ts';
 import { recordOr, stringOr } from './values.ts';
 
@@ -67,10 +68,12 @@ export const responsesSurface: Surface = {
     if (Array.isArray(body.tools) && body.tools.length > 0) recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, (body.tools as unknown[]).map(toToolDefinition));
   },
 
+  inputText: responsesInputText,
+
   readResult: readResponse,
 
-  createStreamReader(body: RequestBody, capture: boolean): StreamReader {
-    return new ResponseStreamReader(body, capture);
+  createStreamReader(body: RequestBody, capture: boolean, keepText: boolean): StreamReader {
+    return new ResponseStreamReader(body, capture, keepText);
   },
 };
 
@@ -89,6 +92,7 @@ function readResponse(result: unknown, body: RequestBody, output: CallOutput, ca
   output.responseModel = stringOr(response.model);
   output.serviceTier = stringOr(response.service_tier);
   readUsage(response.usage, output);
+  if (output.outputTokens === undefined) output.text = outputTextOf(response.output);
 
   const parts: GenAIPart[] = [];
   const toolCalls: { name: string; arguments: unknown }[] = [];
@@ -171,25 +175,38 @@ function toToolDefinition(item: unknown): Record<string, unknown> {
   return { type: String(tool.type), name: tool.name };
 }
 
+/** Events whose `delta` is output text (or arguments, a refusal, a reasoning summary) the model wrote. */
+const TEXT_DELTA_EVENTS = new Set([
+  'response.output_text.delta',
+  'response.refusal.delta',
+  'response.function_call_arguments.delta',
+  'response.custom_tool_call_input.delta',
+  'response.reasoning_summary_text.delta',
+]);
+
 /**
  * Follows Responses API stream events. The terminal event (`response.completed`, `.incomplete`,
- * `.failed`) carries the whole response; a stream cut short leaves the last snapshot and the
- * output items finished so far.
+ * `.failed`) carries the whole response and its usage; a stream cut short leaves the last
+ * snapshot, the output items finished so far and, when `keepText`, the text streamed so far.
  */
 class ResponseStreamReader implements StreamReader {
   private readonly body: RequestBody;
   private readonly capture: boolean;
+  private readonly keepText: boolean;
   private readonly items: unknown[] = [];
   private snapshot: JsonRecord | undefined;
   private final: JsonRecord | undefined;
+  private streamedText = '';
 
-  constructor(body: RequestBody, capture: boolean) {
+  constructor(body: RequestBody, capture: boolean, keepText: boolean) {
     this.body = body;
     this.capture = capture;
+    this.keepText = keepText;
   }
 
   read(chunk: unknown): void {
     const event = recordOr(chunk);
+    if (this.keepText && typeof event?.delta === 'string' && TEXT_DELTA_EVENTS.has(event.type as string)) this.streamedText += event.delta;
     switch (event?.type) {
       case 'response.created':
       case 'response.queued':
@@ -210,5 +227,7 @@ class ResponseStreamReader implements StreamReader {
   complete(output: CallOutput): void {
     const response = this.final ?? (this.snapshot === undefined ? undefined : { ...this.snapshot, output: this.items });
     readResponse(response, this.body, output, this.capture);
+    // Cut short, the stream's text includes the item it was in the middle of.
+    if (this.final === undefined && this.keepText && output.outputTokens === undefined) output.text = this.streamedText;
   }
 }

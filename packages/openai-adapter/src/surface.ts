@@ -32,6 +32,11 @@ export class CallOutput {
   errorMessage: string | undefined;
   /** The automatic validation the output went through. */
   checks: OutputChecks | undefined;
+  /**
+   * What the model wrote (text, refusals, tool calls), gathered only when the usage went
+   * unreported: a run's token and cost budgets then count its tokens instead.
+   */
+  text: string | undefined;
 }
 
 /** Reads a stream's chunks as they pass and, at the end, what they added up to. */
@@ -55,8 +60,13 @@ export interface Surface {
   digestInput(body: RequestBody): string | undefined;
   /** Records the opt-in input content attributes on `span`. */
   captureInput(body: RequestBody, span: Span): void;
+  /** The text the model reads, for an estimate of the input tokens (see `usage-text.ts`). */
+  inputText(body: RequestBody): string;
   /** Fills `output` from a JSON result. */
   readResult(result: unknown, body: RequestBody, output: CallOutput, capture: boolean): void;
-  /** A reader for the chunks of a streamed result. */
-  createStreamReader(body: RequestBody, capture: boolean): StreamReader;
+  /**
+   * A reader for the chunks of a streamed result. `keepText`: the output's text is needed (a run's
+   * budget counts its tokens should the stream report no usage), keep it even when nothing else would.
+   */
+  createStreamReader(body: RequestBody, capture: boolean, keepText: boolean): StreamReader;
 }
