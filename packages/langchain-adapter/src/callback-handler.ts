@@ -25,6 +25,7 @@ import { newRunRecord, now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
 import { recordRejectedToolCall } from './tool-input-issues.ts';
 import { endToolRun, failToolRun, settleFailedTools, toolAttributes } from './tool-runs.ts';
+import { inputTextOf } from './usage-text.ts';
 import { VERSION } from './version.ts';
 
 /** Options of {@link RunproofCallbackHandler}. */
@@ -123,17 +124,21 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain chain error', undefined, () => this.#endChain(runId, error));
   }
 
-  handleChatModelStart(_model: Serialized, _messages: unknown, runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
-    this.#guardModel(runId, safely('recording a LangChain chat model start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_CHAT, runId, parentRunId, extraParams, metadata)));
+  handleChatModelStart(_model: Serialized, messages: unknown, runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
+    const record = safely('recording a LangChain chat model start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_CHAT, runId, parentRunId, extraParams, metadata));
+    this.#guardModel(runId, record, () => inputTextOf(messages, extraParams));
   }
 
-  handleLLMStart(_model: Serialized, _prompts: string[], runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
-    this.#guardModel(runId, safely('recording a LangChain LLM start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_TEXT_COMPLETION, runId, parentRunId, extraParams, metadata)));
+  handleLLMStart(_model: Serialized, prompts: string[], runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
+    const record = safely('recording a LangChain LLM start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_TEXT_COMPLETION, runId, parentRunId, extraParams, metadata));
+    this.#guardModel(runId, record, () => inputTextOf(prompts, extraParams));
   }
 
   handleLLMNewToken(_token: string, _index: unknown, runId: string): void {
     const record = this.#runs.get(runId);
-    if (record === undefined || record.streamed) return;
+    if (record === undefined) return;
+    record.chunks += 1;
+    if (record.streamed) return;
     record.streamed = true;
     record.span.setAttributes({ [ATTR_GEN_AI_REQUEST_STREAM]: true, [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: (now() - record.startTime) / 1000 });
   }
@@ -253,10 +258,10 @@ export class RunproofCallbackHandler {
    * out of the start callback (`raiseError`), so LangChain never sends the request. The provider
    * adapter that later enriches this span leaves guarding to it.
    */
-  #guardModel(runId: string, record: RunRecord | undefined): void {
+  #guardModel(runId: string, record: RunRecord | undefined, inputText: () => string): void {
     if (record?.model === undefined) return;
     try {
-      record.ticket = guardModelCall({ model: record.model.model ?? '', maxOutputTokens: record.model.maxOutputTokens }, record.span, record.context);
+      record.ticket = guardModelCall({ model: record.model.model ?? '', maxOutputTokens: record.model.maxOutputTokens, inputText }, record.span, record.context);
     } catch (error) {
       this.#runs.take(runId)?.span.end();
       throw error;

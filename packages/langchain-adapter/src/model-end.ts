@@ -17,13 +17,14 @@ import { isAbandonedStreamClosing } from './abandoned-streams.ts';
 import { markFailure } from './cancellations.ts';
 import { modelCallConditions, modelMetricAttributes, readModelResponse, type ModelRequest, type ModelResponse } from './model-attributes.ts';
 import { recordModelMetrics } from './model-metrics.ts';
-import { now, type RunRecord } from './open-runs.ts';
+import { now, settleUnanswered, type RunRecord } from './open-runs.ts';
+import { outputTextOf } from './usage-text.ts';
 
 /** A model run ended (`handleLLMEnd`) with `output`: its usage settles the boundary hold, its answer goes on the span. */
 export function endModelRun(record: RunRecord, output: unknown): void {
   const { span, model } = record;
   const response = readModelResponse(output);
-  record.ticket?.settle({ inputTokens: response.inputTokens, outputTokens: response.outputTokens, model: response.responseModel });
+  record.ticket?.settle({ inputTokens: response.inputTokens, outputTokens: response.outputTokens, model: response.responseModel, outputText: () => outputTextOf(output) });
   if (model !== undefined && ownsGenAI(record)) recordModelEnd(span, model, response, record.context, (now() - record.startTime) / 1000);
   span.end();
 }
@@ -33,7 +34,7 @@ export function endModelRun(record: RunRecord, output: unknown): void {
  * type; the cancellation of a stream its caller abandoned is no failure.
  */
 export function failModelRun(record: RunRecord, error: unknown): void {
-  record.ticket?.settle();
+  settleUnanswered(record);
   if (!isAbandonedStreamClosing(record, error)) {
     const errorType = markFailure(record.span, error);
     const { model } = record;

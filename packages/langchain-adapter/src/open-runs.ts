@@ -17,6 +17,8 @@ export interface RunRecord {
   scope: RunScope | undefined;
   model: ModelRequest | undefined;
   streamed: boolean;
+  /** Chunks a model run streamed: its output estimate, should it end without an answer (abandoned, failed). */
+  chunks: number;
   agentName: string | undefined;
   checkpointNamespace: string | undefined;
   threadId: string | undefined;
@@ -45,6 +47,7 @@ export function newRunRecord(span: Span, kind: ScopeKind | undefined, runContext
     scope,
     model: undefined,
     streamed: false,
+    chunks: 0,
     agentName: parent?.agentName,
     checkpointNamespace: parent?.checkpointNamespace,
     threadId: undefined,
@@ -119,13 +122,21 @@ export class OpenRuns {
 }
 
 /**
+ * Settles the boundary hold of a model run that ended without its answer: a stream that had begun
+ * was answered in part (its chunks are counted, its input estimated); otherwise nothing is known to be used.
+ */
+export function settleUnanswered(record: RunRecord): void {
+  record.ticket?.settle(record.chunks > 0 ? { outputChunks: record.chunks } : undefined);
+}
+
+/**
  * Ends a run nothing will end otherwise (shut down, pushed out of the table, its stream abandoned):
  * its span as it is, its boundary hold released, and the failed tool spans that were waiting for
  * it to know whether their error was handled.
  */
 export function endUnfinishedRun(record: RunRecord | undefined): void {
   if (record === undefined) return;
-  record.ticket?.settle();
+  settleUnanswered(record);
   for (const failed of record.failedTools) failed.span.end(failed.endTime);
   record.span.end();
 }
