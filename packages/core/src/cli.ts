@@ -57,7 +57,7 @@ async function runs(operands: string[]): Promise<number> {
   if (status !== undefined && !STATUSES.includes(status)) throw new Error(`--status must be one of ${STATUSES.join(', ')}`);
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error('--limit must be a positive integer');
-  const store = await openStore(values.store ?? process.env.RUNPROOF_STORE ?? DEFAULT_STORE, values.store === undefined ? 'RUNPROOF_STORE' : '--store');
+  const store = await openStore(values.store ?? process.env.RUNPROOF_STORE ?? DEFAULT_STORE, { field: values.store === undefined ? 'RUNPROOF_STORE' : '--store' });
   try {
     if (positionals[0] === 'show' && positionals.length === 2) {
       const journal = await store.read(positionals[1]!);

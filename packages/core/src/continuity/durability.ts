@@ -57,17 +57,19 @@ export function getDurability(): Durability {
 
 function resolveDurability(options: DurabilityOptions): Durability {
   const given = options.store ?? process.env.RUNPROOF_STORE ?? DEFAULT_STORE;
-  const location = typeof given === 'string' ? parseStoreUrl(given, options.store === undefined ? 'RUNPROOF_STORE' : 'store') : undefined;
+  const field = options.store === undefined ? 'RUNPROOF_STORE' : 'store';
+  const location = typeof given === 'string' ? { ...parseStoreUrl(given, field), field } : undefined;
   let opened: Promise<RunStore> | undefined;
+  const retentionMs = options.retentionMs ?? positiveFromEnvironment('RUNPROOF_RETENTION_MS') ?? 7 * 24 * 3600_000;
   return {
     leaseMs: options.leaseMs ?? positiveFromEnvironment('RUNPROOF_LEASE_MS') ?? 30_000,
-    retentionMs: options.retentionMs ?? positiveFromEnvironment('RUNPROOF_RETENTION_MS') ?? 7 * 24 * 3600_000,
+    retentionMs,
     codec: { maxResultBytes: options.maxResultBytes ?? 2 * 1024 * 1024, encode: options.encodeResult, decode: options.decodeResult },
     storeName: location?.displayName ?? (given as RunStore).kind,
     storeKind: location?.kind ?? (given as RunStore).kind,
     store() {
       // A store that failed to open is tried again on the next run rather than failing every run after.
-      opened ??= (typeof given === 'string' ? openStore(given) : Promise.resolve(given)).catch((error: unknown) => {
+      opened ??= (typeof given === 'string' ? openStore(given, { field: location!.field, retentionMs }) : Promise.resolve(given)).catch((error: unknown) => {
         opened = undefined;
         throw error;
       });

@@ -85,6 +85,7 @@ export interface RunHeader {
 /** A run's whole journal. */
 export interface RunJournal {
   header: RunHeader;
+  /** In the order they were written (a step written again moves to the end). */
   steps: StepRecord[];
 }
 
