@@ -43,6 +43,10 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     return this.getConfig().captureContent;
   }
 
+  includeStreamUsageOption(): boolean {
+    return this.getConfig().includeStreamUsage === true;
+  }
+
   private patchModule(moduleExports: unknown, moduleVersion: string | undefined): unknown {
     if (moduleVersion !== undefined && !isSupportedOpenAIVersion(moduleVersion)) {
       warnOnce(

@@ -8,6 +8,8 @@ export interface TelemetrySource {
   currentInstruments(): GenAIInstruments;
   /** The `captureContent` option, when one was given; `undefined` defers to the settings `start()` resolved. */
   captureContentOption(): boolean | undefined;
+  /** The `includeStreamUsage` option: whether streamed chat completions requests ask for their usage. */
+  includeStreamUsageOption(): boolean;
 }
 
 const globalTracer = trace.getTracer(PACKAGE_NAME, VERSION);
@@ -20,4 +22,5 @@ export const globalTelemetry: TelemetrySource = {
   currentTracer: () => globalTracer,
   currentInstruments: () => globalGenAIInstruments(PACKAGE_NAME, VERSION),
   captureContentOption: () => undefined,
+  includeStreamUsageOption: () => false,
 };

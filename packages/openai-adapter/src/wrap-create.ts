@@ -1,11 +1,13 @@
 import { context, type Context } from '@opentelemetry/api';
 import { safely } from '@runproof/core/adapter';
+import { OPENAI_API_TYPE_VALUE_CHAT_COMPLETIONS } from '@runproof/core/semconv';
 import { observeResult } from './api-promise.ts';
 import { CALL_KEY } from './call-context.ts';
 import { ModelCall } from './model-call.ts';
 import { callMode, patchMethod } from './patch.ts';
 import type { RequestBody, Surface } from './surface.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
+import { recordOr } from './values.ts';
 
 /**
  * Wraps a resource's `create` (on its prototype) so each call is one span: started before the
@@ -31,9 +33,10 @@ export function patchCreate(prototype: object | undefined, surface: Surface, sou
         // delivers every failure, as a rejection of the returned promise.
         return rejectedAPIPromise(halt);
       }
+      const sent = source.includeStreamUsageOption() ? safely('asking for the usage of a stream', undefined, () => withStreamUsage(surface, body as RequestBody)) : undefined;
       let result: unknown;
       try {
-        result = context.with(call.context, Reflect.apply, undefined, original, this, arguments);
+        result = context.with(call.context, Reflect.apply, undefined, original, this, sent === undefined ? arguments : [sent, options]);
       } catch (error) {
         call.fail(error);
         throw error;
@@ -58,6 +61,18 @@ function rejectedAPIPromise(error: unknown): Promise<never> {
     // The SDK's `parse()` helpers chain on `_thenUnwrap`: they get the same rejection.
     _thenUnwrap: () => rejectedAPIPromise(error),
   });
+}
+
+/**
+ * The body to send instead of the caller's when the `includeStreamUsage` option is on: a copy
+ * asking for the usage of a streamed chat completion; `undefined` when there is nothing to add
+ * (not streamed, not chat completions, or the caller set `include_usage` either way).
+ */
+function withStreamUsage(surface: Surface, body: RequestBody): RequestBody | undefined {
+  if (surface.apiType !== OPENAI_API_TYPE_VALUE_CHAT_COMPLETIONS || body.stream !== true) return undefined;
+  const streamOptions = recordOr(body.stream_options);
+  if (streamOptions?.include_usage !== undefined) return undefined;
+  return { ...body, stream_options: { ...streamOptions, include_usage: true } };
 }
 
 function startCall(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context, withSpan: boolean): ModelCall | undefined {
