@@ -3,7 +3,7 @@
 export { start, KNOWN_ADAPTERS } from './setup/start.ts';
 export type { RunproofHandle } from './setup/start.ts';
 export { resolveConfig, parseCaptureContent } from './setup/config.ts';
-export type { StartOptions, ResolvedConfig, TraceExporterName, MetricExporterName, OtlpProtocol } from './setup/config.ts';
+export type { StartOptions, ResolvedConfig, TraceExporterName, MetricExporterName, OtlpProtocol, OtlpCompression, OtlpTarget, SpanBatchSettings, MetricTemporality, SamplerName, TlsFiles } from './setup/config.ts';
 export { run, step, currentRun } from './run/run.ts';
 export type { Run, RunSpec, RunContinuation, RunOutcome } from './run/run.ts';
 export { outcome } from './run/outcome.ts';

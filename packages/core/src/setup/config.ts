@@ -1,68 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { z } from 'zod';
 import { ConfigError, type Issue } from '../errors.ts';
-import { codePolicySchema, jsonPolicySchema, policiesSchema, type BoundaryPolicy } from '../boundary/policy.ts';
+import type { BoundaryPolicy } from '../boundary/policy.ts';
 import type { Redactor } from '../settings.ts';
+import { readConfigFile } from './config-file.ts';
+import { readEnvironment, type MetricTemporality, type SamplerName, type SignalSettings, type SpanBatchSettings, type TlsFiles } from './environment.ts';
+import { parseOptions, startOptionsSchema, type FileOptions, type MetricExporterName, type OtlpCompression, type OtlpProtocol, type StartOptions, type TraceExporterName } from './options.ts';
 
-/** Where traces go: OTLP/HTTP, the console, an OTLP JSON file Jaeger opens, or nowhere. */
-export type TraceExporterName = 'otlp' | 'console' | 'file' | 'none';
-/** Where metrics go. */
-export type MetricExporterName = 'otlp' | 'console' | 'none';
-/** The OTLP/HTTP encodings Runproof exports with (gRPC is not bundled). */
-export type OtlpProtocol = 'http/protobuf' | 'http/json';
+export type { MetricExporterName, OtlpCompression, OtlpProtocol, StartOptions, TraceExporterName } from './options.ts';
+export type { MetricTemporality, SamplerName, SpanBatchSettings, TlsFiles } from './environment.ts';
+export { parseCaptureContent } from './environment.ts';
 
-/**
- * Options of `start()`. Every field is optional; each is resolved once, in this order: the value
- * given here, then its environment variable, then the `RUNPROOF_CONFIG` JSON file, then the default.
- */
-export interface StartOptions {
-  /** `ATTR_SERVICE_NAME`. Env: `OTEL_SERVICE_NAME`. Default: the SDK's `unknown_service:node`. */
-  serviceName?: string;
-  /** `ATTR_SERVICE_VERSION`; also the manifest's code version when no git SHA is set. Env: `OTEL_RESOURCE_ATTRIBUTES`. */
-  serviceVersion?: string;
-  /** Extra resource attributes. Env: `OTEL_RESOURCE_ATTRIBUTES` (merged). */
-  resourceAttributes?: Record<string, string | number | boolean>;
-  /** Where traces go. Env: `OTEL_TRACES_EXPORTER` (comma-separated). Default: `['otlp']`. */
-  traceExporters?: TraceExporterName[];
-  /** Where metrics go. Env: `OTEL_METRICS_EXPORTER`. Default: `['otlp']`. */
-  metricExporters?: MetricExporterName[];
-  /** OTLP/HTTP settings; unset fields follow the standard `OTEL_EXPORTER_OTLP_*` variables. */
-  otlp?: {
-    /** Base URL; `/v1/traces` and `/v1/metrics` are appended. Env: `OTEL_EXPORTER_OTLP_ENDPOINT`. Default: `http://localhost:4318`. */
-    endpoint?: string;
-    /** Env: `OTEL_EXPORTER_OTLP_PROTOCOL`. Default: `http/protobuf`. */
-    protocol?: OtlpProtocol;
-    /** Env: `OTEL_EXPORTER_OTLP_HEADERS`. */
-    headers?: Record<string, string>;
-    /** Env: `OTEL_EXPORTER_OTLP_TIMEOUT`. Default: 10000. */
-    timeoutMillis?: number;
-  };
-  /** The `file` trace exporter: OTLP JSON that Jaeger's UI opens. Env: `RUNPROOF_TRACES_FILE`. Default path: `runproof-traces.json`. */
-  file?: { path?: string };
-  /** Env: `OTEL_METRIC_EXPORT_INTERVAL`. Default: 60000. */
-  metricExportIntervalMillis?: number;
-  /**
-   * Record prompts, completions, tool arguments and results as span attributes.
-   * Env: `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (`true`, `false`, `span_only`, `no_content`…). Default: false.
-   */
-  captureContent?: boolean;
-  /** Rewrites captured content before it is recorded; returning `undefined` drops it. Code only. */
-  redact?: Redactor;
-  /** Size cap of each captured content attribute, in bytes. Env: `RUNPROOF_MAX_CONTENT_BYTES`. Default: 16384. */
-  maxContentBytes?: number;
-  /** Size cap of the manifest event, in bytes. Env: `RUNPROOF_MANIFEST_MAX_BYTES`. Default: 16384. */
-  manifestMaxBytes?: number;
-  /** The code version in manifests. Env: `RUNPROOF_CODE_VERSION`, then `GIT_COMMIT`, `GITHUB_SHA`…, then `ATTR_SERVICE_VERSION`. */
-  codeVersion?: string;
-  /** `'auto'` loads the installed Runproof adapters; `false` loads none; or pass instrumentations. Default: `'auto'`. */
-  instrumentations?: 'auto' | false | Instrumentation[];
-  /**
-   * Boundary policies by run name: every `run()` of that name is held to its policy unless it
-   * passes its own `boundary`. Also the config file's `policies` (without `onEscalate`); a policy
-   * given here replaces the file's policy of the same run name. Default: none.
-   */
-  policies?: Record<string, BoundaryPolicy>;
+/** Where one signal is sent over OTLP/HTTP and how. */
+export interface OtlpTarget {
+  /** The whole URL, e.g. `http://localhost:4318/v1/traces`. */
+  url: string;
+  protocol: OtlpProtocol;
+  headers: Record<string, string>;
+  /** How long one export may take, retries included. */
+  timeoutMillis: number;
+  compression: OtlpCompression;
+  /** PEM file paths for HTTPS, read when the exporter is made. */
+  tls: TlsFiles;
 }
 
 /** The options after resolution, with defaults applied. */
@@ -72,9 +32,24 @@ export interface ResolvedConfig {
   resourceAttributes: Record<string, string | number | boolean>;
   traceExporters: TraceExporterName[];
   metricExporters: MetricExporterName[];
-  otlp: { endpoint: string | undefined; protocol: OtlpProtocol; headers: Record<string, string> | undefined; timeoutMillis: number | undefined };
+  otlp: { endpoint: string | undefined; protocol: OtlpProtocol; headers: Record<string, string> | undefined; timeoutMillis: number | undefined; compression: OtlpCompression | undefined };
+  /** `otlp` for traces, after the `OTEL_EXPORTER_OTLP_TRACES_*` variables. */
+  otlpTraces: OtlpTarget;
+  /** `otlp` for metrics, after the `OTEL_EXPORTER_OTLP_METRICS_*` variables. */
+  otlpMetrics: OtlpTarget;
   filePath: string;
+  /** `OTEL_BSP_*`. Defaults: 2048 spans queued, batches of 512, every 5000 ms, each export given 30000 ms. */
+  spanBatch: SpanBatchSettings;
   metricExportIntervalMillis: number;
+  /** `OTEL_METRIC_EXPORT_TIMEOUT`, at most the interval. Default: 30000. */
+  metricExportTimeoutMillis: number;
+  /** `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`. Default: `cumulative`. */
+  metricTemporality: MetricTemporality;
+  /** `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`; `undefined` keeps the SDK's default (parent-based, always on). */
+  sampler: { name: SamplerName; ratio: number } | undefined;
+  /** `OTEL_SDK_DISABLED=true`: runs, boundaries and checkpoints work, nothing is recorded. */
+  sdkDisabled: boolean;
+  shutdownTimeoutMillis: number;
   captureContent: boolean;
   redact: Redactor | undefined;
   maxContentBytes: number;
@@ -84,67 +59,55 @@ export interface ResolvedConfig {
   policies: Record<string, BoundaryPolicy>;
 }
 
-const traceExporterName = z.enum(['otlp', 'console', 'file', 'none']);
-const metricExporterName = z.enum(['otlp', 'console', 'none']);
-const protocol = z.enum(['http/protobuf', 'http/json'], { error: 'expected "http/protobuf" or "http/json" (gRPC is not supported)' });
-const positiveInt = z.number().int().positive();
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
-
-/** The part of the options a JSON config file can hold (everything but functions and instances). */
-const fileOptionsShape = {
-  serviceName: z.string().min(1).optional(),
-  serviceVersion: z.string().min(1).optional(),
-  resourceAttributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  traceExporters: z.array(traceExporterName).optional(),
-  metricExporters: z.array(metricExporterName).optional(),
-  otlp: z
-    .strictObject({
-      endpoint: httpUrl.optional(),
-      protocol: protocol.optional(),
-      headers: z.record(z.string(), z.string()).optional(),
-      timeoutMillis: positiveInt.optional(),
-    })
-    .optional(),
-  file: z.strictObject({ path: z.string().min(1).optional() }).optional(),
-  metricExportIntervalMillis: positiveInt.optional(),
-  captureContent: z.boolean().optional(),
-  maxContentBytes: z.number().int().min(256).optional(),
-  manifestMaxBytes: z.number().int().min(1024).optional(),
-  codeVersion: z.string().min(1).optional(),
-  policies: policiesSchema(jsonPolicySchema).optional(),
-};
-
-const fileOptionsSchema = z.strictObject(fileOptionsShape);
-const startOptionsSchema = z.strictObject({
-  ...fileOptionsShape,
-  redact: z.custom<Redactor>((value) => typeof value === 'function', 'expected a function').optional(),
-  instrumentations: z
-    .union([z.literal('auto'), z.literal(false), z.array(z.custom<Instrumentation>((value) => typeof value === 'object' && value !== null, 'expected an Instrumentation'))])
-    .optional(),
-  policies: policiesSchema(codePolicySchema).optional(),
-});
-
-type FileOptions = z.infer<typeof fileOptionsSchema>;
+const DEFAULT_ENDPOINT = 'http://localhost:4318';
+const DEFAULT_SPAN_BATCH: SpanBatchSettings = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 };
+const OPTIONS_SOURCE = 'start() options';
+const ENVIRONMENT_SOURCE = 'environment';
 
 /**
  * Validates options, the environment and the config file, and merges them (options > environment >
- * file > defaults). Throws one `ConfigError` listing every bad field.
+ * file > defaults). Throws one `ConfigError` listing every bad field of every source at once.
  */
 export function resolveConfig(options: StartOptions = {}, environment: NodeJS.ProcessEnv = process.env): ResolvedConfig {
-  const fromOptions = parseOrThrow(startOptionsSchema, options, 'start() options');
-  const fromFile = readConfigFile(environment.RUNPROOF_CONFIG);
+  const problems = new Map<string, Issue[]>();
+  const report = (source: string, issues: Issue[]) => {
+    if (issues.length > 0) problems.set(source, [...(problems.get(source) ?? []), ...issues]);
+  };
+  const parsedOptions = parseOptions(startOptionsSchema, options);
+  report(OPTIONS_SOURCE, parsedOptions.issues);
+  const fromOptions = (parsedOptions.value ?? {}) as Omit<StartOptions, keyof FileOptions> & FileOptions;
+  const file = readConfigFile(environment.RUNPROOF_CONFIG);
+  if (file !== undefined) report(file.source, file.issues);
+  const fromFile = file?.options ?? {};
   const fromEnvironment = readEnvironment(environment);
-  const pick = <K extends keyof FileOptions>(key: K): FileOptions[K] => fromOptions[key] ?? fromEnvironment[key] ?? fromFile[key];
-  const otlp = { ...withoutUndefined(fromFile.otlp), ...withoutUndefined(fromEnvironment.otlp), ...withoutUndefined(fromOptions.otlp) };
-  return {
+  report(ENVIRONMENT_SOURCE, fromEnvironment.issues);
+
+  const env = fromEnvironment.options;
+  const pick = <K extends keyof FileOptions>(key: K): FileOptions[K] => fromOptions[key] ?? env[key] ?? fromFile[key];
+  const otlp = { ...defined(fromFile.otlp), ...defined(env.otlp), ...defined(fromOptions.otlp) };
+  const spanBatch = { ...DEFAULT_SPAN_BATCH, ...defined(fromEnvironment.spanBatch) };
+  if (spanBatch.maxExportBatchSize > spanBatch.maxQueueSize) {
+    report(ENVIRONMENT_SOURCE, [{ code: 'too_big', path: ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'], message: `expected at most the queue size (${spanBatch.maxQueueSize}, OTEL_BSP_MAX_QUEUE_SIZE), got "${spanBatch.maxExportBatchSize}"` }]);
+  }
+  const metricExportIntervalMillis = pick('metricExportIntervalMillis') ?? 60_000;
+  const general = { endpoint: otlp.endpoint ?? DEFAULT_ENDPOINT, protocol: otlp.protocol ?? 'http/protobuf', headers: otlp.headers ?? {}, timeoutMillis: otlp.timeoutMillis ?? 10_000, compression: otlp.compression ?? 'none', tls: fromEnvironment.tls } as const;
+  const config: ResolvedConfig = {
     serviceName: pick('serviceName'),
     serviceVersion: pick('serviceVersion'),
     resourceAttributes: { ...fromFile.resourceAttributes, ...fromOptions.resourceAttributes },
     traceExporters: pick('traceExporters') ?? ['otlp'],
     metricExporters: pick('metricExporters') ?? ['otlp'],
-    otlp: { endpoint: otlp.endpoint, protocol: otlp.protocol ?? 'http/protobuf', headers: otlp.headers, timeoutMillis: otlp.timeoutMillis },
+    otlp: { endpoint: otlp.endpoint, protocol: general.protocol, headers: otlp.headers, timeoutMillis: otlp.timeoutMillis, compression: otlp.compression },
+    otlpTraces: target(general, 'v1/traces', fromEnvironment.traces),
+    otlpMetrics: target(general, 'v1/metrics', fromEnvironment.metrics),
     filePath: pick('file')?.path ?? 'runproof-traces.json',
-    metricExportIntervalMillis: pick('metricExportIntervalMillis') ?? 60_000,
+    spanBatch,
+    metricExportIntervalMillis,
+    metricExportTimeoutMillis: Math.min(fromEnvironment.metricExportTimeoutMillis ?? 30_000, metricExportIntervalMillis),
+    metricTemporality: fromEnvironment.metricTemporality ?? 'cumulative',
+    sampler: fromEnvironment.sampler,
+    sdkDisabled: fromEnvironment.sdkDisabled,
+    shutdownTimeoutMillis: pick('shutdownTimeoutMillis') ?? 2000,
     captureContent: pick('captureContent') ?? false,
     redact: fromOptions.redact,
     maxContentBytes: pick('maxContentBytes') ?? 16_384,
@@ -153,83 +116,70 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
     instrumentations: fromOptions.instrumentations ?? 'auto',
     policies: { ...fromFile.policies, ...(fromOptions.policies as Record<string, BoundaryPolicy> | undefined) } as Record<string, BoundaryPolicy>,
   };
+
+  if (config.traceExporters.includes('file') && !config.sdkDisabled) {
+    const problem = unwritable(config.filePath);
+    if (problem !== undefined) {
+      const from = fromOptions.file?.path !== undefined ? OPTIONS_SOURCE : env.file?.path !== undefined || fromFile.file?.path === undefined ? ENVIRONMENT_SOURCE : file!.source;
+      const path = from === ENVIRONMENT_SOURCE ? ['RUNPROOF_TRACES_FILE'] : ['file', 'path'];
+      const fix = env.file?.path === undefined && from === ENVIRONMENT_SOURCE ? ' (the default path); set RUNPROOF_TRACES_FILE to a writable file' : '';
+      report(from, [{ code: 'unwritable', path, message: `cannot write the trace file "${config.filePath}" (${problem})${fix}` }]);
+    }
+  }
+  throwIfAny(problems);
+  return config;
 }
 
-function withoutUndefined<T extends object>(value: T | undefined): Partial<T> {
+/** The signal's target: its own variables first, then the general settings. */
+function target(general: Omit<OtlpTarget, 'url'> & { endpoint: string }, signalPath: string, own: SignalSettings): OtlpTarget {
+  return {
+    url: own.url ?? `${general.endpoint.replace(/\/+$/, '')}/${signalPath}`,
+    protocol: own.protocol ?? general.protocol,
+    headers: { ...general.headers, ...own.headers },
+    timeoutMillis: own.timeoutMillis ?? general.timeoutMillis,
+    compression: own.compression ?? general.compression,
+    tls: { ...defined(general.tls), ...defined(own.tls) },
+  };
+}
+
+/**
+ * Why the trace file cannot be written, or `undefined`. Checked by opening it as the exporter will
+ * (creating its folder); a file made only for the check is removed, so no spans means no file.
+ */
+function unwritable(path: string): string | undefined {
+  try {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats?.isDirectory()) return 'it is a directory';
+    if (stats !== undefined) {
+      closeSync(openSync(path, 'a'));
+      return undefined;
+    }
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      // mkdir says EEXIST when a folder on the way is a file.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'ENOTDIR: a folder on the way is a file';
+      throw error;
+    }
+    closeSync(openSync(path, 'wx'));
+    unlinkSync(path);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+}
+
+/** One error for every source with issues; with several, each issue not from the environment says where it is. */
+function throwIfAny(problems: Map<string, Issue[]>): void {
+  if (problems.size === 0) return;
+  if (problems.size === 1) {
+    const [[source, issues]] = [...problems] as [[string, Issue[]]];
+    throw new ConfigError(source, issues);
+  }
+  const issues = [...problems].flatMap(([source, list]) => (source === ENVIRONMENT_SOURCE ? list : list.map((issue) => ({ ...issue, message: `${issue.message} [in ${source}]` }))));
+  throw new ConfigError([...problems.keys()].join(', '), issues);
+}
+
+function defined<T extends object>(value: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(value ?? {}).filter(([, entry]) => entry !== undefined)) as Partial<T>;
-}
-
-function readConfigFile(path: string | undefined): FileOptions {
-  if (path === undefined || path.trim() === '') return {};
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`RUNPROOF_CONFIG=${path}`, [{ code: 'unreadable', path: [], message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`RUNPROOF_CONFIG=${path}`, [{ code: 'invalid_json', path: [], message: `not valid JSON (${(error as Error).message})` }]);
-  }
-  return parseOrThrow(fileOptionsSchema, parsed, `RUNPROOF_CONFIG=${path}`);
-}
-
-/** Reads the variables this SDK resolves itself; the OTLP exporters read the rest of `OTEL_EXPORTER_OTLP_*`. */
-function readEnvironment(environment: NodeJS.ProcessEnv): FileOptions {
-  const issues: Issue[] = [];
-  const read = <T>(name: string, parse: (raw: string) => T | undefined, expected: string): T | undefined => {
-    const raw = environment[name]?.trim();
-    if (raw === undefined || raw === '') return undefined;
-    const value = parse(raw);
-    if (value === undefined) issues.push({ code: 'invalid_value', path: [name], message: `expected ${expected}, got "${raw}"` });
-    return value;
-  };
-  const list = <T extends string>(allowed: readonly T[]) => (raw: string) => {
-    const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-    return names.every((name) => (allowed as readonly string[]).includes(name)) ? (names as T[]) : undefined;
-  };
-  const integer = (raw: string) => (/^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : undefined);
-  const protocolName = environment.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const result: FileOptions = {
-    serviceName: read('OTEL_SERVICE_NAME', (raw) => raw, 'a name'),
-    traceExporters: read('OTEL_TRACES_EXPORTER', list(traceExporterName.options), `a comma-separated list of ${traceExporterName.options.join(', ')}`),
-    metricExporters: read('OTEL_METRICS_EXPORTER', list(metricExporterName.options), `a comma-separated list of ${metricExporterName.options.join(', ')}`),
-    otlp: {
-      protocol: read(protocolName, (raw) => (protocol.options as readonly string[]).includes(raw) ? (raw as OtlpProtocol) : undefined, '"http/protobuf" or "http/json" (gRPC is not supported)'),
-      endpoint: read('OTEL_EXPORTER_OTLP_ENDPOINT', (raw) => (httpUrl.safeParse(raw).success ? raw : undefined), 'an http(s) URL'),
-    },
-    file: { path: read('RUNPROOF_TRACES_FILE', (raw) => raw, 'a file path') },
-    metricExportIntervalMillis: read('OTEL_METRIC_EXPORT_INTERVAL', integer, 'a positive integer (milliseconds)'),
-    captureContent: read('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', parseCaptureContent, 'true, false, span_only, span_and_event, event_only or no_content'),
-    maxContentBytes: read('RUNPROOF_MAX_CONTENT_BYTES', integer, 'a positive integer (bytes)'),
-    manifestMaxBytes: read('RUNPROOF_MANIFEST_MAX_BYTES', integer, 'a positive integer (bytes)'),
-    codeVersion: read('RUNPROOF_CODE_VERSION', (raw) => raw, 'a version'),
-  };
-  if (issues.length > 0) throw new ConfigError('environment', issues);
-  if (result.file?.path === undefined) delete result.file;
-  return result;
-}
-
-/** The GenAI capture variable takes booleans and the newer mode names; any mode that puts content on spans is `true`. */
-export function parseCaptureContent(raw: string): boolean | undefined {
-  const value = raw.trim().toLowerCase();
-  if (['true', '1', 'span_only', 'span_and_event', 'event_only'].includes(value)) return true;
-  if (['false', '0', 'no_content', 'none'].includes(value)) return false;
-  return undefined;
-}
-
-function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  throw new ConfigError(
-    source,
-    result.error.issues.map((issue) => ({ code: issue.code, path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)), message: describeIssue(issue) })),
-  );
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
-  return issue.message;
 }
