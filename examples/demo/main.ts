@@ -2,7 +2,8 @@
  * `npm run demo`: starts the OpenAI-compatible simulator, runs the invoice-triage app under
  * `--import @runproof/core/register`, silently moves the model alias to a new snapshot after the
  * first invoice (as providers do), then prints every run from the OTLP JSON trace file the app
- * wrote, and what changed between the first and the last run.
+ * wrote, and what changed between the first and the last run. Then one invoice as a durable run:
+ * its process is killed after classifying, and a new process resumes it from the journal.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,14 +19,18 @@ rmSync(outputDirectory, { recursive: true, force: true });
 mkdirSync(outputDirectory, { recursive: true });
 
 const simulator = await startSimulator({ chunkDelayMs: 0 });
+let durableCalls = 0;
 const shipping = process.env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
 
-async function runBatch(file: string): Promise<void> {
+const store = `sqlite:${outputDirectory}runs.db`;
+
+async function runApp(app: string, file: string, extra: Record<string, string> = {}): Promise<number | null> {
   // Asynchronous on purpose: the simulator answers from this process's event loop.
-  const child = spawn(process.execPath, ['--import', '@runproof/core/register', here('./invoice-triage.ts')], {
+  const child = spawn(process.execPath, ['--import', '@runproof/core/register', here(app)], {
     stdio: 'inherit',
     env: {
       ...process.env,
+      ...extra,
       OPENAI_BASE_URL: simulator.url,
       OPENAI_API_KEY: 'demo-key',
       OTEL_SERVICE_NAME: process.env.OTEL_SERVICE_NAME ?? 'invoice-triage-demo',
@@ -36,7 +41,22 @@ async function runBatch(file: string): Promise<void> {
     },
   });
   const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+async function runBatch(file: string): Promise<void> {
+  const code = await runApp('./invoice-triage.ts', file);
   if (code !== 0) throw new Error(`the demo app exited with ${code}`);
+}
+
+/** One invoice as a durable run: the process is killed after classifying, and a new one resumes it. */
+async function crashAndResume(file: string): Promise<void> {
+  const durable = { RUNPROOF_STORE: store, RUNPROOF_LEASE_MS: '1000', NODE_NO_WARNINGS: '1' };
+  const crashed = await runApp('./durable-invoice.ts', file, { ...durable, CRASH_AFTER_CLASSIFY: '1' });
+  if (crashed !== null) throw new Error(`the crashing run exited with ${crashed} instead of being killed`);
+  await new Promise((resolve) => setTimeout(resolve, 1100)); // the dead process's lease expires
+  const resumed = await runApp('./durable-invoice.ts', file, durable);
+  if (resumed !== 0) throw new Error(`the resumed run exited with ${resumed}`);
 }
 
 // After the first invoice (four model calls), the provider silently moves the alias to a new snapshot.
@@ -48,6 +68,9 @@ const upgrade = setInterval(() => {
 }, 1);
 try {
   await runBatch('traces.json');
+  const before = simulator.requests.length;
+  await crashAndResume('durable.json');
+  durableCalls = simulator.requests.length - before;
 } finally {
   clearInterval(upgrade);
   await simulator.close();
@@ -65,5 +88,9 @@ if (first && last) {
     process.stdout.write(`  ${difference.path}: ${JSON.stringify(difference.before)} -> ${JSON.stringify(difference.after)}\n`);
   }
 }
+const durableRuns = readTraceFile(readFileSync(`${outputDirectory}durable.json`, 'utf8'));
+process.stdout.write(`\n${formatRuns(durableRuns, 'A durable run, killed after classifying and resumed by a new process')}`);
+process.stdout.write(`The resumed attempt replayed what the killed one had journaled: ${durableCalls} model calls in all for both attempts.\n`);
+process.stdout.write(`Its journal: npm run runproof -- runs show invoice-IC-4711 --store ${store}\n`);
 process.stdout.write(`\nOTLP JSON written to ${outputDirectory}traces.json — open it in Jaeger: Search → Upload JSON file.\n`);
 process.stdout.write(`Compare two runs yourself: npm run runproof -- manifests ${outputDirectory}traces.json, then npm run runproof -- diff ${outputDirectory}traces.json#<run id> ${outputDirectory}traces.json#<run id>\n(in an app with @runproof/core installed: npx runproof …)\n`);

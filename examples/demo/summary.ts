@@ -10,8 +10,11 @@ import {
   ATTR_RUNPROOF_CALL_ATTEMPTS,
   ATTR_RUNPROOF_DRIFT_DETECTED,
   ATTR_RUNPROOF_MANIFEST,
+  ATTR_RUNPROOF_RUN_ATTEMPT,
+  ATTR_RUNPROOF_RUN_CONTINUATION,
   ATTR_RUNPROOF_RUN_ID,
   ATTR_RUNPROOF_RUN_OUTCOME,
+  ATTR_RUNPROOF_STEP_REPLAYED,
   ATTR_RUNPROOF_VALIDATION_OUTCOME,
   EVENT_RUNPROOF_RUN_MANIFEST,
 } from '@runproof/core/semconv';
@@ -86,6 +89,7 @@ function describe(node: SpanNode): string {
   if (attributes[ATTR_RUNPROOF_BOUNDARY_DECISION] !== undefined) details.push(`boundary ${attributes[ATTR_RUNPROOF_BOUNDARY_DECISION]}`);
   if (attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME] !== undefined) details.push(`validation ${attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME]}`);
   if (attributes[ATTR_RUNPROOF_DRIFT_DETECTED] === true) details.push('DRIFT');
+  if (attributes[ATTR_RUNPROOF_STEP_REPLAYED] === true) details.push('replayed from the journal');
   if (attributes[ATTR_ERROR_TYPE] !== undefined) details.push(`error ${attributes[ATTR_ERROR_TYPE]}`);
   return details.length === 0 ? node.name : `${node.name}  [${details.join(', ')}]`;
 }
@@ -101,7 +105,9 @@ export function formatRuns(runs: RunSummary[], title: string): string {
   const lines = [`\n${title}: ${runs.length} run${runs.length === 1 ? '' : 's'}`];
   for (const run of runs) {
     const outcome = run.root.attributes[ATTR_RUNPROOF_RUN_OUTCOME];
-    lines.push(`  run ${run.runId}  ${outcome}  fingerprint ${run.manifest?.fingerprint.slice(0, 12)}…  observed ${run.manifest?.observedDigest.slice(0, 12)}…`);
+    const attempt = run.root.attributes[ATTR_RUNPROOF_RUN_ATTEMPT];
+    const continued = attempt === 1 ? '' : `  attempt ${attempt} (${run.root.attributes[ATTR_RUNPROOF_RUN_CONTINUATION]})`;
+    lines.push(`  run ${run.runId}${continued}  ${outcome}  fingerprint ${run.manifest?.fingerprint.slice(0, 12)}…  observed ${run.manifest?.observedDigest.slice(0, 12)}…`);
     lines.push(...formatTree(run.root, '', true, true));
   }
   return `${lines.join('\n')}\n`;

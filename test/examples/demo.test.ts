@@ -6,7 +6,7 @@ import { readManifests } from '@runproof/core';
 import { runApp } from '../support/app.ts';
 
 // The README's first command: the demo runs with no setup and no backend, and tells its story.
-test('the demo triages three invoices, shows their trees, the drift after the silent model update, and writes OTLP JSON', async () => {
+test('the demo triages three invoices, shows their trees, the drift after the silent model update, a durable run killed and resumed, and writes OTLP JSON', async () => {
   const result = await runApp(fileURLToPath(new URL('../../examples/demo/main.ts', import.meta.url)), { timeoutMs: 60_000 });
   assert.equal(result.code, 0, result.stderr);
   const output = result.stdout;
@@ -17,6 +17,10 @@ test('the demo triages three invoices, shows their trees, the drift after the si
   assert.equal(output.match(/DRIFT/g)?.length, 4, 'each of the four call conditions drifts once, in the second run');
   assert.match(output, /declared conditions identical/);
   assert.match(output, /observed\.resolvedModels: \["gpt-4o-mini-2024-07-18"\] -> \["gpt-4o-mini-2025-07-18"\]/);
+  // The durable run: killed after classifying, resumed by a new process; extraction replayed, not redone.
+  assert.match(output, /^ {2}run invoice-IC-4711 {2}attempt 2 \(resume\) {2}completed /m);
+  assert.match(output, /├─ step extract {2}\[boundary allow, replayed from the journal\]\n {4}├─ step classify/);
+  assert.match(output, /: 6 model calls in all for both attempts/, 'extract once, classify twice (two calls each time), summarize once');
 
   const manifests = readManifests(readFileSync(fileURLToPath(new URL('../../examples/demo/out/traces.json', import.meta.url)), 'utf8'));
   assert.equal(manifests.length, 3);
