@@ -4,6 +4,8 @@ const CODE_VERSION_VARIABLES = new Set(['GIT_COMMIT', 'GITHUB_SHA', 'CI_COMMIT_S
 
 export interface AppResult {
   code: number | null;
+  /** The signal that ended the process, when one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -29,9 +31,9 @@ export function runApp(file: string, options: { args?: string[]; scriptArgs?: st
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }

@@ -1,8 +1,11 @@
 /**
  * Zero-code entry point: `node --import @runproof/core/register app.js`. Installs the ES module hook
  * the instrumentations need, then starts Runproof from `OTEL_*` / `RUNPROOF_*` variables and the
- * optional `RUNPROOF_CONFIG` JSON file, and flushes when the event loop empties. A configuration
- * error stops the process before the app runs, with one message naming each bad field.
+ * optional `RUNPROOF_CONFIG` JSON file. `start()` sees the process out: what is queued is sent when
+ * the app's work is done, on `process.exit()`, on a crash and on SIGTERM/SIGINT, within the
+ * shutdown budget, and the process then ends as it would have without Runproof. A configuration
+ * error stops the process before the app runs (exit code 78), with one message naming each bad
+ * field of every source.
  */
 import * as nodeModule from 'node:module';
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
@@ -21,8 +24,7 @@ if (supportsSyncHooks()) {
 }
 
 try {
-  const handle = start();
-  process.once('beforeExit', () => void handle.shutdown());
+  start();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);

@@ -1,67 +1,68 @@
-import { OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OtlpProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ConsoleMetricExporter } from '@opentelemetry/sdk-metrics';
+import { AlwaysOffSampler, AlwaysOnSampler, ConsoleSpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ResolvedConfig } from './config.ts';
+import { Delivery } from './delivery.ts';
+import { flushSynchronously } from './exit-flush.ts';
 import { OtlpJsonFileExporter } from './file-exporter.ts';
+import { PeriodicMetricPusher } from './metric-reader.ts';
+import { OtlpMetricExporter, OtlpSpanExporter } from './otlp-exporters.ts';
+import { SpanQueue } from './span-queue.ts';
 
-/** Span processors for the configured trace exporters. Queues are bounded: a backend that is down or
- * slow drops the oldest work past `maxQueueSize` rather than growing memory. */
-export function createSpanProcessors(config: ResolvedConfig): SpanProcessor[] {
-  const processors: SpanProcessor[] = [];
-  for (const name of new Set(config.traceExporters)) {
-    if (name === 'otlp') processors.push(new BatchSpanProcessor({ exporter: createOtlpTraceExporter(config), ...batchOptionsFromEnvironment() }));
-    else if (name === 'console') processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
-    else if (name === 'file') processors.push(new BatchSpanProcessor({ exporter: new OtlpJsonFileExporter(config.filePath), scheduledDelayMillis: 1000 }));
-  }
-  return processors;
+/** What `start()` wires into the SDK, the tallies of what reached each destination, and the flush at exit. */
+export interface ExportPipeline {
+  spanProcessors: SpanProcessor[];
+  metricReaders: PeriodicMetricPusher[];
+  deliveries: Delivery[];
+  sampler: Sampler | undefined;
+  /** Sends what is queued, synchronously, within `budgetMillis` (`process.exit()`, a crash). */
+  flushSynchronously(budgetMillis: number): void;
+  /** Counts what is still queued or in flight as lost, for `reason`, and cancels it. */
+  abandon(reason: string): void;
 }
 
-export function createMetricReaders(config: ResolvedConfig): IMetricReader[] {
-  const readers: IMetricReader[] = [];
+/**
+ * Span processors and metric readers for the configured exporters. Queues are bounded: a backend
+ * that is down or slow drops what does not fit (counted) rather than growing memory; nothing here
+ * keeps the process alive.
+ */
+export function createExportPipeline(config: ResolvedConfig): ExportPipeline {
+  const spanProcessors: SpanProcessor[] = [];
+  const queues: SpanQueue[] = [];
+  const metricReaders: PeriodicMetricPusher[] = [];
+  const deliveries: Delivery[] = [];
+  for (const name of new Set(config.traceExporters)) {
+    if (name === 'console') spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+    if (name !== 'otlp' && name !== 'file') continue;
+    const delivery = new Delivery('span', name === 'otlp' ? config.otlpTraces.url : config.filePath);
+    const exporter = name === 'otlp' ? new OtlpSpanExporter(config.otlpTraces, (reason) => delivery.attemptFailed(reason)) : new OtlpJsonFileExporter(config.filePath);
+    const queue = new SpanQueue(exporter, name === 'otlp' ? config.spanBatch : { ...config.spanBatch, scheduledDelayMillis: 1000 }, delivery);
+    spanProcessors.push(queue);
+    queues.push(queue);
+    deliveries.push(delivery);
+  }
   for (const name of new Set(config.metricExporters)) {
     if (name === 'none') continue;
-    const exporter = name === 'console' ? new ConsoleMetricExporter() : createOtlpMetricExporter(config);
-    readers.push(new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.metricExportIntervalMillis }));
+    const delivery = name === 'otlp' ? new Delivery('metric export', config.otlpMetrics.url) : undefined;
+    const exporter = name === 'console' ? new ConsoleMetricExporter() : new OtlpMetricExporter(config.otlpMetrics, config.metricTemporality, (reason) => delivery?.attemptFailed(reason));
+    metricReaders.push(new PeriodicMetricPusher(exporter, { intervalMillis: config.metricExportIntervalMillis, timeoutMillis: config.metricExportTimeoutMillis, delivery }));
+    if (delivery !== undefined) deliveries.push(delivery);
   }
-  return readers;
-}
-
-function createOtlpTraceExporter(config: ResolvedConfig) {
-  const options = otlpOptions(config, 'v1/traces');
-  return config.otlp.protocol === 'http/json' ? new OtlpJsonTraceExporter(options) : new OtlpProtoTraceExporter(options);
-}
-
-function createOtlpMetricExporter(config: ResolvedConfig) {
-  const options = otlpOptions(config, 'v1/metrics');
-  return config.otlp.protocol === 'http/json' ? new OtlpJsonMetricExporter(options) : new OtlpProtoMetricExporter(options);
-}
-
-/** Unset fields are left to the exporter, which reads the standard `OTEL_EXPORTER_OTLP_*` variables. */
-function otlpOptions(config: ResolvedConfig, signalPath: string) {
-  const options: { url?: string; headers?: Record<string, string>; timeoutMillis?: number } = {};
-  if (config.otlp.endpoint !== undefined && !process.env[`OTEL_EXPORTER_OTLP_${signalPath === 'v1/traces' ? 'TRACES' : 'METRICS'}_ENDPOINT`]) {
-    options.url = `${config.otlp.endpoint.replace(/\/+$/, '')}/${signalPath}`;
-  }
-  if (config.otlp.headers !== undefined) options.headers = config.otlp.headers;
-  if (config.otlp.timeoutMillis !== undefined) options.timeoutMillis = config.otlp.timeoutMillis;
-  return options;
-}
-
-function batchOptionsFromEnvironment() {
-  const read = (name: string) => {
-    const value = Number(process.env[name]);
-    return Number.isInteger(value) && value > 0 ? value : undefined;
+  return {
+    spanProcessors,
+    metricReaders,
+    deliveries,
+    sampler: createSampler(config),
+    flushSynchronously: (budgetMillis) => flushSynchronously(queues, budgetMillis),
+    abandon(reason) {
+      for (const queue of queues) queue.abandon(reason);
+      for (const reader of metricReaders) reader.abandon(reason);
+    },
   };
-  const options: { maxQueueSize?: number; maxExportBatchSize?: number; scheduledDelayMillis?: number; exportTimeoutMillis?: number } = {};
-  const entries = [
-    ['maxQueueSize', read('OTEL_BSP_MAX_QUEUE_SIZE')],
-    ['maxExportBatchSize', read('OTEL_BSP_MAX_EXPORT_BATCH_SIZE')],
-    ['scheduledDelayMillis', read('OTEL_BSP_SCHEDULE_DELAY')],
-    ['exportTimeoutMillis', read('OTEL_BSP_EXPORT_TIMEOUT')],
-  ] as const;
-  for (const [key, value] of entries) if (value !== undefined) options[key] = value;
-  return options;
+}
+
+function createSampler(config: ResolvedConfig): Sampler | undefined {
+  if (config.sampler === undefined) return undefined;
+  const { name, ratio } = config.sampler;
+  const root = name.endsWith('always_off') ? new AlwaysOffSampler() : name.endsWith('traceidratio') ? new TraceIdRatioBasedSampler(ratio) : new AlwaysOnSampler();
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }

@@ -2,13 +2,16 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { context, diag, metrics, trace } from '@opentelemetry/api';
 import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
 import type * as Resources from '@opentelemetry/resources';
 import type * as SdkNode from '@opentelemetry/sdk-node';
+import { isMainThread } from 'node:worker_threads';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.ts';
+import { installExitHooks } from './exit-hooks.ts';
 import type * as Exporters from './exporters.ts';
+import { Shutdown } from './shutdown.ts';
 import { globalSlot } from '../internal/global.ts';
-import { codeVersionFromEnvironment, setSettings } from '../settings.ts';
+import { codeVersionFromEnvironment, setSettings, type Settings } from '../settings.ts';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_TELEMETRY_SDK_NAME, ATTR_TELEMETRY_SDK_VERSION } from '../semconv.ts';
 import { RunSpanProcessor } from './span-processor.ts';
 import { releaseContextManager } from '../run/context-fallback.ts';
@@ -16,7 +19,7 @@ import { VERSION } from '../version.ts';
 
 /** What `start()` returns. */
 export interface RunproofHandle {
-  /** False when `OTEL_SDK_DISABLED=true`: runs still work, nothing is recorded. */
+  /** False when `OTEL_SDK_DISABLED=true`: runs, boundaries and checkpoints still work (the adapters are installed), nothing is recorded. */
   readonly enabled: boolean;
   /** The configuration in force after resolution. */
   readonly config: ResolvedConfig;
@@ -24,7 +27,11 @@ export interface RunproofHandle {
   readonly instrumentations: readonly string[];
   /** Exports everything queued so far. */
   forceFlush(): Promise<void>;
-  /** Flushes and stops; later calls return the same promise. */
+  /**
+   * Ends the calls still open, flushes and stops, within `shutdownTimeoutMillis` (what is not sent
+   * by then is counted in one warning); later calls return the same promise. Rarely needed: the
+   * end of the process does it (see {@link start}).
+   */
   shutdown(): Promise<void>;
 }
 
@@ -42,12 +49,19 @@ const load = createRequire(import.meta.url);
 /**
  * Sets up OpenTelemetry for the process: tracer and meter providers, the exporters the options or
  * `OTEL_*` variables name, the installed Runproof adapters, and the span processor that stamps run
- * ids. Validates everything first and throws one `ConfigError` naming each bad field. Idempotent:
- * a second call returns the first handle.
+ * ids. Validates everything first and throws one `ConfigError` naming each bad field.
+ *
+ * It also sees the process out, so the app needs no shutdown code: when the app's work is done,
+ * on `process.exit()`, on an uncaught exception or unhandled rejection, and on SIGTERM or SIGINT,
+ * what is queued is sent within `shutdownTimeoutMillis` (default 2000), and the process then ends
+ * as it would have without Runproof — same exit code, same error printed, ended by the same
+ * signal. An app with its own SIGTERM/SIGINT listener keeps full control of what a signal does.
+ * Idempotent: a second call returns the first handle.
  *
  * @example
- * const runproof = start({ serviceName: 'invoice-service' });
- * process.on('SIGTERM', () => runproof.shutdown());
+ * import { start } from '@runproof/core';
+ * start({ serviceName: 'invoice-service' });
+ * // no process.on('SIGTERM', …) needed: the end of the process flushes, then ends as Node would.
  */
 export function start(options: StartOptions = {}): RunproofHandle {
   if (slot.handle !== undefined) {
@@ -55,55 +69,60 @@ export function start(options: StartOptions = {}): RunproofHandle {
     return slot.handle;
   }
   const config = resolveConfig(options);
-  setSettings({
-    captureContent: config.captureContent,
-    redact: config.redact,
-    maxContentBytes: config.maxContentBytes,
-    manifestMaxBytes: config.manifestMaxBytes,
-    codeVersion: config.codeVersion ?? codeVersionFromEnvironment() ?? config.serviceVersion ?? serviceVersionFromEnvironment() ?? null,
-  });
+  setSettings(settingsOf(config));
 
   // A run() before start() may have installed a context manager; the SDK registers its own.
   releaseContextManager();
-  if (isSdkDisabled()) {
-    // Nothing is recorded, but runs must still see their context (`currentRun()`, steps).
+  const instrumentations = config.instrumentations === 'auto' ? loadInstalledAdapters() : config.instrumentations || [];
+  if (config.sdkDisabled) {
+    // Nothing is recorded, but runs must still see their context (`currentRun()`, steps), and
+    // telemetry off is not safety off: the adapters still patch their libraries, so model calls
+    // are held to boundaries and checkpoints; with no SDK registered, their spans record nothing.
     const { AsyncLocalStorageContextManager } = load('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    slot.handle = { enabled: false, config, instrumentations: [], forceFlush: async () => {}, shutdown: async () => {} };
+    (load('@opentelemetry/instrumentation') as { registerInstrumentations: typeof registerInstrumentations }).registerInstrumentations({ instrumentations });
+    const names = instrumentations.map((instrumentation) => instrumentation.instrumentationName);
+    slot.handle = { enabled: false, config, instrumentations: names, forceFlush: async () => {}, shutdown: async () => {} };
     return slot.handle;
   }
 
-  const instrumentations = config.instrumentations === 'auto' ? loadInstalledAdapters() : config.instrumentations || [];
-  const { createMetricReaders, createSpanProcessors } = load('./exporters.js') as typeof Exporters;
+  const { createExportPipeline } = load('./exporters.js') as typeof Exporters;
   const { NodeSDK } = load('@opentelemetry/sdk-node') as typeof SdkNode;
-  const exportProcessors = createSpanProcessors(config);
+  const pipeline = createExportPipeline(config);
   const sdk = new NodeSDK({
     resource: createResource(config),
     autoDetectResources: false,
-    spanProcessors: exportProcessors.length > 0 ? [new RunSpanProcessor(), ...exportProcessors] : [],
-    metricReaders: createMetricReaders(config),
+    spanProcessors: pipeline.spanProcessors.length > 0 ? [new RunSpanProcessor(), ...pipeline.spanProcessors] : [],
+    metricReaders: pipeline.metricReaders,
     logRecordProcessors: [],
     instrumentations,
+    ...(pipeline.sampler === undefined ? {} : { sampler: pipeline.sampler }),
   });
   sdk.start();
 
-  let stopping: Promise<void> | undefined;
+  const shutdown = new Shutdown({ stopSdk: () => sdk.shutdown(), pipeline, budgetMillis: () => config.shutdownTimeoutMillis });
+  const forceFlush = () => forceFlushGlobalProviders();
+  if (isMainThread) installExitHooks(shutdown, forceFlush);
   const handle: RunproofHandle = {
     enabled: true,
     config,
     instrumentations: instrumentations.map((instrumentation) => instrumentation.instrumentationName),
-    forceFlush: () => forceFlushGlobalProviders(),
-    shutdown: () => {
-      stopping ??= sdk.shutdown().catch((error: unknown) => diag.error('runproof: shutdown failed', error));
-      return stopping;
-    },
+    forceFlush,
+    shutdown: () => shutdown.stop(),
   };
   slot.handle = handle;
   return handle;
 }
 
-function isSdkDisabled(): boolean {
-  return process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+/** The settings adapters read at call time, from the configuration in force. */
+function settingsOf(config: ResolvedConfig): Settings {
+  return {
+    captureContent: config.captureContent,
+    redact: config.redact,
+    maxContentBytes: config.maxContentBytes,
+    manifestMaxBytes: config.manifestMaxBytes,
+    codeVersion: config.codeVersion ?? codeVersionFromEnvironment() ?? config.serviceVersion ?? serviceVersionFromEnvironment() ?? null,
+  };
 }
 
 function createResource(config: ResolvedConfig) {
