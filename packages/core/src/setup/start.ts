@@ -9,6 +9,7 @@ import { isMainThread } from 'node:worker_threads';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.ts';
 import { installExitHooks } from './exit-hooks.ts';
 import type * as Exporters from './exporters.ts';
+import { applyLaterStart } from './later-start.ts';
 import { Shutdown } from './shutdown.ts';
 import { globalSlot } from '../internal/global.ts';
 import { codeVersionFromEnvironment, setSettings, type Settings } from '../settings.ts';
@@ -56,16 +57,20 @@ const load = createRequire(import.meta.url);
  * what is queued is sent within `shutdownTimeoutMillis` (default 2000), and the process then ends
  * as it would have without Runproof — same exit code, same error printed, ended by the same
  * signal. An app with its own SIGTERM/SIGINT listener keeps full control of what a signal does.
- * Idempotent: a second call returns the first handle.
+ *
+ * Called again (say after `--import @runproof/core/register`), it returns the first handle and
+ * applies what can still change: its policies are added, content settings and the shutdown budget
+ * replaced; options that shape the running SDK are named in a warning on stderr.
  *
  * @example
  * import { start } from '@runproof/core';
- * start({ serviceName: 'invoice-service' });
+ * start({ serviceName: 'invoice-service', policies: { 'invoice-triage': { allowedTools: ['lookup_vendor'] } } });
  * // no process.on('SIGTERM', …) needed: the end of the process flushes, then ends as Node would.
  */
 export function start(options: StartOptions = {}): RunproofHandle {
   if (slot.handle !== undefined) {
-    if (Object.keys(options).length > 0) diag.warn('runproof: start() was already called; the new options are ignored');
+    applyLaterStart(slot.handle.config, options);
+    setSettings(settingsOf(slot.handle.config));
     return slot.handle;
   }
   const config = resolveConfig(options);
