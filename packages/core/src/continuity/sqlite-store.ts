@@ -21,7 +21,9 @@ export class SqliteStore implements RunStore {
     const { DatabaseSync } = createRequire(import.meta.url)('node:sqlite') as typeof NodeSqlite;
     this.#database = new DatabaseSync(path);
     this.#database.exec('PRAGMA busy_timeout = 5000');
-    if (path !== ':memory:') this.#database.exec('PRAGMA journal_mode = WAL');
+    // WAL with synchronous=NORMAL: a commit survives the process being killed (the journal's job);
+    // only a power loss can take the last commits back. FULL would sync the disk on every step.
+    if (path !== ':memory:') this.#database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
     this.#migrate();
   }
 
