@@ -48,7 +48,7 @@ test('OTEL_SDK_DISABLED=true leaves the app running with nothing recorded', asyn
   const path = join(directory, 'disabled.json');
   const result = await runApp(app, { args: register, env: { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: path } });
   assert.equal(result.code, 0, result.stderr);
-  assert.match(JSON.parse(result.stdout).runId, /^[0-9a-f-]{36}$/);
+  assert.match((JSON.parse(result.stdout) as { runId: string }).runId, /^[0-9a-f-]{36}$/);
   assert.throws(() => readFileSync(path), /ENOENT/);
 });
 
