@@ -20,7 +20,7 @@ const TAIL = ']}\n';
  * the file is valid JSON after every batch and the cost per batch does not grow with the file.
  *
  * @example
- * new BatchSpanProcessor(new OtlpJsonFileExporter('traces.json'))
+ * new BatchSpanProcessor({ exporter: new OtlpJsonFileExporter('traces.json') })
  */
 export class OtlpJsonFileExporter implements SpanExporter {
   private descriptor: number | undefined;
