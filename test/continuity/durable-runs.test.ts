@@ -2,6 +2,8 @@
 // against the simulator, zero-code (`--import @runproof/core/register`), its spans over OTLP/HTTP to
 // a real receiver, its journal in each kind of store. Processes die, fail, hand off and race.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openRunStore } from '@runproof/core';
@@ -209,6 +211,34 @@ for (const store of storeKinds) {
       const outcomes = [a, b].map((result) => result.error?.code ?? 'ok').sort();
       assert.deepEqual(outcomes, ['RUNPROOF_RUN_IN_PROGRESS', 'ok']);
       assert.deepEqual(callsByStep(), { 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 });
+    });
+
+    // A server to stop: PostgreSQL and Redis (a SQLite file has none).
+    if (store.kind !== 'sqlite') test('store down mid-run: the run fails naming the step whose result was not journaled, and the resume redoes only that step', async () => {
+      simulator.reset();
+      const runId = newRunId('store-down');
+      const child = spawn(process.execPath, ['--import', '@runproof/core/register', worker], {
+        env: { ...process.env, RUN_ID: runId, RUNPROOF_STORE: url, OPENAI_BASE_URL: simulator.url, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', STORE_DOWN_IN_STEP: '2', RUNPROOF_LEASE_MS: '2000' },
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      });
+      let stdout = '';
+      child.stdout!.on('data', (chunk) => (stdout += chunk));
+      child.on('message', () => {
+        void store.server!.stop().then(() => child.send('stopped'));
+      });
+      const [code] = (await once(child, 'exit')) as [number | null];
+      await store.server!.restart();
+      assert.equal(code, 1);
+      const failure = JSON.parse(stdout.trim()) as { error: { code: string; message: string } };
+      assert.equal(failure.error.code, 'RUNPROOF_JOURNAL_WRITE_FAILED');
+      assert.match(failure.error.message, new RegExp(`^Run "${runId}" could not record the result of step "classify#1": `));
+      assert.ok(!failure.error.message.includes(store.server!.password), 'no password in the message');
+
+      // The failed attempt could not record its end either: its lease has to expire first.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const resumed = await work(runId);
+      assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+      assert.deepEqual(callsByStep(), { 1: 1, 2: 2, 3: 1, 4: 1, 5: 1 }, 'only step 2 ran again');
     });
 
     test('store down at run(): a typed error naming the store without its password, nothing executed', async () => {

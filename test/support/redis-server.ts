@@ -10,7 +10,7 @@ export const redisProgram = requireProgram('redis-server', {
 /** How many logical databases the server has, so each test can have an empty one. */
 const DATABASES = 64;
 
-/** A throwaway Redis server on a loopback port, with a password and no persistence. */
+/** A throwaway Redis server on a loopback port, with a password; its data lasts until it is closed. */
 export interface RedisServer {
   readonly port: number;
   /** The `requirepass` password, which every {@link url} carries. */
@@ -19,7 +19,7 @@ export interface RedisServer {
   url(database?: number): string;
   /** A logical database no other caller got, empty, by URL. */
   createDatabase(): Promise<string>;
-  /** Stops the server (its data is lost: nothing is persisted); {@link restart} brings it back on the same port. */
+  /** Stops the server, keeping its data (an append-only file); {@link restart} brings it back on the same port. */
   stop(): Promise<void>;
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -27,7 +27,7 @@ export interface RedisServer {
 
 /**
  * Starts `redis-server` for the test: bound to 127.0.0.1 on a free port, `requirepass`, no RDB
- * snapshots or AOF, its working folder a temporary one.
+ * snapshots but an append-only file, its working folder a temporary one.
  *
  * @example
  * const server = await startRedis();
@@ -51,8 +51,10 @@ export async function startRedis(): Promise<RedisServer> {
         '127.0.0.1',
         '--save',
         '',
+        // An append-only file in the test's folder, so a restart keeps the data, as a real
+        // deployment's would (a store that comes back empty is another test).
         '--appendonly',
-        'no',
+        'yes',
         '--requirepass',
         password,
         '--databases',

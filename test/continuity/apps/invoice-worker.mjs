@@ -7,6 +7,7 @@
 //   BY=ap-team, INPUT={"approved":true}   who picks the run up, and what they decided
 //   HOLD_MS=500        wait that long in step 1 (to test two executors at once)
 //   MAX_MODEL_CALLS=5  the run's budget of model calls, over all its attempts
+//   STORE_DOWN_IN_STEP=2  in step 2, after its model call, ask the parent (IPC) to stop the store's server
 import OpenAI from 'openai';
 import { handoff, run, step } from '@runproof/core';
 
@@ -20,6 +21,10 @@ async function ask(number, question) {
   if (number === 1 && process.env.HOLD_MS) await new Promise((resolve) => setTimeout(resolve, Number(process.env.HOLD_MS)));
   if (number === killIn) process.kill(process.pid, 'SIGKILL');
   if (number === failIn) throw new Error(`step ${number} failed`);
+  if (number === Number(process.env.STORE_DOWN_IN_STEP)) {
+    process.send('stop the store');
+    await new Promise((resolve) => process.once('message', resolve));
+  }
   return { step: number, answer: completion.choices[0].message.content };
 }
 
