@@ -226,6 +226,9 @@ export class PostgresStore implements RunStore {
       max: 4,
       idleTimeoutMillis: 10_000,
       connectionTimeoutMillis: 2_000,
+      // A server that accepts and never answers (stopped, overloaded) fails a call instead of
+      // holding the run, and the process, forever.
+      query_timeout: 10_000,
       allowExitOnIdle: true,
       application_name: 'runproof',
     });
