@@ -9,6 +9,7 @@ import { VERSION } from '../version.ts';
 import { getSettings } from '../settings.ts';
 import type { RunBoundary } from '../boundary/run-boundary.ts';
 import type { DurableRun } from '../continuity/durable-run.ts';
+import type { OpenCall } from '../telemetry/open-calls.ts';
 import type { Run, RunContinuation, RunOutcome } from '../identity/run-handle.ts';
 
 export type { Run, RunContinuation, RunOutcome };
@@ -32,7 +33,7 @@ export class RunState implements Run {
   readonly continuation: RunContinuation;
   readonly conditions: Record<string, unknown>;
   readonly startTime = performance.now();
-  span!: Span;
+  #span!: Span;
   outcomeOverride: RunOutcome | undefined;
   /** The boundary in force for this run, with what the run has spent of it; none without a policy. */
   boundary: RunBoundary | undefined;
@@ -40,6 +41,8 @@ export class RunState implements Run {
   durable: DurableRun | undefined;
   /** What the executor picking up a handoff passed (`run({ durable: { input } })`), for `handoff()` to return. */
   handoffInput: unknown;
+  /** On core's open-call list while the run is open, so a process that ends mid-run still ends its span. */
+  openAtExit: OpenCall | undefined;
   ended = false;
   private readonly calls = new Map<string, CallConditions>();
   private readonly resolvedModels = new Set<string>();
@@ -52,6 +55,16 @@ export class RunState implements Run {
     this.attempt = init.attempt;
     this.continuation = init.continuation;
     this.conditions = init.conditions;
+  }
+
+  /** The run's `invoke_workflow` span; set once, as it starts. */
+  get span(): Span {
+    return this.#span;
+  }
+
+  set span(span: Span) {
+    this.#span = span;
+    STATES_BY_SPAN.set(span, this);
   }
 
   setOutcome(outcome: RunOutcome): void {
@@ -90,6 +103,14 @@ export class RunState implements Run {
       },
     });
   }
+}
+
+/** The state of each run span, for the span processor that signs a run as its span ends (it has only the span). */
+const STATES_BY_SPAN = new WeakMap<object, RunState>();
+
+/** The run whose `invoke_workflow` span this is, while the span is alive; `undefined` for any other span. */
+export function getRunStateOfSpan(span: object): RunState | undefined {
+  return STATES_BY_SPAN.get(span);
 }
 
 export function getRunState(context: Context): RunState | undefined {

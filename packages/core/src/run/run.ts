@@ -20,6 +20,8 @@ import {
 import { findNameProblem, invalidArgument } from './argument-checks.ts';
 import { getInstruments } from '../telemetry/instruments.ts';
 import { markError } from '../telemetry/span-status.ts';
+import { closeCall, openCall } from '../telemetry/open-calls.ts';
+import { RunproofError } from '../errors.ts';
 import {
   getRunState,
   getStepPath,
@@ -147,6 +149,9 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   if (owners?.operational) attributes[ATTR_RUNPROOF_OWNER_OPERATIONAL] = owners.operational;
   if (journal !== undefined) attributes[ATTR_RUNPROOF_RUN_STORE] = getDurability().storeKind;
   state.span = tracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${state.name}`, { kind: SpanKind.INTERNAL, attributes, links: linkToAttempt(journal?.previous) }, parent);
+  // A process that ends mid-run (exit, crash, signal) still exports the run: failed, saying why.
+  state.openAtExit = { endAtShutdown: () => endRun(state, processEnded()) };
+  openCall(state.openAtExit);
   if (journal !== undefined) seedBudget(state.boundary?.budget, journal.usage);
 
   const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: state.id });
@@ -183,18 +188,32 @@ export async function step<T>(name: string, fn: () => T | Promise<T>, options: S
   const path = parentPath === undefined ? name : `${parentPath}/${name}`;
   const span = tracer().startSpan(`${SPAN_NAME_PREFIX_STEP} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name } }, parent);
   const stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, path);
+  const openAtExit = { endAtShutdown: () => endStep(span, processEnded()) };
+  openCall(openAtExit);
   try {
     guardStep(getRunBoundary(parent), span);
     const state = getRunState(parent);
     const execute = async () => context.with(stepContext, fn);
     const result = state?.durable === undefined ? await execute() : await runDurableStep(state.durable, state, path, span, options, execute);
-    span.end();
+    endStep(span, undefined);
     return result;
   } catch (error) {
-    markError(span, error);
-    span.end();
+    endStep(span, error);
     throw error;
+  } finally {
+    closeCall(openAtExit);
   }
+}
+
+function endStep(span: Span, error: unknown): void {
+  if (!span.isRecording()) return;
+  if (error !== undefined) markError(span, error);
+  span.end();
+}
+
+/** What a run or step still open when the process ends is marked with. */
+function processEnded(): RunproofError {
+  return new RunproofError('RUNPROOF_PROCESS_ENDED', 'The process ended while this was in progress');
 }
 
 /**
@@ -234,6 +253,7 @@ function resolveSpec(spec: RunSpec) {
 function endRun(state: RunState, error: unknown): void {
   if (state.ended) return;
   state.ended = true;
+  if (state.openAtExit !== undefined) closeCall(state.openAtExit);
   safely('ending a run', undefined, () => {
     const span = state.span;
     const result: RunOutcome = state.outcomeOverride ?? (error === undefined ? 'completed' : 'failed');

@@ -24,9 +24,9 @@ export function closeCall(call: OpenCall): void {
   open.delete(call);
 }
 
-/** Ends every call still open. */
+/** Ends every call still open, the latest opened first (a model call before its step, a step before its run). */
 export function endOpenCalls(): void {
-  for (const call of [...open]) {
+  for (const call of [...open].reverse()) {
     open.delete(call);
     safely('ending a call at shutdown', undefined, () => call.endAtShutdown());
   }
