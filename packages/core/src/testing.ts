@@ -10,6 +10,7 @@ import {
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { configureDurability, type DurabilityOptions } from './continuity/durability.ts';
 import { globalSlot } from './internal/global.ts';
 import { defaultSettings, getSettings, setSettings, type Settings } from './settings.ts';
 import { RunSpanProcessor } from './setup/span-processor.ts';
@@ -28,6 +29,11 @@ export interface TestHarness {
   metrics(): Promise<MetricData[]>;
   /** Changes the settings adapters read (content capture, caps), until `reset()`. */
   configure(settings: Partial<Settings>): void;
+  /**
+   * Where durable runs keep their journals from now on, as `start({ store, durability })` would set
+   * it: e.g. `{ store: 'sqlite::memory:' }` for a journal that lasts as long as the test process.
+   */
+  useDurability(options: DurabilityOptions): void;
   /** Forgets spans, metrics and settings changes. */
   reset(): Promise<void>;
 }
@@ -76,6 +82,7 @@ export function createTestHarness(options: { instrumentations?: Instrumentation[
       return installed.metricExporter.getMetrics().flatMap((resourceMetrics) => resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics));
     },
     configure: (settings) => setSettings({ ...getSettings(), ...settings }),
+    useDurability: (durability) => void configureDurability(durability),
     async reset() {
       installed.spanExporter.reset();
       await installed.reader.forceFlush();

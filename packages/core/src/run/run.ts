@@ -233,6 +233,8 @@ function resolveSpec(spec: RunSpec) {
   if (spec?.id !== undefined && (typeof spec.id !== 'string' || spec.id === '')) problems.push('id must be a non-empty string');
   if (spec?.attempt !== undefined && !(Number.isInteger(spec.attempt) && spec.attempt >= 1)) problems.push('attempt must be an integer >= 1');
   if (spec?.continuation !== undefined && !CONTINUATIONS.includes(spec.continuation)) problems.push(`continuation must be one of ${CONTINUATIONS.join(', ')}`);
+  if (spec?.durable && spec.id === undefined) problems.push('a durable run needs an id (the id its later attempts continue)');
+  if (typeof spec?.durable === 'object' && spec.durable !== null && spec.durable.by !== undefined && (typeof spec.durable.by !== 'string' || spec.durable.by.trim() === '')) problems.push('durable.by must be a non-empty string');
   if (spec?.conditions !== undefined) {
     try {
       canonicalize(spec.conditions);
