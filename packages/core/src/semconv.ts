@@ -217,6 +217,22 @@ export const ATTR_RUNPROOF_OUTCOME_VALUE = 'runproof.outcome.value';
 export const ATTR_RUNPROOF_OUTCOME_UNIT = 'runproof.outcome.unit';
 export const ATTR_RUNPROOF_OUTCOME_STATUS = 'runproof.outcome.status';
 
+// ---- Runproof: evidence (signed run attestations) --------------------------------------------------
+/** Event on the run span when a signing key is configured: the run's DSSE envelope (an in-toto Statement v1). */
+export const EVENT_RUNPROOF_RUN_ATTESTATION = 'runproof.run.attestation';
+/** Attribute of the attestation event: the DSSE envelope as JSON. */
+export const ATTR_RUNPROOF_ATTESTATION_ENVELOPE = 'runproof.attestation.envelope';
+/** Attribute of the attestation event: the signing key's id (lowercase hex SHA-256 of its public key's SPKI DER). */
+export const ATTR_RUNPROOF_ATTESTATION_KEY_ID = 'runproof.attestation.key_id';
+/** On a run span when a signing key is configured: whether its attestation was made (`signed`, `unsigned`, `failed`). */
+export const ATTR_RUNPROOF_EVIDENCE_STATUS = 'runproof.evidence.status';
+export const EVIDENCE_STATUS_VALUE_SIGNED = 'signed';
+export const EVIDENCE_STATUS_VALUE_UNSIGNED = 'unsigned';
+export const EVIDENCE_STATUS_VALUE_FAILED = 'failed';
+/** Attribute name prefixes whose attributes (and events) a span's ledger digest covers. */
+export const NAMESPACE_PREFIX_RUNPROOF = 'runproof.';
+export const NAMESPACE_PREFIX_GEN_AI = 'gen_ai.';
+
 // ---- Runproof: metrics --------------------------------------------------------------------------
 export const METRIC_RUNPROOF_VALIDATION_CHECKS = 'runproof.validation.checks';
 export const METRIC_RUNPROOF_BOUNDARY_DECISIONS = 'runproof.boundary.decisions';

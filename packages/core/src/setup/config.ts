@@ -6,6 +6,8 @@ import type { BoundaryPolicy } from '../boundary/policy.ts';
 import type { Redactor } from '../settings.ts';
 import { readConfigFile } from './config-file.ts';
 import { readEnvironment, type MetricTemporality, type SamplerName, type SignalSettings, type SpanBatchSettings, type TlsFiles } from './environment.ts';
+import { resolveEvidence } from '../evidence/evidence-config.ts';
+import type { EvidenceOptions, ResolvedEvidence } from '../evidence/evidence-options.ts';
 import { parseOptions, startOptionsSchema, type FileOptions, type MetricExporterName, type OtlpCompression, type OtlpProtocol, type StartOptions, type TraceExporterName } from './options.ts';
 
 export type { MetricExporterName, OtlpCompression, OtlpProtocol, StartOptions, TraceExporterName } from './options.ts';
@@ -57,6 +59,8 @@ export interface ResolvedConfig {
   codeVersion: string | undefined;
   instrumentations: 'auto' | false | Instrumentation[];
   policies: Record<string, BoundaryPolicy>;
+  /** Who signs runs, where envelopes also go; `undefined` when no key is configured (nothing is signed). */
+  evidence: ResolvedEvidence | undefined;
 }
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
@@ -115,7 +119,15 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
     codeVersion: pick('codeVersion'),
     instrumentations: fromOptions.instrumentations ?? 'auto',
     policies: { ...fromFile.policies, ...(fromOptions.policies as Record<string, BoundaryPolicy> | undefined) } as Record<string, BoundaryPolicy>,
+    evidence: undefined,
   };
+  const evidence = resolveEvidence([
+    { source: OPTIONS_SOURCE, evidence: (parsedOptions.value as StartOptions | undefined)?.evidence, pathOf: (field) => ['evidence', field] },
+    { source: ENVIRONMENT_SOURCE, evidence: env.evidence, pathOf: (field) => [field === 'directory' ? 'RUNPROOF_EVIDENCE_DIR' : 'RUNPROOF_SIGNING_KEY_FILE'] },
+    { source: file?.source ?? '', evidence: fromFile.evidence as EvidenceOptions | undefined, pathOf: (field) => ['evidence', field] },
+  ]);
+  for (const { source, issue } of evidence.problems) report(source, [issue]);
+  config.evidence = evidence.evidence;
 
   if (config.traceExporters.includes('file') && !config.sdkDisabled) {
     const problem = unwritable(config.filePath);

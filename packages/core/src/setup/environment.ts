@@ -96,6 +96,9 @@ export function readEnvironment(environment: NodeJS.ProcessEnv): EnvironmentSett
   };
   const tracesFile = read('RUNPROOF_TRACES_FILE', (raw) => ({ value: raw }));
   if (tracesFile !== undefined) options.file = { path: tracesFile };
+  const signingKeyFile = read('RUNPROOF_SIGNING_KEY_FILE', (raw) => ({ value: raw }));
+  const evidenceDirectory = read('RUNPROOF_EVIDENCE_DIR', (raw) => ({ value: raw }));
+  if (signingKeyFile !== undefined || evidenceDirectory !== undefined) options.evidence = { keyFile: signingKeyFile, directory: evidenceDirectory };
   read('OTEL_RESOURCE_ATTRIBUTES', resourceAttributeList);
 
   const spanBatch: Partial<SpanBatchSettings> = {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Issue } from '../errors.ts';
 import { codePolicySchema, jsonPolicySchema, policiesSchema, type BoundaryPolicy } from '../boundary/policy.ts';
 import type { Redactor } from '../settings.ts';
+import { evidenceFileSchema, evidenceOptionsSchema, type EvidenceOptions } from '../evidence/evidence-options.ts';
 
 /** Where traces go: OTLP/HTTP, the console, an OTLP JSON file Jaeger opens, or nowhere. */
 export type TraceExporterName = 'otlp' | 'console' | 'file' | 'none';
@@ -78,6 +79,13 @@ export interface StartOptions {
    * `--import @runproof/core/register`, say) adds its policies the same way. Default: none.
    */
   policies?: Record<string, BoundaryPolicy>;
+  /**
+   * Sign every run: with a key (`key`, `keyFile`, or a `sign` hook with its `publicKey`), each run
+   * span gets a DSSE envelope of an in-toto statement about the run — its manifest and a ledger of
+   * its spans — that `runproof verify` checks. Env: `RUNPROOF_SIGNING_KEY_FILE`,
+   * `RUNPROOF_EVIDENCE_DIR`. Default: nothing is signed.
+   */
+  evidence?: EvidenceOptions;
 }
 
 /** Smallest values accepted, the same from options, the config file and the environment. */
@@ -139,6 +147,7 @@ const fileOptionsShape = {
   manifestMaxBytes: z.number().int().min(MINIMUMS.manifestMaxBytes).optional(),
   codeVersion: z.string().min(1).optional(),
   policies: policiesSchema(jsonPolicySchema).optional(),
+  evidence: evidenceFileSchema.optional(),
 };
 
 export const fileOptionsSchema = z.strictObject(fileOptionsShape);
@@ -149,6 +158,7 @@ export const startOptionsSchema = z.strictObject({
     .union([z.literal('auto'), z.literal(false), z.array(z.custom<Instrumentation>((value) => typeof value === 'object' && value !== null, 'expected an Instrumentation'))])
     .optional(),
   policies: policiesSchema(codePolicySchema).optional(),
+  evidence: evidenceOptionsSchema.optional(),
 });
 
 /** What a config file (or the environment, read into the same shape) can set. */

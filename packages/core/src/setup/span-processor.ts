@@ -3,28 +3,56 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import { endOpenCalls } from '../telemetry/open-calls.ts';
 import { getRunState } from '../run/run-state.ts';
 import { ATTR_RUNPROOF_RUN_ID, BAGGAGE_RUNPROOF_RUN_ID } from '../semconv.ts';
+import { isRunSpan, RunAttestor } from '../evidence/attestor.ts';
+import type { ResolvedEvidence } from '../evidence/evidence-options.ts';
+
+/** Options of {@link RunSpanProcessor}. */
+export interface RunSpanProcessorOptions {
+  /**
+   * Sign each run as its span ends (what `start({ evidence })` resolves): the span processor keeps
+   * a ledger of each run's ended spans and adds the run's attestation to its span. Default: none.
+   */
+  evidence?: ResolvedEvidence;
+}
 
 /**
  * Stamps `ATTR_RUNPROOF_RUN_ID` on every span started inside a run — ours, other instrumentations' and
  * the user's — and on spans of a downstream service that received the run id in W3C baggage; a span
  * started with a run id already (a run's own span) keeps it. At
  * shutdown it ends the model calls still open (a stream being read, a request in flight) with what
- * they have seen, so the exporters placed after it send them. `start()` installs it; add it
- * yourself, first, when you build your own tracer provider.
+ * they have seen, so the exporters placed after it send them. With `evidence`, it also signs each
+ * run as its span ends (see `start({ evidence })`). `start()` installs it; add it yourself, first,
+ * when you build your own tracer provider.
  *
  * @example
  * new NodeTracerProvider({ spanProcessors: [new RunSpanProcessor(), new BatchSpanProcessor(exporter)] });
  */
 export class RunSpanProcessor implements SpanProcessor {
+  readonly #attestor: RunAttestor | undefined;
+
+  constructor(options: RunSpanProcessorOptions = {}) {
+    this.#attestor = options.evidence === undefined ? undefined : new RunAttestor(options.evidence);
+  }
+
   onStart(span: Span, parentContext: Context): void {
     // A span started with a run id of its own (a run span, a graph run an adapter identified) keeps
     // it: the enclosing run is that run's parent, not its identity.
-    if (span.attributes[ATTR_RUNPROOF_RUN_ID] !== undefined) return;
+    if (span.attributes[ATTR_RUNPROOF_RUN_ID] !== undefined) {
+      if (this.#attestor !== undefined && isRunSpan(span)) this.#attestor.openRun(span);
+      return;
+    }
     const runId = getRunState(parentContext)?.id ?? propagation.getBaggage(parentContext)?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
     if (runId !== undefined) span.setAttribute(ATTR_RUNPROOF_RUN_ID, runId);
   }
 
-  onEnd(_span: ReadableSpan): void {}
+  /** The run span is still writable here: its attestation is added before it ends. */
+  onEnding(span: Span): void {
+    if (this.#attestor !== undefined && isRunSpan(span)) this.#attestor.attest(span);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    this.#attestor?.record(span);
+  }
 
   forceFlush(): Promise<void> {
     return Promise.resolve();

@@ -97,7 +97,7 @@ export function start(options: StartOptions = {}): RunproofHandle {
   const sdk = new NodeSDK({
     resource: createResource(config),
     autoDetectResources: false,
-    spanProcessors: pipeline.spanProcessors.length > 0 ? [new RunSpanProcessor(), ...pipeline.spanProcessors] : [],
+    spanProcessors: pipeline.spanProcessors.length > 0 ? [new RunSpanProcessor({ evidence: config.evidence }), ...pipeline.spanProcessors] : [],
     metricReaders: pipeline.metricReaders,
     logRecordProcessors: [],
     instrumentations,
