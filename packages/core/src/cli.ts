@@ -7,6 +7,7 @@
  *   runproof diff a.json[#runId] b.json[#runId]  name the conditions that differ (exit 1 if any)
  *   runproof runs [--store URL] [--status S] [--json]   durable runs and where they stand
  *   runproof runs show <id> [--store URL] [--json]     one run's attempts, steps, usage, handoffs
+ *   runproof verify <traces…> [--key public.pem] [--run <id>] [--json]  check signed runs (exit 1 on any failure)
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import type { RunStatus } from './continuity/journal.ts';
 import { describeRun, formatRunDetail, formatRunTable } from './continuity/runs-listing.ts';
 import { DEFAULT_STORE } from './continuity/durability.ts';
 import { openStore } from './continuity/open-store.ts';
+import { VERIFY_USAGE, verifyCommand } from './evidence/verify-command.ts';
 
 function pickManifest(reference: string): RunManifest {
   const [path = '', runId] = reference.split('#');
@@ -44,6 +46,7 @@ const USAGE = [
   '       runproof diff <a.json[#runId]> <b.json[#runId]>',
   '       runproof runs [--store URL] [--status in_progress|completed|failed|halted|escalated|handed_off] [--limit N] [--json]',
   '       runproof runs show <id> [--store URL] [--json]',
+  `       ${VERIFY_USAGE}`,
   '(the store defaults to RUNPROOF_STORE, else sqlite:./runproof-runs.db)',
 ].join('\n');
 
@@ -77,6 +80,7 @@ async function runs(operands: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...operands] = argv;
   if (command === 'runs') return runs(operands);
+  if (command === 'verify') return verifyCommand(operands, (text) => process.stdout.write(text));
   if (command === 'manifests' && operands.length === 1) {
     for (const manifest of readManifests(readFileSync(operands[0]!, 'utf8'))) {
       process.stdout.write(`${manifest.runId}  ${manifest.declared.run}  attempt ${manifest.attempt}  fingerprint ${manifest.fingerprint.slice(0, 16)}…\n`);
