@@ -26,8 +26,11 @@ export interface StoreKind {
   tearDown(): Promise<void>;
   /** The URL of an empty store no other test uses. */
   fresh(): Promise<string>;
-  /** The schema version the store at `url` records, after setting it to `set` when given (as a newer Runproof would). */
-  schemaVersion(url: string, set?: number): Promise<number>;
+  /**
+   * The schema version the store at `url` records, after setting it to `set` when given (as a newer
+   * Runproof would): the journal's (`schema_version`), or another meta key (`baselines_schema_version`).
+   */
+  schemaVersion(url: string, set?: number, key?: string): Promise<number>;
   /** Its server, for the kinds that have one (after setUp). */
   readonly server: StoreServer | undefined;
 }
@@ -50,13 +53,13 @@ function sqliteKind(): StoreKind {
     fresh() {
       return Promise.resolve(`sqlite:${join(folder, `store-${++stores}.db`)}`);
     },
-    schemaVersion(url, set) {
+    schemaVersion(url, set, key = 'schema_version') {
       const { DatabaseSync } = createRequire(import.meta.url)('node:sqlite') as typeof NodeSqlite;
       const database = new DatabaseSync(sqlitePath(url));
       try {
         if (set !== undefined)
-          database.prepare(`UPDATE runproof_meta SET value = ? WHERE key = 'schema_version'`).run(String(set));
-        const row = database.prepare(`SELECT value FROM runproof_meta WHERE key = 'schema_version'`).get() as {
+          database.prepare(`UPDATE runproof_meta SET value = ? WHERE key = ?`).run(String(set), key);
+        const row = database.prepare(`SELECT value FROM runproof_meta WHERE key = ?`).get(key) as {
           value: string;
         };
         return Promise.resolve(Number(row.value));
@@ -82,15 +85,12 @@ function postgresKind(): StoreKind {
       await server?.close();
     },
     fresh: () => server!.createDatabase(),
-    async schemaVersion(url, set) {
+    async schemaVersion(url, set, key = 'schema_version') {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        if (set !== undefined)
-          await client.query(`UPDATE runproof_meta SET value = $1 WHERE key = 'schema_version'`, [String(set)]);
-        const { rows } = await client.query<{ value: string }>(
-          `SELECT value FROM runproof_meta WHERE key = 'schema_version'`,
-        );
+        if (set !== undefined) await client.query(`UPDATE runproof_meta SET value = $1 WHERE key = $2`, [String(set), key]);
+        const { rows } = await client.query<{ value: string }>(`SELECT value FROM runproof_meta WHERE key = $1`, [key]);
         return Number(rows[0]!.value);
       } finally {
         await client.end();
@@ -114,12 +114,12 @@ function redisKind(): StoreKind {
       await server?.close();
     },
     fresh: () => server!.createDatabase(),
-    async schemaVersion(url, set) {
+    async schemaVersion(url, set, key = 'schema_version') {
       const client = createClient({ url });
       await client.connect();
       try {
-        if (set !== undefined) await client.hSet('runproof:meta', 'schema_version', String(set));
-        return Number(await client.hGet('runproof:meta', 'schema_version'));
+        if (set !== undefined) await client.hSet('runproof:meta', key, String(set));
+        return Number(await client.hGet('runproof:meta', key));
       } finally {
         client.destroy();
       }

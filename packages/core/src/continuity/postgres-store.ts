@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type * as Pg from 'pg';
+import type { BaselineListing, BaselineObservation, BaselineStore, BaselineValue } from './baselines.ts';
 import { LeaseLostError } from './errors.ts';
 import type { Claim, RunFilter, RunHeader, RunJournal, RunStore, StepRecord } from './journal.ts';
+import * as baselines from './postgres-baselines.ts';
 import { SCHEMA_VERSION, newHeader, olderSchema } from './schema.ts';
 import { scrubError } from './scrub-error.ts';
 import { missingClient, type StoreLocation } from './store-url.ts';
@@ -53,11 +55,12 @@ const WRITE_STEP = `
  * @example
  * const store = new PostgresStore(parseStoreUrl('postgres://runproof:secret@db:5432/app'));
  */
-export class PostgresStore implements RunStore {
+export class PostgresStore implements RunStore, BaselineStore {
   readonly kind = 'postgres';
   readonly #location: StoreLocation;
   #pool: Pg.Pool | undefined;
   #ready: Promise<Pg.Pool> | undefined;
+  #baselinesReady: Promise<void> | undefined;
   #closed = false;
 
   constructor(location: StoreLocation) {
@@ -153,6 +156,35 @@ export class PostgresStore implements RunStore {
       before,
     ]);
     return result.rowCount ?? 0;
+  }
+
+  async readBaselines(subjects: readonly string[]): Promise<BaselineValue[]> {
+    await this.#baselines();
+    return this.#use((pool) => baselines.readBaselines(pool, subjects));
+  }
+
+  async recordObservations(batch: readonly BaselineObservation[]): Promise<BaselineValue[]> {
+    await this.#baselines();
+    return this.#transaction((client) => baselines.recordObservations(client, batch));
+  }
+
+  async moveBaseline(subject: string, kind: string, from: string, to: string, at: number): Promise<boolean> {
+    await this.#baselines();
+    return this.#transaction((client) => baselines.moveBaseline(client, subject, kind, from, to, at));
+  }
+
+  async listBaselines(listing?: BaselineListing): Promise<BaselineValue[]> {
+    await this.#baselines();
+    return this.#use((pool) => baselines.listBaselines(pool, listing));
+  }
+
+  /** Creates the baselines table on the first baseline call (journal-only users never get one). */
+  #baselines(): Promise<void> {
+    this.#baselinesReady ??= this.#transaction((client) => baselines.migrateBaselines(client)).catch((error: unknown) => {
+      this.#baselinesReady = undefined;
+      throw error;
+    });
+    return this.#baselinesReady;
   }
 
   async close(): Promise<void> {

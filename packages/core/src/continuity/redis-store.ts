@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type * as Redis from 'redis';
 import { ConfigError } from '../errors.ts';
+import { BASELINES_SCHEMA_VERSION, checkBatch, DEFAULT_BASELINE_LISTING_LIMIT, newerBaselines, type BaselineListing, type BaselineObservation, type BaselineStore, type BaselineValue } from './baselines.ts';
 import { LeaseLostError } from './errors.ts';
 import type { Claim, RunFilter, RunHeader, RunJournal, RunStatus, RunStore, StepRecord } from './journal.ts';
+import { BASELINE_INDEX, BASELINE_KEY_PREFIX, BASELINES_VERSION, LIST_BASELINES, MOVE_BASELINE, READ_BASELINES, RECORD_OBSERVATIONS, recordArguments, valuesOfReply } from './redis-baselines.ts';
 import { CLAIM, LIST, READ, REMOVE_COMPLETED, RENEW, WRITE, type RedisScript } from './redis-scripts.ts';
 import { SCHEMA_VERSION, newHeader, olderSchema } from './schema.ts';
 import { scrubError } from './scrub-error.ts';
@@ -45,11 +47,12 @@ const REMOVE_BATCH = 500;
  * @example
  * const store = new RedisStore(parseStoreUrl('redis://:secret@cache:6379/0'), { completedTtlMs: 86_400_000 });
  */
-export class RedisStore implements RunStore {
+export class RedisStore implements RunStore, BaselineStore {
   readonly kind = 'redis';
   readonly #location: StoreLocation;
   readonly #completedTtlMs: number;
   #connection: Promise<Connection> | undefined;
+  #baselinesChecked = false;
   #closed = false;
 
   constructor(location: StoreLocation, options: RedisStoreOptions = {}) {
@@ -115,6 +118,39 @@ export class RedisStore implements RunStore {
       removed += count;
       if (examined < REMOVE_BATCH) return removed;
     }
+  }
+
+  async readBaselines(subjects: readonly string[]): Promise<BaselineValue[]> {
+    await this.#checkBaselines();
+    return valuesOfReply(await this.#script(READ_BASELINES, subjects.map((subject) => BASELINE_KEY_PREFIX + subject), [...subjects]));
+  }
+
+  async recordObservations(batch: readonly BaselineObservation[]): Promise<BaselineValue[]> {
+    checkBatch(batch);
+    if (batch.length === 0) return [];
+    await this.#checkBaselines();
+    const { keys, args } = recordArguments(batch);
+    return valuesOfReply(await this.#script(RECORD_OBSERVATIONS, keys, args));
+  }
+
+  async moveBaseline(subject: string, kind: string, from: string, to: string, at: number): Promise<boolean> {
+    if (from === to) return false;
+    await this.#checkBaselines();
+    return (await this.#script(MOVE_BASELINE, [BASELINE_KEY_PREFIX + subject], [kind, from, to, String(at)])) === 1;
+  }
+
+  async listBaselines(listing: BaselineListing = {}): Promise<BaselineValue[]> {
+    await this.#checkBaselines();
+    const args = [String(listing.since ?? 0), String(listing.limit ?? DEFAULT_BASELINE_LISTING_LIMIT), BASELINE_KEY_PREFIX];
+    return valuesOfReply(await this.#script(LIST_BASELINES, [BASELINE_INDEX], args));
+  }
+
+  /** Records the baselines' schema version on the first baseline call; refuses newer baselines. */
+  async #checkBaselines(): Promise<void> {
+    if (this.#baselinesChecked) return;
+    const found = Number(await this.#script(BASELINES_VERSION, [META], [String(BASELINES_SCHEMA_VERSION)]));
+    if (found > BASELINES_SCHEMA_VERSION) throw newerBaselines(found);
+    this.#baselinesChecked = true;
   }
 
   async close(): Promise<void> {

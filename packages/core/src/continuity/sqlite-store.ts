@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 import type * as NodeSqlite from 'node:sqlite';
+import type { BaselineListing, BaselineObservation, BaselineStore, BaselineValue } from './baselines.ts';
 import { LeaseLostError } from './errors.ts';
 import type { Claim, RunFilter, RunHeader, RunJournal, RunStore, StepRecord } from './journal.ts';
+import * as baselines from './sqlite-baselines.ts';
 import { SCHEMA_VERSION, newHeader, olderSchema } from './schema.ts';
 
 type Database = NodeSqlite.DatabaseSync;
@@ -11,9 +13,10 @@ type Database = NodeSqlite.DatabaseSync;
  * machine (WAL, and claims in `BEGIN IMMEDIATE` transactions). Its calls are synchronous and short;
  * a busy file waits up to 5 s.
  */
-export class SqliteStore implements RunStore {
+export class SqliteStore implements RunStore, BaselineStore {
   readonly kind = 'sqlite';
   readonly #database: Database;
+  #baselinesReady = false;
 
   constructor(path: string) {
     // Loaded here, not at import: `node:sqlite` prints an experimental warning on Node 22 that apps
@@ -100,6 +103,33 @@ export class SqliteStore implements RunStore {
 
   async close(): Promise<void> {
     if (this.#database.isOpen) this.#database.close();
+  }
+
+  async readBaselines(subjects: readonly string[]): Promise<BaselineValue[]> {
+    return baselines.readBaselines(this.#baselines(), subjects);
+  }
+
+  async recordObservations(batch: readonly BaselineObservation[]): Promise<BaselineValue[]> {
+    const database = this.#baselines();
+    return this.#transaction(() => baselines.recordObservations(database, batch));
+  }
+
+  async moveBaseline(subject: string, kind: string, from: string, to: string, at: number): Promise<boolean> {
+    const database = this.#baselines();
+    return this.#transaction(() => baselines.moveBaseline(database, subject, kind, from, to, at));
+  }
+
+  async listBaselines(listing?: BaselineListing): Promise<BaselineValue[]> {
+    return baselines.listBaselines(this.#baselines(), listing);
+  }
+
+  /** The database, its baselines table created on the first baseline call (journal-only users never get one). */
+  #baselines(): Database {
+    if (!this.#baselinesReady) {
+      this.#transaction(() => baselines.migrateBaselines(this.#database));
+      this.#baselinesReady = true;
+    }
+    return this.#database;
   }
 
   #updateHeader(header: RunHeader, token: string, release: boolean): void {
