@@ -166,8 +166,11 @@ export function treeLines(spans: Span[]): string[] {
     const parent = ids.has(span.parentSpanId) ? span.parentSpanId : '';
     children.set(parent, [...(children.get(parent) ?? []), span]);
   }
+  // Spans can start in the same millisecond (a replayed step and the next one): the one that ended first came first.
   const byStart = (a: Span, b: Span) =>
-    Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano)) || a.name.localeCompare(b.name);
+    Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano)) ||
+    Number(BigInt(a.endTimeUnixNano) - BigInt(b.endTimeUnixNano)) ||
+    a.name.localeCompare(b.name);
   const lines: string[] = [];
   const visit = (parent: string, depth: number): void => {
     for (const span of (children.get(parent) ?? []).sort(byStart)) {
