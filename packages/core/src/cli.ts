@@ -8,6 +8,7 @@
  *   runproof runs [--store URL] [--status S] [--json]   durable runs and where they stand
  *   runproof runs show <id> [--store URL] [--json]     one run's attempts, steps, usage, handoffs
  *   runproof verify <traces…> [--key public.pem] [--run <id>] [--json]  check signed runs (exit 1 on any failure)
+ *   runproof report <traces…> --run <id> [--key public.pem] [--html out.html]  an auditor's report of one run
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import { describeRun, formatRunDetail, formatRunTable } from './continuity/runs-
 import { DEFAULT_STORE } from './continuity/durability.ts';
 import { openStore } from './continuity/open-store.ts';
 import { VERIFY_USAGE, verifyCommand } from './evidence/verify-command.ts';
+import { REPORT_USAGE, reportCommand } from './evidence/report-command.ts';
 
 function pickManifest(reference: string): RunManifest {
   const [path = '', runId] = reference.split('#');
@@ -47,6 +49,7 @@ const USAGE = [
   '       runproof runs [--store URL] [--status in_progress|completed|failed|halted|escalated|handed_off] [--limit N] [--json]',
   '       runproof runs show <id> [--store URL] [--json]',
   `       ${VERIFY_USAGE}`,
+  `       ${REPORT_USAGE}`,
   '(the store defaults to RUNPROOF_STORE, else sqlite:./runproof-runs.db)',
 ].join('\n');
 
@@ -81,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...operands] = argv;
   if (command === 'runs') return runs(operands);
   if (command === 'verify') return verifyCommand(operands, (text) => process.stdout.write(text));
+  if (command === 'report') return reportCommand(operands, (text) => process.stdout.write(text));
   if (command === 'manifests' && operands.length === 1) {
     for (const manifest of readManifests(readFileSync(operands[0]!, 'utf8'))) {
       process.stdout.write(`${manifest.runId}  ${manifest.declared.run}  attempt ${manifest.attempt}  fingerprint ${manifest.fingerprint.slice(0, 16)}…\n`);

@@ -1,7 +1,7 @@
 import { ATTR_RUNPROOF_RUN_ID } from '../semconv.ts';
 import { readAttestation, type ReadAttestation } from './attestation-reader.ts';
 import { checkLedger, checkManifest, checkStatement, describeSpan } from './attempt-checks.ts';
-import { indexTraces, isRunSpanOf, type AttemptSpans, type RunSpans } from './run-index.ts';
+import { indexTraces, isRunSpanOf, type AttemptSpans, type RunSpans, type TraceIndex } from './run-index.ts';
 import type { TraceSpan } from './trace-span.ts';
 import {
   checkResult,
@@ -31,23 +31,7 @@ export interface VerifyOptions {
  * const result = verifyTraces(readTraceFile(text, 'traces.json'), { keys: [await readVerificationKey('key.pub.pem')] });
  */
 export function verifyTraces(spans: readonly TraceSpan[], options: VerifyOptions): VerifyResult {
-  const attestations = new Map<TraceSpan, ReadAttestation>();
-  const attestationOf = (span: TraceSpan) => {
-    let read = attestations.get(span);
-    if (read === undefined) attestations.set(span, (read = readAttestation(span, options.keys)));
-    return read;
-  };
-  const died = new Set<string>();
-  for (const span of spans) {
-    if (!isRunSpanOf(span)) continue;
-    const previous = attestationOf(span).statement?.predicate.previousAttempt;
-    if (previous?.ended === false) died.add(previous.spanId);
-  }
-  const index = indexTraces(spans, {
-    listed: (runSpan) =>
-      new Set(attestationOf(runSpan).statement?.predicate.ledger.spans.map((entry) => entry.spanId) ?? []),
-    died,
-  });
+  const { index, attestationOf } = indexAttested(spans, options.keys);
   const problems: string[] = [];
   const runs: RunVerification[] = [];
   for (const run of index.runs) {
@@ -74,6 +58,34 @@ export function verifyTraces(spans: readonly TraceSpan[], options: VerifyOptions
     runs,
     problems,
   };
+}
+
+/**
+ * The spans indexed by run and attempt, each span sorted into the attempt whose signed ledger lists
+ * it, with each run span's attestation read (once) against `keys`.
+ */
+export function indexAttested(
+  spans: readonly TraceSpan[],
+  keys: readonly VerificationKey[],
+): { index: TraceIndex; attestationOf: (span: TraceSpan) => ReadAttestation } {
+  const attestations = new Map<TraceSpan, ReadAttestation>();
+  const attestationOf = (span: TraceSpan) => {
+    let read = attestations.get(span);
+    if (read === undefined) attestations.set(span, (read = readAttestation(span, keys)));
+    return read;
+  };
+  const died = new Set<string>();
+  for (const span of spans) {
+    if (!isRunSpanOf(span)) continue;
+    const previous = attestationOf(span).statement?.predicate.previousAttempt;
+    if (previous?.ended === false) died.add(previous.spanId);
+  }
+  const index = indexTraces(spans, {
+    listed: (runSpan) =>
+      new Set(attestationOf(runSpan).statement?.predicate.ledger.spans.map((entry) => entry.spanId) ?? []),
+    died,
+  });
+  return { index, attestationOf };
 }
 
 function verifyRun(
