@@ -44,7 +44,8 @@ test('a two-turn createAgent tool loop records the agent, each model call and ea
   const spans = harness.spans();
   const agent = harness.span('invoke_agent weather_agent');
   assert.equal(agent.kind, SpanKind.INTERNAL);
-  assert.deepEqual(agent.attributes, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather_agent' });
+  // The provider the conventions require on invoke_agent, and the model, from the agent's first model call.
+  assert.deepEqual(agent.attributes, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini' });
 
   const chats = spans.filter((span) => span.name === 'chat gpt-4o-mini');
   assert.equal(chats.length, 3, 'one span per model call');
@@ -66,6 +67,10 @@ test('a two-turn createAgent tool loop records the agent, each model call and ea
     'runproof.validation.checkpoint': 'tool_calls',
     'runproof.validation.issue_count': 0,
   });
+  assert.deepEqual(
+    first!.events.map((event) => [event.name, event.attributes]),
+    [['gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'tool_calls', 'gen_ai.evaluation.score.label': 'pass' }]],
+  );
   assert.match(String(first!.attributes['gen_ai.response.id']), /^chatcmpl-/);
   assert.match(String(first!.attributes['runproof.call.fingerprint']), /^[0-9a-f]{64}$/);
   assert.deepEqual(chats.map((span) => [span.attributes['gen_ai.usage.input_tokens'], span.attributes['gen_ai.usage.output_tokens']]), [[88, 17], [120, 19], [151, 11]]);
@@ -135,6 +140,10 @@ test('a call to a tool the model was not offered fails the tool_calls check on t
   assert.deepEqual(firstCall!.events.find((event) => event.name === 'runproof.validation.failure')?.attributes, {
     'runproof.validation.issue.codes': ['undeclared_tool'],
     'runproof.validation.issue.paths': ['tool_calls[0].name'],
+  });
+  assert.deepEqual(firstCall!.events.find((event) => event.name === 'gen_ai.evaluation.result')?.attributes, {
+    'gen_ai.evaluation.name': 'tool_calls',
+    'gen_ai.evaluation.score.label': 'fail',
   });
   assert.equal(harness.spans().filter((span) => span.name.startsWith('execute_tool')).length, 0);
 });

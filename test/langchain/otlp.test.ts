@@ -33,7 +33,7 @@ for (const file of ['agent.mjs', 'agent.cjs']) {
       (span) => span.resource['service.name'] === `weather-${file}`,
     );
     const agent = spans.find((span) => span.name === 'invoke_agent weather_agent')!;
-    assert.deepEqual(agent.attributes, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather_agent' });
+    assert.deepEqual(agent.attributes, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini' });
     assert.ok(spans.every((span) => span.traceId === agent.traceId), 'one trace');
 
     const modelSpans = spans.filter((span) => span.attributes?.['gen_ai.operation.name'] === 'chat');

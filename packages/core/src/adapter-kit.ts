@@ -7,10 +7,10 @@ export type { ModelCallRequest, ToolCallRequest, BoundaryTicket } from './bounda
 export type { ModelCallUsage } from './boundary/usage-estimate.ts';
 export { recordValidation, checkToolCallArguments, checkJsonOutput, classifyFinish } from './validation/validation.ts';
 export type { ValidationOutcome, ValidationResult } from './validation/result.ts';
-export type { ValidationRecord, DeclaredTools } from './validation/validation.ts';
+export type { ValidationRecord, DeclaredTools, Verdict } from './validation/validation.ts';
 export { detectDrift } from './drift/drift.ts';
 export type { DriftObservation } from './drift/drift.ts';
-export { genAIInstruments, globalGenAIInstruments, recordGenAIMetrics } from './telemetry/gen-ai-metrics.ts';
+export { genAIInstruments, globalGenAIInstruments, recordGenAIMetrics, recordStreamMetrics } from './telemetry/gen-ai-metrics.ts';
 export type { GenAIInstruments } from './telemetry/gen-ai-metrics.ts';
 export { recordContent, captureContent, capBytes } from './telemetry/content.ts';
 export { getSettings } from './settings.ts';
@@ -21,4 +21,5 @@ export { isCancellation } from './errors.ts';
 export { cachedDigest } from './identity/digest-cache.ts';
 export { responsesFinishReason } from './telemetry/finish-reason.ts';
 export { openCall, closeCall } from './telemetry/open-calls.ts';
+export { SCOPE_OPTIONS } from './telemetry/scope.ts';
 export type { OpenCall } from './telemetry/open-calls.ts';

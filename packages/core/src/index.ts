@@ -19,7 +19,7 @@ export { BOUNDARY_RULES, resolvePolicy } from './boundary/policy.ts';
 export type { BoundaryPolicy, BoundaryDecision, ViolationDecision, BoundaryRuleField, ModelPrice, ResolvedPolicy } from './boundary/policy.ts';
 export { matchesGlob } from './boundary/glob.ts';
 export { tool } from './validation/tool.ts';
-export type { ToolOptions } from './validation/tool.ts';
+export type { ToolFunction, ToolOptions } from './validation/tool.ts';
 export { checkpoint } from './validation/checkpoint.ts';
 export type { CheckpointOptions } from './validation/checkpoint.ts';
 export { isStandardSchema, validateStandardSchema, standardSchemaDigest, fromStandardIssues } from './validation/standard-schema.ts';

@@ -8,6 +8,12 @@
  * which the OpenTelemetry project asks libraries not to depend on at run time.
  */
 
+/**
+ * The schema URL every Runproof tracer and meter carries: the OpenTelemetry semantic conventions
+ * v1.41.1, the last release holding the GenAI conventions, whose names Runproof emits.
+ */
+export const SCHEMA_URL = 'https://opentelemetry.io/schemas/1.41.1';
+
 // ---- GenAI (OpenTelemetry semantic conventions) ----------------------------------------------
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
 export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
@@ -45,6 +51,11 @@ export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
 export const ATTR_GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions';
 export const ATTR_GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions';
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
+/** Event `gen_ai.evaluation.result`: a checkpoint's verdict on the span whose output it judged. */
+export const EVENT_GEN_AI_EVALUATION_RESULT = 'gen_ai.evaluation.result';
+export const ATTR_GEN_AI_EVALUATION_NAME = 'gen_ai.evaluation.name';
+export const ATTR_GEN_AI_EVALUATION_SCORE_LABEL = 'gen_ai.evaluation.score.label';
+export const ATTR_GEN_AI_EVALUATION_EXPLANATION = 'gen_ai.evaluation.explanation';
 export const ATTR_OPENAI_API_TYPE = 'openai.api.type';
 export const ATTR_OPENAI_REQUEST_SERVICE_TIER = 'openai.request.service_tier';
 export const ATTR_OPENAI_RESPONSE_SERVICE_TIER = 'openai.response.service_tier';
@@ -82,8 +93,12 @@ export const ERROR_TYPE_VALUE_INVALID_RESPONSE = 'invalid_response';
 
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration';
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';
+/** Histogram (s), streamed calls only: from the request to the first chunk the caller received. */
+export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK = 'gen_ai.client.operation.time_to_first_chunk';
+/** Histogram (s), streamed calls only: the time between chunks after the first. */
+export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK = 'gen_ai.client.operation.time_per_output_chunk';
 
-/** Bucket boundaries the GenAI conventions specify for the two client metrics. */
+/** Bucket boundaries the GenAI conventions specify for the client metrics (the durations share one set). */
 export const GEN_AI_DURATION_BUCKETS = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 ];

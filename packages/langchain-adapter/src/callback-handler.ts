@@ -1,6 +1,6 @@
 import { context, SpanKind, trace, type Attributes, type Context, type Link, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
-import { captureContent, guardModelCall, guardToolCall, reportObserved, safely } from '@runproof/core/adapter';
+import { captureContent, guardModelCall, guardToolCall, reportObserved, safely, SCOPE_OPTIONS } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -16,7 +16,7 @@ import {
 } from '@runproof/core/semconv';
 import { endAbandonedStream, isAbandonedStreamClosing } from './abandoned-streams.ts';
 import { markFailure } from './cancellations.ts';
-import { describeChainRun, recognizeNestedAgent } from './chain-runs.ts';
+import { describeAgentModel, describeChainRun, recognizeNestedAgent } from './chain-runs.ts';
 import { enterScope, pendingScope, RunScope, takenScope, type ScopeKind } from './deferred-span.ts';
 import { graphSignal, InterruptedThreads, readThreadId } from './langgraph.ts';
 import { asRecord, readModelRequest } from './model-attributes.ts';
@@ -109,6 +109,7 @@ export class RunproofCallbackHandler {
       const scopeKind = asRecord(extra).lc_defers_inputs === true ? 'transform' : 'chain';
       const record = this.#start(runId, parent, spanName, SpanKind.INTERNAL, attributes, parentContext, scopeKind, links);
       record.agentName = agentName;
+      if (startsAgent) record.agentModel = 'pending';
       if (chain?.id?.at(-1) === 'CompiledStateGraph') record.graph = { name, agent: startsAgent };
       record.checkpointNamespace = task?.checkpointNamespace ?? parent?.checkpointNamespace;
       record.threadId = parent === undefined ? threadId : undefined;
@@ -140,7 +141,8 @@ export class RunproofCallbackHandler {
     record.chunks += 1;
     if (record.streamed) return;
     record.streamed = true;
-    record.span.setAttributes({ [ATTR_GEN_AI_REQUEST_STREAM]: true, [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: (now() - record.startTime) / 1000 });
+    record.firstChunkTime = now();
+    record.span.setAttributes({ [ATTR_GEN_AI_REQUEST_STREAM]: true, [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: (record.firstChunkTime - record.startTime) / 1000 });
   }
 
   handleLLMEnd(output: unknown, runId: string): void {
@@ -177,10 +179,10 @@ export class RunproofCallbackHandler {
     }
   }
 
-  handleToolEnd(_output: unknown, runId: string): void {
+  handleToolEnd(output: unknown, runId: string): void {
     safely('recording a LangChain tool end', undefined, () => {
       const record = this.#runs.take(runId);
-      if (record !== undefined) endToolRun(record);
+      if (record !== undefined) endToolRun(record, output);
     });
   }
 
@@ -221,7 +223,7 @@ export class RunproofCallbackHandler {
   }
 
   #tracerFor(): Tracer {
-    return (this.#tracer ??= (this.#tracerProvider ?? trace.getTracerProvider()).getTracer('@runproof/langchain-adapter', VERSION));
+    return (this.#tracer ??= (this.#tracerProvider ?? trace.getTracerProvider()).getTracer('@runproof/langchain-adapter', VERSION, SCOPE_OPTIONS));
   }
 
   #start(runId: string, parent: RunRecord | undefined, name: string, kind: SpanKind, attributes: Attributes, parentContext: Context, scopeKind?: ScopeKind, links?: Link[]): RunRecord {
@@ -277,6 +279,7 @@ export class RunproofCallbackHandler {
     const name = model.model === undefined ? operation : `${operation} ${model.model}`;
     const record = this.#start(runId, parent, name, SpanKind.CLIENT, attributes, parent?.context ?? context.active(), 'model');
     record.model = model;
+    describeAgentModel(parent, model);
     return record;
   }
 

@@ -1,7 +1,15 @@
 import type { Attributes } from '@opentelemetry/api';
-import { ATTR_GEN_AI_AGENT_NAME, ATTR_GEN_AI_OPERATION_NAME, ATTR_RUNPROOF_STEP_NAME, GEN_AI_OPERATION_VALUE_INVOKE_AGENT, SPAN_NAME_PREFIX_STEP } from '@runproof/core/semconv';
+import {
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_RUNPROOF_STEP_NAME,
+  GEN_AI_OPERATION_VALUE_INVOKE_AGENT,
+  SPAN_NAME_PREFIX_STEP,
+} from '@runproof/core/semconv';
 import { readGraphTask, type GraphTask } from './langgraph.ts';
-import { asRecord } from './model-attributes.ts';
+import { asRecord, type ModelRequest } from './model-attributes.ts';
 import type { RunRecord } from './open-runs.ts';
 
 /** What a chain run is, as a span: an agent invocation, a LangGraph step, or a plain chain. */
@@ -48,8 +56,24 @@ export function recognizeNestedAgent(graph: RunRecord, metadata: unknown): void 
   if (values.ls_integration !== 'langchain_create_agent' || values.langgraph_node !== 'model_request') return;
   graph.graph.agent = true;
   graph.agentName = graph.graph.name;
+  graph.agentModel = 'pending';
   graph.span.updateName(agentSpanName(graph.graph.name));
   graph.span.setAttributes(agentAttributes(graph.graph.name));
+}
+
+/**
+ * A model run started below `parent`: the nearest agent above it, if its provider is not known yet,
+ * gets the model's `ATTR_GEN_AI_PROVIDER_NAME` (which the conventions require on an `invoke_agent`
+ * span) and `ATTR_GEN_AI_REQUEST_MODEL`: LangChain names them only on the model's run.
+ */
+export function describeAgentModel(parent: RunRecord | undefined, model: ModelRequest): void {
+  let agent = parent;
+  while (agent !== undefined && agent.agentModel === undefined) agent = agent.parent;
+  if (agent?.agentModel !== 'pending') return;
+  agent.agentModel = 'known';
+  const attributes: Attributes = { [ATTR_GEN_AI_PROVIDER_NAME]: model.provider };
+  if (model.model !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model.model;
+  agent.span.setAttributes(attributes);
 }
 
 function agentSpanName(agentName: string): string {

@@ -1,4 +1,6 @@
+import { trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
+import { SCOPE_OPTIONS } from '@runproof/core/adapter';
 import { RunproofCallbackHandler } from './callback-handler.ts';
 import { wrapCallWithConfig, wrapConfigure, wrapPromptGenerate, wrapScoped, wrapScopedGenerator, wrapStreamEntry, wrapToolCall, type Method } from './patches.ts';
 import type { LangChainClasses, LangChainInstrumentationConfig } from './types.ts';
@@ -50,6 +52,7 @@ const generateOwners = new WeakMap<LangChainInstrumentation, Set<Record<string, 
 // Created on first use: InstrumentationBase's constructor enables (and so patches) before a
 // subclass's own fields exist.
 const handlers = new WeakMap<LangChainInstrumentation, RunproofCallbackHandler>();
+const scopedTracers = new WeakMap<LangChainInstrumentation, Tracer>();
 
 /**
  * OpenTelemetry instrumentation of `@langchain/core` 1.x (and so `langchain`, LangGraph and every
@@ -71,10 +74,20 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
   get handler(): RunproofCallbackHandler {
     let handler = handlers.get(this);
     if (handler === undefined) {
-      handler = new RunproofCallbackHandler({ tracerProvider: { getTracer: () => this.tracer } });
+      handler = new RunproofCallbackHandler({ tracerProvider: { getTracer: () => this.scopedTracer() } });
       handlers.set(this, handler);
     }
     return handler;
+  }
+
+  /** The tracer of the provider `registerInstrumentations` (or `start()`) gave, with the conventions' schema URL. */
+  override setTracerProvider(tracerProvider: TracerProvider): void {
+    super.setTracerProvider(tracerProvider);
+    scopedTracers.set(this, tracerProvider.getTracer('@runproof/langchain-adapter', VERSION, SCOPE_OPTIONS));
+  }
+
+  private scopedTracer(): Tracer {
+    return scopedTracers.get(this) ?? trace.getTracerProvider().getTracer('@runproof/langchain-adapter', VERSION, SCOPE_OPTIONS);
   }
 
   /**

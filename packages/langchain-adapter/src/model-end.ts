@@ -16,7 +16,7 @@ import {
 import { isAbandonedStreamClosing } from './abandoned-streams.ts';
 import { markFailure } from './cancellations.ts';
 import { modelCallConditions, modelMetricAttributes, readModelResponse, type ModelRequest, type ModelResponse } from './model-attributes.ts';
-import { recordModelMetrics } from './model-metrics.ts';
+import { recordModelMetrics, recordModelStreamMetrics } from './model-metrics.ts';
 import { now, settleUnanswered, type RunRecord } from './open-runs.ts';
 import { outputTextOf } from './usage-text.ts';
 
@@ -25,7 +25,11 @@ export function endModelRun(record: RunRecord, output: unknown): void {
   const { span, model } = record;
   const response = readModelResponse(output);
   record.ticket?.settle({ inputTokens: response.inputTokens, outputTokens: response.outputTokens, model: response.responseModel, outputText: () => outputTextOf(output) });
-  if (model !== undefined && ownsGenAI(record)) recordModelEnd(span, model, response, record.context, (now() - record.startTime) / 1000);
+  if (model !== undefined && ownsGenAI(record)) {
+    const endTime = now();
+    recordModelStreamMetrics(modelMetricAttributes(model, response.responseModel), record, endTime);
+    recordModelEnd(span, model, response, record.context, (endTime - record.startTime) / 1000);
+  }
   span.end();
 }
 
@@ -38,7 +42,12 @@ export function failModelRun(record: RunRecord, error: unknown): void {
   if (!isAbandonedStreamClosing(record, error)) {
     const errorType = markFailure(record.span, error);
     const { model } = record;
-    if (model !== undefined && ownsGenAI(record)) recordModelMetrics({ ...modelMetricAttributes(model, undefined), [ATTR_ERROR_TYPE]: errorType }, (now() - record.startTime) / 1000, undefined, undefined);
+    if (model !== undefined && ownsGenAI(record)) {
+      const endTime = now();
+      const attributes = modelMetricAttributes(model, undefined);
+      recordModelStreamMetrics(attributes, record, endTime);
+      recordModelMetrics({ ...attributes, [ATTR_ERROR_TYPE]: errorType }, (endTime - record.startTime) / 1000, undefined, undefined);
+    }
   }
   record.span.end();
 }

@@ -19,7 +19,14 @@ export interface RunRecord {
   streamed: boolean;
   /** Chunks a model run streamed: its output estimate, should it end without an answer (abandoned, failed). */
   chunks: number;
+  /** When a streamed model run's first chunk came (`now()`). */
+  firstChunkTime: number | undefined;
   agentName: string | undefined;
+  /**
+   * On an agent's run (`invoke_agent`): `pending` until its first model call names the provider and
+   * model it uses (the conventions require the provider on the agent's span), then `known`.
+   */
+  agentModel: 'pending' | 'known' | undefined;
   checkpointNamespace: string | undefined;
   threadId: string | undefined;
   /** The run id this root invocation of a thread was given, when it is outside any `run()`. */
@@ -48,7 +55,9 @@ export function newRunRecord(span: Span, kind: ScopeKind | undefined, runContext
     model: undefined,
     streamed: false,
     chunks: 0,
+    firstChunkTime: undefined,
     agentName: parent?.agentName,
+    agentModel: undefined,
     checkpointNamespace: parent?.checkpointNamespace,
     threadId: undefined,
     threadRunId: undefined,

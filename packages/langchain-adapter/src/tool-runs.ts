@@ -3,9 +3,11 @@
  * its parent run to end, to know whether the agent handled the failure.
  */
 import type { Attributes, Span } from '@opentelemetry/api';
+import { captureContent } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_TOOL_CALL_ID,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_TOOL_TYPE,
   ATTR_RUNPROOF_ERROR_HANDLED,
@@ -29,11 +31,19 @@ export function toolAttributes(name: string, toolCallId: string | undefined): At
   return attributes;
 }
 
-/** A tool run returned (`handleToolEnd`). */
-export function endToolRun(record: RunRecord): void {
+/** A tool run returned (`handleToolEnd`) `output`: its result, when content is captured. */
+export function endToolRun(record: RunRecord, output: unknown): void {
+  captureContent(record.span, ATTR_GEN_AI_TOOL_CALL_RESULT, toolResultOf(output));
   // A tool that called another, which failed, and still returned: it handled that failure.
   settleFailedTools(record, true);
   record.span.end();
+}
+
+/** What a tool returned: a `ToolMessage`'s content (what the model reads), or the value itself. */
+function toolResultOf(output: unknown): unknown {
+  if (typeof output !== 'object' || output === null) return output;
+  const message = output as { content?: unknown; tool_call_id?: unknown };
+  return typeof message.tool_call_id === 'string' && message.content !== undefined ? message.content : output;
 }
 
 /** A tool run threw (`handleToolError`); `toolErrors` keeps what tools threw, content wherever it goes. */

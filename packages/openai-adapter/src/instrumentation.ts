@@ -1,11 +1,16 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import type { Tracer } from '@opentelemetry/api';
+import { trace, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { warnOnce } from '@runproof/core/adapter';
-import { genAIInstruments, type GenAIInstruments } from '@runproof/core/adapter';
+import { genAIInstruments, globalGenAIInstruments, SCOPE_OPTIONS, type GenAIInstruments } from '@runproof/core/adapter';
 import { patchTargets, targetsOfModule, unpatchTargets } from './targets.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
 import type { OpenAIInstrumentationConfig } from './types.ts';
 import { isSupportedOpenAIVersion, PACKAGE_NAME, SUPPORTED_OPENAI_VERSIONS, VERSION } from './version.ts';
+
+// By instrumentation, set outside the class: InstrumentationBase's constructor enables (and so
+// patches) before a subclass's own fields exist.
+const scopedTracers = new WeakMap<OpenAIInstrumentation, Tracer>();
+const scopedMeters = new WeakMap<OpenAIInstrumentation, Meter>();
 
 /**
  * The OpenTelemetry instrumentation of the `openai` package: patches each copy of `openai` loaded
@@ -31,12 +36,27 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     );
   }
 
+  /** The tracer of the provider `registerInstrumentations` (or `start()`) gave, with the conventions' schema URL. */
+  override setTracerProvider(tracerProvider: TracerProvider): void {
+    super.setTracerProvider(tracerProvider);
+    scopedTracers.set(this, tracerProvider.getTracer(PACKAGE_NAME, VERSION, SCOPE_OPTIONS));
+  }
+
+  /** The meter of the provider given, with the conventions' schema URL. */
+  override setMeterProvider(meterProvider: MeterProvider): void {
+    super.setMeterProvider(meterProvider);
+    scopedMeters.set(this, meterProvider.getMeter(PACKAGE_NAME, VERSION, SCOPE_OPTIONS));
+  }
+
   currentTracer(): Tracer {
-    return this.tracer;
+    let tracer = scopedTracers.get(this);
+    if (tracer === undefined) scopedTracers.set(this, (tracer = trace.getTracerProvider().getTracer(PACKAGE_NAME, VERSION, SCOPE_OPTIONS)));
+    return tracer;
   }
 
   currentInstruments(): GenAIInstruments {
-    return genAIInstruments(this.meter);
+    const meter = scopedMeters.get(this);
+    return meter === undefined ? globalGenAIInstruments(PACKAGE_NAME, VERSION) : genAIInstruments(meter);
   }
 
   captureContentOption(): boolean | undefined {

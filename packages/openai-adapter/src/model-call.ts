@@ -1,5 +1,5 @@
 import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, claimModelSpan, closeCall, openCall, isCancellation, markCancelled, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
+import { activeRunId, claimModelSpan, closeCall, openCall, isCancellation, markCancelled, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, recordStreamMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -294,7 +294,11 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       metricAttributes[ATTR_SERVER_ADDRESS] = this.endpoint.address;
       metricAttributes[ATTR_SERVER_PORT] = this.endpoint.port;
     }
-    if (errorType !== undefined) metricAttributes[ATTR_ERROR_TYPE] = errorType;
-    recordGenAIMetrics(this.source.currentInstruments(), metricAttributes, (endTime - this.startTime) / 1000, output.inputTokens, output.outputTokens);
+    const instruments = this.source.currentInstruments();
+    if (firstChunkTime !== undefined) {
+      const interval = this.stream?.meanChunkInterval(endTime);
+      recordStreamMetrics(instruments, metricAttributes, (firstChunkTime - this.startTime) / 1000, interval === undefined ? undefined : interval / 1000);
+    }
+    recordGenAIMetrics(instruments, errorType === undefined ? metricAttributes : { ...metricAttributes, [ATTR_ERROR_TYPE]: errorType }, (endTime - this.startTime) / 1000, output.inputTokens, output.outputTokens);
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Span } from '@opentelemetry/api';
 import { jsonSchemaDigest, type Issue, type JsonSchema, type ValidationResult } from '@runproof/core';
-import { checkJsonOutput, checkToolCallArguments, classifyFinish, recordValidation } from '@runproof/core/adapter';
+import { checkJsonOutput, checkToolCallArguments, classifyFinish, recordValidation, type Verdict } from '@runproof/core/adapter';
 import {
   VALIDATION_CHECKPOINT_VALUE_FINISH,
   VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT,
@@ -21,11 +21,19 @@ import { recordOr, stringOr } from './values.ts';
 export class OutputChecks {
   readonly checkpoints: string[] = [];
   readonly issues: Issue[] = [];
+  /** Each checkpoint's own issues (in the order of `checkpoints`): its verdict. */
+  readonly issuesByCheckpoint: Issue[][] = [];
   schemaDigest: string | undefined;
 
   add(checkpoint: string, result: ValidationResult, prefix: (string | number)[]): void {
-    if (!this.checkpoints.includes(checkpoint)) this.checkpoints.push(checkpoint);
-    for (const issue of result.issues) this.issues.push({ ...issue, path: [...prefix, ...issue.path] });
+    let index = this.checkpoints.indexOf(checkpoint);
+    if (index === -1) index = this.checkpoints.push(checkpoint) - 1;
+    const own = (this.issuesByCheckpoint[index] ??= []);
+    for (const issue of result.issues) {
+      const located = { ...issue, path: [...prefix, ...issue.path] };
+      this.issues.push(located);
+      own.push(located);
+    }
   }
 }
 
@@ -91,6 +99,11 @@ export function recordChecks(span: Span, checks: OutputChecks | undefined, captu
     checkpoint: checks.checkpoints.join('+'),
     outcome: checks.issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS,
     issues: checks.issues,
+    // One evaluation per check, so an evaluation view shows which one failed.
+    verdicts: checks.checkpoints.map((checkpoint, index): Verdict => {
+      const issues = checks.issuesByCheckpoint[index] ?? [];
+      return { checkpoint, outcome: issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS, issues };
+    }),
   } as const;
   recordValidation(span, checks.schemaDigest === undefined ? record : { ...record, schemaDigest: checks.schemaDigest }, { captureContent });
 }

@@ -63,6 +63,8 @@ export class StreamObservation {
    * costs more than reading a chunk): where an abandoned stream ends.
    */
   private lastReadTime = performance.now();
+  /** Chunks read when the clock was last read. */
+  private lastReadChunks = 0;
   private chunks = 0;
   /** The stream ended, not aborted, without a single chunk: no answer of the API, or none in its format. */
   endedEmpty = false;
@@ -80,6 +82,7 @@ export class StreamObservation {
   read(chunk: unknown): void {
     if ((this.chunks++ & 7) === 0) {
       this.lastReadTime = performance.now();
+      this.lastReadChunks = this.chunks;
       this.firstChunkTime ??= this.lastReadTime;
     }
     try {
@@ -87,6 +90,17 @@ export class StreamObservation {
     } catch {
       // An unexpected chunk must not break the caller's stream; the span keeps what was read.
     }
+  }
+
+  /**
+   * The mean time between chunks after the first (ms), for a call that ended at `endTime`; an
+   * abandoned stream ends at the last clock read, so only the chunks counted by then. `undefined`
+   * with fewer than two chunks.
+   */
+  meanChunkInterval(endTime: number): number | undefined {
+    if (this.firstChunkTime === undefined) return undefined;
+    const chunks = endTime === this.lastReadTime ? this.lastReadChunks : this.chunks;
+    return chunks > 1 ? (endTime - this.firstChunkTime) / (chunks - 1) : undefined;
   }
 
   /** The stream ended: completely, or quietly because it was aborted (the caller's signal, or `stream.controller.abort()`). */

@@ -1,5 +1,5 @@
 import { trace, type Tracer } from '@opentelemetry/api';
-import { globalGenAIInstruments, type GenAIInstruments } from '@runproof/core/adapter';
+import { globalGenAIInstruments, SCOPE_OPTIONS, type GenAIInstruments } from '@runproof/core/adapter';
 import { PACKAGE_NAME, VERSION } from './version.ts';
 
 /** Where a wrapper gets its tracer, metric instruments and options, looked up at call time. */
@@ -12,7 +12,7 @@ export interface TelemetrySource {
   includeStreamUsageOption(): boolean;
 }
 
-const globalTracer = trace.getTracer(PACKAGE_NAME, VERSION);
+const globalTracer = trace.getTracerProvider().getTracer(PACKAGE_NAME, VERSION, SCOPE_OPTIONS);
 
 /**
  * The source of the explicit path (`instrumentOpenAI`): the global tracer and meter providers,

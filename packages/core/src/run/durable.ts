@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { metrics, SpanKind, trace, type Attributes, type Link, type MeterProvider, type Span } from '@opentelemetry/api';
+import { metrics, SpanKind, type Attributes, type Link, type MeterProvider, type Span } from '@opentelemetry/api';
 import type { RunBudget } from '../boundary/budget.ts';
 import { DurableRun, type DurableStart } from '../continuity/durable-run.ts';
 import { getDurability } from '../continuity/durability.ts';
@@ -12,6 +12,7 @@ import { digest } from '../identity/canonical-json.ts';
 import type { RunOutcome } from '../identity/run-handle.ts';
 import { safely } from '../safely.ts';
 import { getInstruments } from '../telemetry/instruments.ts';
+import { coreTracer, SCOPE_OPTIONS } from '../telemetry/scope.ts';
 import { VERSION } from '../version.ts';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
@@ -165,7 +166,7 @@ export function replayCompletedRun(spec: { id: string; name: string }, header: R
   };
   if (owners?.technical) attributes[ATTR_RUNPROOF_OWNER_TECHNICAL] = owners.technical;
   if (owners?.operational) attributes[ATTR_RUNPROOF_OWNER_OPERATIONAL] = owners.operational;
-  const span = trace.getTracer('@runproof/core', VERSION).startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${spec.name}`, { kind: SpanKind.INTERNAL, attributes, links: linkToAttempt(last) });
+  const span = coreTracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${spec.name}`, { kind: SpanKind.INTERNAL, attributes, links: linkToAttempt(last) });
   try {
     return journaledResult(header.result);
   } finally {
@@ -230,7 +231,7 @@ function watchWaitingHandoffs(store: RunStore): void {
   const provider = metrics.getMeterProvider();
   if (watched.get(store) === provider) return;
   watched.set(store, provider);
-  const gauge = provider.getMeter('@runproof/core', VERSION).createObservableGauge(METRIC_RUNPROOF_HANDOFFS_WAITING, {
+  const gauge = provider.getMeter('@runproof/core', VERSION, SCOPE_OPTIONS).createObservableGauge(METRIC_RUNPROOF_HANDOFFS_WAITING, {
     description: 'Durable runs waiting on a handoff, by run name and target (fleet-wide, from the run store).',
     unit: '{run}',
   });

@@ -21,6 +21,7 @@ import { findNameProblem, invalidArgument } from './argument-checks.ts';
 import { getInstruments } from '../telemetry/instruments.ts';
 import { markError } from '../telemetry/span-status.ts';
 import { closeCall, openCall } from '../telemetry/open-calls.ts';
+import { coreTracer } from '../telemetry/scope.ts';
 import { RunproofError } from '../errors.ts';
 import {
   getRunState,
@@ -59,7 +60,6 @@ import {
   SPAN_NAME_PREFIX_STEP,
   ATTR_RUNPROOF_RUN_STORE,
 } from '../semconv.ts';
-import { VERSION } from '../version.ts';
 
 export type { Run, RunContinuation, RunOutcome };
 
@@ -100,7 +100,7 @@ export interface RunSpec {
 const CONTINUATIONS: readonly RunContinuation[] = ['new', 'retry', 'resume', 'handoff', 'fork'];
 
 function tracer() {
-  return trace.getTracer('@runproof/core', VERSION);
+  return coreTracer();
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   METRIC_RUNPROOF_VALIDATION_CHECKS,
 } from '../semconv.ts';
 import { VERSION } from '../version.ts';
+import { SCOPE_OPTIONS } from './scope.ts';
 
 export interface CoreInstruments {
   runs: Counter;
@@ -28,7 +29,7 @@ let cached: { provider: MeterProvider; instruments: CoreInstruments } | undefine
 export function getInstruments(): CoreInstruments {
   const provider = metrics.getMeterProvider();
   if (cached?.provider === provider) return cached.instruments;
-  const meter = provider.getMeter('@runproof/core', VERSION);
+  const meter = provider.getMeter('@runproof/core', VERSION, SCOPE_OPTIONS);
   const instruments: CoreInstruments = {
     runs: meter.createCounter(METRIC_RUNPROOF_RUNS, { description: 'Runs ended, by run name and outcome.', unit: '{run}' }),
     runDuration: meter.createHistogram(METRIC_RUNPROOF_RUN_DURATION, {

@@ -11,7 +11,7 @@ beforeEach(() => harness.reset());
 const Invoice = z.object({ vendor: z.string(), lines: z.array(z.object({ amount: z.number().positive() })), currency: z.string().default('EUR') });
 const bad = { vendor: 'ACME', lines: [{ amount: 10 }, { amount: 'ten' }] };
 
-test('a passing checkpoint is a validate span with outcome pass, its schema digest and no event', async () => {
+test('a passing checkpoint is a validate span with outcome pass, its schema digest and the pass verdict as a gen_ai.evaluation.result event', async () => {
   const value = { vendor: 'ACME', lines: [{ amount: 10 }] };
   assert.equal(await checkpoint('invoice.fields', Invoice, value), value);
   const span = harness.span('validate invoice.fields');
@@ -22,7 +22,10 @@ test('a passing checkpoint is a validate span with outcome pass, its schema dige
     'runproof.validation.issue_count': 0,
     'runproof.validation.schema.digest': standardSchemaDigest(Invoice),
   });
-  assert.deepEqual(span.events, []);
+  assert.deepEqual(
+    span.events.map((event) => [event.name, event.attributes]),
+    [['gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'invoice.fields', 'gen_ai.evaluation.score.label': 'pass' }]],
+  );
 });
 
 test('record mode records the failure with issue codes and paths, never values, and returns the value untouched', async () => {
@@ -33,6 +36,8 @@ test('record mode records the failure with issue codes and paths, never values, 
   assert.equal(span.status.code, SpanStatusCode.UNSET);
   assert.deepEqual(span.events.map((event) => [event.name, event.attributes]), [
     ['runproof.validation.failure', { 'runproof.validation.issue.codes': ['invalid_type'], 'runproof.validation.issue.paths': ['lines[1].amount'] }],
+    // No explanation without content capture: the issue messages may quote the value.
+    ['gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'invoice.fields', 'gen_ai.evaluation.score.label': 'fail' }],
   ]);
   const checks = (await harness.metrics()).find((metric) => metric.descriptor.name === 'runproof.validation.checks');
   assert.deepEqual(checks?.dataPoints.map((point) => [point.attributes, point.value]), [[{ 'runproof.validation.checkpoint': 'invoice.fields', 'runproof.validation.outcome': 'fail' }, 1]]);
@@ -43,6 +48,17 @@ test('with content capture on, the failure event carries the issue messages', as
   await checkpoint('invoice.fields', Invoice, bad);
   const event = harness.span('validate invoice.fields').events[0];
   assert.deepEqual(event?.attributes?.['runproof.validation.issue.messages'], ['Invalid input: expected <type>, received string']);
+});
+
+test('with content capture on, the evaluation result explains the failure: issue paths and messages, redacted and capped', async () => {
+  harness.configure({ captureContent: true, maxContentBytes: 48, redact: (content) => content.replace(/number/g, '<type>') });
+  await checkpoint('invoice.fields', Invoice, bad);
+  const evaluation = harness.span('validate invoice.fields').events.find((event) => event.name === 'gen_ai.evaluation.result');
+  assert.deepEqual(evaluation?.attributes, {
+    'gen_ai.evaluation.name': 'invoice.fields',
+    'gen_ai.evaluation.score.label': 'fail',
+    'gen_ai.evaluation.explanation': 'lines[1].amount: Invalid input: expected <type>,',
+  });
 });
 
 test('enforce mode throws a ValidationError with issues as { code, path, message } and marks the span', async () => {

@@ -10,7 +10,7 @@ import {
 import { findNameProblem, invalidArgument } from '../run/argument-checks.ts';
 import { findMalformedResult, fromStandardIssues, INVALID_SCHEMA, isStandardSchema, standardSchemaDigest, type StandardSchemaOutput, type StandardSchemaV1 } from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
-import { VERSION } from '../version.ts';
+import { coreTracer } from '../telemetry/scope.ts';
 
 /** Options of {@link checkpoint}. */
 export interface CheckpointOptions {
@@ -50,7 +50,7 @@ export async function checkpoint(name: string, schema: StandardSchemaV1, value: 
   if (!isStandardSchema(schema)) throw new RunproofError(INVALID_SCHEMA, `checkpoint("${name}"): schema must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`);
   if (mode !== 'record' && mode !== 'enforce') throw invalidArgument(`checkpoint("${name}")`, ['mode must be "record" or "enforce"']);
 
-  const span = trace.getTracer('@runproof/core', VERSION).startSpan(`${SPAN_NAME_PREFIX_VALIDATE} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: name } });
+  const span = coreTracer().startSpan(`${SPAN_NAME_PREFIX_VALIDATE} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: name } });
   let result;
   try {
     result = await context.with(trace.setSpan(context.active(), span), () => schema['~standard'].validate(value));

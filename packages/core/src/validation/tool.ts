@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { reportObserved } from '../run/report.ts';
 import { guardToolCall } from '../boundary/guards.ts';
 import { describeType, findNameProblem, invalidArgument } from '../run/argument-checks.ts';
@@ -10,14 +10,16 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_TOOL_TYPE,
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
+  GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
 } from '../semconv.ts';
 import { findMalformedResult, fromStandardIssues, INVALID_SCHEMA, isStandardSchema, standardSchemaDigest, type StandardSchemaV1 } from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
-import { VERSION } from '../version.ts';
+import { coreTracer } from '../telemetry/scope.ts';
 
 /** Options of {@link tool}. */
 export interface ToolOptions {
@@ -28,6 +30,19 @@ export interface ToolOptions {
   /** `ATTR_GEN_AI_TOOL_TYPE`. Default: `function`. */
   type?: string;
 }
+
+/** What {@link tool} returns: the tool itself, and {@link ToolFunction.forCall} for a call the model asked for. */
+export type ToolFunction<Args extends unknown[], Result, This = unknown> = ((this: This, ...args: Args) => Promise<Awaited<Result>>) & {
+  /**
+   * The same tool for one tool call of a model, whose span carries `ATTR_GEN_AI_TOOL_CALL_ID` =
+   * `callId` (the id in the model's response, e.g. OpenAI's `tool_calls[i].id`), so a trace view
+   * pairs the call with the model turn that asked for it. `undefined` records no id.
+   *
+   * @example
+   * const result = await lookupVendor.forCall(call.id)(JSON.parse(call.function.arguments));
+   */
+  forCall(callId: string | undefined): (this: This, ...args: Args) => Promise<Awaited<Result>>;
+};
 
 /**
  * Wraps a tool your code runs (e.g. the functions behind OpenAI tool calls) so each call is an
@@ -41,26 +56,28 @@ export interface ToolOptions {
  * when the tool is first called: a bad name (the rule `run()` and `checkpoint()` apply), an `fn`
  * that is not a function or an unknown `mode` with code `RUNPROOF_INVALID_ARGUMENT`, an `arguments`
  * that is not a Standard Schema with `RUNPROOF_INVALID_SCHEMA` (as does one whose `validate()`
- * returns a malformed result, when the tool is called).
+ * returns a malformed result, when the tool is called). The span carries `ATTR_GEN_AI_TOOL_NAME`,
+ * `ATTR_GEN_AI_TOOL_TYPE` and, called through `forCall(id)`, `ATTR_GEN_AI_TOOL_CALL_ID`.
  *
  * @example
  * const lookupVendor = tool('lookup_vendor', async ({ vendorId }: { vendorId: string }) => vendors.get(vendorId), {
  *   arguments: z.object({ vendorId: z.string() }),
  * });
- * const vendor = await lookupVendor(JSON.parse(call.function.arguments));
+ * const vendor = await lookupVendor.forCall(call.id)(JSON.parse(call.function.arguments));
  */
 export function tool<Args extends unknown[], Result, This = unknown>(
   name: string,
   fn: (this: This, ...args: Args) => Result | Promise<Result>,
   options: ToolOptions = {},
-): (this: This, ...args: Args) => Promise<Awaited<Result>> {
+): ToolFunction<Args, Result, This> {
   checkTool(name, fn, options);
   const checkpointName = `${name}.arguments`;
-  return async function runTool(this: This, ...args: Args): Promise<Awaited<Result>> {
-    const span = trace.getTracer('@runproof/core', VERSION).startSpan(`${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, {
-      kind: SpanKind.INTERNAL,
-      attributes: { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_EXECUTE_TOOL, [ATTR_GEN_AI_TOOL_NAME]: name, [ATTR_GEN_AI_TOOL_TYPE]: options.type ?? 'function' },
-    });
+  const spanName = `${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`;
+  const type = options.type ?? GEN_AI_TOOL_TYPE_VALUE_FUNCTION;
+  async function invoke(self: This, args: Args, callId: string | undefined): Promise<Awaited<Result>> {
+    const attributes: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_EXECUTE_TOOL, [ATTR_GEN_AI_TOOL_NAME]: name, [ATTR_GEN_AI_TOOL_TYPE]: type };
+    if (typeof callId === 'string' && callId !== '') attributes[ATTR_GEN_AI_TOOL_CALL_ID] = callId;
+    const span = coreTracer().startSpan(spanName, { kind: SpanKind.INTERNAL, attributes });
     try {
       const ticket = guardToolCall({ tool: name }, span);
       ticket.settle();
@@ -69,7 +86,7 @@ export function tool<Args extends unknown[], Result, This = unknown>(
       if (options.arguments !== undefined) await checkArguments(span, options.arguments, args[0], checkpointName, options.mode ?? 'record');
       let result: Awaited<Result>;
       try {
-        result = await context.with(trace.setSpan(context.active(), span), () => Reflect.apply(fn, this, args));
+        result = await context.with(trace.setSpan(context.active(), span), () => Reflect.apply(fn, self, args));
       } catch (error) {
         markError(span, error, { quotesContent: true });
         span.end();
@@ -85,7 +102,15 @@ export function tool<Args extends unknown[], Result, This = unknown>(
       }
       throw error;
     }
-  };
+  }
+  const runTool = function runTool(this: This, ...args: Args): Promise<Awaited<Result>> {
+    return invoke(this, args, undefined);
+  } as ToolFunction<Args, Result, This>;
+  runTool.forCall = (callId) =>
+    function runToolCall(this: This, ...args: Args): Promise<Awaited<Result>> {
+      return invoke(this, args, callId);
+    };
+  return runTool;
 }
 
 function checkTool(name: unknown, fn: unknown, options: unknown): void {

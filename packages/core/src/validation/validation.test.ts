@@ -59,7 +59,7 @@ test('refusals, truncation and content filters are failures; a normal stop says 
   assert.equal(checkJsonOutput(lookupVendor, 'not json').issues[0]?.code, 'invalid_json');
 });
 
-test('recordValidation puts the checkpoint\'s attributes, event and metric on an existing span; none sets only the outcome', async () => {
+test('recordValidation puts the checkpoint\'s attributes, events (the failure, the evaluation result) and metric on an existing span; none sets only the outcome', async () => {
   const tracer = trace.getTracer('adapter');
   const model = tracer.startSpan('chat gpt-4o-mini');
   recordValidation(model, { checkpoint: 'openai.response_format', schemaDigest: jsonSchemaDigest(lookupVendor), ...checkJsonOutput(lookupVendor, '{"vendorId": 1}') });
@@ -73,8 +73,15 @@ test('recordValidation puts the checkpoint\'s attributes, event and metric on an
     'runproof.validation.issue_count': 1,
     'runproof.validation.schema.digest': jsonSchemaDigest(lookupVendor),
   });
-  assert.deepEqual(harness.span('chat gpt-4o-mini').events[0]?.attributes, { 'runproof.validation.issue.codes': ['type'], 'runproof.validation.issue.paths': ['vendorId'] });
+  assert.deepEqual(
+    harness.span('chat gpt-4o-mini').events.map((event) => [event.name, event.attributes]),
+    [
+      ['runproof.validation.failure', { 'runproof.validation.issue.codes': ['type'], 'runproof.validation.issue.paths': ['vendorId'] }],
+      ['gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'openai.response_format', 'gen_ai.evaluation.score.label': 'fail' }],
+    ],
+  );
   assert.deepEqual(harness.span('chat plain').attributes, { 'runproof.validation.outcome': 'none' });
+  assert.deepEqual(harness.span('chat plain').events, [], 'nothing checked, nothing judged');
   const checks = (await harness.metrics()).find((metric) => metric.descriptor.name === 'runproof.validation.checks');
   assert.deepEqual(checks?.dataPoints.map((point) => point.attributes), [{ 'runproof.validation.checkpoint': 'openai.response_format', 'runproof.validation.outcome': 'fail' }]);
 });

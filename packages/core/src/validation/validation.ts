@@ -7,6 +7,9 @@ import { validateJsonSchema, type JsonSchema } from './json-schema.ts';
 import { safely } from '../safely.ts';
 import { getSettings } from '../settings.ts';
 import {
+  ATTR_GEN_AI_EVALUATION_EXPLANATION,
+  ATTR_GEN_AI_EVALUATION_NAME,
+  ATTR_GEN_AI_EVALUATION_SCORE_LABEL,
   ATTR_RUNPROOF_VALIDATION_CHECKPOINT,
   ATTR_RUNPROOF_VALIDATION_ISSUE_CODES,
   ATTR_RUNPROOF_VALIDATION_ISSUE_COUNT,
@@ -14,6 +17,7 @@ import {
   ATTR_RUNPROOF_VALIDATION_ISSUE_PATHS,
   ATTR_RUNPROOF_VALIDATION_OUTCOME,
   ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST,
+  EVENT_GEN_AI_EVALUATION_RESULT,
   EVENT_RUNPROOF_VALIDATION_FAILURE,
   VALIDATION_ISSUE_CODE_VALUE_CONTENT_FILTER,
   VALIDATION_ISSUE_CODE_VALUE_INVALID_JSON,
@@ -33,6 +37,21 @@ export interface ValidationRecord {
   /** `ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST`, e.g. from `jsonSchemaDigest` or `standardSchemaDigest`. */
   schemaDigest?: string;
   issues?: readonly Issue[];
+  /**
+   * The verdict of each check the record adds up (an output's `response_format` and `finish`
+   * checks), one `EVENT_GEN_AI_EVALUATION_RESULT` event each. Default: one verdict, the record's own.
+   */
+  verdicts?: readonly Verdict[];
+}
+
+/** One check's verdict: an `EVENT_GEN_AI_EVALUATION_RESULT` event. */
+export interface Verdict {
+  /** `ATTR_GEN_AI_EVALUATION_NAME`: the checkpoint. */
+  checkpoint: string;
+  /** `ATTR_GEN_AI_EVALUATION_SCORE_LABEL`. */
+  outcome: Exclude<ValidationOutcome, 'none'>;
+  /** What it found; their paths and messages are the explanation, with content capture on. */
+  issues: readonly Issue[];
 }
 
 /** At most this many issues go into a failure event. */
@@ -43,8 +62,11 @@ const MAX_EVENT_ISSUES = 50;
  * does on its own span: `ATTR_RUNPROOF_VALIDATION_OUTCOME`, the checkpoint name, schema digest and issue
  * count, an `EVENT_RUNPROOF_VALIDATION_FAILURE` event with the issues' codes and paths (and their messages
  * only when content capture is on: `options.captureContent`, the adapter's own setting, else the
- * global one), and the `METRIC_RUNPROOF_VALIDATION_CHECKS` metric. `none` sets only the outcome.
- * Never throws.
+ * global one), the `METRIC_RUNPROOF_VALIDATION_CHECKS` metric, and for evaluation views the GenAI
+ * conventions' `EVENT_GEN_AI_EVALUATION_RESULT` event per verdict: `ATTR_GEN_AI_EVALUATION_NAME` (the
+ * checkpoint), `ATTR_GEN_AI_EVALUATION_SCORE_LABEL` (`pass`, `fail`, `repaired`) and, only with content
+ * capture on, `ATTR_GEN_AI_EVALUATION_EXPLANATION` (the issues' paths and messages, redacted and
+ * capped). `span` is the span whose output was judged. `none` sets only the outcome. Never throws.
  *
  * @example
  * recordValidation(span, { checkpoint: 'response_format', schemaDigest: jsonSchemaDigest(schema), ...validateJsonSchema(schema, parsed) });
@@ -64,6 +86,7 @@ export function recordValidation(span: Span, record: ValidationRecord, options: 
     if (record.schemaDigest !== undefined) attributes[ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST] = record.schemaDigest;
     span.setAttributes(attributes);
     if (issues.length > 0) span.addEvent(EVENT_RUNPROOF_VALIDATION_FAILURE, failureAttributes(issues, options.captureContent));
+    for (const verdict of record.verdicts ?? [{ checkpoint: record.checkpoint, outcome: record.outcome, issues }]) span.addEvent(EVENT_GEN_AI_EVALUATION_RESULT, evaluationAttributes(verdict, options.captureContent));
     getInstruments().validationChecks.add(1, { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: record.checkpoint, [ATTR_RUNPROOF_VALIDATION_OUTCOME]: record.outcome });
   });
 }
@@ -82,6 +105,26 @@ function failureAttributes(issues: readonly Issue[], captureContent: boolean | u
       .map((message) => (message === undefined ? '' : capBytes(message, settings.maxContentBytes)));
     attributes[ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES] = messages;
   }
+  return attributes;
+}
+
+function evaluationAttributes(verdict: Verdict, captureContent: boolean | undefined): Attributes {
+  const attributes: Attributes = { [ATTR_GEN_AI_EVALUATION_NAME]: verdict.checkpoint, [ATTR_GEN_AI_EVALUATION_SCORE_LABEL]: verdict.outcome };
+  const settings = getSettings();
+  if (verdict.issues.length === 0 || !(captureContent ?? settings.captureContent)) return attributes;
+  // The messages may quote the output judged: content, redacted and capped like any other.
+  const text = verdict.issues
+    .slice(0, MAX_EVENT_ISSUES)
+    .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
+    .join('; ');
+  let explanation: unknown;
+  try {
+    explanation = settings.redact === undefined ? text : settings.redact(text, { attribute: ATTR_GEN_AI_EVALUATION_EXPLANATION });
+  } catch {
+    // A redaction hook that throws drops the value, as it does for every content attribute.
+    return attributes;
+  }
+  if (typeof explanation === 'string') attributes[ATTR_GEN_AI_EVALUATION_EXPLANATION] = capBytes(explanation, settings.maxContentBytes);
   return attributes;
 }
 
