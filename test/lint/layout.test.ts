@@ -12,7 +12,7 @@ const coreSrc = join(root, 'packages/core/src');
  * one after it (packages/core/src/README.md says what each owns). `root` is the files directly in
  * src that everything shares (semconv, errors, safely, settings, version) and `internal/`.
  */
-const CORE_LAYERS = ['root', 'telemetry', 'identity', 'boundary', 'continuity', 'run', 'validation', 'drift', 'evidence', 'setup'];
+const CORE_LAYERS = ['root', 'telemetry', 'identity', 'boundary', 'continuity', 'drift', 'run', 'validation', 'evidence', 'setup'];
 /** The files behind the package's `exports` and `bin`: they may import anything, and nothing imports them. */
 const CORE_ENTRY_POINTS = ['index.ts', 'adapter-kit.ts', 'semconv.ts', 'register.ts', 'testing.ts', 'cli.ts'].filter((file) => file !== 'semconv.ts');
 

@@ -11,6 +11,7 @@ import * as nodeModule from 'node:module';
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 import { ConfigError } from './errors.ts';
 import { start } from './setup/start.ts';
+import { waitForDriftBaselines } from './drift/fleet.ts';
 
 /** Modules the adapters patch; only these go through the ES module hook. */
 // The OpenAI adapter reaches everything through the package's entry point; the LangChain adapter
@@ -30,3 +31,7 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(78); // EX_CONFIG
 }
+
+// With a store, the app starts once the fleet's drift baselines are in (a few milliseconds), or
+// after half a second if the store is slow or down: its first calls compare with the fleet's.
+await waitForDriftBaselines(500);

@@ -223,6 +223,17 @@ export const ATTR_RUNPROOF_DRIFT_DETECTED = 'runproof.drift.detected';
 export const DRIFT_KIND_VALUE_OUTPUT_SHAPE = 'output_shape';
 export const DRIFT_KIND_VALUE_RESOLVED_MODEL = 'resolved_model';
 export const DRIFT_KIND_VALUE_SYSTEM_FINGERPRINT = 'system_fingerprint';
+/** A checkpoint's or a step's input changed structure (keys and types; never values). */
+export const DRIFT_KIND_VALUE_INPUT_SHAPE = 'input_shape';
+/** Drift event attribute: when the baseline value was first seen (ISO 8601, UTC), by any process sharing the store. */
+export const ATTR_RUNPROOF_DRIFT_BASELINE_FIRST_SEEN = 'runproof.drift.baseline_first_seen';
+/** Drift event attribute: what the value was compared with, the fleet's baseline (`store`) or this process's (`process`). */
+export const ATTR_RUNPROOF_DRIFT_BASELINE_SOURCE = 'runproof.drift.baseline_source';
+export const DRIFT_BASELINE_SOURCE_VALUE_STORE = 'store';
+export const DRIFT_BASELINE_SOURCE_VALUE_PROCESS = 'process';
+/** Drift event attributes of `input_shape`: paths of the fields the input gained and lost (string arrays). */
+export const ATTR_RUNPROOF_DRIFT_FIELDS_ADDED = 'runproof.drift.fields_added';
+export const ATTR_RUNPROOF_DRIFT_FIELDS_REMOVED = 'runproof.drift.fields_removed';
 export const EVENT_RUNPROOF_ESCALATION = 'runproof.escalation';
 export const ATTR_RUNPROOF_ESCALATION_REASON = 'runproof.escalation.reason';
 export const ATTR_RUNPROOF_ESCALATION_TARGET = 'runproof.escalation.target';

@@ -10,7 +10,7 @@ export interface BaselineObservation {
    * a checkpoint's or a step's input. Text without U+0000.
    */
   subject: string;
-  /** A `runproof.drift.kind`: `resolved_model`, `system_fingerprint`, `output_shape`, `input_shape` (lowercase letters, digits, `_`). */
+  /** An `ATTR_RUNPROOF_DRIFT_KIND` value: `resolved_model`, `system_fingerprint`, `output_shape`, `input_shape` (lowercase letters, digits, `_`). */
   kind: string;
   /** What was seen: a model name, a fingerprint, a shape digest. At most 1024 characters, no U+0000. */
   value: string;

@@ -34,6 +34,11 @@ export interface Durability {
   storeName: string;
   /** `sqlite`, `postgres`, `redis`, or a custom store's `kind`: on durable runs' spans. */
   storeKind: string;
+  /**
+   * Whether a store was configured (`start({ store })`, the config file, `RUNPROOF_STORE`) rather
+   * than defaulted: drift baselines are shared through the store only then.
+   */
+  configured: boolean;
   /** Opens the store on first use; the same promise after. */
   store(): Promise<RunStore>;
 }
@@ -67,6 +72,7 @@ function resolveDurability(options: DurabilityOptions): Durability {
     codec: { maxResultBytes: options.maxResultBytes ?? 2 * 1024 * 1024, encode: options.encodeResult, decode: options.decodeResult },
     storeName: location?.displayName ?? (given as RunStore).kind,
     storeKind: location?.kind ?? (given as RunStore).kind,
+    configured: options.store !== undefined || (process.env.RUNPROOF_STORE ?? '') !== '',
     store() {
       // A store that failed to open is tried again on the next run rather than failing every run after.
       opened ??= (typeof given === 'string' ? openStore(given, { field: location!.field, retentionMs }) : Promise.resolve(given)).catch((error: unknown) => {

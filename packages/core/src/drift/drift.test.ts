@@ -14,22 +14,109 @@ function observe(name: string, fingerprint: string, observed: Parameters<typeof 
   return drifted;
 }
 
-test('the same call conditions answered by a new snapshot and backend are drift, reported once per change', async () => {
+/** The ISO time a baseline was first seen, checked to lie between two instants. */
+function firstSeenBetween(iso: unknown, from: number, to: number): string {
+  assert.equal(typeof iso, 'string');
+  const time = Date.parse(iso as string);
+  assert.ok(
+    new Date(time).toISOString() === iso && time >= from && time <= to,
+    `${String(iso)} between ${from} and ${to}`,
+  );
+  return iso as string;
+}
+
+test("without a store, the same call conditions answered by a new snapshot and backend are drift against this process's baseline, reported once per change", async () => {
   const conditions = 'a'.repeat(64);
-  assert.equal(observe('first', conditions, { resolvedModel: 'gpt-4o-mini-2024-07-18', systemFingerprint: 'fp_1', outputShape: 's1' }), false);
-  assert.equal(observe('same', conditions, { resolvedModel: 'gpt-4o-mini-2024-07-18', systemFingerprint: 'fp_1', outputShape: 's1' }), false);
-  assert.equal(observe('changed', conditions, { resolvedModel: 'gpt-4o-mini-2025-07-18', systemFingerprint: 'fp_2', outputShape: 's1' }), true);
-  assert.equal(observe('after', conditions, { resolvedModel: 'gpt-4o-mini-2025-07-18', systemFingerprint: 'fp_2', outputShape: 's1' }), false);
+  const before = Date.now();
+  assert.equal(
+    observe('first', conditions, {
+      resolvedModel: 'gpt-4o-mini-2024-07-18',
+      systemFingerprint: 'fp_1',
+      outputShape: 's1',
+    }),
+    false,
+  );
+  const after = Date.now();
+  assert.equal(
+    observe('same', conditions, {
+      resolvedModel: 'gpt-4o-mini-2024-07-18',
+      systemFingerprint: 'fp_1',
+      outputShape: 's1',
+    }),
+    false,
+  );
+  assert.equal(
+    observe('changed', conditions, {
+      resolvedModel: 'gpt-4o-mini-2025-07-18',
+      systemFingerprint: 'fp_2',
+      outputShape: 's1',
+    }),
+    true,
+  );
+  assert.equal(
+    observe('after', conditions, {
+      resolvedModel: 'gpt-4o-mini-2025-07-18',
+      systemFingerprint: 'fp_2',
+      outputShape: 's1',
+    }),
+    false,
+  );
 
   const changed = harness.span('changed');
   assert.equal(changed.attributes['runproof.drift.detected'], true);
-  assert.deepEqual(changed.events.map((event) => event.attributes), [
-    { 'runproof.drift.kind': 'resolved_model', 'runproof.drift.baseline': 'gpt-4o-mini-2024-07-18', 'runproof.drift.observed': 'gpt-4o-mini-2025-07-18' },
-    { 'runproof.drift.kind': 'system_fingerprint', 'runproof.drift.baseline': 'fp_1', 'runproof.drift.observed': 'fp_2' },
-  ]);
-  for (const name of ['first', 'same', 'after']) assert.equal(harness.span(name).attributes['runproof.drift.detected'], undefined, name);
+  const firstSeen = firstSeenBetween(
+    changed.events[0]?.attributes?.['runproof.drift.baseline_first_seen'],
+    before,
+    after,
+  );
+  assert.deepEqual(
+    changed.events.map((event) => [event.name, event.attributes]),
+    [
+      [
+        'runproof.drift',
+        {
+          'runproof.drift.kind': 'resolved_model',
+          'runproof.drift.baseline': 'gpt-4o-mini-2024-07-18',
+          'runproof.drift.observed': 'gpt-4o-mini-2025-07-18',
+          'runproof.drift.baseline_first_seen': firstSeen,
+          'runproof.drift.baseline_source': 'process',
+        },
+      ],
+      [
+        'runproof.drift',
+        {
+          'runproof.drift.kind': 'system_fingerprint',
+          'runproof.drift.baseline': 'fp_1',
+          'runproof.drift.observed': 'fp_2',
+          'runproof.drift.baseline_first_seen': firstSeen,
+          'runproof.drift.baseline_source': 'process',
+        },
+      ],
+    ],
+  );
+  for (const name of ['first', 'same', 'after'])
+    assert.equal(harness.span(name).attributes['runproof.drift.detected'], undefined, name);
   const metric = (await harness.metrics()).find((candidate) => candidate.descriptor.name === 'runproof.drift.events');
-  assert.deepEqual(metric?.dataPoints.map((point) => [point.attributes['runproof.drift.kind'], point.value]).sort(), [['resolved_model', 1], ['system_fingerprint', 1]]);
+  assert.deepEqual(metric?.dataPoints.map((point) => [point.attributes['runproof.drift.kind'], point.value]).sort(), [
+    ['resolved_model', 1],
+    ['system_fingerprint', 1],
+  ]);
+});
+
+test('without a store, a value coming back is drift again: a flapping upstream shows as flapping', () => {
+  const conditions = 'e'.repeat(64);
+  observe('a', conditions, { resolvedModel: 'm-1' });
+  assert.equal(observe('b', conditions, { resolvedModel: 'm-2' }), true);
+  assert.equal(observe('a again', conditions, { resolvedModel: 'm-1' }), true);
+  assert.deepEqual(
+    harness
+      .span('a again')
+      .events.map((event) => [
+        event.attributes?.['runproof.drift.baseline'],
+        event.attributes?.['runproof.drift.observed'],
+      ]),
+    [['m-2', 'm-1']],
+  );
 });
 
 test('different call conditions never compare with each other', () => {

@@ -1,17 +1,25 @@
-import type { Span } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import { getInstruments } from '../telemetry/instruments.ts';
 import { globalSlot } from '../internal/global.ts';
 import { safely } from '../safely.ts';
 import {
   ATTR_RUNPROOF_DRIFT_BASELINE,
+  ATTR_RUNPROOF_DRIFT_BASELINE_FIRST_SEEN,
+  ATTR_RUNPROOF_DRIFT_BASELINE_SOURCE,
   ATTR_RUNPROOF_DRIFT_DETECTED,
+  ATTR_RUNPROOF_DRIFT_FIELDS_ADDED,
+  ATTR_RUNPROOF_DRIFT_FIELDS_REMOVED,
   ATTR_RUNPROOF_DRIFT_KIND,
   ATTR_RUNPROOF_DRIFT_OBSERVED,
+  DRIFT_BASELINE_SOURCE_VALUE_PROCESS,
+  DRIFT_BASELINE_SOURCE_VALUE_STORE,
   DRIFT_KIND_VALUE_OUTPUT_SHAPE,
   DRIFT_KIND_VALUE_RESOLVED_MODEL,
   DRIFT_KIND_VALUE_SYSTEM_FINGERPRINT,
   EVENT_RUNPROOF_DRIFT,
 } from '../semconv.ts';
+import { sharedBaselines } from './fleet.ts';
+import { compareFields } from './input-shape.ts';
 
 /** What one call was observed to run on and return, compared against earlier calls with the same conditions. */
 export interface DriftObservation {
@@ -23,10 +31,25 @@ export interface DriftObservation {
   outputShape?: string | undefined;
 }
 
-type Baseline = { resolvedModel?: string; systemFingerprint?: string; outputShape?: string };
+/** A baseline as this process keeps it: the last value it saw, since when, and (input shapes) its structure. */
+interface LocalBaseline {
+  value: string;
+  firstSeen: number;
+  shape?: unknown;
+}
 
-/** Call fingerprints remembered per process; past this, the first remembered is forgotten. */
-const MAX_BASELINES = 2048;
+/** What {@link judgeDrift} compares. */
+export interface Sighting {
+  kind: string;
+  value: string;
+  /** The value's structure, for shapes this process describes (inputs): lists fields gained and lost. */
+  shape?: unknown;
+}
+
+/** Subjects remembered per process; past this, the first remembered is forgotten. */
+const MAX_SUBJECTS = 2048;
+/** Longest value kept or compared: model names and digests are far shorter. */
+const MAX_VALUE = 256;
 
 const KINDS = [
   ['resolvedModel', DRIFT_KIND_VALUE_RESOLVED_MODEL],
@@ -34,15 +57,20 @@ const KINDS = [
   ['outputShape', DRIFT_KIND_VALUE_OUTPUT_SHAPE],
 ] as const;
 
-const baselines = globalSlot('drift-baselines', () => new Map<string, Baseline>());
+const local = globalSlot('drift-local-baselines', () => new Map<string, Map<string, LocalBaseline>>());
 
 /**
- * For adapters: compares what a call observed with the last call of the same declared conditions
- * (the same `ATTR_RUNPROOF_CALL_FINGERPRINT`) in this process. Each change — the provider moving an
- * alias to a new snapshot, a new backend fingerprint, an output of another structure — is a
- * `EVENT_RUNPROOF_DRIFT` event on the call's span with the baseline and the observed value,
- * `runproof.drift.detected=true`, and one `METRIC_RUNPROOF_DRIFT_EVENTS` count. The new value becomes the
- * baseline, so a change is reported once. Returns whether drift was seen.
+ * For adapters: compares what a call observed with the baseline of its declared conditions (its
+ * `ATTR_RUNPROOF_CALL_FINGERPRINT`). Each change — the provider moving an alias to a new snapshot, a
+ * new backend fingerprint, an output of another structure — is an `EVENT_RUNPROOF_DRIFT` event on
+ * the call's span with the baseline, when it was first seen, and the observed value;
+ * `runproof.drift.detected=true`; and one `METRIC_RUNPROOF_DRIFT_EVENTS` count.
+ *
+ * Without a store, the baseline is the last value this process saw (a change is reported once and
+ * becomes the baseline). With a store (`start({ store })`, `RUNPROOF_STORE`), it is the fleet's,
+ * read from a cache that is never waited for (see `SharedBaselines`): each new value is reported
+ * once per process against it, and it moves to a new value only under the documented rule.
+ * Returns whether drift was reported.
  *
  * @example
  * detectDrift(span, callFingerprint, { resolvedModel: 'gpt-4o-mini-2025-07-18', systemFingerprint: 'fp_4fe6d1250b' });
@@ -50,30 +78,82 @@ const baselines = globalSlot('drift-baselines', () => new Map<string, Baseline>(
 export function detectDrift(span: Span, callFingerprint: string, observed: DriftObservation): boolean {
   if (callFingerprint === '') return false;
   return safely('detecting drift', false, () => {
-    const baseline = baselines.get(callFingerprint);
-    if (baseline === undefined) {
-      if (baselines.size >= MAX_BASELINES) baselines.delete(baselines.keys().next().value!);
-      baselines.set(callFingerprint, { ...defined(observed) });
-      return false;
-    }
     let drifted = false;
+    const now = Date.now();
     for (const [field, kind] of KINDS) {
       const value = observed[field];
-      if (value === undefined) continue;
-      const before = baseline[field];
-      baseline[field] = value;
-      if (before === undefined || before === value) continue;
-      drifted = true;
-      span.addEvent(EVENT_RUNPROOF_DRIFT, { [ATTR_RUNPROOF_DRIFT_KIND]: kind, [ATTR_RUNPROOF_DRIFT_BASELINE]: before, [ATTR_RUNPROOF_DRIFT_OBSERVED]: value });
-      getInstruments().driftEvents.add(1, { [ATTR_RUNPROOF_DRIFT_KIND]: kind });
+      if (value !== undefined && judgeDrift(span, callFingerprint, { kind, value }, now)) drifted = true;
     }
-    if (drifted) span.setAttribute(ATTR_RUNPROOF_DRIFT_DETECTED, true);
     return drifted;
   });
 }
 
-function defined(observed: DriftObservation): Baseline {
-  const baseline: Baseline = {};
-  for (const [field] of KINDS) if (observed[field] !== undefined) baseline[field] = observed[field];
-  return baseline;
+/**
+ * Compares one sighting with its subject's baseline and reports a change on `span`; the fleet's
+ * baseline when the store has answered for the subject, else this process's. Returns whether drift
+ * was reported. For `detectDrift` and the input checks; call inside `safely`.
+ */
+export function judgeDrift(
+  span: Span,
+  subject: string,
+  sighting: Sighting,
+  now: number,
+  detail?: () => string | undefined,
+): boolean {
+  let value = sighting.value.length > MAX_VALUE ? sighting.value.slice(0, MAX_VALUE) : sighting.value;
+  // What a provider sends is kept in stores whose text cannot hold U+0000.
+  if (value.includes('\u0000')) value = value.replaceAll('\u0000', '\uFFFD');
+  const shared = sharedBaselines();
+  const byKind = localBaselines(subject);
+  const before = byKind.get(sighting.kind);
+  if (before === undefined || before.value !== value)
+    byKind.set(sighting.kind, { value, firstSeen: now, shape: sighting.shape });
+
+  const verdict = shared?.compare(subject, sighting.kind, value, now, detail) ?? 'unknown';
+  if (verdict === 'same') return false;
+  if (verdict !== 'unknown') {
+    const baselineShape =
+      verdict.detail === undefined
+        ? undefined
+        : safely('reading a baseline shape', undefined, () => JSON.parse(verdict.detail!) as unknown);
+    report(
+      span,
+      sighting,
+      value,
+      { value: verdict.value, firstSeen: verdict.firstSeen, shape: baselineShape },
+      DRIFT_BASELINE_SOURCE_VALUE_STORE,
+    );
+    return true;
+  }
+  if (before === undefined || before.value === value) return false;
+  if (shared !== undefined && !shared.firstReport(subject, sighting.kind, value)) return false;
+  report(span, sighting, value, before, DRIFT_BASELINE_SOURCE_VALUE_PROCESS);
+  return true;
+}
+
+function report(span: Span, sighting: Sighting, observed: string, baseline: LocalBaseline, source: string): void {
+  const attributes: Attributes = {
+    [ATTR_RUNPROOF_DRIFT_KIND]: sighting.kind,
+    [ATTR_RUNPROOF_DRIFT_BASELINE]: baseline.value,
+    [ATTR_RUNPROOF_DRIFT_OBSERVED]: observed,
+    [ATTR_RUNPROOF_DRIFT_BASELINE_FIRST_SEEN]: new Date(baseline.firstSeen).toISOString(),
+    [ATTR_RUNPROOF_DRIFT_BASELINE_SOURCE]: source,
+  };
+  if (sighting.shape !== undefined && baseline.shape !== undefined) {
+    const { added, removed } = compareFields(baseline.shape, sighting.shape);
+    attributes[ATTR_RUNPROOF_DRIFT_FIELDS_ADDED] = added;
+    attributes[ATTR_RUNPROOF_DRIFT_FIELDS_REMOVED] = removed;
+  }
+  span.addEvent(EVENT_RUNPROOF_DRIFT, attributes);
+  span.setAttribute(ATTR_RUNPROOF_DRIFT_DETECTED, true);
+  getInstruments().driftEvents.add(1, { [ATTR_RUNPROOF_DRIFT_KIND]: sighting.kind });
+}
+
+function localBaselines(subject: string): Map<string, LocalBaseline> {
+  let byKind = local.get(subject);
+  if (byKind === undefined) {
+    if (local.size >= MAX_SUBJECTS) local.delete(local.keys().next().value!);
+    local.set(subject, (byKind = new Map()));
+  }
+  return byKind;
 }

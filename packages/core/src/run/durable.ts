@@ -177,9 +177,11 @@ export function replayCompletedRun(spec: { id: string; name: string }, header: R
 /** Options of `step()`. */
 export interface StepOptions {
   /**
-   * The step's declared input, for durable runs: its digest is journaled with the result, and a
-   * later attempt whose input differs runs the step again (`ATTR_RUNPROOF_STEP_DIVERGED`) instead of
-   * replaying a stale result. Must be JSON-serializable. Default: none (a completed step replays).
+   * The step's declared input. Its structure (keys and types, never values) is compared with the
+   * step's baseline: a change is `input_shape` drift on the step's span. In durable runs its digest
+   * is journaled with the result, and a later attempt whose input differs runs the step again
+   * (`ATTR_RUNPROOF_STEP_DIVERGED`) instead of replaying a stale result. Must be JSON-serializable.
+   * Default: none (no input drift; a completed step replays).
    */
   input?: unknown;
 }

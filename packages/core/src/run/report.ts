@@ -3,6 +3,7 @@ import { cachedDigest } from '../identity/digest-cache.ts';
 import { getRunState, getStepPath } from './run-state.ts';
 import { safely } from '../safely.ts';
 import type { CallConditions, ObservedConditions } from '../identity/manifest.ts';
+import { noteCall } from '../drift/fleet.ts';
 
 
 /**
@@ -18,7 +19,21 @@ export function reportCall(conditions: CallConditions, callContext: Context = co
     const step = getStepPath(callContext);
     const tagged = step === undefined ? conditions : { ...conditions, step };
     const fingerprint = cachedDigest(tagged);
-    getRunState(callContext)?.recordCall(tagged, fingerprint);
+    const state = getRunState(callContext);
+    state?.recordCall(tagged, fingerprint);
+    // With a store, the fleet's baselines for this call start loading now, while the call is made.
+    noteCall(fingerprint, () => ({
+      on: 'call',
+      workflow: state?.name,
+      step,
+      provider: conditions.provider,
+      operation: conditions.operation,
+      target: conditions.target,
+      library: conditions.library,
+      adapter: conditions.adapter,
+      toolsDigest: conditions.toolsDigest,
+      schemaDigest: conditions.schemaDigest,
+    }));
     return fingerprint;
   });
 }

@@ -21,6 +21,7 @@ import { findNameProblem, invalidArgument } from './argument-checks.ts';
 import { getInstruments } from '../telemetry/instruments.ts';
 import { markError } from '../telemetry/span-status.ts';
 import { closeCall, openCall } from '../telemetry/open-calls.ts';
+import { detectInputDrift } from '../drift/input-drift.ts';
 import { coreTracer } from '../telemetry/scope.ts';
 import { RunproofError } from '../errors.ts';
 import {
@@ -193,6 +194,7 @@ export async function step<T>(name: string, fn: () => T | Promise<T>, options: S
   try {
     guardStep(getRunBoundary(parent), span);
     const state = getRunState(parent);
+    if (options.input !== undefined) detectInputDrift(span, { on: 'step', workflow: state?.name, step: path }, options.input);
     const execute = async () => context.with(stepContext, fn);
     const result = state?.durable === undefined ? await execute() : await runDurableStep(state.durable, state, path, span, options, execute);
     endStep(span, undefined);

@@ -16,6 +16,7 @@ import { codeVersionFromEnvironment, setSettings, type Settings } from '../setti
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_TELEMETRY_SDK_NAME, ATTR_TELEMETRY_SDK_VERSION } from '../semconv.ts';
 import { RunSpanProcessor } from './span-processor.ts';
 import { releaseContextManager } from '../run/context-fallback.ts';
+import { flushDriftBaselines, preloadDriftBaselines } from '../drift/fleet.ts';
 import { VERSION } from '../version.ts';
 
 /** What `start()` returns. */
@@ -78,6 +79,8 @@ export function start(options: StartOptions = {}): RunproofHandle {
 
   // A run() before start() may have installed a context manager; the SDK registers its own.
   releaseContextManager();
+  // With a store, the fleet's drift baselines start loading now, off every call's path.
+  void preloadDriftBaselines();
   const instrumentations = config.instrumentations === 'auto' ? loadInstalledAdapters() : config.instrumentations || [];
   if (config.sdkDisabled) {
     // Nothing is recorded, but runs must still see their context (`currentRun()`, steps), and
@@ -105,8 +108,10 @@ export function start(options: StartOptions = {}): RunproofHandle {
   });
   sdk.start();
 
-  const shutdown = new Shutdown({ stopSdk: () => sdk.shutdown(), pipeline, budgetMillis: () => config.shutdownTimeoutMillis });
-  const forceFlush = () => forceFlushGlobalProviders();
+  // Drift observations not yet written go to the store within the same budget as the telemetry.
+  const stopSdk = () => Promise.all([sdk.shutdown(), flushDriftBaselines()]).then(() => undefined);
+  const shutdown = new Shutdown({ stopSdk, pipeline, budgetMillis: () => config.shutdownTimeoutMillis });
+  const forceFlush = () => Promise.all([forceFlushGlobalProviders(), flushDriftBaselines()]).then(() => undefined);
   if (isMainThread) installExitHooks(shutdown, forceFlush);
   const handle: RunproofHandle = {
     enabled: true,

@@ -10,6 +10,8 @@ import {
 import { findNameProblem, invalidArgument } from '../run/argument-checks.ts';
 import { findMalformedResult, fromStandardIssues, INVALID_SCHEMA, isStandardSchema, standardSchemaDigest, type StandardSchemaOutput, type StandardSchemaV1 } from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
+import { detectInputDrift } from '../drift/input-drift.ts';
+import { getRunState } from '../run/run-state.ts';
 import { coreTracer } from '../telemetry/scope.ts';
 
 /** Options of {@link checkpoint}. */
@@ -27,7 +29,9 @@ export interface CheckpointOptions {
  * span: `ATTR_RUNPROOF_VALIDATION_OUTCOME` (`pass` / `fail`), the checkpoint name, the schema's digest,
  * the issue count, an `EVENT_RUNPROOF_VALIDATION_FAILURE` event with issue codes and paths (never values
  * unless content capture is on) and the `METRIC_RUNPROOF_VALIDATION_CHECKS` metric. Works inside or outside
- * a run; async validators are awaited.
+ * a run; async validators are awaited. Before validating, the structure of `value` is compared with
+ * the checkpoint's baseline: gained or lost fields are `input_shape` drift on the span (see
+ * `detectInputDrift`), shared by the fleet when a store is configured.
  *
  * In `record` mode (the default) it returns `value` itself. In `enforce` mode it returns the
  * schema's output (parsed, with defaults applied) or throws a `ValidationError` whose `issues` are
@@ -51,6 +55,9 @@ export async function checkpoint(name: string, schema: StandardSchemaV1, value: 
   if (mode !== 'record' && mode !== 'enforce') throw invalidArgument(`checkpoint("${name}")`, ['mode must be "record" or "enforce"']);
 
   const span = coreTracer().startSpan(`${SPAN_NAME_PREFIX_VALIDATE} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: name } });
+  const schemaDigest = safely('digesting a schema', undefined, () => standardSchemaDigest(schema));
+  // Before validation: an upstream that changed shape is flagged even while the schema still passes.
+  detectInputDrift(span, { on: 'checkpoint', workflow: getRunState(context.active())?.name, name, schemaDigest }, value);
   let result;
   try {
     result = await context.with(trace.setSpan(context.active(), span), () => schema['~standard'].validate(value));
@@ -68,7 +75,7 @@ export async function checkpoint(name: string, schema: StandardSchemaV1, value: 
   }
   const issues = result.issues === undefined ? [] : fromStandardIssues(result.issues);
   const outcome = result.issues === undefined ? 'pass' : 'fail';
-  recordValidation(span, { checkpoint: name, outcome, schemaDigest: safely('digesting a schema', undefined, () => standardSchemaDigest(schema)), issues });
+  recordValidation(span, { checkpoint: name, outcome, schemaDigest, issues });
   if (outcome === 'fail' && mode === 'enforce') {
     const error = new ValidationError(name, issues);
     // The status message names the count only: issue messages can quote the value.

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compareFields, fieldsOf, inputShapeOf } from './input-shape.ts';
+
+test('an input is described by its keys and JSON types, never its values', () => {
+  const customer = {
+    id: 'C-1042',
+    name: 'ACME GmbH',
+    vat: null,
+    active: true,
+    credit: 12_000,
+    since: new Date(0),
+    tags: ['b2b'],
+    contacts: [{ email: 'ap@acme.test', phone: undefined }],
+    notes: undefined,
+    send: () => {},
+  };
+  assert.deepEqual(inputShapeOf(customer), {
+    id: 'string',
+    name: 'string',
+    vat: 'null',
+    active: 'boolean',
+    credit: 'number',
+    since: 'string',
+    tags: ['string'],
+    contacts: [{ email: 'string' }],
+  });
+  assert.deepEqual(inputShapeOf([]), []);
+  assert.equal(inputShapeOf('text'), 'string');
+  assert.equal(inputShapeOf(10n), 'bigint');
+});
+
+test('depth and size are bounded: what lies past the bounds is "…"', () => {
+  let deep: unknown = 'leaf';
+  for (let level = 0; level < 20; level++) deep = { next: deep };
+  let shape = inputShapeOf(deep);
+  let levels = 0;
+  while (typeof shape === 'object' && shape !== null) {
+    shape = (shape as { next: unknown }).next;
+    levels += 1;
+  }
+  assert.deepEqual([levels, shape], [12, '…']);
+  const wide = Object.fromEntries(Array.from({ length: 3_000 }, (_, index) => [`k${index}`, { value: index }]));
+  const described = inputShapeOf(wide) as Record<string, unknown>;
+  assert.equal(Object.keys(described).length, 3_000);
+  assert.equal(Object.values(described).filter((member) => member === '…').length, 1_001);
+});
+
+test('fields gained and lost name their paths and types', () => {
+  const before = inputShapeOf({ customer: { tax_id: 'DE1', name: 'ACME' }, lines: [{ sku: 'P-1', amount: 10 }] });
+  const after = inputShapeOf({ customer: { vat_id: 'DE1', name: 'ACME' }, lines: [{ sku: 'P-1', amount: '10.00' }] });
+  assert.deepEqual(fieldsOf(before), [
+    'customer (object)',
+    'customer.tax_id (string)',
+    'customer.name (string)',
+    'lines (array)',
+    'lines[] (object)',
+    'lines[].sku (string)',
+    'lines[].amount (number)',
+  ]);
+  assert.deepEqual(compareFields(before, after), {
+    added: ['customer.vat_id (string)', 'lines[].amount (string)'],
+    removed: ['customer.tax_id (string)', 'lines[].amount (number)'],
+  });
+});

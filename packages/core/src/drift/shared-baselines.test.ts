@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { Durability } from '../continuity/durability.ts';
+import type { RunStore } from '../continuity/journal.ts';
+import { openStore } from '../continuity/open-store.ts';
+import type { BaselineStore } from '../continuity/baselines.ts';
+import { MAX_VALUES, SharedBaselines } from './shared-baselines.ts';
+
+const MINUTE = 60_000;
+const folder = mkdtempSync(join(tmpdir(), 'runproof-baselines-'));
+after(() => rmSync(folder, { recursive: true, force: true }));
+let files = 0;
+
+/** The settings a process with this store configured has; each engine is one process's cache. */
+function durabilityOf(store: () => Promise<RunStore>, storeName: string): Durability {
+  return {
+    leaseMs: 30_000,
+    retentionMs: 60_000,
+    codec: { maxResultBytes: 1024 },
+    storeName,
+    storeKind: 'sqlite',
+    configured: true,
+    store,
+  };
+}
+
+async function sqliteStore(): Promise<RunStore & BaselineStore> {
+  return (await openStore(`sqlite:${join(folder, `store-${++files}.db`)}`)) as RunStore & BaselineStore;
+}
+
+/** Runs `work` with stderr captured; returns what Runproof wrote there. */
+async function stderrOf(work: () => Promise<void>): Promise<string> {
+  const write = process.stderr.write;
+  let written = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    written += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await work();
+  } finally {
+    process.stderr.write = write;
+  }
+  return written;
+}
+
+test('a new process compares with the baseline another recorded, with its first-seen time, and reports each new value once', async () => {
+  const store = await sqliteStore();
+  const durability = durabilityOf(() => Promise.resolve(store), 'sqlite:a.db');
+  const T0 = Date.now() - 2 * 60 * MINUTE;
+  const subject = 'f'.repeat(64);
+
+  const first = new SharedBaselines(durability);
+  await first.preload();
+  assert.equal(
+    first.compare(subject, 'resolved_model', 'gpt-4o-mini-2024-07-18', T0),
+    'unknown',
+    'nothing recorded yet: judged per process',
+  );
+  assert.equal(first.compare(subject, 'resolved_model', 'gpt-4o-mini-2024-07-18', T0 + 1_000), 'unknown');
+  await first.flush();
+  assert.deepEqual(await store.readBaselines([subject]), [
+    {
+      subject,
+      kind: 'resolved_model',
+      value: 'gpt-4o-mini-2024-07-18',
+      firstSeen: T0,
+      lastSeen: T0 + 1_000,
+      count: 2,
+      baselineSince: T0,
+    },
+  ]);
+  assert.deepEqual(
+    first.compare(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18', T0 + 2_000),
+    { value: 'gpt-4o-mini-2024-07-18', firstSeen: T0 },
+    "the batch's answer refreshed the cache",
+  );
+
+  const second = new SharedBaselines(durability);
+  await second.preload();
+  const T1 = T0 + 60 * MINUTE;
+  assert.equal(second.compare(subject, 'resolved_model', 'gpt-4o-mini-2024-07-18', T1), 'same');
+  assert.deepEqual(second.compare(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18', T1 + 1), {
+    value: 'gpt-4o-mini-2024-07-18',
+    firstSeen: T0,
+  });
+  assert.equal(
+    second.compare(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18', T1 + 2),
+    'same',
+    'reported once per process',
+  );
+  await second.flush();
+  await first.flush();
+  const values = await store.readBaselines([subject]);
+  assert.deepEqual(values.map((value) => [value.value, value.count, value.baselineSince]).sort(), [
+    ['gpt-4o-mini-2024-07-18', 3, T0],
+    ['gpt-4o-mini-2025-07-18', 3, undefined],
+  ]);
+  await store.close();
+});
+
+test('the baseline moves only once the new value has settled; the old value is then drift against it', async () => {
+  const store = await sqliteStore();
+  const durability = durabilityOf(() => Promise.resolve(store), 'sqlite:b.db');
+  const T0 = Date.now() - 3 * 60 * MINUTE;
+  const subject = 'e'.repeat(64);
+  const fleet = new SharedBaselines(durability);
+  await fleet.preload();
+  fleet.compare(subject, 'system_fingerprint', 'fp_1', T0);
+  await fleet.flush();
+
+  // The provider flaps: fp_2 for 20 minutes, but fp_1 keeps answering now and then.
+  const flapping = T0 + 10 * MINUTE;
+  for (let minute = 0; minute <= 20; minute++)
+    fleet.compare(subject, 'system_fingerprint', 'fp_2', flapping + minute * MINUTE);
+  fleet.compare(subject, 'system_fingerprint', 'fp_1', flapping + 15 * MINUTE);
+  await fleet.flush();
+  const baselineOf = async () =>
+    (await store.readBaselines([subject])).find((value) => value.baselineSince !== undefined)?.value;
+  assert.equal(await baselineOf(), 'fp_1', 'fp_1 was seen 5 minutes before fp_2 last was: not settled');
+
+  // Then only fp_2, for 10 more minutes: it settles.
+  for (let minute = 21; minute <= 26; minute++)
+    fleet.compare(subject, 'system_fingerprint', 'fp_2', flapping + minute * MINUTE);
+  await fleet.flush();
+  assert.equal(await baselineOf(), 'fp_2');
+
+  const later = new SharedBaselines(durability);
+  await later.preload();
+  assert.equal(later.compare(subject, 'system_fingerprint', 'fp_2', Date.now()), 'same');
+  assert.deepEqual(later.compare(subject, 'system_fingerprint', 'fp_1', Date.now()), {
+    value: 'fp_2',
+    firstSeen: flapping,
+  });
+  await store.close();
+});
+
+test('a store that fails: comparisons are judged per process, one warning on stderr, and nothing thrown', async () => {
+  const durability = durabilityOf(
+    () => openStore('sqlite:/proc/runproof-no-such-folder/runs.db'),
+    'sqlite:/proc/runproof-no-such-folder/runs.db',
+  );
+  const engine = new SharedBaselines(durability);
+  const written = await stderrOf(async () => {
+    await engine.preload();
+    assert.equal(engine.compare('d'.repeat(64), 'resolved_model', 'm-1', Date.now()), 'unknown');
+    assert.equal(engine.compare('d'.repeat(64), 'resolved_model', 'm-2', Date.now()), 'unknown');
+    await engine.flush();
+  });
+  assert.match(
+    written,
+    /^runproof: loading drift baselines in sqlite:\/proc\/runproof-no-such-folder\/runs\.db failed \(.+\); drift is judged per process until it answers\n$/,
+  );
+});
+
+test(`a subject and kind with more than ${MAX_VALUES} values (data, not structure) stops reporting new ones`, async () => {
+  const store = await sqliteStore();
+  const engine = new SharedBaselines(durabilityOf(() => Promise.resolve(store), 'sqlite:c.db'));
+  await engine.preload();
+  const subject = 'c'.repeat(64);
+  const now = Date.now();
+  engine.compare(subject, 'input_shape', 'shape-0', now);
+  await engine.flush();
+  const reported = [];
+  for (let index = 1; index <= MAX_VALUES + 5; index++) {
+    if (engine.compare(subject, 'input_shape', `shape-${index}`, now + index) !== 'same') reported.push(index);
+    await engine.flush();
+  }
+  assert.deepEqual(
+    reported,
+    Array.from({ length: MAX_VALUES - 1 }, (_, index) => index + 1),
+  );
+  await store.close();
+});

@@ -1,0 +1,334 @@
+import {
+  isBaselineStore,
+  type BaselineObservation,
+  type BaselineStore,
+  type BaselineValue,
+} from '../continuity/baselines.ts';
+import type { Durability } from '../continuity/durability.ts';
+import { warnLoudly, warnOnce } from '../safely.ts';
+import { BASELINE_RULE, nextBaseline, type BaselineRule } from './baseline-rule.ts';
+
+/** Subjects kept in the cache; past this, the least recently added is forgotten. */
+const MAX_SUBJECTS = 2_048;
+/** Values kept per subject and kind: more means the "value" is data (an input keyed by ids), not a condition. */
+export const MAX_VALUES = 32;
+/** Observations waiting for the next batch; past this, new ones are dropped until it is written. */
+const MAX_PENDING = 4_096;
+/** Observations per store call. */
+const BATCH = 500;
+/** How often observations are written (and the cache refreshed by the store's answer). */
+export const FLUSH_MILLIS = 1_000;
+/** How long a store that failed is left alone. */
+const RETRY_MILLIS = 5_000;
+/** What a process loads at start: subjects seen in the last 30 days. */
+const PRELOAD_MILLIS = 30 * 24 * 3600_000;
+
+/** A value the store holds, as the cache keeps it. */
+export interface KnownValue {
+  value: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  detail?: string;
+}
+
+/** The store's baseline a value differs from, to report against. */
+export interface StoreBaseline {
+  value: string;
+  firstSeen: number;
+  detail?: string;
+}
+
+interface KindState {
+  values: Map<string, KnownValue>;
+  baseline: KnownValue | undefined;
+}
+
+interface Subject {
+  /** Whether the store's answer for it has arrived (or it is known to be new to the store). */
+  loaded: boolean;
+  kinds: Map<string, KindState>;
+  context: string | undefined;
+  /** `kind\nvalue` reported as drift by this process. */
+  reported: Set<string>;
+}
+
+/** What a comparison with the store's baseline says: report against this baseline, nothing to report, or judge per process. */
+export type Verdict = StoreBaseline | 'same' | 'unknown';
+
+/**
+ * The fleet's baselines as one process sees them: a bounded cache read synchronously by calls,
+ * filled at start from the subjects the store saw in the last 30 days, then per new subject, and
+ * refreshed by the store's answer to each batch of observations, written every second by an
+ * unref'd timer (and at shutdown). A store that fails is warned about once and left alone for 5 s;
+ * until it answers, subjects it has not answered for are judged per process. After each batch,
+ * a value that has settled under the baseline rule becomes the baseline (compare-and-set).
+ */
+export class SharedBaselines {
+  readonly durability: Durability;
+  readonly #rule: BaselineRule;
+  readonly #subjects = new Map<string, Subject>();
+  readonly #pending = new Map<string, BaselineObservation>();
+  readonly #toLoad = new Set<string>();
+  #preloaded: Promise<void> | undefined;
+  #preloadDone = false;
+  /** Set once the preload found every subject the store has: a subject missing from it is new. */
+  #complete = false;
+  #timer: NodeJS.Timeout | undefined;
+  #loadScheduled = false;
+  #flushing: Promise<void> | undefined;
+  #downUntil = 0;
+
+  constructor(durability: Durability, rule: BaselineRule = BASELINE_RULE) {
+    this.durability = durability;
+    this.#rule = rule;
+  }
+
+  /** Starts loading the recently seen subjects (once); resolves when they are in, or the store failed. */
+  preload(): Promise<void> {
+    this.#preloaded ??= this.#run('loading drift baselines', async (store) => {
+      const values = await store.listBaselines({ since: Date.now() - PRELOAD_MILLIS, limit: MAX_SUBJECTS });
+      const subjects = new Set(values.map((value) => value.subject));
+      this.#apply(values, subjects);
+      this.#complete = subjects.size < MAX_SUBJECTS;
+    }).finally(() => {
+      this.#preloadDone = true;
+      // Subjects met while it ran: new to the store, or to be read one by one.
+      for (const [name, subject] of this.#subjects) if (!subject.loaded) this.#request(name, subject);
+    });
+    return this.#preloaded;
+  }
+
+  /** Makes a subject known (a call about to be made), with what it is; starts reading it if needed. Synchronous. */
+  note(name: string, context: () => string): void {
+    const subject = this.#subject(name);
+    subject.context ??= context();
+  }
+
+  /**
+   * Records that `value` was seen and compares it with the store's baseline. Synchronous: reads the
+   * cache only. A value reported once by this process is not reported again.
+   */
+  compare(name: string, kind: string, value: string, now: number, detail?: () => string | undefined): Verdict {
+    const subject = this.#subject(name);
+    const state = subject.kinds.get(kind);
+    const known = state?.values.get(value);
+    this.#observe(name, subject, kind, value, now, known === undefined ? detail : undefined);
+    if (!subject.loaded || state?.baseline === undefined) return 'unknown';
+    if (state.baseline.value === value || !this.firstReport(name, kind, value)) return 'same';
+    if (known === undefined && state.values.size >= MAX_VALUES) {
+      warnOnce(
+        `drift-values:${kind}`,
+        `runproof: a ${kind} baseline has more than ${MAX_VALUES} values (data rather than structure?); its new values are not reported as drift`,
+      );
+      return 'same';
+    }
+    const { value: baseline, firstSeen } = state.baseline;
+    return state.baseline.detail === undefined
+      ? { value: baseline, firstSeen }
+      : { value: baseline, firstSeen, detail: state.baseline.detail };
+  }
+
+  /** True the first time this process reports `value` for the subject and kind. */
+  firstReport(name: string, kind: string, value: string): boolean {
+    const reported = this.#subject(name).reported;
+    const key = `${kind}\n${value}`;
+    if (reported.has(key)) return false;
+    reported.add(key);
+    return true;
+  }
+
+  /** Writes what is pending now (the shutdown's call); nothing when the store is known to be down. */
+  flush(): Promise<void> {
+    if (this.#flushing !== undefined || this.#pending.size === 0) return this.#flushing ?? Promise.resolve();
+    const wait = this.#downUntil - Date.now();
+    if (wait > 0) {
+      if (wait !== Number.POSITIVE_INFINITY) this.#schedule(wait);
+      return Promise.resolve();
+    }
+    this.#flushing = this.#run('writing drift baselines', (store) => this.#write(store)).finally(() => {
+      this.#flushing = undefined;
+      if (this.#pending.size > 0) this.#schedule(FLUSH_MILLIS);
+    });
+    return this.#flushing;
+  }
+
+  async #write(store: BaselineStore): Promise<void> {
+    while (this.#pending.size > 0) {
+      const batch = [...this.#pending.values()].slice(0, BATCH);
+      for (const observation of batch)
+        this.#pending.delete(keyOf(observation.subject, observation.kind, observation.value));
+      let values: BaselineValue[];
+      try {
+        values = await store.recordObservations(batch);
+      } catch (error) {
+        // Kept for the next try, as far as there is room: first sightings matter most.
+        for (const observation of batch) if (this.#pending.size < MAX_PENDING) this.#merge(observation);
+        throw error;
+      }
+      const subjects = new Set(batch.map((observation) => observation.subject));
+      this.#apply(values, subjects);
+      await this.#moveSettled(store, subjects);
+    }
+  }
+
+  /** Moves each baseline of these subjects whose successor has settled; reads the moved ones back. */
+  async #moveSettled(store: BaselineStore, names: Set<string>): Promise<void> {
+    const moved = new Set<string>();
+    const now = Date.now();
+    for (const name of names) {
+      for (const [kind, state] of this.#subjects.get(name)?.kinds ?? []) {
+        if (state.baseline === undefined) continue;
+        const next = nextBaseline([...state.values.values()], state.baseline.value, this.#rule);
+        if (next !== undefined && (await store.moveBaseline(name, kind, state.baseline.value, next, now)))
+          moved.add(name);
+      }
+    }
+    if (moved.size > 0) this.#apply(await store.readBaselines([...moved]), moved);
+  }
+
+  #observe(
+    name: string,
+    subject: Subject,
+    kind: string,
+    value: string,
+    now: number,
+    detail: (() => string | undefined) | undefined,
+  ): void {
+    if (this.#downUntil === Number.POSITIVE_INFINITY) return; // a store that keeps no baselines
+    const key = keyOf(name, kind, value);
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) {
+      pending.count += 1;
+      pending.lastSeen = now;
+    } else if (this.#pending.size < MAX_PENDING) {
+      this.#pending.set(key, {
+        subject: name,
+        kind,
+        value,
+        count: 1,
+        firstSeen: now,
+        lastSeen: now,
+        context: subject.context,
+        detail: detail?.(),
+      });
+    }
+    this.#schedule(FLUSH_MILLIS);
+  }
+
+  #merge(observation: BaselineObservation): void {
+    const key = keyOf(observation.subject, observation.kind, observation.value);
+    const pending = this.#pending.get(key);
+    if (pending === undefined) this.#pending.set(key, observation);
+    else {
+      pending.count += observation.count;
+      pending.firstSeen = Math.min(pending.firstSeen, observation.firstSeen);
+    }
+  }
+
+  #subject(name: string): Subject {
+    let subject = this.#subjects.get(name);
+    if (subject !== undefined) return subject;
+    subject = this.#add(name);
+    this.#request(name, subject);
+    return subject;
+  }
+
+  #add(name: string): Subject {
+    if (this.#subjects.size >= MAX_SUBJECTS) this.#subjects.delete(this.#subjects.keys().next().value!);
+    const subject: Subject = { loaded: false, kinds: new Map(), context: undefined, reported: new Set() };
+    this.#subjects.set(name, subject);
+    return subject;
+  }
+
+  /** A subject the cache has no answer for: new (the preload saw everything), or to be read. */
+  #request(name: string, subject: Subject): void {
+    if (this.#preloaded === undefined) {
+      void this.preload();
+      return;
+    }
+    if (!this.#preloadDone) return; // the preload's end takes it
+    if (this.#complete) subject.loaded = true;
+    else this.#scheduleLoad(name);
+  }
+
+  #scheduleLoad(name: string): void {
+    this.#toLoad.add(name);
+    if (this.#loadScheduled) return;
+    this.#loadScheduled = true;
+    setImmediate(() => {
+      this.#loadScheduled = false;
+      const names = [...this.#toLoad].slice(0, BATCH);
+      for (const each of names) this.#toLoad.delete(each);
+      void this.#run('reading drift baselines', async (store) =>
+        this.#apply(await store.readBaselines(names), new Set(names)),
+      );
+      if (this.#toLoad.size > 0) this.#scheduleLoad([...this.#toLoad][0]!);
+    });
+  }
+
+  /** Replaces what the cache holds for `names` with the store's answer (absent from it: nothing recorded yet). */
+  #apply(values: readonly BaselineValue[], names: ReadonlySet<string>): void {
+    const byName = new Map<string, BaselineValue[]>();
+    for (const value of values) {
+      let list = byName.get(value.subject);
+      if (list === undefined) byName.set(value.subject, (list = []));
+      list.push(value);
+    }
+    for (const name of names) {
+      const subject = this.#subjects.get(name) ?? this.#add(name);
+      subject.loaded = true;
+      subject.kinds = new Map();
+      for (const value of byName.get(name) ?? []) {
+        subject.context ??= value.context;
+        let state = subject.kinds.get(value.kind);
+        if (state === undefined) subject.kinds.set(value.kind, (state = { values: new Map(), baseline: undefined }));
+        const known: KnownValue = {
+          value: value.value,
+          firstSeen: value.firstSeen,
+          lastSeen: value.lastSeen,
+          count: value.count,
+        };
+        if (value.detail !== undefined) known.detail = value.detail;
+        state.values.set(value.value, known);
+        if (value.baselineSince !== undefined) state.baseline = known;
+      }
+    }
+  }
+
+  #schedule(delay: number): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, delay);
+    this.#timer.unref();
+  }
+
+  /** Runs `work` on the store; a failure is warned about once, and the store left alone for a while. */
+  async #run(what: string, work: (store: BaselineStore) => Promise<void>): Promise<void> {
+    if (Date.now() < this.#downUntil) return;
+    try {
+      const store = await this.durability.store();
+      if (!isBaselineStore(store)) {
+        warnOnce(
+          `drift-store-kind:${store.kind}`,
+          `runproof: the ${store.kind} store keeps no drift baselines; drift is judged per process`,
+        );
+        this.#downUntil = Number.POSITIVE_INFINITY;
+        return;
+      }
+      await work(store);
+    } catch (error) {
+      this.#downUntil = Date.now() + RETRY_MILLIS;
+      warnLoudly(
+        `drift-store:${this.durability.storeName}`,
+        `runproof: ${what} in ${this.durability.storeName} failed (${error instanceof Error ? error.message : String(error)}); drift is judged per process until it answers`,
+      );
+    }
+  }
+}
+
+function keyOf(subject: string, kind: string, value: string): string {
+  return `${subject}\n${kind}\n${value}`;
+}
