@@ -22,7 +22,7 @@ import { createEnvelope, IN_TOTO_PAYLOAD_TYPE } from './dsse.ts';
 import type { ResolvedEvidence } from './evidence-options.ts';
 import { EvidenceDirectory } from './evidence-sink.ts';
 import { ledgerEntry, RunLedger } from './ledger.ts';
-import { createStatement, type PreviousAttempt, type RunSpanEntry } from './statement.ts';
+import { createStatement, serializeStatement, type PreviousAttempt, type RunSpanEntry } from './statement.ts';
 
 /** Whether a span is a run span (`run()`'s, or the span of a completed run run again). */
 export function isRunSpan(span: { attributes: Readonly<Record<string, unknown>> }): boolean {
@@ -110,13 +110,14 @@ export class RunAttestor {
 
   #sign(span: Span, state: RunState): string {
     const manifest = state.manifest();
-    const statement = createStatement(manifestText(span) ?? canonicalize(manifest), {
+    const manifestJson = manifestText(span) ?? canonicalize(manifest);
+    const statement = createStatement(manifestJson, {
       manifest,
       run: runSpanEntry(span),
       previousAttempt: previousAttempt(state),
       ledger: this.#ledgers.get(state.id)?.snapshot() ?? { spans: [] },
     });
-    const payload = Buffer.from(canonicalize(statement), 'utf8');
+    const payload = Buffer.from(serializeStatement(statement, manifestJson), 'utf8');
     const { signer } = this.#evidence;
     return JSON.stringify(createEnvelope(IN_TOTO_PAYLOAD_TYPE, payload, signer.keyId, (bytes) => signer.sign(bytes)));
   }

@@ -2,6 +2,7 @@ import { canonicalize, sha256 } from '../identity/canonical-json.ts';
 import {
   ATTR_RUNPROOF_EVIDENCE_STATUS,
   EVENT_RUNPROOF_RUN_ATTESTATION,
+  EVENT_RUNPROOF_RUN_MANIFEST,
   NAMESPACE_PREFIX_GEN_AI,
   NAMESPACE_PREFIX_RUNPROOF,
 } from '../semconv.ts';
@@ -17,10 +18,12 @@ export interface DigestedEvent {
 
 /**
  * The text form of an attribute value that survives every trip a trace takes: OTLP JSON (int64 as
- * strings), Jaeger's model (arrays and maps become JSON strings, doubles that are whole numbers
- * lose their `.0`), Jaeger's JSON APIs. Scalars become their ECMAScript string; arrays, and strings
- * that hold a JSON array or object, become RFC 8785 canonical JSON, so `["a","b"]` as an array and
- * as the string Jaeger made of it read the same. `undefined` for a value no exporter would send.
+ * strings), Jaeger's model (arrays become JSON strings, doubles that are whole numbers lose their
+ * `.0`), Jaeger's JSON APIs. Scalars become their ECMAScript string; arrays, and strings that hold a
+ * JSON array of scalars (what an array attribute becomes in Jaeger: attribute arrays hold no objects
+ * or arrays), become RFC 8785 canonical JSON, so `["a","b"]` as an array and as the string Jaeger
+ * made of it read the same. Other strings — JSON messages and tool arguments among them — are kept
+ * as they are, unparsed. `undefined` for a value no exporter would send.
  *
  * @example
  * normalizeAttributeValue(['stop', 'length']) // '["stop","length"]'
@@ -30,7 +33,7 @@ export interface DigestedEvent {
 export function normalizeAttributeValue(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      return value.startsWith('[') || value.startsWith('{') ? canonicalJsonText(value) : value;
+      return SCALAR_ARRAY_START.test(value) ? canonicalArrayText(value) : value;
     case 'number':
     case 'boolean':
     case 'bigint':
@@ -48,42 +51,55 @@ export function normalizeAttributeValue(value: unknown): string | undefined {
   }
 }
 
-function canonicalJsonText(text: string): string {
+/** How a JSON array of scalars starts: a bracket, then a string, number, literal or its end — no object, no array. */
+const SCALAR_ARRAY_START = /^\[\s*(?:["\d\-tfn\]])/;
+
+function canonicalArrayText(text: string): string {
   try {
     const parsed = JSON.parse(text) as unknown;
-    return typeof parsed === 'object' && parsed !== null ? canonicalize(parsed) : text;
+    return Array.isArray(parsed) ? canonicalize(parsed) : text;
   } catch {
     return text;
   }
 }
 
-/** Whether the ledger digest covers an attribute or an event of this name: Runproof's and GenAI's, less the evidence's own. */
+/**
+ * Whether the ledger digest covers an attribute or an event of this name: Runproof's and GenAI's,
+ * less the evidence's own and the manifest event (the statement's subject digest covers that one).
+ */
 function covered(name: string): boolean {
   return (
     (name.startsWith(NAMESPACE_PREFIX_RUNPROOF) || name.startsWith(NAMESPACE_PREFIX_GEN_AI)) &&
     name !== ATTR_RUNPROOF_EVIDENCE_STATUS &&
-    name !== EVENT_RUNPROOF_RUN_ATTESTATION
+    name !== EVENT_RUNPROOF_RUN_ATTESTATION &&
+    name !== EVENT_RUNPROOF_RUN_MANIFEST
   );
 }
 
-function normalizedAttributes(
-  attributes: Readonly<Record<string, unknown>> | undefined,
-  onlyCovered: boolean,
-): Record<string, string> {
-  const normalized: Record<string, string> = {};
-  for (const key in attributes) {
-    if (onlyCovered && !covered(key)) continue;
-    const text = normalizeAttributeValue(attributes[key]);
-    if (text !== undefined) normalized[key] = text;
+/**
+ * The RFC 8785 JSON of an object whose values are the normalized attribute values: built here as
+ * text (keys sorted by UTF-16 code units, strings as `JSON.stringify` writes them, which is what
+ * `canonicalize` would make of it) because it runs for every span of a signed run.
+ */
+function normalizedJson(attributes: Readonly<Record<string, unknown>> | undefined, onlyCovered: boolean): string {
+  const keys: string[] = [];
+  for (const key in attributes) if (!onlyCovered || covered(key)) keys.push(key);
+  keys.sort();
+  let text = '{';
+  for (const key of keys) {
+    const value = normalizeAttributeValue(attributes![key]);
+    if (value === undefined) continue;
+    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(value)}`;
   }
-  return normalized;
+  return `${text}}`;
 }
 
 /**
  * SHA-256 of a span's Runproof and GenAI attributes and of its Runproof and GenAI events (name and
- * every attribute; times left out), in the normalized form, as RFC 8785 JSON. Events count as a set:
- * the order Jaeger lists them in does not matter. The evidence's own status and attestation event
- * are left out, since they are added after the digest is made.
+ * every attribute; times left out), in the normalized form: the RFC 8785 JSON of
+ * `{ attributes: { name: text }, events: [{ attributes: { name: text }, name }] }`, the events
+ * sorted by their own JSON, so the order Jaeger lists them in does not matter. The evidence's own
+ * status and attestation event are left out, since they are added after the digest is made.
  */
 export function attributeDigest(
   attributes: Readonly<Record<string, unknown>>,
@@ -92,8 +108,8 @@ export function attributeDigest(
   const eventTexts: string[] = [];
   for (const event of events) {
     if (covered(event.name))
-      eventTexts.push(canonicalize({ name: event.name, attributes: normalizedAttributes(event.attributes, false) }));
+      eventTexts.push(`{"attributes":${normalizedJson(event.attributes, false)},"name":${JSON.stringify(event.name)}}`);
   }
   eventTexts.sort();
-  return sha256(canonicalize({ attributes: normalizedAttributes(attributes, true), events: eventTexts }));
+  return sha256(`{"attributes":${normalizedJson(attributes, true)},"events":[${eventTexts.join(',')}]}`);
 }

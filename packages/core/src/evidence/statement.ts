@@ -71,7 +71,7 @@ export function subjectName(runId: string): string {
 
 /** The digest of a ledger entry, as an overflow digest lists it. */
 export function entryDigest(entry: LedgerEntry): string {
-  return sha256(canonicalize(entry));
+  return sha256(entryJson(entry));
 }
 
 /** The overflow digest of entries past the ledger's bound, given their entry digests in any order. */
@@ -91,4 +91,45 @@ export function createStatement(manifestJson: string, predicate: RunPredicate): 
     predicateType: RUN_PREDICATE_TYPE,
     predicate,
   };
+}
+
+// The statement as RFC 8785 JSON, written out by hand: signing runs at the end of every run, and
+// canonicalizing the generic way (sorting every object's keys, the manifest once more) was most of
+// its cost. `statement.test.ts` holds it to `canonicalize` of the same statement.
+const quote = JSON.stringify;
+const nullable = (text: string | null) => (text === null ? 'null' : quote(text));
+
+function entryJson(entry: LedgerEntry): string {
+  return `{"digest":${quote(entry.digest)},"name":${quote(entry.name)},"parentId":${nullable(entry.parentId)},"spanId":${quote(entry.spanId)},"status":${quote(entry.status)}}`;
+}
+
+function runJson(run: RunSpanEntry): string {
+  return `{"digest":${quote(run.digest)},"name":${quote(run.name)},"parentId":${nullable(run.parentId)},"service":${nullable(run.service)},"spanId":${quote(run.spanId)},"status":${quote(run.status)},"traceId":${quote(run.traceId)}}`;
+}
+
+function previousJson(previous: PreviousAttempt | null): string {
+  if (previous === null) return 'null';
+  return `{"attempt":${quote(previous.attempt)},"ended":${quote(previous.ended)},"spanId":${quote(previous.spanId)},"traceId":${quote(previous.traceId)}}`;
+}
+
+function ledgerJson(ledger: SpanLedger): string {
+  const overflow =
+    ledger.overflow === undefined
+      ? ''
+      : `"overflow":{"count":${quote(ledger.overflow.count)},"digest":${quote(ledger.overflow.digest)}},`;
+  return `{${overflow}"spans":[${ledger.spans.map(entryJson).join(',')}]}`;
+}
+
+/**
+ * The RFC 8785 JSON of a statement — what is signed — given its manifest's canonical JSON (the
+ * manifest event's text, which the subject digest is of).
+ */
+export function serializeStatement(statement: RunStatement, manifestJson: string): string {
+  const { predicate } = statement;
+  const subject = statement.subject[0];
+  return (
+    `{"_type":${quote(statement._type)},"predicate":{"ledger":${ledgerJson(predicate.ledger)},"manifest":${manifestJson},` +
+    `"previousAttempt":${previousJson(predicate.previousAttempt)},"run":${runJson(predicate.run)}},"predicateType":${quote(statement.predicateType)},` +
+    `"subject":[{"digest":{"sha256":${quote(subject.digest.sha256)}},"name":${quote(subject.name)}}]}`
+  );
 }
