@@ -3,11 +3,13 @@
  * `--import @runproof/core/register`, silently moves the model alias to a new snapshot after the
  * first invoice (as providers do), then prints every run from the OTLP JSON trace file the app
  * wrote, and what changed between the first and the last run. Then one invoice as a durable run:
- * its process is killed after classifying, and a new process resumes it from the journal.
+ * its process is killed after classifying, and a new process resumes it from the journal. Every
+ * run is signed with a throwaway key made for the demo, and the command that verifies them is printed.
  */
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { diffManifests } from '@runproof/core';
 import { startSimulator } from '../../test/simulator/simulator.ts';
@@ -24,6 +26,11 @@ const shipping = process.env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
 
 const store = `sqlite:${outputDirectory}runs.db`;
 
+// A throwaway signing key: each run's span gets its signed attestation (docs/evidence.md).
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+writeFileSync(`${outputDirectory}signing-key.pem`, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+writeFileSync(`${outputDirectory}signing-key.pub.pem`, publicKey.export({ type: 'spki', format: 'pem' }));
+
 async function runApp(app: string, file: string, extra: Record<string, string> = {}): Promise<number | null> {
   // Asynchronous on purpose: the simulator answers from this process's event loop.
   const child = spawn(process.execPath, ['--import', '@runproof/core/register', here(app)], {
@@ -38,6 +45,7 @@ async function runApp(app: string, file: string, extra: Record<string, string> =
       OTEL_METRICS_EXPORTER: shipping ? 'otlp' : 'none',
       RUNPROOF_TRACES_FILE: `${outputDirectory}${file}`,
       RUNPROOF_CODE_VERSION: process.env.RUNPROOF_CODE_VERSION ?? 'demo',
+      RUNPROOF_SIGNING_KEY_FILE: `${outputDirectory}signing-key.pem`,
     },
   });
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -93,4 +101,5 @@ process.stdout.write(`\n${formatRuns(durableRuns, 'A durable run, killed after c
 process.stdout.write(`The resumed attempt replayed what the killed one had journaled: ${durableCalls} model calls in all for both attempts.\n`);
 process.stdout.write(`Its journal: npm run runproof -- runs show invoice-IC-4711 --store ${store}\n`);
 process.stdout.write(`\nOTLP JSON written to ${outputDirectory}traces.json — open it in Jaeger: Search → Upload JSON file.\n`);
+process.stdout.write(`Every run is signed (a throwaway key in ${outputDirectory}); check them: npm run runproof -- verify ${outputDirectory}traces.json ${outputDirectory}durable.json --key ${outputDirectory}signing-key.pub.pem\n`);
 process.stdout.write(`Compare two runs yourself: npm run runproof -- manifests ${outputDirectory}traces.json, then npm run runproof -- diff ${outputDirectory}traces.json#<run id> ${outputDirectory}traces.json#<run id>\n(in an app with @runproof/core installed: npx runproof …)\n`);

@@ -26,4 +26,11 @@ test('the demo triages three invoices, shows their trees, the drift after the si
   assert.equal(manifests.length, 3);
   assert.equal(new Set(manifests.map((manifest) => manifest.fingerprint)).size, 1);
   assert.deepEqual(manifests[0]!.declared.calls.map((call) => call.step).sort(), ['classify', 'classify', 'extract', 'summarize'], 'the second classify call carries the tool result: another template');
+
+  // Every run is signed with the demo's throwaway key, and the command it prints verifies them all.
+  const verify = /check them: npm run runproof -- verify (.+)$/m.exec(output)?.[1]?.split(' ');
+  assert.ok(verify, 'the demo prints the verify command');
+  const verified = await runApp(fileURLToPath(new URL('../../packages/core/dist/cli.js', import.meta.url)), { scriptArgs: ['verify', ...verify] });
+  assert.equal(verified.code, 0, verified.stdout);
+  assert.match(verified.stdout, /^4 runs: 4 verified, 0 failed$/m, 'three triage runs and the resumed durable run');
 });
