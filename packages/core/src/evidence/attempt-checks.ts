@@ -213,7 +213,7 @@ export function checkLedger(
   const services = [...new Set(elsewhere.map((span) => span.service ?? 'unknown'))];
   if (elsewhere.length > 0)
     notes.push(
-      `${elsewhere.length} span${elsewhere.length === 1 ? '' : 's'} of other services (${services.join(', ')}) carry the run id and are not covered: the run's process signed only its own spans`,
+      `${elsewhere.length} span${elsewhere.length === 1 ? '' : 's'} of other services (${services.join(', ')}) ${elsewhere.length === 1 ? 'carries' : 'carry'} the run id and ${elsewhere.length === 1 ? 'is' : 'are'} not covered: the run's process signed only its own spans`,
     );
   const overflow = ledger.overflow === undefined ? '' : ` + ${ledger.overflow.count} past the list`;
   return checkResult(
