@@ -201,3 +201,18 @@ test('a config file that is missing, not JSON, or has a bad field is rejected na
   assert.match(rejection(() => resolveConfig({}, { RUNPROOF_CONFIG: configFile('{"metricExporters":["prometheus"]}') })), /metricExporters\[0\]: Invalid option/);
   assert.match(rejection(() => resolveConfig({}, { RUNPROOF_CONFIG: configFile('{"redact":"x"}') })), /unknown field "redact"/);
 });
+
+test('the run store and durability: options over the environment over the file, each bad value named', () => {
+  const file = configFile(JSON.stringify({ store: 'sqlite:./from-file.db', durability: { leaseMs: 9000, retentionMs: 3600000 } }));
+  assert.deepEqual(resolveConfig({}, { RUNPROOF_CONFIG: file, RUNPROOF_LEASE_MS: '4000' }).durability, { store: 'sqlite:./from-file.db', leaseMs: 4000, retentionMs: 3600000 });
+  assert.deepEqual(resolveConfig({ store: 'redis://:secret@cache:6379/0', durability: { maxResultBytes: 1024 } }, { RUNPROOF_STORE: 'postgres://db/runs' }).durability, {
+    store: 'redis://:secret@cache:6379/0',
+    maxResultBytes: 1024,
+  });
+  assert.equal(resolveConfig({}, {}).durability.store, undefined, 'the default store is chosen when a durable run first needs one');
+  const message = rejection(() => resolveConfig({ store: 'mysql://db/runs', durability: { leaseMs: 0 } }, { RUNPROOF_RETENTION_MS: 'a week' }));
+  assert.match(message, /store: expected a store URL starting with sqlite:, postgres:, postgresql:, redis: or rediss:/);
+  assert.match(message, /durability\.leaseMs: /);
+  assert.match(message, /RUNPROOF_RETENTION_MS: /);
+  assert.doesNotMatch(rejection(() => resolveConfig({}, { RUNPROOF_STORE: 'redis://:hunter2@[bad' })), /hunter2/);
+});

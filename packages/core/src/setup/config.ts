@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import type { DurabilityOptions } from '../continuity/durability.ts';
 import { dirname } from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ConfigError, type Issue } from '../errors.ts';
@@ -59,6 +60,8 @@ export interface ResolvedConfig {
   codeVersion: string | undefined;
   instrumentations: 'auto' | false | Instrumentation[];
   policies: Record<string, BoundaryPolicy>;
+  /** Where durable runs keep their journals and how (`store`, `durability`); the store is opened on the first durable run. */
+  durability: DurabilityOptions;
   /** Who signs runs, where envelopes also go; `undefined` when no key is configured (nothing is signed). */
   evidence: ResolvedEvidence | undefined;
 }
@@ -119,8 +122,10 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
     codeVersion: pick('codeVersion'),
     instrumentations: fromOptions.instrumentations ?? 'auto',
     policies: { ...fromFile.policies, ...(fromOptions.policies as Record<string, BoundaryPolicy> | undefined) } as Record<string, BoundaryPolicy>,
+    durability: { store: pick('store'), ...defined(fromFile.durability), ...defined(env.durability), ...defined(fromOptions.durability) },
     evidence: undefined,
   };
+
   const evidence = resolveEvidence([
     { source: OPTIONS_SOURCE, evidence: (parsedOptions.value as StartOptions | undefined)?.evidence, pathOf: (field) => ['evidence', field] },
     { source: ENVIRONMENT_SOURCE, evidence: env.evidence, pathOf: (field) => [field === 'directory' ? 'RUNPROOF_EVIDENCE_DIR' : 'RUNPROOF_SIGNING_KEY_FILE'] },

@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import type { Issue } from '../errors.ts';
-import { headerProblem, httpUrl, metricExporterName, MINIMUMS, traceExporterName, type FileOptions, type OtlpCompression, type OtlpProtocol } from './options.ts';
+import { headerProblem, httpUrl, metricExporterName, MINIMUMS, storeUrlProblem, traceExporterName, type FileOptions, type OtlpCompression, type OtlpProtocol } from './options.ts';
 
 /** The samplers `OTEL_TRACES_SAMPLER` names. */
 export type SamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
@@ -93,7 +93,14 @@ export function readEnvironment(environment: NodeJS.ProcessEnv): EnvironmentSett
     maxContentBytes: read('RUNPROOF_MAX_CONTENT_BYTES', integer(MINIMUMS.maxContentBytes, 'bytes')),
     manifestMaxBytes: read('RUNPROOF_MANIFEST_MAX_BYTES', integer(MINIMUMS.manifestMaxBytes, 'bytes')),
     codeVersion: read('RUNPROOF_CODE_VERSION', (raw) => ({ value: raw })),
+    store: read('RUNPROOF_STORE', (raw) => {
+      const problem = storeUrlProblem(raw);
+      return problem === undefined ? { value: raw } : { problem };
+    }),
   };
+  const leaseMs = read('RUNPROOF_LEASE_MS', integer(1, 'milliseconds'));
+  const retentionMs = read('RUNPROOF_RETENTION_MS', integer(1, 'milliseconds'));
+  if (leaseMs !== undefined || retentionMs !== undefined) options.durability = { leaseMs, retentionMs };
   const tracesFile = read('RUNPROOF_TRACES_FILE', (raw) => ({ value: raw }));
   if (tracesFile !== undefined) options.file = { path: tracesFile };
   const signingKeyFile = read('RUNPROOF_SIGNING_KEY_FILE', (raw) => ({ value: raw }));

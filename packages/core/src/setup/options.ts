@@ -1,4 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import type { DurabilityOptions } from '../continuity/durability.ts';
+import { parseStoreUrl } from '../continuity/store-url.ts';
+import type { ConfigError } from '../errors.ts';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { z } from 'zod';
 import type { Issue } from '../errors.ts';
@@ -73,6 +76,14 @@ export interface StartOptions {
   /** `'auto'` loads the installed Runproof adapters; `false` loads none; or pass instrumentations. Default: `'auto'`. */
   instrumentations?: 'auto' | false | Instrumentation[];
   /**
+   * Where durable runs keep their journals (`run({ id, durable: true })`): `sqlite:./file.db`,
+   * `postgres://…`, `redis://…`. Env: `RUNPROOF_STORE`. Default: `sqlite:./runproof-runs.db`,
+   * opened on the first durable run.
+   */
+  store?: string;
+  /** How durable runs hold and keep their journals. See `docs/durable-runs.md`. */
+  durability?: Omit<DurabilityOptions, 'store'>;
+  /**
    * Boundary policies by run name: every `run()` of that name is held to its policy unless it
    * passes its own `boundary`. Also the config file's `policies` (without `onEscalate`); a policy
    * given here replaces the file's policy of the same run name. A later `start()` (after
@@ -86,6 +97,16 @@ export interface StartOptions {
    * `RUNPROOF_EVIDENCE_DIR`. Default: nothing is signed.
    */
   evidence?: EvidenceOptions;
+}
+
+/** What is wrong with a store URL, if anything (never quoting it: it may hold a password). */
+export function storeUrlProblem(url: string): string | undefined {
+  try {
+    parseStoreUrl(url);
+    return undefined;
+  } catch (error) {
+    return (error as ConfigError).issues?.[0]?.message ?? 'not a store URL';
+  }
 }
 
 /** Smallest values accepted, the same from options, the config file and the environment. */
@@ -146,6 +167,17 @@ const fileOptionsShape = {
   maxContentBytes: z.number().int().min(MINIMUMS.maxContentBytes).optional(),
   manifestMaxBytes: z.number().int().min(MINIMUMS.manifestMaxBytes).optional(),
   codeVersion: z.string().min(1).optional(),
+  store: z
+    .string()
+    .min(1)
+    .superRefine((url, context) => {
+      const problem = storeUrlProblem(url);
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  durability: z
+    .strictObject({ leaseMs: positiveInt.optional(), retentionMs: positiveInt.optional(), maxResultBytes: positiveInt.optional() })
+    .optional(),
   policies: policiesSchema(jsonPolicySchema).optional(),
   evidence: evidenceFileSchema.optional(),
 };
@@ -158,6 +190,15 @@ export const startOptionsSchema = z.strictObject({
     .union([z.literal('auto'), z.literal(false), z.array(z.custom<Instrumentation>((value) => typeof value === 'object' && value !== null, 'expected an Instrumentation'))])
     .optional(),
   policies: policiesSchema(codePolicySchema).optional(),
+  durability: z
+    .strictObject({
+      leaseMs: positiveInt.optional(),
+      retentionMs: positiveInt.optional(),
+      maxResultBytes: positiveInt.optional(),
+      encodeResult: z.custom<(json: string) => string>((value) => typeof value === 'function', 'expected a function').optional(),
+      decodeResult: z.custom<(stored: string) => string>((value) => typeof value === 'function', 'expected a function').optional(),
+    })
+    .optional(),
   evidence: evidenceOptionsSchema.optional(),
 });
 

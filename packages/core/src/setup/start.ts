@@ -17,6 +17,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_TELEMETRY_SDK_NAME, ATTR_
 import { RunSpanProcessor } from './span-processor.ts';
 import { releaseContextManager } from '../run/context-fallback.ts';
 import { flushDriftBaselines, preloadDriftBaselines } from '../drift/fleet.ts';
+import { configureDurability } from '../continuity/durability.ts';
 import { VERSION } from '../version.ts';
 
 /** What `start()` returns. */
@@ -72,10 +73,12 @@ export function start(options: StartOptions = {}): RunproofHandle {
   if (slot.handle !== undefined) {
     applyLaterStart(slot.handle.config, options);
     setSettings(settingsOf(slot.handle.config));
+    if (options.store !== undefined || options.durability !== undefined) configureDurability(slot.handle.config.durability);
     return slot.handle;
   }
   const config = resolveConfig(options);
   setSettings(settingsOf(config));
+  configureDurability(config.durability);
 
   // A run() before start() may have installed a context manager; the SDK registers its own.
   releaseContextManager();
