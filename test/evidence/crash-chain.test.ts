@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runApp } from '../support/app.ts';
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 import {
   attestationOf,
   attribute,
+  CLI,
   readOtlp,
   runSignedApp,
   runVerify,
@@ -81,4 +83,16 @@ test('the chain verifies, noting the attempt that died and the spans it left uns
     /^ {2}note: 2 spans of an attempt whose process died before it ended: not covered by any attestation$/m,
   );
   assert.match(result.stdout, /^1 run: 1 verified, 0 failed$/m);
+});
+
+test('the report of the run says attempt 1 never ended and signed nothing', async () => {
+  const result = await runApp(CLI, {
+    scriptArgs: ['report', files.crashed, files.resumed, '--run', 'payout-42', '--key', key.publicPath],
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stdout,
+    /^\| attempts \| 1 in the traces \(2\); attempt 1 never ended \(its process died; it signed nothing\) \|$/m,
+  );
+  assert.match(result.stdout, /^## Attempt 2: resume, completed$/m);
 });

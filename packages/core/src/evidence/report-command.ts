@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildRunReport } from './run-report.ts';
+import type { PreviousAttempt } from './statement.ts';
 import { reportDocument } from './report-document.ts';
 import { renderHtml } from './report-html.ts';
 import { renderMarkdown } from './report-markdown.ts';
@@ -24,12 +25,17 @@ export function reportCommand(operands: string[], write: (text: string) => void)
   const runId = values.run;
   const keys = (values.key ?? []).map(readVerificationKey);
   const spans = readTraceFiles(positionals);
-  const run = indexAttested(spans, keys).index.runs.find(
-    (candidate) => candidate.runId === runId && candidate.attempts.length > 0,
-  );
+  const { index, attestationOf } = indexAttested(spans, keys);
+  const run = index.runs.find((candidate) => candidate.runId === runId && candidate.attempts.length > 0);
   if (run === undefined) throw new CommandInputError(`the traces hold no run ${runId}`);
   const result = verifyTraces(spans, { keys, runId, files: positionals });
-  const document = reportDocument(buildRunReport(run, result.runs[0]), result);
+  // Attempts the chain names that the files do not hold: died before ending, or left out.
+  const absent: PreviousAttempt[] = [];
+  for (const attempt of run.attempts) {
+    const previous = attestationOf(attempt.runSpan).statement?.predicate.previousAttempt;
+    if (previous != null && !index.bySpanId.has(previous.spanId)) absent.push(previous);
+  }
+  const document = reportDocument(buildRunReport(run, result.runs[0], absent), result);
   write(renderMarkdown(document));
   if (values.html !== undefined) writeFileSync(values.html, renderHtml(document));
   return document.verified ? 0 : 1;

@@ -63,7 +63,7 @@ export function reportDocument(report: RunReport, result: VerifyResult): ReportD
             'owners',
             `technical: ${report.owners.technical ?? 'none'} · operational: ${report.owners.operational ?? 'none'}`,
           ],
-          ['attempts', String(report.attempts.length)],
+          ['attempts', attemptsLine(report)],
           ['model calls · tool calls', `${report.totals.modelCalls} · ${report.totals.toolCalls}`],
           ['tokens', `${report.totals.inputTokens} in, ${report.totals.outputTokens} out`],
           ['cost', costOf(report)],
@@ -149,6 +149,16 @@ export function reportDocument(report: RunReport, result: VerifyResult): ReportD
     problems,
     sections,
   };
+}
+
+function attemptsLine(report: RunReport): string {
+  const present = report.attempts.map((attempt) => attempt.attempt).join(', ');
+  const absent = report.absentAttempts.map((attempt) =>
+    attempt.ended
+      ? `attempt ${attempt.attempt} is not in the traces`
+      : `attempt ${attempt.attempt} never ended (its process died; it signed nothing)`,
+  );
+  return [`${report.attempts.length} in the traces (${present})`, ...absent].join('; ');
 }
 
 function callRow(call: CallConditions): string[] {

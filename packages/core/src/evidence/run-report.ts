@@ -47,6 +47,7 @@ import {
 } from '../semconv.ts';
 import type { AttemptSpans, RunSpans } from './run-index.ts';
 import type { TraceSpan } from './trace-span.ts';
+import type { PreviousAttempt } from './statement.ts';
 import type { RunVerification } from './verify-types.ts';
 
 /** One line of a span tree: depth, the span's name and what an auditor reads of it. */
@@ -85,6 +86,8 @@ export interface RunReport {
   verification: RunVerification | undefined;
   owners: { technical: string | null; operational: string | null };
   attempts: AttemptReport[];
+  /** Earlier attempts a present attempt's attestation names that are not in the traces (`ended` false: its process died). */
+  absentAttempts: PreviousAttempt[];
   totals: { modelCalls: number; toolCalls: number; inputTokens: number; outputTokens: number };
   boundary: SpanFinding[];
   validations: SpanFinding[];
@@ -98,13 +101,18 @@ const text = (value: unknown): string =>
   value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 
 /** The report of one run from its spans and its verification. */
-export function buildRunReport(run: RunSpans, verification: RunVerification | undefined): RunReport {
+export function buildRunReport(
+  run: RunSpans,
+  verification: RunVerification | undefined,
+  absentAttempts: PreviousAttempt[] = [],
+): RunReport {
   const report: RunReport = {
     runId: run.runId,
     name: run.name,
     verification,
     owners: { technical: null, operational: null },
     attempts: [],
+    absentAttempts,
     totals: { modelCalls: 0, toolCalls: 0, inputTokens: 0, outputTokens: 0 },
     boundary: [],
     validations: [],
