@@ -152,6 +152,23 @@ test('a span removed from the trace is named', async () => {
   );
 });
 
+test("a run span removed, attestation and all, is named: the run's other spans are left uncovered", async () => {
+  const runId = firstTriage();
+  const result = await verifyEdited(triage, (document) =>
+    removeSpans(
+      document,
+      (span) => span.name === 'invoke_workflow invoice-triage' && attribute(span, 'runproof.run.id') === runId,
+    ),
+  );
+  assert.equal(result.code, 1);
+  assert.ok(
+    result.stdout.includes(
+      `run ${runId} — FAILED\n  FAIL  no run span of run ${runId} is in the traces, so no attestation covers its 8 spans: the run span was removed, or its process never ended it`,
+    ),
+    result.stdout,
+  );
+});
+
 test('a span added to the run is named', async () => {
   const added = 'a11ce0ddba11ad00';
   const result = await verifyEdited(triage, (document) => {

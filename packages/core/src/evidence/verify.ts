@@ -36,7 +36,13 @@ export function verifyTraces(spans: readonly TraceSpan[], options: VerifyOptions
   const runs: RunVerification[] = [];
   for (const run of index.runs) {
     if (options.runId !== undefined && run.runId !== options.runId) continue;
-    if (run.attempts.length === 0 && run.replays.length === 0) continue;
+    if (run.attempts.length === 0 && run.replays.length === 0) {
+      // Spans of a run without its run span: the span that carries the attestation is gone.
+      const count = run.unattributed.length + run.ofDiedAttempts.length;
+      const problem = `no run span of run ${run.runId} is in the traces, so no attestation covers its ${count} span${count === 1 ? '' : 's'}: the run span was removed, or its process never ended it`;
+      runs.push({ runId: run.runId, name: run.name, ok: false, attempts: [], problems: [problem], notes: [] });
+      continue;
+    }
     runs.push(verifyRun(run, index.bySpanId, attestationOf));
   }
   for (const { spanId, spans: sharing } of index.duplicates) {
