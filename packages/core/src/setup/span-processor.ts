@@ -10,7 +10,8 @@ import type { ResolvedEvidence } from '../evidence/evidence-options.ts';
 export interface RunSpanProcessorOptions {
   /**
    * Sign each run as its span ends (what `start({ evidence })` resolves): the span processor keeps
-   * a ledger of each run's ended spans and adds the run's attestation to its span. Default: none.
+   * a ledger of each run's ended spans and adds the run's attestation to its span. Without
+   * `start()`: `resolveConfig({ evidence: { keyFile } }).evidence`. Default: none.
    */
   evidence?: ResolvedEvidence;
 }
