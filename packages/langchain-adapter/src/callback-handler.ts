@@ -18,11 +18,12 @@ import { endAbandonedStream, isAbandonedStreamClosing } from './abandoned-stream
 import { markFailure } from './cancellations.ts';
 import { describeAgentModel, describeChainRun, recognizeNestedAgent } from './chain-runs.ts';
 import { enterScope, pendingScope, RunScope, takenScope, type ScopeKind } from './deferred-span.ts';
-import { graphSignal, InterruptedThreads, readThreadId } from './langgraph.ts';
+import { graphSignal, InterruptedThreads, readThreadId, type InterruptedThread, type ResumePoint } from './langgraph.ts';
 import { asRecord, readModelRequest } from './model-attributes.ts';
 import { endModelRun, failModelRun } from './model-end.ts';
 import { newRunRecord, now, OpenRuns, type RunRecord } from './open-runs.ts';
 import { ParserFailures } from './parser-failures.ts';
+import { recordReplayedNodes } from './thread-checkpoints.ts';
 import { recordRejectedToolCall } from './tool-input-issues.ts';
 import { endToolRun, failToolRun, settleFailedTools, toolAttributes } from './tool-runs.ts';
 import { inputTextOf } from './usage-text.ts';
@@ -89,6 +90,16 @@ export class RunproofCallbackHandler {
     return this.#runs.get(runId)?.context;
   }
 
+  /** @internal The root invocation of a LangGraph thread running now, for the checkpoint it writes. */
+  runningThread(threadId: string): InterruptedThread | undefined {
+    return this.#threads.running(threadId);
+  }
+
+  /** @internal Where the checkpoint left the thread that `command`, about to run, resumes. */
+  expectResume(command: object, threadId: string, point: ResumePoint): void {
+    this.#threads.expectResume(command, threadId, point);
+  }
+
   handleChainStart(chain: Serialized, inputs: unknown, runId: string, parentRunId?: string, _tags?: string[], metadata?: Record<string, unknown>, _runType?: string, runName?: string, extra?: Record<string, unknown>): void {
     safely('recording a LangChain chain start', undefined, () => {
       const parent = this.#runs.get(parentRunId);
@@ -98,9 +109,10 @@ export class RunproofCallbackHandler {
       const threadId = readThreadId(metadata);
       let parentContext = parent?.context ?? context.active();
       const links: Link[] = [];
+      const resumed = parent === undefined && threadId !== undefined ? this.#threads.resumeOf(threadId, inputs) : undefined;
       if (parent === undefined && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
-        parentContext = this.#threads.continueThread(threadId, inputs, parentContext, attributes, links);
+        parentContext = this.#threads.continueThread(resumed, parentContext, attributes, links);
       } else if (startsAgent && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
       }
@@ -114,6 +126,8 @@ export class RunproofCallbackHandler {
       record.checkpointNamespace = task?.checkpointNamespace ?? parent?.checkpointNamespace;
       record.threadId = parent === undefined ? threadId : undefined;
       record.threadRunId = typeof attributes[ATTR_RUNPROOF_RUN_ID] === 'string' ? attributes[ATTR_RUNPROOF_RUN_ID] : undefined;
+      this.#threads.started(record);
+      if (resumed !== undefined) recordReplayedNodes(this.#tracerFor(), record.context, resumed.replayedNodes);
     });
   }
 

@@ -2,7 +2,7 @@ import { trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
 import { SCOPE_OPTIONS } from '@runproof/core/adapter';
 import { RunproofCallbackHandler } from './callback-handler.ts';
-import { wrapCallWithConfig, wrapConfigure, wrapPromptGenerate, wrapScoped, wrapScopedGenerator, wrapStreamEntry, wrapToolCall, type Method } from './patches.ts';
+import { wrapCallWithConfig, wrapConfigure, wrapGraphStream, wrapPromptGenerate, wrapScoped, wrapScopedGenerator, wrapStreamEntry, wrapToolCall, type Method } from './patches.ts';
 import type { LangChainClasses, LangChainInstrumentationConfig } from './types.ts';
 import { VERSION } from './version.ts';
 
@@ -36,7 +36,8 @@ const PATCHES: readonly Patch[] = [
   // `transform`.
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('chain', original, handler) },
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_transformStreamWithConfig', wrap: (original, { handler }) => wrapScopedGenerator('transform', original, handler) },
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'stream', wrap: wrapChainStreamEntry },
+  // A LangGraph graph's `invoke` streams through `stream`: its thread's checkpoints carry the run.
+  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'stream', wrap: (original, instrumentation) => wrapGraphStream(wrapChainStreamEntry(original, instrumentation), instrumentation.handler, () => instrumentation.isEnabled()) },
   { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'transform', wrap: wrapChainStreamEntry },
 ];
 

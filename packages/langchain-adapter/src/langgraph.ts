@@ -67,13 +67,33 @@ export interface InterruptedThread {
   spanContext: SpanContext;
 }
 
+/** A node LangGraph will not run again on a resume: it finished before the interrupt, and its writes were kept. */
+export interface ReplayedNode {
+  name: string;
+  path: string[];
+  /** The superstep it ran in. */
+  step: number | undefined;
+}
+
+/** Where a thread's last checkpoint left it, read from the checkpointer before a resume starts. */
+export interface ResumePoint {
+  /** The invocation that wrote the checkpoint, from Runproof's entry in its metadata. */
+  thread: InterruptedThread;
+  replayedNodes: ReplayedNode[];
+}
+
 /**
  * Thread id → the interrupted invocation, so the invocation that resumes it continues the same run
- * id and links to it. In memory and bounded: a resume in another process continues the run only
- * when the app passes the id itself (`run({ id, continuation: 'resume' })`).
+ * id and links to it. Two sources: the thread's last checkpoint, when the graph's checkpointer
+ * saved Runproof's entry with it (read before the resume starts, so any process can resume), and,
+ * when it did not, this process's memory of the threads it saw pause (bounded).
  */
 export class InterruptedThreads {
   readonly #threads = new Map<string, InterruptedThread>();
+  /** Root invocations running now, by thread: what the checkpoints they write carry. */
+  readonly #running = new Map<string, RunRecord>();
+  /** Resume points read for a `Command` input, by the command and then its thread, until its invocation starts. */
+  readonly #resumePoints = new WeakMap<object, Map<string, ResumePoint>>();
 
   readonly capacity: number;
 
@@ -81,18 +101,39 @@ export class InterruptedThreads {
     this.capacity = capacity;
   }
 
-  get(threadId: string): InterruptedThread | undefined {
-    return this.#threads.get(threadId);
+  /** A thread's root invocation (`record`) started: the checkpoints it writes name it. Other runs pass. */
+  started(record: RunRecord): void {
+    if (record.threadId !== undefined) remember(this.#running, record.threadId, record, this.capacity);
   }
 
-  set(threadId: string, thread: InterruptedThread): void {
-    this.#threads.delete(threadId);
-    this.#threads.set(threadId, thread);
-    if (this.#threads.size > this.capacity) this.#threads.delete(this.#threads.keys().next().value!);
+  /** The invocation of `threadId` running now, for the checkpoint it is writing. */
+  running(threadId: string): InterruptedThread | undefined {
+    const record = this.#running.get(threadId);
+    if (record === undefined || !record.open) return undefined;
+    return { runId: record.threadRunId ?? activeRunId(record.context), spanContext: record.span.spanContext() };
   }
 
-  delete(threadId: string): void {
-    this.#threads.delete(threadId);
+  /** What was read from the checkpointer for the invocation of `threadId` that `command` starts. */
+  expectResume(command: object, threadId: string, point: ResumePoint): void {
+    let points = this.#resumePoints.get(command);
+    if (points === undefined) this.#resumePoints.set(command, (points = new Map<string, ResumePoint>()));
+    points.set(threadId, point);
+  }
+
+  /**
+   * The resume point of the invocation of `threadId` with `inputs`, when they resume it: the one read
+   * from the checkpoint (taken: it serves one invocation), else the one this process remembers. The
+   * same invocation seen from both sides is kept as this process saw it (a local span context).
+   */
+  resumeOf(threadId: string, inputs: unknown): ResumePoint | undefined {
+    if (!isResumeCommand(inputs)) return undefined;
+    const points = this.#resumePoints.get(inputs as object);
+    const read = points?.get(threadId);
+    points?.delete(threadId);
+    const remembered = this.#threads.get(threadId);
+    if (read === undefined) return remembered === undefined ? undefined : { thread: remembered, replayedNodes: [] };
+    const same = remembered !== undefined && remembered.spanContext.spanId === read.thread.spanContext.spanId && remembered.spanContext.traceId === read.thread.spanContext.traceId;
+    return same ? { ...read, thread: remembered } : read;
   }
 
   /**
@@ -101,18 +142,19 @@ export class InterruptedThreads {
    */
   rememberIfInterrupted(record: RunRecord): void {
     if (record.threadId === undefined) return;
-    if (record.interrupted) this.set(record.threadId, { runId: record.threadRunId ?? activeRunId(record.context), spanContext: record.span.spanContext() });
-    else this.delete(record.threadId);
+    if (this.#running.get(record.threadId) === record) this.#running.delete(record.threadId);
+    if (record.interrupted) remember(this.#threads, record.threadId, { runId: record.threadRunId ?? activeRunId(record.context), spanContext: record.span.spanContext() }, this.capacity);
+    else this.#threads.delete(record.threadId);
   }
 
   /**
-   * Identity for a thread's root invocation outside any `run()`: a new run id, or, when `inputs`
-   * resume a thread this process saw pause at an interrupt, the interrupted run's id and a link to
-   * its span (added to `attributes` and `links`). Returns the context the invocation runs in: the
-   * run id in W3C baggage, so every span below (the OpenAI adapter's, HTTP) carries it.
+   * Identity for a thread's root invocation outside any `run()`: a new run id, or, when it resumes
+   * an interrupted invocation (`resumed`, from {@link resumeOf}), that invocation's run id and a
+   * link to its span (added to `attributes` and `links`). Returns the context the invocation runs
+   * in: the run id in W3C baggage, so every span below (the OpenAI adapter's, HTTP) carries it.
    */
-  continueThread(threadId: string, inputs: unknown, parentContext: Context, attributes: Attributes, links: Link[]): Context {
-    const interrupted = isResumeCommand(inputs) ? this.#threads.get(threadId) : undefined;
+  continueThread(resumed: ResumePoint | undefined, parentContext: Context, attributes: Attributes, links: Link[]): Context {
+    const interrupted = resumed?.thread;
     if (interrupted !== undefined) links.push({ context: interrupted.spanContext, attributes: { [ATTR_RUNPROOF_RUN_CONTINUATION]: RUN_CONTINUATION_VALUE_RESUME } });
     if (activeRunId(parentContext) !== undefined) return parentContext;
     const resumedRunId = interrupted?.runId;
@@ -122,4 +164,11 @@ export class InterruptedThreads {
     const baggage = (propagation.getBaggage(parentContext) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: runId });
     return propagation.setBaggage(parentContext, baggage);
   }
+}
+
+/** Sets `key` last in `map`, dropping the oldest entry past `capacity`. */
+function remember<T>(map: Map<string, T>, key: string, value: T, capacity: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > capacity) map.delete(map.keys().next().value!);
 }

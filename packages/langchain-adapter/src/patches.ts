@@ -4,6 +4,7 @@ import type { RunproofCallbackHandler } from './callback-handler.ts';
 import { HANDLER_NAME } from './callback-handler.ts';
 import { bindAsyncGenerator, enterScope, RunScope, type ScopeKind } from './deferred-span.ts';
 import { asRecord } from './model-attributes.ts';
+import { addEntryOnPut, checkpointedGraph, readResumePoint, resumedThread } from './thread-checkpoints.ts';
 
 /** A method as the patches see it. */
 export type Method = (this: unknown, ...args: unknown[]) => unknown;
@@ -88,6 +89,28 @@ export function wrapStreamEntry(original: Method, prepare: (runnable: object) =>
   return function streamWithEndingSpans(this: unknown, ...args: unknown[]): unknown {
     if (this !== null && typeof this === 'object') safely('preparing a LangChain stream', undefined, () => prepare(this));
     return original.apply(this, args);
+  };
+}
+
+/**
+ * Wraps `Runnable.stream`, which a LangGraph graph's `invoke` streams through, for graphs with a
+ * checkpointer: its `put` saves Runproof's entry (the run id and graph span) with each checkpoint of
+ * a thread, and a `Command({ resume })` on a thread first reads the thread's last checkpoint, so
+ * the invocation that resumes it, in this process or any other, continues its run. Other runnables
+ * and calls inside a running graph pass straight through; a failed read or write only loses that.
+ */
+export function wrapGraphStream(original: Method, handler: RunproofCallbackHandler, enabled: () => boolean): Method {
+  return function streamWithThreadCheckpoints(this: unknown, ...args: unknown[]): unknown {
+    const graph = enabled() ? safely('reading a LangGraph graph', undefined, () => checkpointedGraph(this)) : undefined;
+    if (graph === undefined) return original.apply(this, args);
+    safely("adding Runproof's entry to LangGraph checkpoints", undefined, () => addEntryOnPut(graph.checkpointer, (threadId) => handler.runningThread(threadId)));
+    const [input, options] = args;
+    const resumed = safely('reading the thread a LangGraph call resumes', undefined, () => resumedThread(input, options));
+    if (resumed === undefined) return original.apply(this, args);
+    return readResumePoint(graph, resumed.configurable).then((point) => {
+      if (point !== undefined) safely('keeping a LangGraph resume point', undefined, () => handler.expectResume(input as object, resumed.threadId, point));
+      return original.apply(this, args);
+    });
   };
 }
 
