@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,4 +110,21 @@ test('packed: a CommonJS app calling start() in code, then requiring openai, tra
   const chat = spans.find((span) => span.attributes['runproof.run.id'] === runId && span.name === 'chat gpt-4o-mini');
   assert.equal(chat?.resource['service.name'], 'packed-start-cjs');
   assert.match(String(chat?.attributes['runproof.call.fingerprint']), /^[0-9a-f]{64}$/);
+});
+
+test('packed: a zero-code app signs its runs with RUNPROOF_SIGNING_KEY_FILE, and the installed runproof verify checks them', async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  writeFileSync(join(appDirectory, 'signing-key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(join(appDirectory, 'signing-key.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+  const result = await runApp(join(appDirectory, 'workflow.mjs'), {
+    cwd: appDirectory,
+    args: ['--import', '@runproof/core/register'],
+    env: { OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: join(appDirectory, 'signed.json'), RUNPROOF_SIGNING_KEY_FILE: join(appDirectory, 'signing-key.pem') },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  // What `npx runproof` runs: the bin of the installed package.
+  const bin = join(appDirectory, 'node_modules/@runproof/core', (JSON.parse(readFileSync(join(appDirectory, 'node_modules/@runproof/core/package.json'), 'utf8')) as { bin: { runproof: string } }).bin.runproof);
+  const verified = await runApp(bin, { cwd: appDirectory, scriptArgs: ['verify', 'signed.json', '--key', 'signing-key.pub.pem'] });
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  assert.match(verified.stdout, /^1 run: 1 verified, 0 failed$/m);
 });
