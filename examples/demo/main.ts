@@ -102,4 +102,5 @@ process.stdout.write(`The resumed attempt replayed what the killed one had journ
 process.stdout.write(`Its journal: npm run runproof -- runs show invoice-IC-4711 --store ${store}\n`);
 process.stdout.write(`\nOTLP JSON written to ${outputDirectory}traces.json — open it in Jaeger: Search → Upload JSON file.\n`);
 process.stdout.write(`Every run is signed (a throwaway key in ${outputDirectory}); check them: npm run runproof -- verify ${outputDirectory}traces.json ${outputDirectory}durable.json --key ${outputDirectory}signing-key.pub.pem\n`);
+process.stdout.write(`What each workflow depends on, and the snapshot change with its time: npm run runproof -- inventory ${outputDirectory}traces.json\n`);
 process.stdout.write(`Compare two runs yourself: npm run runproof -- manifests ${outputDirectory}traces.json, then npm run runproof -- diff ${outputDirectory}traces.json#<run id> ${outputDirectory}traces.json#<run id>\n(in an app with @runproof/core installed: npx runproof …)\n`);

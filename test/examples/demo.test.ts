@@ -33,4 +33,22 @@ test('the demo triages three invoices, shows their trees, the drift after the si
   const verified = await runApp(fileURLToPath(new URL('../../packages/core/dist/cli.js', import.meta.url)), { scriptArgs: ['verify', ...verify] });
   assert.equal(verified.code, 0, verified.stdout);
   assert.match(verified.stdout, /^4 runs: 4 verified, 0 failed$/m, 'three triage runs and the resumed durable run');
+
+  // The inventory it points to names the silent snapshot change of each step, at its first call.
+  const inventoryArgs = /snapshot change with its time: npm run runproof -- inventory (.+)$/m.exec(output)?.[1]?.split(' ');
+  assert.ok(inventoryArgs, 'the demo prints the inventory command');
+  const inventory = await runApp(fileURLToPath(new URL('../../packages/core/dist/cli.js', import.meta.url)), { scriptArgs: ['inventory', ...inventoryArgs] });
+  assert.equal(inventory.code, 0, inventory.stderr);
+  const firstNewSnapshot = new Map<string, string>();
+  const document = JSON.parse(readFileSync(inventoryArgs[0]!, 'utf8')) as { resourceSpans: { scopeSpans: { spans: { spanId: string; parentSpanId?: string; name: string; startTimeUnixNano: string; attributes: { key: string; value: { stringValue?: string } }[] }[] }[] }[] };
+  const spans = document.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans));
+  for (const span of spans.sort((a, b) => Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano)))) {
+    if (span.attributes.find((attribute) => attribute.key === 'gen_ai.response.model')?.value.stringValue !== 'gpt-4o-mini-2025-07-18') continue;
+    const step = spans.find((candidate) => candidate.spanId === span.parentSpanId)!.name.replace('step ', '');
+    if (!firstNewSnapshot.has(step)) firstNewSnapshot.set(step, new Date(Number(BigInt(span.startTimeUnixNano) / 1_000_000n)).toISOString());
+  }
+  assert.deepEqual([...firstNewSnapshot.keys()].sort(), ['classify', 'extract', 'summarize']);
+  for (const [step, at] of firstNewSnapshot) {
+    assert.match(inventory.stdout, new RegExp(`^  ${at}  invoice-triage › ${step} › chat gpt-4o-mini: resolved_model gpt-4o-mini-2024-07-18 → gpt-4o-mini-2025-07-18$`, 'm'));
+  }
 });

@@ -9,6 +9,7 @@
  *   runproof runs show <id> [--store URL] [--json]     one run's attempts, steps, usage, handoffs
  *   runproof verify <traces…> [--key public.pem] [--run <id>] [--json]  check signed runs (exit 1 on any failure)
  *   runproof report <traces…> --run <id> [--key public.pem] [--html out.html]  an auditor's report of one run
+ *   runproof inventory <traces…> | --store URL  [--since 7d] [--json]  what each workflow depends on, and what changed
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,8 @@ import { DEFAULT_STORE } from './continuity/durability.ts';
 import { openStore } from './continuity/open-store.ts';
 import { VERIFY_USAGE, verifyCommand } from './evidence/verify-command.ts';
 import { REPORT_USAGE, reportCommand } from './evidence/report-command.ts';
+import { INVENTORY_USAGE, inventoryCommand } from './drift/inventory-command.ts';
+import { readTraceFile } from './evidence/trace-file-reader.ts';
 
 function pickManifest(reference: string): RunManifest {
   const [path = '', runId] = reference.split('#');
@@ -50,6 +53,7 @@ const USAGE = [
   '       runproof runs show <id> [--store URL] [--json]',
   `       ${VERIFY_USAGE}`,
   `       ${REPORT_USAGE}`,
+  `       ${INVENTORY_USAGE}`,
   '(the store defaults to RUNPROOF_STORE, else sqlite:./runproof-runs.db)',
 ].join('\n');
 
@@ -85,6 +89,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'runs') return runs(operands);
   if (command === 'verify') return verifyCommand(operands, (text) => process.stdout.write(text));
   if (command === 'report') return reportCommand(operands, (text) => process.stdout.write(text));
+  if (command === 'inventory') {
+    return inventoryCommand(operands, { write: (text) => process.stdout.write(text), readSpans: (path) => readTraceFile(readFileSync(path, 'utf8'), path) });
+  }
   if (command === 'manifests' && operands.length === 1) {
     for (const manifest of readManifests(readFileSync(operands[0]!, 'utf8'))) {
       process.stdout.write(`${manifest.runId}  ${manifest.declared.run}  attempt ${manifest.attempt}  fingerprint ${manifest.fingerprint.slice(0, 16)}…\n`);

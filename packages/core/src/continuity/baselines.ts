@@ -151,19 +151,3 @@ export function newerBaselines(found: number): ConfigError {
     },
   ]);
 }
-
-/** Rows of values grouped by subject and kind, each group's values in the order they were first seen. */
-export function groupBaselines(values: readonly BaselineValue[]): Map<string, Map<string, BaselineValue[]>> {
-  const bySubject = new Map<string, Map<string, BaselineValue[]>>();
-  for (const value of values) {
-    let byKind = bySubject.get(value.subject);
-    if (byKind === undefined) bySubject.set(value.subject, (byKind = new Map()));
-    let group = byKind.get(value.kind);
-    if (group === undefined) byKind.set(value.kind, (group = []));
-    group.push(value);
-  }
-  for (const byKind of bySubject.values())
-    for (const group of byKind.values())
-      group.sort((a, b) => a.firstSeen - b.firstSeen || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-  return bySubject;
-}

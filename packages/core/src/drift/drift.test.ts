@@ -16,13 +16,13 @@ function observe(name: string, fingerprint: string, observed: Parameters<typeof 
 
 /** The ISO time a baseline was first seen, checked to lie between two instants. */
 function firstSeenBetween(iso: unknown, from: number, to: number): string {
-  assert.equal(typeof iso, 'string');
-  const time = Date.parse(iso as string);
+  assert.ok(typeof iso === 'string', String(iso));
+  const time = Date.parse(iso);
   assert.ok(
     new Date(time).toISOString() === iso && time >= from && time <= to,
     `${String(iso)} between ${from} and ${to}`,
   );
-  return iso as string;
+  return iso;
 }
 
 test("without a store, the same call conditions answered by a new snapshot and backend are drift against this process's baseline, reported once per change", async () => {

@@ -153,7 +153,7 @@ function localBaselines(subject: string): Map<string, LocalBaseline> {
   let byKind = local.get(subject);
   if (byKind === undefined) {
     if (local.size >= MAX_SUBJECTS) local.delete(local.keys().next().value!);
-    local.set(subject, (byKind = new Map()));
+    local.set(subject, (byKind = new Map<string, LocalBaseline>()));
   }
   return byKind;
 }

@@ -33,12 +33,12 @@ async function sqliteStore(): Promise<RunStore & BaselineStore> {
 
 /** Runs `work` with stderr captured; returns what Runproof wrote there. */
 async function stderrOf(work: () => Promise<void>): Promise<string> {
-  const write = process.stderr.write;
+  const write = process.stderr.write.bind(process.stderr);
   let written = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     written += String(chunk);
     return true;
-  }) as typeof process.stderr.write;
+  };
   try {
     await work();
   } finally {
