@@ -6,7 +6,8 @@
  *   and a refund check held to its boundary: its second model call is halted before it is sent;
  * - `retries`: a durable payout (`RUNPROOF_STORE`) whose payment step fails twice: three attempts
  *   of one run, each chained to the one before;
- * - `crash`: the same payout, its process killed in the payment step (`CRASH=1`), or resumed.
+ * - `crash`: the same payout, its process killed in the payment step (`CRASH=1`), or resumed;
+ *   `PAYOUT_ID` names the payout's run (default `payout-42`).
  */
 import OpenAI from 'openai';
 import { BoundaryViolationError, run, step } from '@runproof/core';
@@ -44,7 +45,7 @@ if (scenario === 'triage') {
 if (scenario === 'retries' || scenario === 'crash') {
   let failures = scenario === 'retries' ? 2 : 0;
   const payout = () =>
-    run({ name: 'payout', id: 'payout-42', durable: true }, async () => {
+    run({ name: 'payout', id: process.env.PAYOUT_ID ?? 'payout-42', durable: true }, async () => {
       await step('prepare', () => ask('Prepare the payout of 120 EUR to vendor 77.'));
       return step('pay', async () => {
         if (process.env.CRASH === '1') {
