@@ -78,7 +78,8 @@ export class RunAttestor {
   attest(span: Span): void {
     const state = getRunStateOfSpan(span);
     // A completed run run again executes nothing: its attempts' spans carry their own attestations.
-    if (state === undefined || state.span !== span) {
+    // A run that started before signing was turned on has no ledger of its spans: nothing to sign.
+    if (state === undefined || state.span !== span || !this.#ledgers.has(state.id)) {
       span.setAttribute(ATTR_RUNPROOF_EVIDENCE_STATUS, EVIDENCE_STATUS_VALUE_UNSIGNED);
       return;
     }
@@ -115,7 +116,7 @@ export class RunAttestor {
       manifest,
       run: runSpanEntry(span),
       previousAttempt: previousAttempt(state),
-      ledger: this.#ledgers.get(state.id)?.snapshot() ?? { spans: [] },
+      ledger: this.#ledgers.get(state.id)!.snapshot(),
     });
     const payload = Buffer.from(serializeStatement(statement, manifestJson), 'utf8');
     const { signer } = this.#evidence;

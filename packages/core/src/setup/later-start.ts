@@ -2,7 +2,7 @@ import { warnLoudly } from '../safely.ts';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.ts';
 
 /** Options read when they are used, so a later `start()` can still change them. */
-const APPLICABLE = ['policies', 'captureContent', 'redact', 'maxContentBytes', 'manifestMaxBytes', 'codeVersion', 'shutdownTimeoutMillis', 'durability'] as const satisfies readonly (keyof StartOptions & keyof ResolvedConfig)[];
+const APPLICABLE = ['policies', 'captureContent', 'redact', 'maxContentBytes', 'manifestMaxBytes', 'codeVersion', 'shutdownTimeoutMillis', 'durability', 'evidence'] as const satisfies readonly (keyof StartOptions & keyof ResolvedConfig)[];
 
 /**
  * A `start()` after Runproof has started — the usual case being `--import @runproof/core/register`
@@ -10,7 +10,8 @@ const APPLICABLE = ['policies', 'captureContent', 'redact', 'maxContentBytes', '
  * call's (a bad one throws a `ConfigError`). Its policies are added to those in force, replacing
  * a policy of the same run name (code over the config file, as for the first call); they hold for
  * runs that start from now on. Content capture, the redact hook, the size caps, the code version
- * the shutdown budget, the run store and durability settings are applied too. The rest shapes the SDK itself (exporters, service
+ * the shutdown budget, the run store and durability settings are applied too, and evidence signs the
+ * runs that start from then on (a KMS hook given in code, say). The rest shapes the SDK itself (exporters, service
  * name, instrumentations…) and cannot change once it runs: those options are named in a warning
  * printed once on stderr, never dropped silently.
  */

@@ -29,10 +29,19 @@ export interface RunSpanProcessorOptions {
  * new NodeTracerProvider({ spanProcessors: [new RunSpanProcessor(), new BatchSpanProcessor(exporter)] });
  */
 export class RunSpanProcessor implements SpanProcessor {
-  readonly #attestor: RunAttestor | undefined;
+  #attestor: RunAttestor | undefined;
 
   constructor(options: RunSpanProcessorOptions = {}) {
-    this.#attestor = options.evidence === undefined ? undefined : new RunAttestor(options.evidence);
+    this.useEvidence(options.evidence);
+  }
+
+  /**
+   * Signs the runs that start from now on with `evidence`, or none with `undefined` (what a later
+   * `start({ evidence })` does). A run already running keeps no complete ledger across the change:
+   * its span ends `ATTR_RUNPROOF_EVIDENCE_STATUS` unsigned rather than signed with spans missing.
+   */
+  useEvidence(evidence: ResolvedEvidence | undefined): void {
+    this.#attestor = evidence === undefined ? undefined : new RunAttestor(evidence);
   }
 
   onStart(span: Span, parentContext: Context): void {

@@ -41,7 +41,7 @@ export interface RunproofHandle {
 /** Adapter packages `start()` loads when they are installed. Each exports `createInstrumentation()`. */
 export const KNOWN_ADAPTERS = ['@runproof/openai-adapter', '@runproof/langchain-adapter'] as const;
 
-const slot = globalSlot<{ handle: RunproofHandle | undefined }>('sdk', () => ({ handle: undefined }));
+const slot = globalSlot<{ handle: RunproofHandle | undefined; runSpanProcessor?: RunSpanProcessor }>('sdk', () => ({ handle: undefined }));
 
 /**
  * The SDK, its exporters and resource detectors are loaded by `start()`, not by importing this
@@ -74,6 +74,7 @@ export function start(options: StartOptions = {}): RunproofHandle {
     applyLaterStart(slot.handle.config, options);
     setSettings(settingsOf(slot.handle.config));
     if (options.store !== undefined || options.durability !== undefined) configureDurability(slot.handle.config.durability);
+    if (options.evidence !== undefined) slot.runSpanProcessor?.useEvidence(slot.handle.config.evidence);
     return slot.handle;
   }
   const config = resolveConfig(options);
@@ -100,10 +101,12 @@ export function start(options: StartOptions = {}): RunproofHandle {
   const { createExportPipeline } = load('./exporters.js') as typeof Exporters;
   const { NodeSDK } = load('@opentelemetry/sdk-node') as typeof SdkNode;
   const pipeline = createExportPipeline(config);
+  // Kept, so that a later start({ evidence }) can sign the runs that start after it.
+  slot.runSpanProcessor = pipeline.spanProcessors.length > 0 ? new RunSpanProcessor({ evidence: config.evidence }) : undefined;
   const sdk = new NodeSDK({
     resource: createResource(config),
     autoDetectResources: false,
-    spanProcessors: pipeline.spanProcessors.length > 0 ? [new RunSpanProcessor({ evidence: config.evidence }), ...pipeline.spanProcessors] : [],
+    spanProcessors: slot.runSpanProcessor === undefined ? [] : [slot.runSpanProcessor, ...pipeline.spanProcessors],
     metricReaders: pipeline.metricReaders,
     logRecordProcessors: [],
     instrumentations,
