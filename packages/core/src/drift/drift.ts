@@ -19,6 +19,7 @@ import {
   EVENT_RUNPROOF_DRIFT,
 } from '../semconv.ts';
 import { sharedBaselines } from './fleet.ts';
+import type { SharedBaselines } from './shared-baselines.ts';
 import { compareFields } from './input-shape.ts';
 
 /** What one call was observed to run on and return, compared against earlier calls with the same conditions. */
@@ -80,9 +81,10 @@ export function detectDrift(span: Span, callFingerprint: string, observed: Drift
   return safely('detecting drift', false, () => {
     let drifted = false;
     const now = Date.now();
+    const shared = sharedBaselines();
     for (const [field, kind] of KINDS) {
       const value = observed[field];
-      if (value !== undefined && judgeDrift(span, callFingerprint, { kind, value }, now)) drifted = true;
+      if (value !== undefined && judgeDrift(span, callFingerprint, { kind, value }, now, shared)) drifted = true;
     }
     return drifted;
   });
@@ -98,12 +100,12 @@ export function judgeDrift(
   subject: string,
   sighting: Sighting,
   now: number,
+  shared: SharedBaselines | undefined,
   detail?: () => string | undefined,
 ): boolean {
   let value = sighting.value.length > MAX_VALUE ? sighting.value.slice(0, MAX_VALUE) : sighting.value;
   // What a provider sends is kept in stores whose text cannot hold U+0000.
   if (value.includes('\u0000')) value = value.replaceAll('\u0000', '\uFFFD');
-  const shared = sharedBaselines();
   const byKind = localBaselines(subject);
   const before = byKind.get(sighting.kind);
   if (before === undefined || before.value !== value)

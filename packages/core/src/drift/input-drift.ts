@@ -25,7 +25,8 @@ export function detectInputDrift(span: Span, description: SubjectDescription, in
   return safely('detecting input drift', false, () => {
     const subject = cachedDigest(description);
     const shape = inputShapeOf(input) ?? 'null';
-    sharedBaselines()?.note(subject, () => JSON.stringify(description));
+    const shared = sharedBaselines();
+    shared?.note(subject, () => JSON.stringify(description));
     const detail = () => {
       const json = canonicalize(shape);
       return json.length > MAX_DETAIL_CHARACTERS ? undefined : json;
@@ -35,6 +36,7 @@ export function detectInputDrift(span: Span, description: SubjectDescription, in
       subject,
       { kind: DRIFT_KIND_VALUE_INPUT_SHAPE, value: cachedDigest(shape), shape },
       Date.now(),
+      shared,
       detail,
     );
   });

@@ -51,6 +51,8 @@ interface Subject {
   context: string | undefined;
   /** `kind\nvalue` reported as drift by this process. */
   reported: Set<string>;
+  /** The observation of each kind waiting for the next batch, for the last value seen: the common case skips building a key. */
+  last: Map<string, BaselineObservation>;
 }
 
 /** What a comparison with the store's baseline says: report against this baseline, nothing to report, or judge per process. */
@@ -78,6 +80,8 @@ export class SharedBaselines {
   #loadScheduled = false;
   #flushing: Promise<void> | undefined;
   #downUntil = 0;
+  #lastName: string | undefined;
+  #lastSubject: Subject | undefined;
 
   constructor(durability: Durability, rule: BaselineRule = BASELINE_RULE) {
     this.durability = durability;
@@ -156,8 +160,11 @@ export class SharedBaselines {
   async #write(store: BaselineStore): Promise<void> {
     while (this.#pending.size > 0) {
       const batch = [...this.#pending.values()].slice(0, BATCH);
-      for (const observation of batch)
+      for (const observation of batch) {
         this.#pending.delete(keyOf(observation.subject, observation.kind, observation.value));
+        const last = this.#subjects.get(observation.subject)?.last;
+        if (last?.get(observation.kind) === observation) last.delete(observation.kind);
+      }
       let values: BaselineValue[];
       try {
         values = await store.recordObservations(batch);
@@ -196,23 +203,28 @@ export class SharedBaselines {
     detail: (() => string | undefined) | undefined,
   ): void {
     if (this.#downUntil === Number.POSITIVE_INFINITY) return; // a store that keeps no baselines
-    const key = keyOf(name, kind, value);
-    const pending = this.#pending.get(key);
-    if (pending !== undefined) {
-      pending.count += 1;
-      pending.lastSeen = now;
-    } else if (this.#pending.size < MAX_PENDING) {
-      this.#pending.set(key, {
-        subject: name,
-        kind,
-        value,
-        count: 1,
-        firstSeen: now,
-        lastSeen: now,
-        context: subject.context,
-        detail: detail?.(),
-      });
+    let pending = subject.last.get(kind);
+    if (pending?.value !== value) {
+      const key = keyOf(name, kind, value);
+      pending = this.#pending.get(key);
+      if (pending === undefined && this.#pending.size < MAX_PENDING) {
+        pending = {
+          subject: name,
+          kind,
+          value,
+          count: 0,
+          firstSeen: now,
+          lastSeen: now,
+          context: subject.context,
+          detail: detail?.(),
+        };
+        this.#pending.set(key, pending);
+      }
+      if (pending === undefined) return;
+      subject.last.set(kind, pending);
     }
+    pending.count += 1;
+    pending.lastSeen = now;
     this.#schedule(FLUSH_MILLIS);
   }
 
@@ -227,16 +239,28 @@ export class SharedBaselines {
   }
 
   #subject(name: string): Subject {
+    // The kinds of one call are compared one after the other: one lookup for them all.
+    if (this.#lastName === name && this.#lastSubject !== undefined && this.#subjects.get(name) === this.#lastSubject)
+      return this.#lastSubject;
     let subject = this.#subjects.get(name);
-    if (subject !== undefined) return subject;
-    subject = this.#add(name);
-    this.#request(name, subject);
+    if (subject === undefined) {
+      subject = this.#add(name);
+      this.#request(name, subject);
+    }
+    this.#lastName = name;
+    this.#lastSubject = subject;
     return subject;
   }
 
   #add(name: string): Subject {
     if (this.#subjects.size >= MAX_SUBJECTS) this.#subjects.delete(this.#subjects.keys().next().value!);
-    const subject: Subject = { loaded: false, kinds: new Map(), context: undefined, reported: new Set() };
+    const subject: Subject = {
+      loaded: false,
+      kinds: new Map(),
+      context: undefined,
+      reported: new Set(),
+      last: new Map(),
+    };
     this.#subjects.set(name, subject);
     return subject;
   }
