@@ -33,6 +33,7 @@ export type { DurableSpec, StepOptions } from './run/durable.ts';
 export { openStore as openRunStore } from './continuity/open-store.ts';
 export type { DurabilityOptions } from './continuity/durability.ts';
 export type { RunStore, RunJournal, RunHeader, RunStatus, StepRecord, AttemptRecord, HandoffRecord, RunUsage, Claim, RunFilter } from './continuity/journal.ts';
+export type { BaselineStore, BaselineObservation, BaselineValue, BaselineListing } from './continuity/baselines.ts';
 export { StoreUnavailableError, RunInProgressError, JournalWriteError, LeaseLostError, StepResultError, RunHandedOffError } from './continuity/errors.ts';
 export { RunSpanProcessor } from './setup/span-processor.ts';
 export type { RunSpanProcessorOptions } from './setup/span-processor.ts';

@@ -10,7 +10,8 @@ export interface DurabilityOptions {
   /**
    * Where journals are kept: `sqlite:./runproof-runs.db`, `postgres://…`, `redis://…`, or a store
    * object. Env: `RUNPROOF_STORE`. Default: `sqlite:./runproof-runs.db` (a file in the working directory),
-   * opened on the first durable run.
+   * opened on the first durable run. A store given here or in `RUNPROOF_STORE` also keeps the
+   * fleet's drift baselines (a store object: when it implements `BaselineStore`).
    */
   store?: string | RunStore;
   /** How long a claim on a run holds unless renewed (every third of it). Env: `RUNPROOF_LEASE_MS`. Default: 30 000. */

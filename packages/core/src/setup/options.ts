@@ -78,7 +78,9 @@ export interface StartOptions {
   /**
    * Where durable runs keep their journals (`run({ id, durable: true })`): `sqlite:./file.db`,
    * `postgres://…`, `redis://…`. Env: `RUNPROOF_STORE`. Default: `sqlite:./runproof-runs.db`,
-   * opened on the first durable run.
+   * opened on the first durable run. A store configured here or in `RUNPROOF_STORE` (not the
+   * default) also keeps the fleet's drift baselines, loaded at start and written every second:
+   * drift is then judged against what every process saw (see `docs/semantic-conventions.md`).
    */
   store?: string;
   /** How durable runs hold and keep their journals. See `docs/durable-runs.md`. */
