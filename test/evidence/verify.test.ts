@@ -133,10 +133,7 @@ test('an edited manifest is named, condition by condition', async () => {
     setStringAttribute(
       event,
       'runproof.manifest',
-      String(attribute(event, 'runproof.manifest')).replace(
-        '"prompt":"triage-v3"',
-        '"prompt":"triage-v4"',
-      ),
+      String(attribute(event, 'runproof.manifest')).replace('"prompt":"triage-v3"', '"prompt":"triage-v4"'),
     );
   });
   assert.equal(result.code, 1);

@@ -8,7 +8,7 @@ import type { Redactor } from '../settings.ts';
 import { readConfigFile } from './config-file.ts';
 import { readEnvironment, type MetricTemporality, type SamplerName, type SignalSettings, type SpanBatchSettings, type TlsFiles } from './environment.ts';
 import { resolveEvidence } from '../evidence/evidence-config.ts';
-import type { EvidenceOptions, ResolvedEvidence } from '../evidence/evidence-options.ts';
+import type { ResolvedEvidence } from '../evidence/evidence-options.ts';
 import { parseOptions, startOptionsSchema, type FileOptions, type MetricExporterName, type OtlpCompression, type OtlpProtocol, type StartOptions, type TraceExporterName } from './options.ts';
 
 export type { MetricExporterName, OtlpCompression, OtlpProtocol, StartOptions, TraceExporterName } from './options.ts';
@@ -129,7 +129,7 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
   const evidence = resolveEvidence([
     { source: OPTIONS_SOURCE, evidence: (parsedOptions.value as StartOptions | undefined)?.evidence, pathOf: (field) => ['evidence', field] },
     { source: ENVIRONMENT_SOURCE, evidence: env.evidence, pathOf: (field) => [field === 'directory' ? 'RUNPROOF_EVIDENCE_DIR' : 'RUNPROOF_SIGNING_KEY_FILE'] },
-    { source: file?.source ?? '', evidence: fromFile.evidence as EvidenceOptions | undefined, pathOf: (field) => ['evidence', field] },
+    { source: file?.source ?? '', evidence: fromFile.evidence, pathOf: (field) => ['evidence', field] },
   ]);
   for (const { source, issue } of evidence.problems) report(source, [issue]);
   config.evidence = evidence.evidence;
