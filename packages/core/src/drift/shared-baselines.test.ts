@@ -156,7 +156,7 @@ test('a store that fails: comparisons are judged per process, one warning on std
   );
 });
 
-test(`a subject and kind with more than ${MAX_VALUES} values (data, not structure) stops reporting new ones`, async () => {
+test(`a subject and kind with more than ${MAX_VALUES} values (data, not structure) stops keeping and reporting new ones`, async () => {
   const store = await sqliteStore();
   const engine = new SharedBaselines(durabilityOf(() => Promise.resolve(store), 'sqlite:c.db'));
   await engine.preload();
@@ -173,5 +173,7 @@ test(`a subject and kind with more than ${MAX_VALUES} values (data, not structur
     reported,
     Array.from({ length: MAX_VALUES - 1 }, (_, index) => index + 1),
   );
+  assert.equal((await store.readBaselines([subject])).length, MAX_VALUES, 'the values past them are not kept either');
+
   await store.close();
 });

@@ -117,16 +117,17 @@ export class SharedBaselines {
     const subject = this.#subject(name);
     const state = subject.kinds.get(kind);
     const known = state?.values.get(value);
-    this.#observe(name, subject, kind, value, now, known === undefined ? detail : undefined);
-    if (!subject.loaded || state?.baseline === undefined) return 'unknown';
-    if (state.baseline.value === value || !this.firstReport(name, kind, value)) return 'same';
-    if (known === undefined && state.values.size >= MAX_VALUES) {
+    if (known === undefined && state !== undefined && state.values.size >= MAX_VALUES) {
+      // Neither kept nor reported: so many values are data (an input keyed by ids), not conditions.
       warnOnce(
         `drift-values:${kind}`,
-        `runproof: a ${kind} baseline has more than ${MAX_VALUES} values (data rather than structure?); its new values are not reported as drift`,
+        `runproof: a ${kind} baseline has more than ${MAX_VALUES} values (data rather than structure?); its new values are neither kept nor reported as drift`,
       );
       return 'same';
     }
+    this.#observe(name, subject, kind, value, now, known === undefined ? detail : undefined);
+    if (!subject.loaded || state?.baseline === undefined) return 'unknown';
+    if (state.baseline.value === value || !this.firstReport(name, kind, value)) return 'same';
     const { value: baseline, firstSeen } = state.baseline;
     return state.baseline.detail === undefined
       ? { value: baseline, firstSeen }
@@ -317,6 +318,7 @@ export class SharedBaselines {
         state.values.set(value.value, known);
         if (value.baselineSince !== undefined) state.baseline = known;
       }
+      for (const state of subject.kinds.values()) if (state.values.size > MAX_VALUES) keepRecent(state);
     }
   }
 
@@ -351,6 +353,17 @@ export class SharedBaselines {
       );
     }
   }
+}
+
+/** The baseline and the values seen most recently, up to {@link MAX_VALUES} in all. */
+function keepRecent(state: KindState): void {
+  const recent = [...state.values.values()]
+    .filter((value) => value !== state.baseline)
+    .sort((a, b) => b.lastSeen - a.lastSeen);
+  const kept = recent.slice(0, MAX_VALUES - (state.baseline === undefined ? 0 : 1));
+  state.values = new Map(
+    [...(state.baseline === undefined ? [] : [state.baseline]), ...kept].map((value) => [value.value, value]),
+  );
 }
 
 function keyOf(subject: string, kind: string, value: string): string {
