@@ -49,47 +49,60 @@ export function readAttestation(span: TraceSpan, keys: readonly VerificationKey[
       'the attestation is no DSSE envelope: cut by an attribute length limit on its way, or edited',
     );
   const statement = decodeStatement(envelope.payloadType, envelope.payload);
-  const signature = envelope.signatures[0];
-  if (signature === undefined) return fail('missing', 'missing: the envelope has no signature', statement);
-  const keyId = signature.keyid;
+  const first = envelope.signatures[0];
+  if (first === undefined) return fail('missing', 'missing: the envelope has no signature', statement);
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE)
     return fail(
       'invalid',
       `the envelope's payload type is "${envelope.payloadType}", not an in-toto statement`,
       statement,
-      keyId,
+      first.keyid,
     );
   if (statement === undefined)
-    return fail('invalid', "the envelope's payload is no in-toto Statement v1 of a Runproof run", statement, keyId);
+    return fail(
+      'invalid',
+      "the envelope's payload is no in-toto Statement v1 of a Runproof run",
+      statement,
+      first.keyid,
+    );
   if (keys.length === 0)
     return fail(
       'not checked',
-      `not checked: no --key given (the envelope names key ${keyId}); pass the signer's public key`,
+      `not checked: no --key given (the envelope names key ${first.keyid}); pass the signer's public key`,
       statement,
-      keyId,
+      first.keyid,
     );
-  const key = keys.find((candidate) => candidate.keyId === keyId);
-  if (key === undefined) {
-    return fail(
-      'unknown key',
-      `unknown key: signed by key ${keyId}, which is none of the keys given (${keys.map((given) => `${given.source}: ${given.keyId.slice(0, 16)}…`).join(', ')})`,
-      statement,
-      keyId,
-    );
+  // DSSE allows several signatures (a key being rotated in beside the old one): one good signature
+  // by a trusted key is enough; a trusted key's id on a signature that does not verify is not.
+  let invalid: string | undefined;
+  for (const signature of envelope.signatures) {
+    const key = keys.find((candidate) => candidate.keyId === signature.keyid);
+    if (key === undefined) continue;
+    if (verifyEnvelopeSignature(envelope, signature, key.key)) {
+      return {
+        signature: checkResult('signature', `valid, key ${key.keyId.slice(0, 16)}… (${key.source})`, []),
+        statement,
+        keyId: key.keyId,
+      };
+    }
+    invalid ??= signature.keyid;
   }
-  if (!verifyEnvelopeSignature(envelope, signature, key.key)) {
+  if (invalid !== undefined) {
     return fail(
       'invalid',
-      `invalid: the signature of key ${keyId.slice(0, 16)}… does not match the envelope's payload (it was changed after signing)`,
+      `invalid: the signature of key ${invalid.slice(0, 16)}… does not match the envelope's payload (it was changed after signing)`,
       statement,
-      keyId,
+      invalid,
     );
   }
-  return {
-    signature: checkResult('signature', `valid, key ${keyId.slice(0, 16)}… (${key.source})`, []),
+  const named = envelope.signatures.map((signature) => signature.keyid).join(', ');
+  const given = keys.map((key) => `${key.source}: ${key.keyId.slice(0, 16)}…`).join(', ');
+  return fail(
+    'unknown key',
+    `unknown key: signed by key ${named}, which is none of the keys given (${given})`,
     statement,
-    keyId,
-  };
+    first.keyid,
+  );
 }
 
 function decodeStatement(payloadType: string, payload: string): RunStatement | undefined {

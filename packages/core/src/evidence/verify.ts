@@ -88,7 +88,7 @@ export function indexAttested(
   }
   const index = indexTraces(spans, {
     listed: (runSpan) =>
-      new Set(attestationOf(runSpan).statement?.predicate.ledger.spans.map((entry) => entry.spanId) ?? []),
+      new Set(attestationOf(runSpan).statement?.predicate.ledger.spans.map((entry) => entry?.spanId) ?? []),
     died,
   });
   return { index, attestationOf };
@@ -132,24 +132,32 @@ function verifyAttempt(
   const checks: CheckResult[] = [read.signature];
   const statement = read.statement;
   if (statement !== undefined) {
-    checks.push(checkStatement(statement, attempt));
-    const { run: signed } = statement.predicate;
-    if (signed.spanId === attempt.runSpan.spanId && signed.traceId === attempt.runSpan.traceId) {
-      checks.push(
-        checkManifest(statement, attempt),
-        checkLedger(statement, attempt, bySpanId),
-        checkChain(statement.predicate.previousAttempt, attempt, run, bySpanId, attestationOf),
-      );
-    } else {
-      // What an attestation of another span says of its manifest and spans proves nothing about this one.
-      for (const check of ['manifest', 'ledger', 'chain'] as const)
+    try {
+      checks.push(checkStatement(statement, attempt));
+      const { run: signed } = statement.predicate;
+      if (signed.spanId === attempt.runSpan.spanId && signed.traceId === attempt.runSpan.traceId) {
         checks.push(
-          checkResult(check, 'not checked: the attestation is about another span', [
-            'no attestation of this run span to check against',
-          ]),
+          checkManifest(statement, attempt),
+          checkLedger(statement, attempt, bySpanId),
+          checkChain(statement.predicate.previousAttempt, attempt, run, bySpanId, attestationOf),
         );
+      } else {
+        // What an attestation of another span says of its manifest and spans proves nothing about this one.
+        for (const check of ['manifest', 'ledger', 'chain'] as const)
+          checks.push(
+            checkResult(check, 'not checked: the attestation is about another span', [
+              'no attestation of this run span to check against',
+            ]),
+          );
+      }
+    } catch (error) {
+      // A statement signed by a trusted key is well formed; one that is not makes a check fail, not the command.
+      checks.push(
+        checkResult('statement', 'malformed', [`the statement cannot be checked: ${(error as Error).message}`]),
+      );
     }
   }
+
   return {
     attempt: attempt.attempt,
     traceId: attempt.runSpan.traceId,
