@@ -20,9 +20,19 @@ const ROUNDS = 7;
 const CALLS = 20_000;
 const SUBJECTS = 50;
 const DOWN = 'postgres://runproof:secret@127.0.0.1:1/runs';
-const invoice = { invoice: 'INV-2291', vendor: 'ACME Office Supplies', amount: 1280.5, currency: 'EUR', lines: Array.from({ length: 8 }, (_, index) => ({ sku: `P-${index}`, quantity: index + 1 })) };
+const invoice = {
+  invoice: 'INV-2291',
+  vendor: 'ACME Office Supplies',
+  amount: 1280.5,
+  currency: 'EUR',
+  lines: Array.from({ length: 8 }, (_, index) => ({ sku: `P-${index}`, quantity: index + 1 })),
+};
 const fingerprints = Array.from({ length: SUBJECTS }, (_, index) => index.toString(16).padStart(64, '0'));
-const observed = { resolvedModel: 'gpt-4o-mini-2024-07-18', systemFingerprint: 'fp_27bebe765c', outputShape: 'dc1b211893c696a298608d817920d4eb9ec162a1ea8b9c901dab6539869d5889' };
+const observed = {
+  resolvedModel: 'gpt-4o-mini-2024-07-18',
+  systemFingerprint: 'fp_27bebe765c',
+  outputShape: 'dc1b211893c696a298608d817920d4eb9ec162a1ea8b9c901dab6539869d5889',
+};
 
 interface Row {
   label: string;
@@ -33,7 +43,8 @@ interface Row {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const range = (values: number[], digits: number) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+const range = (values: number[], digits: number) =>
+  `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 
 async function measure(label: string): Promise<Row> {
   start({ traceExporters: ['none'], metricExporters: ['none'] });
@@ -49,7 +60,8 @@ async function measure(label: string): Promise<Row> {
     for (let index = 0; index < CALLS; index++) detectDrift(span, fingerprints[index % SUBJECTS]!, observed);
     const call = ((performance.now() - started) * 1000) / CALLS;
     started = performance.now();
-    for (let index = 0; index < CALLS; index++) detectInputDrift(span, { on: 'checkpoint', workflow: 'invoice-triage', name: 'invoice.fields' }, invoice);
+    for (let index = 0; index < CALLS; index++)
+      detectInputDrift(span, { on: 'checkpoint', workflow: 'invoice-triage', name: 'invoice.fields' }, invoice);
     const input = ((performance.now() - started) * 1000) / CALLS;
     started = performance.now();
     await flushDriftBaselines();
@@ -69,7 +81,12 @@ if (process.env.BENCH_CHILD !== undefined) {
 }
 
 function child(label: string, store: string | undefined): Row {
-  const env: Record<string, string | undefined> = { ...process.env, BENCH_CHILD: label, NODE_NO_WARNINGS: '1', RUNPROOF_STORE: store };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    BENCH_CHILD: label,
+    NODE_NO_WARNINGS: '1',
+    RUNPROOF_STORE: store,
+  };
   if (store === undefined) delete env.RUNPROOF_STORE;
   const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
   return JSON.parse(output.trim().split('\n').at(-1)!) as Row;
@@ -91,12 +108,18 @@ for (const kind of storeKinds) {
 rows.push(child('store down (PostgreSQL refusing connections)', DOWN));
 
 const base = median(rows[0]!.call);
-process.stdout.write(`\nDrift judging: median of ${ROUNDS} rounds of ${CALLS} calls (min–max), ${SUBJECTS} call fingerprints in steady state\n\n`);
-process.stdout.write('| configuration | detectDrift µs per call | over no store | checkpoint input check µs per call | batch write every second, ms | start-up read, ms |\n|---|---|---|---|---|---|\n');
+process.stdout.write(
+  `\nDrift judging: median of ${ROUNDS} rounds of ${CALLS} calls (min–max), ${SUBJECTS} call fingerprints in steady state\n\n`,
+);
+process.stdout.write(
+  '| configuration | detectDrift µs per call | over no store | checkpoint input check µs per call | batch write every second, ms | start-up read, ms |\n|---|---|---|---|---|---|\n',
+);
 for (const row of rows) {
   const call = median(row.call);
   const flush = row.label.startsWith('store: ') ? `${median(row.flush).toFixed(2)} (${range(row.flush, 2)})` : '–';
   const preload = row.label.startsWith('store: ') ? row.preload.toFixed(0) : '–';
-  process.stdout.write(`| ${row.label} | ${call.toFixed(2)} (${range(row.call, 2)}) | ${(call - base).toFixed(2)} | ${median(row.input).toFixed(2)} (${range(row.input, 2)}) | ${flush} | ${preload} |\n`);
+  process.stdout.write(
+    `| ${row.label} | ${call.toFixed(2)} (${range(row.call, 2)}) | ${(call - base).toFixed(2)} | ${median(row.input).toFixed(2)} (${range(row.input, 2)}) | ${flush} | ${preload} |\n`,
+  );
 }
 process.exit(0);
