@@ -158,7 +158,7 @@ for (const store of storeKinds) {
       let journal = await readJournal(url, runId);
       assert.equal(journal.header.status, 'handed_off');
       assert.deepEqual(journal.header.handoffs.map(({ key, to, reason, attempt, resumedAt }) => ({ key, to, reason, attempt, resumedAt })), [
-        { key: '@handoff#1', to: 'ap-team', reason: 'amount over the approval limit', attempt: 1, resumedAt: undefined },
+        { key: '@handoff:ap-team#1', to: 'ap-team', reason: 'amount over the approval limit', attempt: 1, resumedAt: undefined },
       ]);
 
       // Someone else resuming it stops at the handoff again: still waiting, nothing more runs.

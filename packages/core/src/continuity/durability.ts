@@ -42,6 +42,8 @@ export interface Durability {
   configured: boolean;
   /** Opens the store on first use; the same promise after. */
   store(): Promise<RunStore>;
+  /** Closes the store if it was opened; opens nothing. */
+  close(): Promise<void>;
 }
 
 /** The default store: a SQLite file in the working directory. */
@@ -52,7 +54,7 @@ const slot = globalSlot<{ current: Durability | undefined }>('durability', () =>
 export function configureDurability(options: DurabilityOptions): Durability {
   const previous = slot.current;
   slot.current = resolveDurability(options);
-  void previous?.store().then((store) => store.close()).catch(() => {});
+  void previous?.close().catch(() => {});
   return slot.current;
 }
 
@@ -62,7 +64,9 @@ export function getDurability(): Durability {
 }
 
 function resolveDurability(options: DurabilityOptions): Durability {
-  const given = options.store ?? process.env.RUNPROOF_STORE ?? DEFAULT_STORE;
+  // An empty variable is no variable, as for every other setting.
+  const fromEnvironment = process.env.RUNPROOF_STORE?.trim() || undefined;
+  const given = options.store ?? fromEnvironment ?? DEFAULT_STORE;
   const field = options.store === undefined ? 'RUNPROOF_STORE' : 'store';
   const location = typeof given === 'string' ? { ...parseStoreUrl(given, field), field } : undefined;
   let opened: Promise<RunStore> | undefined;
@@ -73,7 +77,7 @@ function resolveDurability(options: DurabilityOptions): Durability {
     codec: { maxResultBytes: options.maxResultBytes ?? 2 * 1024 * 1024, encode: options.encodeResult, decode: options.decodeResult },
     storeName: location?.displayName ?? (given as RunStore).kind,
     storeKind: location?.kind ?? (given as RunStore).kind,
-    configured: options.store !== undefined || (process.env.RUNPROOF_STORE ?? '') !== '',
+    configured: options.store !== undefined || fromEnvironment !== undefined,
     store() {
       // A store that failed to open is tried again on the next run rather than failing every run after.
       opened ??= (typeof given === 'string' ? openStore(given, { field: location!.field, retentionMs }) : Promise.resolve(given)).catch((error: unknown) => {
@@ -81,6 +85,9 @@ function resolveDurability(options: DurabilityOptions): Durability {
         throw error;
       });
       return opened;
+    },
+    async close() {
+      if (opened !== undefined) await (await opened).close();
     },
   };
 }

@@ -117,3 +117,22 @@ export class RunHandedOffError extends RunproofError {
 function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
+
+/**
+ * A durable run's id is already another workflow's (two workflows keyed by the same business id):
+ * thrown by `run()` before anything runs, rather than one workflow replaying the other's steps.
+ * Prefix ids with the workflow, or use distinct ids. Code: `RUNPROOF_RUN_ID_CONFLICT`.
+ */
+export class RunIdConflictError extends RunproofError {
+  readonly runId: string;
+
+  constructor(runId: string, journaledName: string, name: string) {
+    super('RUNPROOF_RUN_ID_CONFLICT', `Run ${JSON.stringify(runId)} is journaled as a run of ${JSON.stringify(journaledName)}, not of ${JSON.stringify(name)}: give each workflow's runs their own ids`);
+    this.name = 'RunIdConflictError';
+    this.runId = runId;
+  }
+
+  static override isInstance(value: unknown): value is RunIdConflictError {
+    return RunproofError.isInstance(value) && value.code === 'RUNPROOF_RUN_ID_CONFLICT';
+  }
+}

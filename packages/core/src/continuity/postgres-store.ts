@@ -227,7 +227,7 @@ export class PostgresStore implements RunStore, BaselineStore {
       });
       return await work(await this.#ready);
     } catch (error) {
-      throw scrubError(error, this.#location.secret);
+      throw scrubError(error, this.#location.secrets);
     }
   }
 

@@ -199,7 +199,7 @@ export class RedisStore implements RunStore, BaselineStore {
         return await client.eval(script.source, { keys, arguments: args });
       }
     } catch (error) {
-      throw scrubError(error, this.#location.secret);
+      throw scrubError(error, this.#location.secrets);
     } finally {
       if (connection !== undefined && --connection.calls === 0 && connection.client.isOpen) connection.client.unref();
     }

@@ -7,8 +7,8 @@ export interface StoreLocation {
   url: string;
   /** The URL with its password replaced by `***`: for messages, spans and logs. */
   displayName: string;
-  /** The password, so messages a client builds can be scrubbed of it; empty when none. */
-  secret: string;
+  /** The password and any secret query parameter, so messages a client builds can be scrubbed of them. */
+  secrets: readonly string[];
 }
 
 const KINDS: Record<string, StoreLocation['kind']> = {
@@ -34,16 +34,32 @@ export function parseStoreUrl(url: string, field = 'store'): StoreLocation {
   if (kind === undefined) {
     throw new ConfigError(field, [{ code: 'invalid_store_url', path: [field], message: 'expected a store URL starting with sqlite:, postgres:, postgresql:, redis: or rediss:' }]);
   }
-  if (kind === 'sqlite') return { kind, url, displayName: url, secret: '' };
+  if (kind === 'sqlite') return { kind, url, displayName: url, secrets: [] };
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new ConfigError(field, [{ code: 'invalid_store_url', path: [field], message: `not a valid ${kind} URL` }]);
   }
-  const secret = decodeURIComponent(parsed.password);
+  const secrets: string[] = [];
+  const keep = (raw: string) => {
+    if (raw === '') return;
+    secrets.push(raw);
+    try {
+      secrets.push(decodeURIComponent(raw));
+    } catch {
+      throw new ConfigError(field, [{ code: 'invalid_store_url', path: [field], message: `not a valid ${kind} URL: a password holds a % that does not start an escape` }]);
+    }
+  };
+  keep(parsed.password);
   if (parsed.password !== '') parsed.password = '***';
-  return { kind, url, displayName: parsed.toString(), secret };
+  // Clients also take a password from the query (`?password=`, `?sslpassword=`…).
+  for (const [name, value] of [...parsed.searchParams]) {
+    if (!SECRET_PARAMETER.test(name)) continue;
+    keep(value);
+    parsed.searchParams.set(name, '***');
+  }
+  return { kind, url, displayName: parsed.toString(), secrets: [...new Set(secrets)].sort((a, b) => b.length - a.length) };
 }
 
 /** The SQLite file a `sqlite:` URL names (`:memory:` for an in-memory database). */
@@ -52,10 +68,13 @@ export function sqlitePath(url: string): string {
   return rest.startsWith('//') ? rest.slice(2) : rest === '' ? 'runproof-runs.db' : rest;
 }
 
-/** `text` with `secret` replaced by `***`, so a client's message cannot leak a password. */
-export function scrub(text: string, secret: string): string {
-  return secret === '' ? text : text.split(secret).join('***');
+/** `text` with each of `secrets` replaced by `***`, so a client's message cannot leak a password. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((scrubbed, secret) => (secret === '' ? scrubbed : scrubbed.split(secret).join('***')), text);
 }
+
+/** Query parameters that hold a secret. */
+const SECRET_PARAMETER = /pass|secret|token|key/i;
 
 /** The `ConfigError` for a store whose client package is not installed. */
 export function missingClient(kind: string, packageName: string, cause: unknown): ConfigError {

@@ -24,6 +24,7 @@ function durabilityOf(store: () => Promise<RunStore>, storeName: string): Durabi
     storeKind: 'sqlite',
     configured: true,
     store,
+    close: async () => (await store()).close(),
   };
 }
 

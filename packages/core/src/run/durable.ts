@@ -1,19 +1,18 @@
 import { hostname } from 'node:os';
-import { metrics, SpanKind, type Attributes, type Link, type MeterProvider, type Span } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Link } from '@opentelemetry/api';
 import type { RunBudget } from '../boundary/budget.ts';
+import { resolvePolicy, type BoundaryPolicy } from '../boundary/policy.ts';
 import { DurableRun, type DurableStart } from '../continuity/durable-run.ts';
+import { removeExpiredSoon, watchWaitingHandoffs } from './durable-upkeep.ts';
 import { getDurability } from '../continuity/durability.ts';
 import { RunHandedOffError, StoreUnavailableError } from '../continuity/errors.ts';
 import { RunproofError } from '../errors.ts';
-import type { AttemptRecord, RunHeader, RunStore, RunUsage, StepRecord } from '../continuity/journal.ts';
-import { waitingHandoff } from '../continuity/runs-listing.ts';
+import type { AttemptRecord, RunHeader, RunStore, RunUsage } from '../continuity/journal.ts';
 import { decodeResult, encodeResult } from '../continuity/step-results.ts';
-import { digest } from '../identity/canonical-json.ts';
 import type { RunOutcome } from '../identity/run-handle.ts';
 import { safely } from '../safely.ts';
 import { getInstruments } from '../telemetry/instruments.ts';
-import { coreTracer, SCOPE_OPTIONS } from '../telemetry/scope.ts';
-import { VERSION } from '../version.ts';
+import { coreTracer } from '../telemetry/scope.ts';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_WORKFLOW_NAME,
@@ -28,15 +27,8 @@ import {
   ATTR_RUNPROOF_RUN_REPLAYED,
   ATTR_RUNPROOF_RUN_STORE,
   GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
-  METRIC_RUNPROOF_HANDOFFS_WAITING,
   RUN_CONTINUATION_VALUE_RESUME,
   RUN_OUTCOME_VALUE_COMPLETED,
-  ATTR_RUNPROOF_STEP_DIVERGED,
-  ATTR_RUNPROOF_STEP_INPUT_DIGEST,
-  ATTR_RUNPROOF_STEP_KEY,
-  ATTR_RUNPROOF_STEP_RECORDED_INPUT_DIGEST,
-  ATTR_RUNPROOF_STEP_REPLAYED,
-  EVENT_RUNPROOF_STEP_DIVERGED,
 } from '../semconv.ts';
 import type { RunState } from './run-state.ts';
 
@@ -51,9 +43,12 @@ export type DurableSpec = boolean | { by?: string; input?: unknown };
  * Claims a durable run in the store before anything of it runs. Throws `StoreUnavailableError` or
  * `RunInProgressError`; a bad store URL is a `ConfigError`.
  */
-export async function beginDurableRun(spec: { id: string; name: string; owners: RunHeader['owners']; durable: DurableSpec }): Promise<DurableStart> {
+export async function beginDurableRun(spec: { id: string; name: string; owners: RunHeader['owners']; durable: DurableSpec; policy: BoundaryPolicy | undefined }): Promise<DurableStartWithInput> {
   const durability = getDurability();
   const by = typeof spec.durable === 'object' ? spec.durable.by : undefined;
+  // What could refuse the run is checked before it is claimed: a claim left behind would hold it for a lease.
+  if (spec.policy !== undefined) resolvePolicy(spec.policy, spec.name);
+  const input = typeof spec.durable === 'object' && spec.durable.input !== undefined ? encodeResult('(the handoff input)', spec.durable.input, durability.codec) : undefined;
   let store: RunStore;
   try {
     store = await durability.store();
@@ -71,10 +66,13 @@ export async function beginDurableRun(spec: { id: string; name: string; owners: 
     owners: spec.owners,
     leaseMs: durability.leaseMs,
   });
-  removeExpiredSoon(store.kind, () => store.removeCompleted(Date.now() - durability.retentionMs));
+  removeExpiredSoon(store, durability.retentionMs);
   watchWaitingHandoffs(store);
-  return started;
+  return started.kind === 'execute' ? { ...started, handoffInput: input } : started;
 }
+
+/** A claim to execute, with what its executor passes to the handoff it may pick up (as stored). */
+export type DurableStartWithInput = (DurableStart & { kind: 'completed' }) | { kind: 'execute'; run: DurableRun; handoffInput: string | undefined };
 
 /** The result a completed run journaled, as its caller gets it back. */
 export function journaledResult(stored: string | undefined): unknown {
@@ -118,12 +116,11 @@ export async function finishAttempt(state: RunState, durable: DurableRun, outcom
  * Records the attempt's start in the journal with its run span. When the attempt picks up a
  * handoff, what its executor passed is journaled for `handoff()` to return, and the wait is measured.
  */
-export async function startAttempt(state: RunState, durable: DurableRun, spec: DurableSpec | undefined): Promise<void> {
-  const input = typeof spec === 'object' ? spec.input : undefined;
-  state.handoffInput = input;
-  const stored = durable.pickedUp === undefined || input === undefined ? undefined : encodeResult('(the handoff input)', input, getDurability().codec);
+export async function startAttempt(state: RunState, claimed: { run: DurableRun; handoffInput: string | undefined }): Promise<void> {
+  const durable = claimed.run;
   const { traceId, spanId } = state.span.spanContext();
-  await durable.startAttempt(traceId, spanId, stored);
+  durable.usageNow = () => usageOf(state.boundary?.budget);
+  await durable.startAttempt(traceId, spanId, durable.pickedUp === undefined ? undefined : claimed.handoffInput);
   const picked = durable.pickedUp;
   if (picked !== undefined) {
     getInstruments().handoffWait.record((Date.now() - picked.at) / 1000, { [ATTR_RUNPROOF_RUN_NAME]: state.name, [ATTR_RUNPROOF_HANDOFF_TARGET]: picked.to });
@@ -172,90 +169,4 @@ export function replayCompletedRun(spec: { id: string; name: string }, header: R
   } finally {
     span.end();
   }
-}
-
-/** Options of `step()`. */
-export interface StepOptions {
-  /**
-   * The step's declared input. Its structure (keys and types, never values) is compared with the
-   * step's baseline: a change is `input_shape` drift on the step's span. In durable runs its digest
-   * is journaled with the result, and a later attempt whose input differs runs the step again
-   * (`ATTR_RUNPROOF_STEP_DIVERGED`) instead of replaying a stale result. Must be JSON-serializable.
-   * Default: none (no input drift; a completed step replays).
-   */
-  input?: unknown;
-}
-
-/**
- * A step of a durable run: replayed from the journal when an earlier attempt completed it (a span
- * that links to the one it ran in, nothing executed), else executed and its result journaled
- * before it is returned.
- */
-export async function runDurableStep<T>(
-  durable: DurableRun,
-  state: RunState,
-  path: string,
-  span: Span,
-  options: StepOptions,
-  execute: () => Promise<T>,
-): Promise<T> {
-  const key = durable.nextKey(path);
-  const inputDigest = options.input === undefined ? undefined : digest(options.input);
-  span.setAttribute(ATTR_RUNPROOF_STEP_KEY, key);
-  if (inputDigest !== undefined) span.setAttribute(ATTR_RUNPROOF_STEP_INPUT_DIGEST, inputDigest);
-  const found = durable.find(key, inputDigest);
-  if (found?.kind === 'replay') return replay(found.step, span);
-  if (found?.kind === 'diverged') {
-    span.setAttribute(ATTR_RUNPROOF_STEP_DIVERGED, true);
-    span.addEvent(EVENT_RUNPROOF_STEP_DIVERGED, { [ATTR_RUNPROOF_STEP_RECORDED_INPUT_DIGEST]: found.step.inputDigest ?? '', [ATTR_RUNPROOF_STEP_INPUT_DIGEST]: inputDigest ?? '' });
-  }
-  const result = await execute();
-  const stored = encodeResult(key, result, getDurability().codec);
-  const { traceId, spanId } = span.spanContext();
-  await durable.recordStep({ key, result: stored, inputDigest, traceId, spanId }, usageOf(state.boundary?.budget));
-  return result;
-}
-
-function replay<T>(step: StepRecord, span: Span): T {
-  span.setAttribute(ATTR_RUNPROOF_STEP_REPLAYED, true);
-  span.addLink({ context: { traceId: step.traceId, spanId: step.spanId, traceFlags: 1, isRemote: true } });
-  return decodeResult(step.result, getDurability().codec) as T;
-}
-
-const watched = new WeakMap<RunStore, MeterProvider>();
-
-/**
- * The `METRIC_RUNPROOF_HANDOFFS_WAITING` gauge: runs handed off and not yet picked up, by run name and
- * target, read from the store at each metric collection (so every process that uses the store
- * reports the same fleet-wide count). Registered once per store and meter provider.
- */
-function watchWaitingHandoffs(store: RunStore): void {
-  const provider = metrics.getMeterProvider();
-  if (watched.get(store) === provider) return;
-  watched.set(store, provider);
-  const gauge = provider.getMeter('@runproof/core', VERSION, SCOPE_OPTIONS).createObservableGauge(METRIC_RUNPROOF_HANDOFFS_WAITING, {
-    description: 'Durable runs waiting on a handoff, by run name and target (fleet-wide, from the run store).',
-    unit: '{run}',
-  });
-  gauge.addCallback(async (result) => {
-    const counts = new Map<string, { name: string; target: string; count: number }>();
-    for (const header of await store.list({ status: 'handed_off', limit: 10_000 })) {
-      const target = waitingHandoff(header)?.to ?? '';
-      const key = `${header.name}\u0000${target}`;
-      const entry = counts.get(key) ?? { name: header.name, target, count: 0 };
-      entry.count += 1;
-      counts.set(key, entry);
-    }
-    for (const { name, target, count } of counts.values()) result.observe(count, { [ATTR_RUNPROOF_RUN_NAME]: name, [ATTR_RUNPROOF_HANDOFF_TARGET]: target });
-  });
-}
-
-const lastCleanup = new Map<string, number>();
-
-/** Retention: at most once an hour per store kind and process, completed journals past it are removed, off the run's path. */
-function removeExpiredSoon(kind: string, remove: () => Promise<number>): void {
-  const now = Date.now();
-  if (now - (lastCleanup.get(kind) ?? 0) < 3600_000) return;
-  lastCleanup.set(kind, now);
-  setImmediate(() => void remove().catch((error: unknown) => safely('removing expired run journals', undefined, () => { throw error; })));
 }

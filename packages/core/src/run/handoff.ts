@@ -3,6 +3,7 @@ import { RunHandedOffError } from '../continuity/errors.ts';
 import { RunproofError } from '../errors.ts';
 import { ATTR_RUNPROOF_HANDOFF_REASON, ATTR_RUNPROOF_HANDOFF_TARGET, EVENT_RUNPROOF_RUN_HANDOFF, RUN_OUTCOME_VALUE_HANDED_OFF } from '../semconv.ts';
 import { journaledResult } from './durable.ts';
+import { durableScope } from './durable-step.ts';
 import { getRunState } from './run-state.ts';
 
 /** What {@link handoff} needs: who takes the run over, and why. */
@@ -12,9 +13,6 @@ export interface HandoffOptions {
   /** Why, in a sentence: shown on the run span and in `runproof runs`. */
   reason: string;
 }
-
-/** Where a run's handoffs are counted: a path no step name can take. */
-const HANDOFF_PATH = '@handoff';
 
 /**
  * Hands the current run over to a person or team: the attempt ends with outcome `handed_off`
@@ -38,7 +36,7 @@ export async function handoff(options: HandoffOptions): Promise<unknown> {
   }
   const durable = state.durable;
   if (durable !== undefined) {
-    const key = durable.nextKey(HANDOFF_PATH);
+    const key = durable.nextHandoffKey(durableScope(context.active()), options.to);
     const recorded = durable.findHandoff(key);
     if (recorded?.resumedAt !== undefined) return recorded.input === undefined ? undefined : journaledResult(recorded.input);
     if (recorded !== undefined) {

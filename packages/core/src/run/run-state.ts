@@ -39,8 +39,6 @@ export class RunState implements Run {
   boundary: RunBoundary | undefined;
   /** The journal of a durable run's attempt; none for a run that is not durable. */
   durable: DurableRun | undefined;
-  /** What the executor picking up a handoff passed (`run({ durable: { input } })`), for `handoff()` to return. */
-  handoffInput: unknown;
   /** On core's open-call list while the run is open, so a process that ends mid-run still ends its span. */
   openAtExit: OpenCall | undefined;
   ended = false;

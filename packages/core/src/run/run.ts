@@ -11,12 +11,11 @@ import {
   finishAttemptAfterError,
   linkToAttempt,
   replayCompletedRun,
-  runDurableStep,
   seedBudget,
   startAttempt,
   type DurableSpec,
-  type StepOptions,
 } from './durable.ts';
+import { durableScope, runDurableStep, withDurableScope, type StepOptions } from './durable-step.ts';
 import { findNameProblem, invalidArgument } from './argument-checks.ts';
 import { getInstruments } from '../telemetry/instruments.ts';
 import { markError } from '../telemetry/span-status.ts';
@@ -127,13 +126,16 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   ensureContextManager();
   // Anything but a spec object is taken as the name, so `run(null)` is reported as a bad name.
   const resolved = resolveSpec(typeof spec === 'object' && spec !== null ? spec : { name: spec });
-  const owners = typeof spec === 'string' ? undefined : spec.owners;
-  const durable = typeof spec === 'object' && spec?.durable ? await beginDurableRun({ id: resolved.id, name: resolved.name, owners, durable: spec.durable }) : undefined;
+  const given = typeof spec === 'object' && spec !== null ? spec : undefined;
+  const owners = given?.owners;
+  const policy = given?.boundary ?? configuredPolicy(resolved.name);
+  // A durable run is claimed only once everything that could refuse it has been checked.
+  const durable = given?.durable ? await beginDurableRun({ id: resolved.id, name: resolved.name, owners, durable: given.durable, policy }) : undefined;
   if (durable?.kind === 'completed') return replayCompletedRun(resolved, durable.header, owners) as T;
   const journal = durable?.run;
   const state = new RunState(journal === undefined ? resolved : { ...resolved, attempt: journal.attempt, continuation: journal.continuation });
   state.durable = journal;
-  state.boundary = attachPolicy(state, (typeof spec === 'string' ? undefined : spec.boundary) ?? configuredPolicy(state.name), state.startTime);
+  state.boundary = attachPolicy(state, policy, state.startTime);
   const parent = context.active();
   const attributes: Attributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
@@ -151,7 +153,12 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   if (journal !== undefined) attributes[ATTR_RUNPROOF_RUN_STORE] = getDurability().storeKind;
   state.span = tracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${state.name}`, { kind: SpanKind.INTERNAL, attributes, links: linkToAttempt(journal?.previous) }, parent);
   // A process that ends mid-run (exit, crash, signal) still exports the run: failed, saying why.
-  state.openAtExit = { endAtShutdown: () => endRun(state, processEnded()) };
+  state.openAtExit = {
+    endAtShutdown: () => {
+      endRun(state, processEnded());
+      state.durable?.releaseAtExit();
+    },
+  };
   openCall(state.openAtExit);
   if (journal !== undefined) seedBudget(state.boundary?.budget, journal.usage);
 
@@ -159,8 +166,9 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   let runContext = propagation.setBaggage(trace.setSpan(parent, state.span), baggage).setValue(RUN_KEY, state);
   if (state.boundary !== undefined) runContext = withRunBoundary(runContext, state.boundary);
   try {
+    // Journaled before the attempt rule is checked: a halted attempt counts too.
+    if (durable?.kind === 'execute') await startAttempt(state, durable);
     guardRunStart(state.boundary);
-    if (journal !== undefined) await startAttempt(state, journal, typeof spec === 'object' ? spec.durable : undefined);
     const result = await context.with(runContext, fn, undefined, state);
     if (journal !== undefined) await finishAttempt(state, journal, 'completed', result);
     endRun(state, undefined);
@@ -184,19 +192,22 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
 export async function step<T>(name: string, fn: () => T | Promise<T>, options: StepOptions = {}): Promise<T> {
   const nameProblem = findNameProblem(name);
   if (nameProblem !== undefined) throw invalidArgument('step()', [nameProblem]);
+  if (options?.key !== undefined && (typeof options.key !== 'string' || options.key === '')) throw invalidArgument('step()', ['options.key must be a non-empty string']);
   const parent = context.active();
   const parentPath = getStepPath(parent);
   const path = parentPath === undefined ? name : `${parentPath}/${name}`;
   const span = tracer().startSpan(`${SPAN_NAME_PREFIX_STEP} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name } }, parent);
-  const stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, path);
+  const state = getRunState(parent);
+  const durableKey = state?.durable?.nextKey(durableScope(parent), name, options.key);
+  let stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, path);
+  if (durableKey !== undefined) stepContext = withDurableScope(stepContext, durableKey);
   const openAtExit = { endAtShutdown: () => endStep(span, processEnded()) };
   openCall(openAtExit);
   try {
     guardStep(getRunBoundary(parent), span);
-    const state = getRunState(parent);
     if (options.input !== undefined) detectInputDrift(span, { on: 'step', workflow: state?.name, step: path }, options.input);
     const execute = async () => context.with(stepContext, fn);
-    const result = state?.durable === undefined ? await execute() : await runDurableStep(state.durable, state, path, span, options, execute);
+    const result = state?.durable === undefined || durableKey === undefined ? await execute() : await runDurableStep(state.durable, state, durableKey, span, options, execute);
     endStep(span, undefined);
     return result;
   } catch (error) {
