@@ -121,6 +121,18 @@ for (const store of storeKinds) {
       for (const key of ['check#1', 'draft#1', 'post#1']) assert.equal(steps[key]!.attributes['runproof.step.replayed'], undefined, key);
     });
 
+    test('a process stopped by SIGTERM in step 3 gives its lease back: the redelivered job resumes at once', async () => {
+      simulator.reset();
+      const runId = newRunId('sigterm');
+      const stopped = await work(runId, { TERM_IN_STEP: '3' });
+      assert.equal(stopped.signal, 'SIGTERM');
+      const resumed = await work(runId);
+      assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+      assert.deepEqual(callsByStep(), { 1: 1, 2: 1, 3: 2, 4: 1, 5: 1 });
+      const journal = await readJournal(url, runId);
+      assert.deepEqual(journal.header.attempts.map((attempt) => [attempt.continuation, attempt.outcome ?? 'did not end']), [['new', 'did not end'], ['resume', 'completed']]);
+    });
+
     test('a run that failed in step 2 is retried: continuation retry, step 1 replayed', async () => {
       simulator.reset();
       const runId = newRunId('failed');

@@ -2,6 +2,7 @@
 // Run with `--import @runproof/core/register`; the environment says what goes wrong this time:
 //   RUN_ID, RUNPROOF_STORE, OPENAI_BASE_URL      which run, where its journal is, the model API
 //   KILL_IN_STEP=3     SIGKILL itself in step 3, after its model call answered and before it returns
+//   TERM_IN_STEP=3     the same with SIGTERM, which Runproof's exit handling lets end the process
 //   FAIL_IN_STEP=2     throw in step 2, after its model call
 //   HANDOFF=1          hand the run off to ap-team after step 2; `handoff()`'s answer decides step 3
 //   BY=ap-team, INPUT={"approved":true}   who picks the run up, and what they decided
@@ -20,6 +21,10 @@ async function ask(number, question) {
   const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `step ${number}: ${question}` }] });
   if (number === 1 && process.env.HOLD_MS) await new Promise((resolve) => setTimeout(resolve, Number(process.env.HOLD_MS)));
   if (number === killIn) process.kill(process.pid, 'SIGKILL');
+  if (number === Number(process.env.TERM_IN_STEP)) {
+    process.kill(process.pid, 'SIGTERM'); // as an orchestrator stops a pod
+    await new Promise(() => {});
+  }
   if (number === failIn) throw new Error(`step ${number} failed`);
   if (number === Number(process.env.STORE_DOWN_IN_STEP)) {
     process.send('stop the store');
