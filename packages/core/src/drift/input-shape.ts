@@ -1,16 +1,20 @@
 /** Deepest level of an input described; below it a value is `…`. */
 const MAX_DEPTH = 12;
-/** Most members (object keys and array first elements) described; past them a value is `…`. */
+/** Most members (object keys and array first elements, whatever their type) described; past them an object lists no more keys but `…`. */
 const MAX_NODES = 2_000;
 /** Most fields listed as gained or lost in one drift event. */
 const MAX_LISTED = 20;
+/** The member that stands for the keys past {@link MAX_NODES}, and for a value past {@link MAX_DEPTH}. */
+const CUT = '…';
 
 /**
  * The structure of an input without its values, as JSON carries it: objects keep their keys
  * (members JSON leaves out — `undefined`, functions, symbols — are left out), arrays the shape of
  * their first element, leaves their JSON type; a value with `toJSON` (a `Date`) is described by
- * what it returns. Bounded to 12 levels and 2 000 members, past which a value is `…`, so a huge
- * input costs no more than a large one. The same convention as model outputs' shapes.
+ * what it returns. Bounded to 12 levels and 2 000 members of any type: below the last level a
+ * value is `…`, and an object reached past the 2 000th member lists no more of its keys but a
+ * last member `…`, so a huge input costs no more than a large one. The same convention as model
+ * outputs' shapes.
  *
  * @example
  * inputShapeOf({ vendor: 'ACME', total: 1280.5, lines: [{ sku: 'P-1' }] })
@@ -35,13 +39,25 @@ function shapeOf(value: unknown, depth: number, budget: { nodes: number }): unkn
     default:
       return undefined;
   }
-  if (depth >= MAX_DEPTH || --budget.nodes < 0) return '…';
+  if (depth >= MAX_DEPTH) return CUT;
   const withJson = value as { toJSON?: unknown };
-  if (typeof withJson.toJSON === 'function')
+  if (typeof withJson.toJSON === 'function') {
+    // A toJSON that returns another object with a toJSON, and so on, still ends.
+    if (--budget.nodes < 0) return CUT;
     return shapeOf((withJson.toJSON as () => unknown).call(value), depth, budget);
-  if (Array.isArray(value)) return value.length === 0 ? [] : [shapeOf(value[0], depth + 1, budget) ?? 'null'];
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [];
+    if (--budget.nodes < 0) return [CUT];
+    return [shapeOf(value[0], depth + 1, budget) ?? 'null'];
+  }
   const shape: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
+    // Every member counts, leaves too: an object of a million strings is cut like one of a million objects.
+    if (--budget.nodes < 0) {
+      shape[CUT] = CUT;
+      break;
+    }
     const member = shapeOf((value as Record<string, unknown>)[key], depth + 1, budget);
     if (member !== undefined) shape[key] = member;
   }
