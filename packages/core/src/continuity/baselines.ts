@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.ts';
+import { ConfigError, RunproofError } from '../errors.ts';
 
 /**
  * A value one process saw for a subject and kind since its last batch: what
@@ -127,6 +127,23 @@ export function checkBatch(batch: readonly BaselineObservation[]): void {
               : undefined;
     if (problem !== undefined) throw new TypeError(`baseline observation: ${problem}`);
     seen.add(`${subject}\n${kind}\n${value}`);
+  }
+}
+
+/**
+ * A baseline call the store could not serve without waiting for another process (the SQLite
+ * file's write lock): nothing is wrong, the caller tries again at its next batch. Baseline calls
+ * run off every call's path but on the event loop, and a SQLite call waiting for a lock would stop
+ * the whole process. Code: `RUNPROOF_STORE_BUSY`.
+ */
+export class BaselineStoreBusyError extends RunproofError {
+  constructor(store: string, cause: unknown) {
+    super('RUNPROOF_STORE_BUSY', `the ${store} store is busy (another process holds its lock)`, { cause });
+    this.name = 'BaselineStoreBusyError';
+  }
+
+  static override isInstance(value: unknown): value is BaselineStoreBusyError {
+    return RunproofError.isInstance(value) && value.code === 'RUNPROOF_STORE_BUSY';
   }
 }
 

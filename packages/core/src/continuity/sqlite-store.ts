@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as NodeSqlite from 'node:sqlite';
-import type { BaselineListing, BaselineObservation, BaselineStore, BaselineValue } from './baselines.ts';
+import { BaselineStoreBusyError, type BaselineListing, type BaselineObservation, type BaselineStore, type BaselineValue } from './baselines.ts';
 import { LeaseLostError } from './errors.ts';
 import type { Claim, RunFilter, RunHeader, RunJournal, RunStore, StepRecord } from './journal.ts';
 import * as baselines from './sqlite-baselines.ts';
@@ -8,10 +8,16 @@ import { SCHEMA_VERSION, newHeader, olderSchema } from './schema.ts';
 
 type Database = NodeSqlite.DatabaseSync;
 
+/** How long a journal call waits for another process's write lock. */
+const BUSY_TIMEOUT_MILLIS = 5_000;
+/** SQLite's primary result code for a file locked by another connection (`SQLITE_BUSY`). */
+const SQLITE_BUSY = 5;
+
 /**
  * The embedded store: one SQLite file through `node:sqlite`, shared safely by the processes of one
  * machine (WAL, and claims in `BEGIN IMMEDIATE` transactions). Its calls are synchronous and short;
- * a busy file waits up to 5 s.
+ * a busy file waits up to 5 s for a journal call, not at all for a drift baseline call (which is
+ * then `BaselineStoreBusyError`, written with the next batch).
  */
 export class SqliteStore implements RunStore, BaselineStore {
   readonly kind = 'sqlite';
@@ -23,7 +29,7 @@ export class SqliteStore implements RunStore, BaselineStore {
     // without a SQLite store should not see.
     const { DatabaseSync } = createRequire(import.meta.url)('node:sqlite') as typeof NodeSqlite;
     this.#database = new DatabaseSync(path);
-    this.#database.exec('PRAGMA busy_timeout = 5000');
+    this.#database.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MILLIS}`);
     // WAL with synchronous=NORMAL: a commit survives the process being killed (the journal's job);
     // only a power loss can take the last commits back. FULL would sync the disk on every step.
     if (path !== ':memory:') this.#database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
@@ -106,21 +112,44 @@ export class SqliteStore implements RunStore, BaselineStore {
   }
 
   async readBaselines(subjects: readonly string[]): Promise<BaselineValue[]> {
-    return baselines.readBaselines(this.#baselines(), subjects);
+    return this.#withoutWaiting(() => baselines.readBaselines(this.#baselines(), subjects));
   }
 
   async recordObservations(batch: readonly BaselineObservation[]): Promise<BaselineValue[]> {
-    const database = this.#baselines();
-    return this.#transaction(() => baselines.recordObservations(database, batch));
+    return this.#withoutWaiting(() => {
+      const database = this.#baselines();
+      return this.#transaction(() => baselines.recordObservations(database, batch));
+    });
   }
 
   async moveBaseline(subject: string, kind: string, from: string, to: string, at: number): Promise<boolean> {
-    const database = this.#baselines();
-    return this.#transaction(() => baselines.moveBaseline(database, subject, kind, from, to, at));
+    return this.#withoutWaiting(() => {
+      const database = this.#baselines();
+      return this.#transaction(() => baselines.moveBaseline(database, subject, kind, from, to, at));
+    });
   }
 
   async listBaselines(listing?: BaselineListing): Promise<BaselineValue[]> {
-    return baselines.listBaselines(this.#baselines(), listing);
+    return this.#withoutWaiting(() => baselines.listBaselines(this.#baselines(), listing));
+  }
+
+  /**
+   * Runs a baseline call without waiting for another process's lock: `node:sqlite` is synchronous,
+   * so a wait would stop the whole event loop — every call the app is serving — for up to the busy
+   * timeout. A locked file is `BaselineStoreBusyError` at once; the batch is written next time.
+   */
+  #withoutWaiting<T>(work: () => T): T {
+    this.#database.exec('PRAGMA busy_timeout = 0');
+    try {
+      return work();
+    } catch (error) {
+      const code = (error as { errcode?: unknown }).errcode;
+      // The primary code: SQLITE_BUSY_RECOVERY, _SNAPSHOT… are busy too.
+      if (typeof code === 'number' && (code & 0xff) === SQLITE_BUSY) throw new BaselineStoreBusyError(this.kind, error);
+      throw error;
+    } finally {
+      if (this.#database.isOpen) this.#database.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MILLIS}`);
+    }
   }
 
   /** The database, its baselines table created on the first baseline call (journal-only users never get one). */

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as NodeSqlite from 'node:sqlite';
 import { after, test } from 'node:test';
 import type { Durability } from '../continuity/durability.ts';
 import type { RunStore } from '../continuity/journal.ts';
@@ -28,8 +30,8 @@ function durabilityOf(store: () => Promise<RunStore>, storeName: string): Durabi
   };
 }
 
-async function sqliteStore(): Promise<RunStore & BaselineStore> {
-  return (await openStore(`sqlite:${join(folder, `store-${++files}.db`)}`)) as RunStore & BaselineStore;
+async function sqliteStore(path = join(folder, `store-${++files}.db`)): Promise<RunStore & BaselineStore> {
+  return (await openStore(`sqlite:${path}`)) as RunStore & BaselineStore;
 }
 
 /** Runs `work` with stderr captured; returns what Runproof wrote there. */
@@ -176,5 +178,36 @@ test(`a subject and kind with more than ${MAX_VALUES} values (data, not structur
   );
   assert.equal((await store.readBaselines([subject])).length, MAX_VALUES, 'the values past them are not kept either');
 
+  await store.close();
+});
+
+test('a SQLite file another process is writing: a batch neither holds the event loop for the lock nor warns, and goes in at the next flush', async () => {
+  const path = join(folder, `store-${++files}.db`);
+  const store = await sqliteStore(path);
+  const engine = new SharedBaselines(durabilityOf(() => Promise.resolve(store), 'sqlite:d.db'));
+  await engine.preload();
+  const subject = 'b'.repeat(64);
+  const now = Date.now();
+  // The other process: another connection to the file, in the middle of a write.
+  const { DatabaseSync } = createRequire(import.meta.url)('node:sqlite') as typeof NodeSqlite;
+  const other = new DatabaseSync(path);
+  other.exec('BEGIN IMMEDIATE');
+  let elapsed = 0;
+  const written = await stderrOf(async () => {
+    engine.compare(subject, 'resolved_model', 'gpt-4o-mini-2024-07-18', now);
+    const started = performance.now();
+    await engine.flush();
+    elapsed = performance.now() - started;
+  });
+  assert.equal(written, '', 'nothing is wrong with the store');
+  // node:sqlite is synchronous: waiting for the lock (5 s for the journal) would have stopped every call.
+  assert.ok(elapsed < 1_000, `the flush took ${elapsed.toFixed(0)} ms`);
+  other.exec('COMMIT');
+  other.close();
+  await engine.flush();
+  assert.deepEqual(
+    (await store.readBaselines([subject])).map((value) => [value.value, value.count, value.baselineSince]),
+    [['gpt-4o-mini-2024-07-18', 1, now]],
+  );
   await store.close();
 });

@@ -1,4 +1,5 @@
 import {
+  BaselineStoreBusyError,
   isBaselineStore,
   type BaselineObservation,
   type BaselineStore,
@@ -346,6 +347,9 @@ export class SharedBaselines {
       }
       await work(store);
     } catch (error) {
+      // Another process is writing (SQLite's lock): nothing is wrong; what was not written is kept
+      // for the next batch, which comes in a second.
+      if (BaselineStoreBusyError.isInstance(error)) return;
       this.#downUntil = Date.now() + RETRY_MILLIS;
       warnLoudly(
         `drift-store:${this.durability.storeName}`,
