@@ -193,6 +193,7 @@ export interface Statement {
     ledger: {
       spans: { spanId: string; parentId: string | null; name: string; status: string; digest: string }[];
       overflow?: { count: number; digest: string };
+      open?: string[];
     };
   };
 }

@@ -36,6 +36,39 @@ export function entryOf(span: TraceSpan): LedgerEntry {
   };
 }
 
+/**
+ * The spans of an attempt its attestation speaks for, and those it cannot: spans of other services
+ * (the run's process signs only its own) and the spans the ledger signed as still open when the
+ * run ended (a stream the caller read after `run()` returned, say). A listed span is always checked.
+ */
+export interface AttemptCoverage {
+  /** Spans the attestation covers: listed in its ledger, or to be accounted for by it. */
+  covered: TraceSpan[];
+  /** Unlisted spans of other services. */
+  elsewhere: TraceSpan[];
+  /** Spans of the run's service the ledger signed as still open when the run ended. */
+  late: TraceSpan[];
+}
+
+/** Sorts an attempt's spans by what its attestation can say of them. */
+export function coverageOf(statement: RunStatement, attempt: AttemptSpans): AttemptCoverage {
+  const listed = new Set(statement.predicate.ledger.spans.map((entry) => entry.spanId));
+  const open = new Set(statement.predicate.ledger.open ?? []);
+  const coverage: AttemptCoverage = { covered: [], elsewhere: [], late: [] };
+  for (const span of attempt.spans) {
+    if (listed.has(span.spanId)) coverage.covered.push(span);
+    else if (span.service !== statement.predicate.run.service) coverage.elsewhere.push(span);
+    else if (open.has(span.spanId)) coverage.late.push(span);
+    else coverage.covered.push(span);
+  }
+  return coverage;
+}
+
+function describeSpans(spans: readonly TraceSpan[]): string {
+  const shown = spans.slice(0, 5).map(describeSpan).join(', ');
+  return spans.length > 5 ? `${shown} and ${spans.length - 5} more` : shown;
+}
+
 /** What differs between a signed entry and the span now: `[]` when nothing does. */
 function entryChanges(signed: LedgerEntry, now: LedgerEntry): string[] {
   const changes: string[] = [];
@@ -82,7 +115,7 @@ export function checkStatement(statement: RunStatement, attempt: AttemptSpans): 
  * The manifest against the spans: digests recomputed, the manifest event as signed, every call's
  * fingerprint declared, every observed model and fingerprint in the observed conditions.
  */
-export function checkManifest(statement: RunStatement, attempt: AttemptSpans): CheckResult {
+export function checkManifest(statement: RunStatement, attempt: AttemptSpans, coverage: AttemptCoverage): CheckResult {
   const problems: string[] = [];
   const notes: string[] = [];
   const manifest = statement.predicate.manifest;
@@ -105,7 +138,20 @@ export function checkManifest(statement: RunStatement, attempt: AttemptSpans): C
   const declared = new Set(manifest.declared.calls.map((call) => digest(call)));
   const seen = { models: new Set<string>(), fingerprints: new Set<string>() };
   let calls = 0;
-  for (const call of attempt.spans) {
+  // A model call that ended after the run may have answered after the manifest was signed: its
+  // models count as shown, but what it says is not held against the manifest.
+  const lateCalls = coverage.late.filter((span) => typeof span.attributes[ATTR_RUNPROOF_CALL_FINGERPRINT] === 'string');
+  if (lateCalls.length > 0)
+    notes.push(
+      `${lateCalls.length} call span${lateCalls.length === 1 ? '' : 's'} still open when the run ended (${describeSpans(lateCalls)}): not checked against the manifest signed then`,
+    );
+  for (const call of coverage.late) {
+    const model = call.attributes[ATTR_GEN_AI_RESPONSE_MODEL];
+    if (typeof model === 'string') seen.models.add(model);
+    const systemFingerprint = call.attributes[ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT];
+    if (typeof systemFingerprint === 'string') seen.fingerprints.add(systemFingerprint);
+  }
+  for (const call of [...coverage.covered, ...coverage.elsewhere]) {
     const fingerprint = call.attributes[ATTR_RUNPROOF_CALL_FINGERPRINT];
     if (typeof fingerprint === 'string') {
       calls += 1;
@@ -180,11 +226,12 @@ function checkManifestEvent(span: TraceSpan, manifest: RunManifest, subjectDiges
 export function checkLedger(
   statement: RunStatement,
   attempt: AttemptSpans,
+  coverage: AttemptCoverage,
   bySpanId: ReadonlyMap<string, TraceSpan>,
 ): CheckResult {
   const problems: string[] = [];
   const notes: string[] = [];
-  const { ledger, run } = statement.predicate;
+  const { ledger } = statement.predicate;
   const listed = new Set<string>();
   for (const entry of ledger.spans) {
     listed.add(entry.spanId);
@@ -196,9 +243,8 @@ export function checkLedger(
     const changes = entryChanges(entry, entryOf(span));
     if (changes.length > 0) problems.push(`changed: span ${describeSpan(entry)}: ${changes.join('; ')}`);
   }
-  const unlisted = attempt.spans.filter((span) => !listed.has(span.spanId));
-  const own = unlisted.filter((span) => span.service === run.service);
-  const elsewhere = unlisted.filter((span) => span.service !== run.service);
+  const own = coverage.covered.filter((span) => !listed.has(span.spanId));
+  const { elsewhere, late } = coverage;
   if (ledger.overflow !== undefined) {
     const digests = own.map((span) => entryDigest(entryOf(span)));
     if (digests.length !== ledger.overflow.count || overflowDigest(digests) !== ledger.overflow.digest) {
@@ -215,10 +261,14 @@ export function checkLedger(
     notes.push(
       `${elsewhere.length} span${elsewhere.length === 1 ? '' : 's'} of other services (${services.join(', ')}) ${elsewhere.length === 1 ? 'carries' : 'carry'} the run id and ${elsewhere.length === 1 ? 'is' : 'are'} not covered: the run's process signed only its own spans`,
     );
+  if (late.length > 0)
+    notes.push(
+      `${late.length} span${late.length === 1 ? '' : 's'} of the run ${late.length === 1 ? 'was' : 'were'} still open when it ended (${describeSpans(late)}) and ${late.length === 1 ? 'is' : 'are'} not covered: the attestation was made as the run ended`,
+    );
   const overflow = ledger.overflow === undefined ? '' : ` + ${ledger.overflow.count} past the list`;
   return checkResult(
     'ledger',
-    `${ledger.spans.length} signed span${ledger.spans.length === 1 ? '' : 's'}${overflow}, ${attempt.spans.length - elsewhere.length} present`,
+    `${ledger.spans.length} signed span${ledger.spans.length === 1 ? '' : 's'}${overflow}, ${coverage.covered.length} present`,
     problems,
     notes,
   );

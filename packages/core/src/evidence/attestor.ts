@@ -60,6 +60,11 @@ export class RunAttestor {
     else ledger.openRuns += 1;
   }
 
+  /** A span of a run started (not a run span): kept as open in its run's ledger. The hot path. */
+  openSpan(span: Span, runId: string): void {
+    this.#ledgers.get(runId)?.opened(span);
+  }
+
   /** A span ended: appended to its run's ledger; a run span's end closes the ledger. The hot path. */
   record(span: ReadableSpan): void {
     const runId = span.attributes[ATTR_RUNPROOF_RUN_ID];
@@ -116,7 +121,7 @@ export class RunAttestor {
       manifest,
       run: runSpanEntry(span),
       previousAttempt: previousAttempt(state),
-      ledger: this.#ledgers.get(state.id)!.snapshot(),
+      ledger: this.#ledgers.get(state.id)!.snapshot(span),
     });
     const payload = Buffer.from(serializeStatement(statement, manifestJson), 'utf8');
     const { signer } = this.#evidence;

@@ -51,7 +51,7 @@ const predicate: RunPredicate = {
   },
 };
 
-test('the signed statement is the RFC 8785 JSON of the statement, with and without an overflow and a previous attempt', () => {
+test('the signed statement is the RFC 8785 JSON of the statement, with and without an overflow, spans still open and a previous attempt', () => {
   const manifestJson = canonicalize(manifest);
   for (const variant of [
     predicate,
@@ -61,6 +61,7 @@ test('the signed statement is the RFC 8785 JSON of the statement, with and witho
       ledger: { spans: [] },
       run: { ...predicate.run, service: 'svc', parentId: '5'.repeat(16) },
     },
+    { ...predicate, ledger: { ...predicate.ledger, open: ['6'.repeat(16), '7'.repeat(16)] } },
   ]) {
     const statement = createStatement(manifestJson, variant);
     assert.equal(serializeStatement(statement, manifestJson), canonicalize(statement));

@@ -27,6 +27,13 @@ export interface SpanLedger {
    * digests (each entry's {@link entryDigest}), sorted. Absent when every span is listed.
    */
   overflow?: { count: number; digest: string };
+  /**
+   * Hex ids of the run's spans still open when it ended, in the order they started (at most the
+   * ledger's bound): a stream the caller reads after `run()` returned, say. They end after the
+   * attestation is made, so nothing of them is covered; `verify` names them rather than calling
+   * them added. Absent when none was open.
+   */
+  open?: string[];
 }
 
 /** The run span itself: which span carries the attestation, and what it said when the run ended. */
@@ -117,7 +124,8 @@ function ledgerJson(ledger: SpanLedger): string {
     ledger.overflow === undefined
       ? ''
       : `"overflow":{"count":${quote(ledger.overflow.count)},"digest":${quote(ledger.overflow.digest)}},`;
-  return `{${overflow}"spans":[${ledger.spans.map(entryJson).join(',')}]}`;
+  const open = ledger.open === undefined ? '' : `"open":[${ledger.open.map((spanId) => quote(spanId)).join(',')}],`;
+  return `{${open}${overflow}"spans":[${ledger.spans.map(entryJson).join(',')}]}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ATTR_RUNPROOF_RUN_ID } from '../semconv.ts';
 import { readAttestation, type ReadAttestation } from './attestation-reader.ts';
-import { checkLedger, checkManifest, checkStatement, describeSpan } from './attempt-checks.ts';
+import { checkLedger, checkManifest, checkStatement, coverageOf, describeSpan } from './attempt-checks.ts';
 import { indexTraces, isRunSpanOf, type AttemptSpans, type RunSpans, type TraceIndex } from './run-index.ts';
 import type { TraceSpan } from './trace-span.ts';
 import {
@@ -136,9 +136,10 @@ function verifyAttempt(
       checks.push(checkStatement(statement, attempt));
       const { run: signed } = statement.predicate;
       if (signed.spanId === attempt.runSpan.spanId && signed.traceId === attempt.runSpan.traceId) {
+        const coverage = coverageOf(statement, attempt);
         checks.push(
-          checkManifest(statement, attempt),
-          checkLedger(statement, attempt, bySpanId),
+          checkManifest(statement, attempt, coverage),
+          checkLedger(statement, attempt, coverage, bySpanId),
           checkChain(statement.predicate.previousAttempt, attempt, run, bySpanId, attestationOf),
         );
       } else {

@@ -47,12 +47,20 @@ export class RunSpanProcessor implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {
     // A span started with a run id of its own (a run span, a graph run an adapter identified) keeps
     // it: the enclosing run is that run's parent, not its identity.
-    if (span.attributes[ATTR_RUNPROOF_RUN_ID] !== undefined) {
+    const own = span.attributes[ATTR_RUNPROOF_RUN_ID];
+    if (own !== undefined) {
       if (this.#attestor !== undefined && isRunSpan(span)) this.#attestor.openRun(span);
+      else if (typeof own === 'string') this.#attestor?.openSpan(span, own);
       return;
     }
-    const runId = getRunState(parentContext)?.id ?? propagation.getBaggage(parentContext)?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
-    if (runId !== undefined) span.setAttribute(ATTR_RUNPROOF_RUN_ID, runId);
+    const state = getRunState(parentContext);
+    // A span started once its run has ended (by a callback the run scheduled) is not the run's:
+    // its attestation, made as the run ended, could not account for it.
+    if (state?.ended) return;
+    const runId = state?.id ?? propagation.getBaggage(parentContext)?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
+    if (runId === undefined) return;
+    span.setAttribute(ATTR_RUNPROOF_RUN_ID, runId);
+    this.#attestor?.openSpan(span, runId);
   }
 
   /** The run span is still writable here: its attestation is added before it ends. */
