@@ -113,7 +113,8 @@ export function checkStatement(statement: RunStatement, attempt: AttemptSpans): 
 
 /**
  * The manifest against the spans: digests recomputed, the manifest event as signed, every call's
- * fingerprint declared, every observed model and fingerprint in the observed conditions.
+ * fingerprint declared, every observed model and fingerprint in the observed conditions — for the
+ * spans the attestation covers (a downstream service's calls are its own).
  */
 export function checkManifest(statement: RunStatement, attempt: AttemptSpans, coverage: AttemptCoverage): CheckResult {
   const problems: string[] = [];
@@ -151,7 +152,8 @@ export function checkManifest(statement: RunStatement, attempt: AttemptSpans, co
     const systemFingerprint = call.attributes[ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT];
     if (typeof systemFingerprint === 'string') seen.fingerprints.add(systemFingerprint);
   }
-  for (const call of [...coverage.covered, ...coverage.elsewhere]) {
+  // Calls of other services (the run id reached them in baggage) are theirs: not in this manifest.
+  for (const call of coverage.covered) {
     const fingerprint = call.attributes[ATTR_RUNPROOF_CALL_FINGERPRINT];
     if (typeof fingerprint === 'string') {
       calls += 1;
