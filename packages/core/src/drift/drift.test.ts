@@ -130,3 +130,25 @@ test('an output of another structure for the same conditions is output_shape dri
   assert.equal(observe('tools now', conditions, { outputShape: 'shape-tool-calls' }), true);
   assert.equal(harness.span('tools now').events[0]?.attributes?.['runproof.drift.kind'], 'output_shape');
 });
+
+test('without a store, busy call conditions keep their baseline while thousands of others come and go', () => {
+  const other = (prefix: string, index: number) => {
+    const span = trace.getTracer('test').startSpan('other');
+    detectDrift(span, `${prefix}${index.toString(16)}`.padStart(64, '0'), { resolvedModel: 'gpt-4.1-2025-04-14' });
+    span.end();
+  };
+  // A full memory of other conditions (it remembers 2 048), then the busy ones...
+  for (let index = 0; index < 2_048; index++) other('a', index);
+  const busy = 'f'.repeat(64);
+  observe('busy', busy, { resolvedModel: 'gpt-4o-mini-2024-07-18' });
+  // ...called every 100th while as many new conditions come.
+  for (let index = 0; index < 2_048; index++) {
+    other('b', index);
+    if (index % 100 === 0) observe('busy', busy, { resolvedModel: 'gpt-4o-mini-2024-07-18' });
+  }
+  assert.equal(observe('busy changed', busy, { resolvedModel: 'gpt-4o-mini-2025-07-18' }), true);
+  assert.equal(
+    harness.span('busy changed').events[0]?.attributes?.['runproof.drift.baseline'],
+    'gpt-4o-mini-2024-07-18',
+  );
+});

@@ -47,7 +47,10 @@ export interface Sighting {
   shape?: unknown;
 }
 
-/** Subjects remembered per process; past this, the first remembered is forgotten. */
+/**
+ * Subjects remembered per process; past this, the one least recently used is forgotten (roughly:
+ * one used at least once every 1 024 new subjects never is).
+ */
 const MAX_SUBJECTS = 2048;
 /** Longest value kept or compared: model names and digests are far shorter. */
 const MAX_VALUE = 256;
@@ -58,7 +61,13 @@ const KINDS = [
   ['outputShape', DRIFT_KIND_VALUE_OUTPUT_SHAPE],
 ] as const;
 
-const local = globalSlot('drift-local-baselines', () => new Map<string, Map<string, LocalBaseline>>());
+/** A subject's baselines by kind, and its place in the order of use (see `localBaselines`). */
+interface LocalSubject {
+  byKind: Map<string, LocalBaseline>;
+  stamp: number;
+}
+
+const local = globalSlot('drift-local-subjects', () => ({ subjects: new Map<string, LocalSubject>(), stamp: 0 }));
 
 /**
  * For adapters: compares what a call observed with the baseline of its declared conditions (its
@@ -151,11 +160,21 @@ function report(span: Span, sighting: Sighting, observed: string, baseline: Loca
   getInstruments().driftEvents.add(1, { [ATTR_RUNPROOF_DRIFT_KIND]: sighting.kind });
 }
 
-function localBaselines(subject: string): Map<string, LocalBaseline> {
-  let byKind = local.get(subject);
-  if (byKind === undefined) {
-    if (local.size >= MAX_SUBJECTS) local.delete(local.keys().next().value!);
-    local.set(subject, (byKind = new Map<string, LocalBaseline>()));
+/**
+ * A subject's baselines, remembered while it is in use: a subject used again once half the map was
+ * renewed since it last moved goes to the newest end (a Map keeps insertion order), so the one
+ * forgotten when the map is full is one not used for a while, never a busy one.
+ */
+function localBaselines(name: string): Map<string, LocalBaseline> {
+  const { subjects } = local;
+  let subject = subjects.get(name);
+  if (subject === undefined) {
+    if (subjects.size >= MAX_SUBJECTS) subjects.delete(subjects.keys().next().value!);
+    subjects.set(name, (subject = { byKind: new Map(), stamp: ++local.stamp }));
+  } else if (local.stamp - subject.stamp > MAX_SUBJECTS / 2) {
+    subjects.delete(name);
+    subjects.set(name, subject);
+    subject.stamp = ++local.stamp;
   }
-  return byKind;
+  return subject.byKind;
 }

@@ -9,7 +9,7 @@ import type { Durability } from '../continuity/durability.ts';
 import type { RunStore } from '../continuity/journal.ts';
 import { openStore } from '../continuity/open-store.ts';
 import type { BaselineStore } from '../continuity/baselines.ts';
-import { MAX_VALUES, SharedBaselines } from './shared-baselines.ts';
+import { MAX_SUBJECTS, MAX_VALUES, SharedBaselines } from './shared-baselines.ts';
 
 const MINUTE = 60_000;
 const folder = mkdtempSync(join(tmpdir(), 'runproof-baselines-'));
@@ -209,5 +209,33 @@ test('a SQLite file another process is writing: a batch neither holds the event 
     (await store.readBaselines([subject])).map((value) => [value.value, value.count, value.baselineSince]),
     [['gpt-4o-mini-2024-07-18', 1, now]],
   );
+  await store.close();
+});
+
+test(`a subject in use stays in the cache while thousands of others come and go: its drift is reported once, and it is never judged per process again`, async () => {
+  const store = await sqliteStore();
+  const engine = new SharedBaselines(durabilityOf(() => Promise.resolve(store), 'sqlite:e.db'));
+  await engine.preload();
+  const busy = 'a'.repeat(64);
+  const now = Date.now();
+  engine.compare(busy, 'resolved_model', 'gpt-4o-mini-2024-07-18', now);
+  await engine.flush();
+  assert.deepEqual(engine.compare(busy, 'resolved_model', 'gpt-4o-mini-2025-07-18', now + 1), {
+    value: 'gpt-4o-mini-2024-07-18',
+    firstSeen: now,
+  });
+  // Three cachefuls of other subjects, written as they come; the busy subject called every 100th.
+  const verdicts = new Set<string>();
+  for (let index = 0; index < 3 * MAX_SUBJECTS; index++) {
+    engine.compare(index.toString(16).padStart(64, '0'), 'resolved_model', 'gpt-4.1-2025-04-14', now + 2);
+    if (index % 100 === 0) {
+      const verdict = engine.compare(busy, 'resolved_model', 'gpt-4o-mini-2025-07-18', now + 3);
+      verdicts.add(typeof verdict === 'string' ? verdict : 'reported again');
+    }
+    if (index % 1_000 === 999) await engine.flush();
+  }
+  await engine.flush();
+  verdicts.add(String(engine.compare(busy, 'resolved_model', 'gpt-4o-mini-2025-07-18', now + 4)));
+  assert.deepEqual([...verdicts], ['same']);
   await store.close();
 });

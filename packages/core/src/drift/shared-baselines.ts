@@ -9,8 +9,11 @@ import type { Durability } from '../continuity/durability.ts';
 import { warnLoudly, warnOnce } from '../safely.ts';
 import { BASELINE_RULE, nextBaseline, type BaselineRule } from './baseline-rule.ts';
 
-/** Subjects kept in the cache; past this, the least recently added is forgotten. */
-const MAX_SUBJECTS = 2_048;
+/**
+ * Subjects kept in the cache; past this, the one least recently used is forgotten (roughly: a
+ * subject used at least once every {@link MAX_SUBJECTS}/2 new subjects is never forgotten).
+ */
+export const MAX_SUBJECTS = 2_048;
 /** Values kept per subject and kind: more means the "value" is data (an input keyed by ids), not a condition. */
 export const MAX_VALUES = 32;
 /** Observations waiting for the next batch; past this, new ones are dropped until it is written. */
@@ -46,6 +49,8 @@ interface KindState {
 }
 
 interface Subject {
+  /** Its place in the cache's order of use: moved to the newest end when used after half the cache was renewed. */
+  stamp: number;
   /** Whether the store's answer for it has arrived (or it is known to be new to the store). */
   loaded: boolean;
   kinds: Map<string, KindState>;
@@ -83,6 +88,8 @@ export class SharedBaselines {
   #downUntil = 0;
   #lastName: string | undefined;
   #lastSubject: Subject | undefined;
+  /** Counts subjects added to the cache or moved to its newest end. */
+  #stamp = 0;
 
   constructor(durability: Durability, rule: BaselineRule = BASELINE_RULE) {
     this.durability = durability;
@@ -94,8 +101,9 @@ export class SharedBaselines {
     this.#preloaded ??= this.#run('loading drift baselines', async (store) => {
       const values = await store.listBaselines({ since: Date.now() - PRELOAD_MILLIS, limit: MAX_SUBJECTS });
       const subjects = new Set(values.map((value) => value.subject));
-      this.#apply(values, subjects);
-      this.#complete = subjects.size < MAX_SUBJECTS;
+      // Subjects met before it answered stay; the cache may then lack room for every subject listed.
+      const all = this.#apply(values, subjects, true);
+      this.#complete = all && subjects.size < MAX_SUBJECTS;
     }).finally(() => {
       this.#preloadDone = true;
       // Subjects met while it ran: new to the store, or to be read one by one.
@@ -243,20 +251,35 @@ export class SharedBaselines {
   #subject(name: string): Subject {
     // The kinds of one call are compared one after the other: one lookup for them all.
     if (this.#lastName === name && this.#lastSubject !== undefined && this.#subjects.get(name) === this.#lastSubject)
-      return this.#lastSubject;
+      return this.#touch(name, this.#lastSubject);
     let subject = this.#subjects.get(name);
     if (subject === undefined) {
       subject = this.#add(name);
       this.#request(name, subject);
-    }
+    } else this.#touch(name, subject);
     this.#lastName = name;
     this.#lastSubject = subject;
+    return subject;
+  }
+
+  /**
+   * Keeps a subject in use from being forgotten: once half the cache was added or moved since it
+   * last was, it moves to the newest end (a Map keeps insertion order; the oldest is forgotten
+   * first). Cheaper than moving it on every call.
+   */
+  #touch(name: string, subject: Subject): Subject {
+    if (this.#stamp - subject.stamp > MAX_SUBJECTS / 2) {
+      this.#subjects.delete(name);
+      this.#subjects.set(name, subject);
+      subject.stamp = ++this.#stamp;
+    }
     return subject;
   }
 
   #add(name: string): Subject {
     if (this.#subjects.size >= MAX_SUBJECTS) this.#subjects.delete(this.#subjects.keys().next().value!);
     const subject: Subject = {
+      stamp: ++this.#stamp,
       loaded: false,
       kinds: new Map(),
       context: undefined,
@@ -286,23 +309,36 @@ export class SharedBaselines {
       this.#loadScheduled = false;
       const names = [...this.#toLoad].slice(0, BATCH);
       for (const each of names) this.#toLoad.delete(each);
-      void this.#run('reading drift baselines', async (store) =>
-        this.#apply(await store.readBaselines(names), new Set(names)),
-      );
+      void this.#run('reading drift baselines', async (store) => {
+        this.#apply(await store.readBaselines(names), new Set(names));
+      });
       if (this.#toLoad.size > 0) this.#scheduleLoad([...this.#toLoad][0]!);
     });
   }
 
-  /** Replaces what the cache holds for `names` with the store's answer (absent from it: nothing recorded yet). */
-  #apply(values: readonly BaselineValue[], names: ReadonlySet<string>): void {
+  /**
+   * Replaces what the cache holds for `names` with the store's answer (absent from it: nothing
+   * recorded yet). A subject no longer in the cache (forgotten while the store answered) is left
+   * out — its next call asks again — unless `add` (the preload), which adds while there is room.
+   * Returns whether every name was applied.
+   */
+  #apply(values: readonly BaselineValue[], names: ReadonlySet<string>, add = false): boolean {
     const byName = new Map<string, BaselineValue[]>();
     for (const value of values) {
       let list = byName.get(value.subject);
       if (list === undefined) byName.set(value.subject, (list = []));
       list.push(value);
     }
+    let all = true;
     for (const name of names) {
-      const subject = this.#subjects.get(name) ?? this.#add(name);
+      let subject = this.#subjects.get(name);
+      if (subject === undefined) {
+        if (!add || this.#subjects.size >= MAX_SUBJECTS) {
+          all = false;
+          continue;
+        }
+        subject = this.#add(name);
+      }
       subject.loaded = true;
       subject.kinds = new Map();
       for (const value of byName.get(name) ?? []) {
@@ -321,6 +357,7 @@ export class SharedBaselines {
       }
       for (const state of subject.kinds.values()) if (state.values.size > MAX_VALUES) keepRecent(state);
     }
+    return all;
   }
 
   #schedule(delay: number): void {
