@@ -239,3 +239,19 @@ test(`a subject in use stays in the cache while thousands of others come and go:
   assert.deepEqual([...verdicts], ['same']);
   await store.close();
 });
+
+test(`judged per process (a store that keeps no baselines, or is down), a subject and kind reports at most ${MAX_VALUES} values and remembers no more`, async () => {
+  const custom = { kind: 'custom' } as unknown as RunStore;
+  const engine = new SharedBaselines(durabilityOf(() => Promise.resolve(custom), 'custom'));
+  const subject = 'f'.repeat(64);
+  await engine.preload();
+  let reported = 0;
+  // A checkpoint's input keyed by ids: a new shape on every call.
+  for (let index = 0; index < 20_000; index++) {
+    const shape = index.toString(16).padStart(64, '0');
+    assert.equal(engine.compare(subject, 'input_shape', shape, Date.now()), 'unknown');
+    if (engine.firstReport(subject, 'input_shape', shape)) reported++;
+  }
+  assert.equal(reported, MAX_VALUES);
+  assert.equal(engine.firstReport(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18'), true, 'each kind has its own');
+});

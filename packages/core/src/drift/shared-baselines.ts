@@ -55,8 +55,8 @@ interface Subject {
   loaded: boolean;
   kinds: Map<string, KindState>;
   context: string | undefined;
-  /** `kind\nvalue` reported as drift by this process. */
-  reported: Set<string>;
+  /** The values of each kind reported as drift by this process: at most {@link MAX_VALUES} a kind. */
+  reported: Map<string, Set<string>>;
   /** The observation of each kind waiting for the next batch, for the last value seen: the common case skips building a key. */
   last: Map<string, BaselineObservation>;
 }
@@ -128,10 +128,7 @@ export class SharedBaselines {
     const known = state?.values.get(value);
     if (known === undefined && state !== undefined && state.values.size >= MAX_VALUES) {
       // Neither kept nor reported: so many values are data (an input keyed by ids), not conditions.
-      warnOnce(
-        `drift-values:${kind}`,
-        `runproof: a ${kind} baseline has more than ${MAX_VALUES} values (data rather than structure?); its new values are neither kept nor reported as drift`,
-      );
+      warnTooManyValues(kind);
       return 'same';
     }
     this.#observe(name, subject, kind, value, now, known === undefined ? detail : undefined);
@@ -143,12 +140,21 @@ export class SharedBaselines {
       : { value: baseline, firstSeen, detail: state.baseline.detail };
   }
 
-  /** True the first time this process reports `value` for the subject and kind. */
+  /**
+   * True the first time this process reports `value` for the subject and kind — and for no more
+   * than {@link MAX_VALUES} values of it: past them (judged per process, with the store down or
+   * keeping no baselines) they are data, not conditions, and remembering each would grow forever.
+   */
   firstReport(name: string, kind: string, value: string): boolean {
-    const reported = this.#subject(name).reported;
-    const key = `${kind}\n${value}`;
-    if (reported.has(key)) return false;
-    reported.add(key);
+    const { reported } = this.#subject(name);
+    let values = reported.get(kind);
+    if (values === undefined) reported.set(kind, (values = new Set()));
+    if (values.has(value)) return false;
+    if (values.size >= MAX_VALUES) {
+      warnTooManyValues(kind);
+      return false;
+    }
+    values.add(value);
     return true;
   }
 
@@ -283,7 +289,7 @@ export class SharedBaselines {
       loaded: false,
       kinds: new Map(),
       context: undefined,
-      reported: new Set(),
+      reported: new Map(),
       last: new Map(),
     };
     this.#subjects.set(name, subject);
@@ -394,6 +400,13 @@ export class SharedBaselines {
       );
     }
   }
+}
+
+function warnTooManyValues(kind: string): void {
+  warnOnce(
+    `drift-values:${kind}`,
+    `runproof: a ${kind} baseline has more than ${MAX_VALUES} values (data rather than structure?); its new values are neither kept nor reported as drift`,
+  );
 }
 
 /** The baseline and the values seen most recently, up to {@link MAX_VALUES} in all. */
