@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
-import { beforeEach, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, beforeEach, test } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { detectDrift } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
+import type { Durability } from '../continuity/durability.ts';
+import { openStore } from '../continuity/open-store.ts';
+import { judgeDrift } from './drift.ts';
+import { SharedBaselines } from './shared-baselines.ts';
 
 const harness = createTestHarness();
 beforeEach(() => harness.reset());
@@ -151,4 +158,40 @@ test('without a store, busy call conditions keep their baseline while thousands 
     harness.span('busy changed').events[0]?.attributes?.['runproof.drift.baseline'],
     'gpt-4o-mini-2024-07-18',
   );
+});
+
+test('with a store, a model name cut inside an emoji, or sent with a lone surrogate, is never drift against itself', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'runproof-drift-'));
+  after(() => rmSync(folder, { recursive: true, force: true }));
+  const store = await openStore(`sqlite:${join(folder, 'runs.db')}`);
+  const durability: Durability = {
+    leaseMs: 30_000,
+    retentionMs: 60_000,
+    codec: { maxResultBytes: 1024 },
+    storeName: 'sqlite:runs.db',
+    storeKind: 'sqlite',
+    configured: true,
+    store: () => Promise.resolve(store),
+    close: () => store.close(),
+  };
+  const shared = new SharedBaselines(durability);
+  await shared.preload();
+  const judge = (name: string, subject: string, model: string) => {
+    const span = trace.getTracer('test').startSpan(name);
+    const drifted = judgeDrift(span, subject, { kind: 'resolved_model', value: model }, Date.now(), shared);
+    span.end();
+    return drifted;
+  };
+  // Values are kept up to 256 characters: this one is cut between the halves of the emoji.
+  const long = `${'m'.repeat(255)}\u{1F600}-preview`;
+  const lone = 'gpt-4o-mini-\uD800';
+  assert.deepEqual([judge('long', '1'.repeat(64), long), judge('lone', '2'.repeat(64), lone)], [false, false]);
+  await shared.flush();
+  assert.deepEqual(
+    [judge('long again', '1'.repeat(64), long), judge('lone again', '2'.repeat(64), lone)],
+    [false, false],
+    'the store keeps U+FFFD for the lone half: compared with what it keeps',
+  );
+  for (const name of ['long again', 'lone again']) assert.deepEqual(harness.span(name).events, [], name);
+  await store.close();
 });

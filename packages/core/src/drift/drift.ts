@@ -54,6 +54,9 @@ export interface Sighting {
 const MAX_SUBJECTS = 2048;
 /** Longest value kept or compared: model names and digests are far shorter. */
 const MAX_VALUE = 256;
+const SURROGATE = /[\uD800-\uDFFF]/;
+/** A UTF-16 surrogate without its other half (what `String.prototype.toWellFormed` replaces). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const KINDS = [
   ['resolvedModel', DRIFT_KIND_VALUE_RESOLVED_MODEL],
@@ -115,6 +118,9 @@ export function judgeDrift(
   let value = sighting.value.length > MAX_VALUE ? sighting.value.slice(0, MAX_VALUE) : sighting.value;
   // What a provider sends is kept in stores whose text cannot hold U+0000.
   if (value.includes('\u0000')) value = value.replaceAll('\u0000', '\uFFFD');
+  // Nor a lone surrogate (a name cut inside an emoji above, or sent so): each store keeps U+FFFD
+  // instead, and the value read back would be drift against itself.
+  if (SURROGATE.test(value)) value = value.replace(LONE_SURROGATE, '\uFFFD');
   const byKind = localBaselines(subject);
   const before = byKind.get(sighting.kind);
   if (before === undefined || before.value !== value)
