@@ -255,3 +255,26 @@ test(`judged per process (a store that keeps no baselines, or is down), a subjec
   assert.equal(reported, MAX_VALUES);
   assert.equal(engine.firstReport(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18'), true, 'each kind has its own');
 });
+
+test('a subject last seen 40 days ago (a monthly job) is compared with its baseline from the first call of the next process', async () => {
+  const store = await sqliteStore();
+  const subject = '4'.repeat(64);
+  const longAgo = Date.now() - 40 * 24 * 60 * MINUTE;
+  await store.recordObservations([
+    {
+      subject,
+      kind: 'resolved_model',
+      value: 'gpt-4o-mini-2024-07-18',
+      count: 3,
+      firstSeen: longAgo,
+      lastSeen: longAgo,
+    },
+  ]);
+  const engine = new SharedBaselines(durabilityOf(() => Promise.resolve(store), 'sqlite:f.db'));
+  await engine.preload();
+  assert.deepEqual(engine.compare(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18', Date.now()), {
+    value: 'gpt-4o-mini-2024-07-18',
+    firstSeen: longAgo,
+  });
+  await store.close();
+});

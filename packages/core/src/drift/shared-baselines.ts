@@ -24,8 +24,6 @@ const BATCH = 500;
 export const FLUSH_MILLIS = 1_000;
 /** How long a store that failed is left alone. */
 const RETRY_MILLIS = 5_000;
-/** What a process loads at start: subjects seen in the last 30 days. */
-const PRELOAD_MILLIS = 30 * 24 * 3600_000;
 
 /** A value the store holds, as the cache keeps it. */
 export interface KnownValue {
@@ -66,7 +64,7 @@ export type Verdict = StoreBaseline | 'same' | 'unknown';
 
 /**
  * The fleet's baselines as one process sees them: a bounded cache read synchronously by calls,
- * filled at start from the subjects the store saw in the last 30 days, then per new subject, and
+ * filled at start with the 2 048 subjects the store saw most recently, then per new subject, and
  * refreshed by the store's answer to each batch of observations, written every second by an
  * unref'd timer (and at shutdown). A store that fails is warned about once and left alone for 5 s;
  * until it answers, subjects it has not answered for are judged per process. After each batch,
@@ -99,7 +97,10 @@ export class SharedBaselines {
   /** Starts loading the recently seen subjects (once); resolves when they are in, or the store failed. */
   preload(): Promise<void> {
     this.#preloaded ??= this.#run('loading drift baselines', async (store) => {
-      const values = await store.listBaselines({ since: Date.now() - PRELOAD_MILLIS, limit: MAX_SUBJECTS });
+      // The most recently seen subjects, however long ago: a store holding fewer than the cache does
+      // is then known whole, and a subject missing from it is new. (Bounded by a time instead, a
+      // subject last seen before it — a monthly job — was taken for new, its first call not compared.)
+      const values = await store.listBaselines({ limit: MAX_SUBJECTS });
       const subjects = new Set(values.map((value) => value.subject));
       // Subjects met before it answered stay; the cache may then lack room for every subject listed.
       const all = this.#apply(values, subjects, true);
