@@ -15,7 +15,7 @@ import {
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
 } from '../semconv.ts';
 import type { AttemptSpans } from './run-index.ts';
-import { attributeDigest } from './span-digest.ts';
+import { attributeDigest, wellFormed } from './span-digest.ts';
 import { entryDigest, overflowDigest, subjectName, type LedgerEntry, type RunStatement } from './statement.ts';
 import type { TraceSpan } from './trace-span.ts';
 import { checkResult, type CheckResult } from './verify-types.ts';
@@ -72,7 +72,7 @@ function describeSpans(spans: readonly TraceSpan[]): string {
 /** What differs between a signed entry and the span now: `[]` when nothing does. */
 function entryChanges(signed: LedgerEntry, now: LedgerEntry): string[] {
   const changes: string[] = [];
-  if (signed.name !== now.name) changes.push(`name "${signed.name}" -> "${now.name}"`);
+  if (wellFormed(signed.name) !== wellFormed(now.name)) changes.push(`name "${signed.name}" -> "${now.name}"`);
   if (signed.parentId !== now.parentId)
     changes.push(`parent ${signed.parentId ?? 'none'} -> ${now.parentId ?? 'none'} (moved under another parent)`);
   if (signed.status !== now.status) changes.push(`status ${signed.status} -> ${now.status}`);

@@ -104,10 +104,8 @@ function readSpan(span: JaegerSpan, trace: JaegerTrace, source: string): TraceSp
 function readFields(fields: JaegerKeyValue[] | undefined): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const field of fields ?? []) {
-    record[field.key] =
-      field.type === 'int64' && typeof field.value === 'string' && Number.isSafeInteger(Number(field.value))
-        ? Number(field.value)
-        : field.value;
+    // An int64 as a number, beyond 2^53 too: the process that signed it held it as one.
+    record[field.key] = field.type === 'int64' && typeof field.value === 'string' ? Number(field.value) : field.value;
   }
   return record;
 }

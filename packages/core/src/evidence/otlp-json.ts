@@ -10,7 +10,7 @@ interface OtlpAnyValue {
   stringValue?: string;
   boolValue?: boolean;
   intValue?: string | number;
-  doubleValue?: number | string;
+  doubleValue?: number | string | null;
   arrayValue?: { values?: OtlpAnyValue[] };
   kvlistValue?: { values?: OtlpKeyValue[] };
   bytesValue?: string;
@@ -90,7 +90,12 @@ function micros(nanos: string | number | undefined): number {
   }
 }
 
-/** OTLP attributes as a plain record (int64 beyond 2^53 kept as its decimal string). */
+/**
+ * OTLP attributes as a plain record. An int64 is read as a number, beyond 2^53 too: the process that
+ * signed it held it as one (a Collector or Jaeger writes the exact int64 the protobuf exporter sent,
+ * `1152921504606846976` for the double the process printed as `1152921504606847000`). A double
+ * JSON could not hold (written `null`) is read as NaN.
+ */
 export function readAttributes(list: OtlpKeyValue[] | undefined): Record<string, unknown> {
   const attributes: Record<string, unknown> = {};
   for (const { key, value } of list ?? []) {
@@ -104,11 +109,8 @@ function readValue(value: OtlpAnyValue | undefined): unknown {
   if (value === undefined || value === null) return undefined;
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.boolValue !== undefined) return value.boolValue;
-  if (value.intValue !== undefined) {
-    const number = Number(value.intValue);
-    return Number.isSafeInteger(number) ? number : String(value.intValue);
-  }
-  if (value.doubleValue !== undefined) return Number(value.doubleValue);
+  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue === null ? NaN : Number(value.doubleValue);
   if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map((item) => readValue(item) ?? null);
   if (value.kvlistValue !== undefined) return readAttributes(value.kvlistValue.values);
   if (value.bytesValue !== undefined) return value.bytesValue;

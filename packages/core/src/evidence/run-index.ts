@@ -4,7 +4,7 @@ import {
   ATTR_RUNPROOF_RUN_NAME,
   ATTR_RUNPROOF_RUN_REPLAYED,
 } from '../semconv.ts';
-import { attributeDigest } from './span-digest.ts';
+import { attributeDigest, wellFormed } from './span-digest.ts';
 import type { TraceSpan } from './trace-span.ts';
 
 /** One attempt of a run as the traces hold it: its run span and the spans found to belong to it. */
@@ -128,7 +128,7 @@ function ancestorAttempt(
 function sameSpan(a: TraceSpan, b: TraceSpan): boolean {
   return (
     a.traceId === b.traceId &&
-    a.name === b.name &&
+    wellFormed(a.name) === wellFormed(b.name) &&
     a.parentSpanId === b.parentSpanId &&
     a.status === b.status &&
     attributeDigest(a.attributes, a.events) === attributeDigest(b.attributes, b.events)

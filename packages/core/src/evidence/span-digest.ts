@@ -23,7 +23,10 @@ export interface DigestedEvent {
  * JSON array of scalars (what an array attribute becomes in Jaeger: attribute arrays hold no objects
  * or arrays), become RFC 8785 canonical JSON, so `["a","b"]` as an array and as the string Jaeger
  * made of it read the same. Other strings — JSON messages and tool arguments among them — are kept
- * as they are, unparsed. `undefined` for a value no exporter would send.
+ * as they are, unparsed. A lone UTF-16 surrogate (what an attribute length limit leaves of an emoji
+ * it cuts in half) becomes U+FFFD, as it does in every UTF-8 encoding of the string (OTLP protobuf,
+ * Jaeger). A number JSON cannot hold (NaN, ±Infinity: JSON exporters write `null`) is `NaN`.
+ * `undefined` for a value no exporter would send.
  *
  * @example
  * normalizeAttributeValue(['stop', 'length']) // '["stop","length"]'
@@ -33,19 +36,15 @@ export interface DigestedEvent {
 export function normalizeAttributeValue(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      return SCALAR_ARRAY_START.test(value) ? canonicalArrayText(value) : value;
+      return SCALAR_ARRAY_START.test(value) ? canonicalArrayText(value) : wellFormed(value);
     case 'number':
+      return Number.isFinite(value) ? String(value) : 'NaN';
     case 'boolean':
     case 'bigint':
       return String(value);
     case 'object':
       if (value === null) return undefined;
-      try {
-        return canonicalize(Array.isArray(value) ? value.map((item: unknown) => item ?? null) : value);
-      } catch {
-        // An array holding what JSON cannot (a non-finite number): its plain JSON, as a string attribute would be.
-        return JSON.stringify(value);
-      }
+      return arrayText(Array.isArray(value) ? value.map((item: unknown) => item ?? null) : value);
     default:
       return undefined;
   }
@@ -57,10 +56,32 @@ const SCALAR_ARRAY_START = /^\[\s*(?:["\d\-tfn\]])/;
 function canonicalArrayText(text: string): string {
   try {
     const parsed = JSON.parse(text) as unknown;
-    return Array.isArray(parsed) ? canonicalize(parsed) : text;
+    return Array.isArray(parsed) ? arrayText(parsed) : wellFormed(text);
   } catch {
-    return text;
+    return wellFormed(text);
   }
+}
+
+/** An array's canonical JSON, its strings well formed. */
+function arrayText(value: unknown): string {
+  const items = Array.isArray(value)
+    ? value.map((item: unknown) => (typeof item === 'string' ? wellFormed(item) : item))
+    : value;
+  try {
+    return canonicalize(items);
+  } catch {
+    // An array holding what JSON cannot (a non-finite number): its plain JSON, as a string attribute would be.
+    return JSON.stringify(items);
+  }
+}
+
+/** A lone surrogate: `\p{Cs}` matches only unpaired ones in a `u` regular expression. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATES = /\p{Cs}/gu;
+
+/** The string with each lone surrogate replaced by U+FFFD, as a UTF-8 encoder replaces it. */
+export function wellFormed(text: string): string {
+  return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATES, '\uFFFD') : text;
 }
 
 /**
@@ -108,7 +129,9 @@ export function attributeDigest(
   const eventTexts: string[] = [];
   for (const event of events) {
     if (covered(event.name))
-      eventTexts.push(`{"attributes":${normalizedJson(event.attributes, false)},"name":${JSON.stringify(event.name)}}`);
+      eventTexts.push(
+        `{"attributes":${normalizedJson(event.attributes, false)},"name":${JSON.stringify(wellFormed(event.name))}}`,
+      );
   }
   eventTexts.sort();
   return sha256(`{"attributes":${normalizedJson(attributes, true)},"events":[${eventTexts.join(',')}]}`);

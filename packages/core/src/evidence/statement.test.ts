@@ -132,3 +132,19 @@ test('attribute values keep one text form through OTLP and Jaeger', () => {
     ['["a","b"]', '["a","b"]', '0.7', 'true', '12345678901234567890', '[not json', undefined],
   );
 });
+
+test('a lone surrogate reads as U+FFFD and a number JSON cannot hold as NaN, as UTF-8 and JSON exporters leave them', () => {
+  assert.deepEqual(
+    [
+      normalizeAttributeValue('cut \ud83d'),
+      normalizeAttributeValue('cut \ufffd'),
+      normalizeAttributeValue('whole \u{1F600}'),
+      normalizeAttributeValue(['cut \ud83d']),
+      normalizeAttributeValue('["cut \ufffd"]'),
+      normalizeAttributeValue(NaN),
+      normalizeAttributeValue(-Infinity),
+      normalizeAttributeValue([1, NaN]),
+    ],
+    ['cut \ufffd', 'cut \ufffd', 'whole \u{1F600}', '["cut \ufffd"]', '["cut \ufffd"]', 'NaN', 'NaN', '[1,null]'],
+  );
+});
