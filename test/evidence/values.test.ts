@@ -6,7 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { waitUntil } from '../backends/polling.ts';
 import { jaegerProgram, startJaeger, type Jaeger } from '../backends/jaeger.ts';
 import { runApp } from '../support/app.ts';
-import { attribute, readOtlp, runVerify, spansOf, temporaryFolder, writeKeyPair, type KeyFiles } from './support.ts';
+import {
+  attribute,
+  readOtlp,
+  runVerify,
+  spansOf,
+  temporaryFolder,
+  writeKeyPair,
+  type KeyFiles,
+  type OtlpDocument,
+} from './support.ts';
 
 // Attribute values whose text form differs between the signing process, the OTLP JSON file and
 // what OTLP protobuf makes of them on the way to Jaeger: a 64-bit integer (a double in the process,
@@ -69,7 +78,9 @@ describe('a 64-bit integer and a cut emoji, sent to Jaeger as OTLP protobuf', { 
       async () => {
         const response = await fetch(`${jaeger.queryUrl}/api/v3/traces/${traceId}?raw_traces=true`);
         const text = response.ok ? await response.text() : '';
-        return text !== '' && spansOf(JSON.parse(text).result).length === spans.length ? text : undefined;
+        return text !== '' && spansOf((JSON.parse(text) as { result: OtlpDocument }).result).length === spans.length
+          ? text
+          : undefined;
       },
       15_000,
     );
