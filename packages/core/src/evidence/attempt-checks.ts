@@ -235,6 +235,7 @@ export function checkLedger(
   const notes: string[] = [];
   const { ledger } = statement.predicate;
   const listed = new Set<string>();
+  let present = 0;
   for (const entry of ledger.spans) {
     listed.add(entry.spanId);
     const span = bySpanId.get(entry.spanId);
@@ -242,6 +243,7 @@ export function checkLedger(
       problems.push(`missing: span ${describeSpan(entry)} was signed but is not in the traces`);
       continue;
     }
+    present += 1;
     const changes = entryChanges(entry, entryOf(span));
     if (changes.length > 0) problems.push(`changed: span ${describeSpan(entry)}: ${changes.join('; ')}`);
   }
@@ -270,7 +272,7 @@ export function checkLedger(
   const overflow = ledger.overflow === undefined ? '' : ` + ${ledger.overflow.count} past the list`;
   return checkResult(
     'ledger',
-    `${ledger.spans.length} signed span${ledger.spans.length === 1 ? '' : 's'}${overflow}, ${coverage.covered.length} present`,
+    `${ledger.spans.length} signed span${ledger.spans.length === 1 ? '' : 's'}${overflow}, ${present + own.length} present`,
     problems,
     notes,
   );

@@ -11,6 +11,7 @@ import {
   ATTR_RUNPROOF_MANIFEST_TRUNCATED,
   ATTR_RUNPROOF_RUN_ATTEMPT,
   ATTR_RUNPROOF_RUN_ID,
+  ATTR_RUNPROOF_RUN_PARENT_ID,
   ATTR_SERVICE_NAME,
   EVENT_RUNPROOF_RUN_ATTESTATION,
   EVENT_RUNPROOF_RUN_MANIFEST,
@@ -65,16 +66,22 @@ export class RunAttestor {
     this.#ledgers.get(runId)?.opened(span);
   }
 
-  /** A span ended: appended to its run's ledger; a run span's end closes the ledger. The hot path. */
+  /**
+   * A span ended: appended to its run's ledger; a run span's end closes the ledger, and a run span
+   * started inside another run of this process is listed in that run's ledger too (up to its
+   * bound), so that removing the nested run from the trace is seen there. The hot path.
+   */
   record(span: ReadableSpan): void {
     const runId = span.attributes[ATTR_RUNPROOF_RUN_ID];
     if (typeof runId !== 'string') return;
     const ledger = this.#ledgers.get(runId);
-    if (ledger === undefined) return;
     if (!isRunSpan(span)) {
-      ledger.add(span);
+      ledger?.add(span);
       return;
     }
+    const parentRunId = span.attributes[ATTR_RUNPROOF_RUN_PARENT_ID];
+    if (typeof parentRunId === 'string') this.#ledgers.get(parentRunId)?.addNestedRun(span);
+    if (ledger === undefined) return;
     ledger.openRuns -= 1;
     if (ledger.openRuns <= 0) this.#ledgers.delete(runId);
   }

@@ -50,6 +50,15 @@ export class RunLedger {
   }
 
   /**
+   * The run span of a run started inside this one: listed while the list has room, never in the
+   * overflow (`verify` reads nested runs as runs of their own, not as spans of this one).
+   */
+  addNestedRun(span: ReadableSpan): void {
+    this.#open.delete(span);
+    if (this.#spans.length < this.#limit) this.#spans.push(span);
+  }
+
+  /**
    * The ledger as the statement lists it: entries in the order their spans ended, then the
    * overflow, and the spans still open (all but `runSpan`), up to the bound.
    */
