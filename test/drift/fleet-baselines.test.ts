@@ -6,6 +6,7 @@
 // call returns.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BaselineStore, BaselineValue } from '../../packages/core/src/continuity/baselines.ts';
@@ -286,6 +287,47 @@ describe('a store that is down', () => {
       process.stdout.write(
         `# store down (${kind}): the app ran in ${elapsed} ms; without a store, ${controlElapsed} ms\n`,
       );
+    });
+  }
+});
+
+describe('a store that accepts connections and never answers (a stopped or overloaded server)', () => {
+  for (const kind of ['postgres', 'redis'] as const) {
+    test(`${kind}: calls are answered, one warning, and the app still ends on its own within seconds`, async (t) => {
+      const sockets: Socket[] = [];
+      const silent = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      t.after(() => {
+        for (const socket of sockets) socket.destroy();
+        silent.close();
+      });
+      const { port } = silent.address() as { port: number };
+      const url =
+        kind === 'postgres'
+          ? `postgres://runproof:hunter2@127.0.0.1:${port}/runs`
+          : `redis://:hunter2@127.0.0.1:${port}/0`;
+      simulator.reset();
+      const started = Date.now();
+      const result = await runApp(fleetApp, {
+        args: ['--import', '@runproof/core/register'],
+        env: {
+          OPENAI_BASE_URL: simulator.url,
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_SERVICE_NAME: `silent-${kind}`,
+          NODE_NO_WARNINGS: '1',
+          RUNPROOF_STORE: url,
+        },
+        timeoutMs: 20_000,
+      });
+      const elapsed = Date.now() - started;
+      assert.deepEqual([result.code, result.signal, result.stdout], [0, null, 'gpt-4o-mini-2024-07-18\n'.repeat(2)]);
+      assert.match(
+        result.stderr,
+        /^runproof: loading drift baselines in \S+ failed \(.+\); drift is judged per process until it answers\n$/,
+      );
+      assert.ok(!result.stderr.includes('hunter2'), result.stderr);
+      assert.ok(sockets.length > 0, 'the store was reached');
+      assert.ok(elapsed < 10_000, `the app ended after ${elapsed} ms`);
     });
   }
 });

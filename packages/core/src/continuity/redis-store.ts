@@ -34,6 +34,12 @@ const RUNS = `${PREFIX}runs`;
 const BY_STATUS = `${PREFIX}runs:`;
 /** Completed runs removed per script call, so one call never blocks Redis for long. */
 const REMOVE_BATCH = 500;
+/**
+ * How long a call (or connecting) waits for the server's answer. A server that accepts and never
+ * answers — stopped (SIGSTOP), overloaded, a proxy whose backend is gone — would otherwise hold the
+ * call, and the connection the process: an app ending its work never exited.
+ */
+const ANSWER_TIMEOUT_MS = 3_000;
 
 /**
  * The Redis store, through `redis` (node-redis; an optional peer dependency, loaded on first use).
@@ -193,10 +199,10 @@ export class RedisStore implements RunStore, BaselineStore {
       const { client } = connection;
       if (connection.calls++ === 0) client.ref();
       try {
-        return await client.evalSha(script.sha, { keys, arguments: args });
+        return await answered(client, client.evalSha(script.sha, { keys, arguments: args }));
       } catch (error) {
         if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-        return await client.eval(script.source, { keys, arguments: args });
+        return await answered(client, client.eval(script.source, { keys, arguments: args }));
       }
     } catch (error) {
       throw scrubError(error, this.#location.secrets);
@@ -244,16 +250,38 @@ export class RedisStore implements RunStore, BaselineStore {
     // Connection errors reach callers through their rejected calls; unheard, the event would
     // crash the process.
     client.on('error', () => {});
-    await client.connect();
     try {
-      await client.hSetNX(META, 'schema_version', String(SCHEMA_VERSION));
-      const found = Number(await client.hGet(META, 'schema_version'));
+      await answered(client, client.connect());
+      await answered(client, client.hSetNX(META, 'schema_version', String(SCHEMA_VERSION)));
+      const found = Number(await answered(client, client.hGet(META, 'schema_version')));
       if (found > SCHEMA_VERSION) throw olderSchema(found);
     } catch (error) {
-      client.destroy();
+      if (client.isOpen) client.destroy();
       throw error;
     }
     return { client, calls: 0 };
+  }
+}
+
+/**
+ * What `call` resolves to, unless the server has not answered within {@link ANSWER_TIMEOUT_MS}:
+ * then the client is destroyed (its calls fail, its socket no longer holds the process; the next
+ * call connects anew) and this rejects.
+ */
+async function answered<T>(client: RedisClient, call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      if (client.isOpen) client.destroy();
+      reject(new Error(`Redis did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`));
+    }, ANSWER_TIMEOUT_MS);
+    // The call's socket holds the process while it waits; the timer needs not.
+    timer.unref();
+  });
+  try {
+    return await Promise.race([call, silence]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
