@@ -68,9 +68,11 @@ export const OUTSIDE_RUNS = '(outside runs)';
  */
 export function inventoryOfSpans(all: readonly InventorySpan[], since: number | null): Inventory {
   const spans = since === null ? all : all.filter((span) => span.startMicros / 1000 >= since);
-  const byId = new Map(spans.map((span) => [`${span.traceId}/${span.spanId}`, span]));
+  // Parents are looked up among all spans: a call in the window belongs to its run and step even
+  // when they started before it.
+  const byId = new Map(all.map((span) => [`${span.traceId}/${span.spanId}`, span]));
   const runNames = new Map<string, string>();
-  for (const span of spans)
+  for (const span of all)
     if (isRun(span))
       runNames.set(String(span.attributes[ATTR_RUNPROOF_RUN_ID]), text(span.attributes[ATTR_RUNPROOF_RUN_NAME]));
   const builder = new InventoryBuilder();
