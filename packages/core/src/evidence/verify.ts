@@ -83,7 +83,13 @@ export function indexAttested(
   const died = new Set<string>();
   for (const span of spans) {
     if (!isRunSpanOf(span)) continue;
-    const previous = attestationOf(span).statement?.predicate.previousAttempt;
+    // Only a good attestation about this run span may say the attempt before it died: a forged one
+    // (on a span passed off as a replay, which nothing checks) would pass added spans off as its.
+    const read = attestationOf(span);
+    const predicate = read.signature.ok ? read.statement?.predicate : undefined;
+    if (predicate?.run?.spanId !== span.spanId || predicate.manifest?.runId !== span.attributes[ATTR_RUNPROOF_RUN_ID])
+      continue;
+    const previous = predicate.previousAttempt;
     if (previous?.ended === false) died.add(previous.spanId);
   }
   const index = indexTraces(spans, {
