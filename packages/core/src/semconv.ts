@@ -258,6 +258,8 @@ export const EVIDENCE_STATUS_VALUE_FAILED = 'failed';
 /** Attribute name prefixes whose attributes (and events) a span's ledger digest covers. */
 export const NAMESPACE_PREFIX_RUNPROOF = 'runproof.';
 export const NAMESPACE_PREFIX_GEN_AI = 'gen_ai.';
+/** The GenAI conventions' OpenAI attributes (`openai.response.system_fingerprint`, …): covered too. */
+export const NAMESPACE_PREFIX_OPENAI = 'openai.';
 
 // ---- Runproof: metrics --------------------------------------------------------------------------
 export const METRIC_RUNPROOF_VALIDATION_CHECKS = 'runproof.validation.checks';

@@ -198,7 +198,11 @@ export function checkManifest(statement: RunStatement, attempt: AttemptSpans, co
 }
 
 function checkManifestEvent(span: TraceSpan, manifest: RunManifest, subjectDigest: string): string[] {
-  const event = span.events.find((candidate) => candidate.name === EVENT_RUNPROOF_RUN_MANIFEST);
+  const events = span.events.filter((candidate) => candidate.name === EVENT_RUNPROOF_RUN_MANIFEST);
+  // One manifest is signed; a second one beside it would be read by whoever reads the last.
+  if (events.length > 1)
+    return [`the run span carries ${events.length} manifest events; the run signed one, and the others were added`];
+  const event = events[0];
   const text = event?.attributes[ATTR_RUNPROOF_MANIFEST];
   if (typeof text !== 'string') return ['the run span has no manifest event'];
   const truncated = event!.attributes[ATTR_RUNPROOF_MANIFEST_TRUNCATED] === true;
@@ -245,6 +249,11 @@ export function checkLedger(
     }
     present += 1;
     const changes = entryChanges(entry, entryOf(span));
+    // A span is in its parent's trace: one moved to another trace (out of the run's, as a trace
+    // viewer shows it) keeps its signed parent id, and is told by this.
+    const parent = entry.parentId === null ? undefined : bySpanId.get(entry.parentId);
+    if (parent !== undefined && parent.traceId !== span.traceId)
+      changes.push(`trace ${parent.traceId} -> ${span.traceId} (moved out of its parent's trace)`);
     if (changes.length > 0) problems.push(`changed: span ${describeSpan(entry)}: ${changes.join('; ')}`);
   }
   const own = coverage.covered.filter((span) => !listed.has(span.spanId));

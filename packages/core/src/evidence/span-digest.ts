@@ -1,9 +1,14 @@
 import { canonicalize, sha256 } from '../identity/canonical-json.ts';
 import {
+  ATTR_ERROR_TYPE,
   ATTR_RUNPROOF_EVIDENCE_STATUS,
+  ATTR_RUNPROOF_RUN_ATTEMPT,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
   EVENT_RUNPROOF_RUN_ATTESTATION,
   EVENT_RUNPROOF_RUN_MANIFEST,
   NAMESPACE_PREFIX_GEN_AI,
+  NAMESPACE_PREFIX_OPENAI,
   NAMESPACE_PREFIX_RUNPROOF,
 } from '../semconv.ts';
 
@@ -85,12 +90,20 @@ export function wellFormed(text: string): string {
 }
 
 /**
- * Whether the ledger digest covers an attribute or an event of this name: Runproof's and GenAI's,
- * less the evidence's own and the manifest event (the statement's subject digest covers that one).
+ * Whether the ledger digest covers an attribute or an event of this name: Runproof's and the GenAI
+ * conventions' — `NAMESPACE_PREFIX_GEN_AI` and what they put on a model span outside it
+ * (`ATTR_ERROR_TYPE`, which alerts read, `ATTR_SERVER_ADDRESS` and `ATTR_SERVER_PORT`, the OpenAI
+ * system's `NAMESPACE_PREFIX_OPENAI`) — less the
+ * evidence's own and the manifest event (the statement's subject digest covers that one).
  */
 function covered(name: string): boolean {
   return (
-    (name.startsWith(NAMESPACE_PREFIX_RUNPROOF) || name.startsWith(NAMESPACE_PREFIX_GEN_AI)) &&
+    (name.startsWith(NAMESPACE_PREFIX_RUNPROOF) ||
+      name.startsWith(NAMESPACE_PREFIX_GEN_AI) ||
+      name.startsWith(NAMESPACE_PREFIX_OPENAI) ||
+      name === ATTR_ERROR_TYPE ||
+      name === ATTR_SERVER_ADDRESS ||
+      name === ATTR_SERVER_PORT) &&
     name !== ATTR_RUNPROOF_EVIDENCE_STATUS &&
     name !== EVENT_RUNPROOF_RUN_ATTESTATION &&
     name !== EVENT_RUNPROOF_RUN_MANIFEST
@@ -120,15 +133,19 @@ function normalizedJson(attributes: Readonly<Record<string, unknown>> | undefine
  * every attribute; times left out), in the normalized form: the RFC 8785 JSON of
  * `{ attributes: { name: text }, events: [{ attributes: { name: text }, name }] }`, the events
  * sorted by their own JSON, so the order Jaeger lists them in does not matter. The evidence's own
- * status and attestation event are left out, since they are added after the digest is made.
+ * status and attestation event are left out, since they are added after the digest is made, and a
+ * run span's manifest event, which the statement's subject digest covers; a manifest event on any
+ * other span is covered here (none is ever put there).
  */
 export function attributeDigest(
   attributes: Readonly<Record<string, unknown>>,
   events: readonly DigestedEvent[],
 ): string {
   const eventTexts: string[] = [];
+  // The subject digest covers a run span's manifest event; one on any other span is covered here.
+  const runSpan = attributes[ATTR_RUNPROOF_RUN_ATTEMPT] !== undefined;
   for (const event of events) {
-    if (covered(event.name))
+    if (covered(event.name) || (!runSpan && event.name === EVENT_RUNPROOF_RUN_MANIFEST))
       eventTexts.push(
         `{"attributes":${normalizedJson(event.attributes, false)},"name":${JSON.stringify(wellFormed(event.name))}}`,
       );

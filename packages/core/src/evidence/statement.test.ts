@@ -73,12 +73,18 @@ test("a ledger entry's digest is the SHA-256 of its RFC 8785 JSON", () => {
   for (const entry of predicate.ledger.spans) assert.equal(entryDigest(entry), sha256(canonicalize(entry)));
 });
 
-test("a span's digest covers its Runproof and GenAI attributes and events in their normalized form, and nothing else", () => {
+test("a span's digest covers its Runproof and GenAI conventions' attributes and events in their normalized form, and nothing else", () => {
   const attributes = {
     'runproof.run.id': 'r',
+    'runproof.run.attempt': 1,
     'gen_ai.response.finish_reasons': ['stop'],
     'gen_ai.usage.input_tokens': 25,
+    'error.type': 'RUNPROOF_BOUNDARY_HALT',
+    'server.address': 'api.openai.com',
+    'server.port': 443,
+    'openai.response.system_fingerprint': 'fp_1',
     'http.method': 'POST',
+    'server.socket.address': '10.0.0.1',
     'runproof.evidence.status': 'signed',
   };
   const events = [
@@ -90,9 +96,14 @@ test("a span's digest covers its Runproof and GenAI attributes and events in the
   const expected = sha256(
     canonicalize({
       attributes: {
+        'error.type': 'RUNPROOF_BOUNDARY_HALT',
         'gen_ai.response.finish_reasons': '["stop"]',
         'gen_ai.usage.input_tokens': '25',
+        'openai.response.system_fingerprint': 'fp_1',
+        'runproof.run.attempt': '1',
         'runproof.run.id': 'r',
+        'server.address': 'api.openai.com',
+        'server.port': '443',
       },
       events: [
         { attributes: { 'runproof.boundary.limit': '3' }, name: 'runproof.boundary.violation' },
@@ -116,6 +127,16 @@ test("a span's digest covers its Runproof and GenAI attributes and events in the
     'as Jaeger gives them back',
   );
   assert.notEqual(attributeDigest({ ...attributes, 'runproof.run.id': 's' }, events), expected);
+  const { 'runproof.run.attempt': attempt, ...notRunSpan } = attributes;
+  assert.equal(attempt, 1);
+  assert.notEqual(
+    attributeDigest(notRunSpan, events),
+    attributeDigest(
+      notRunSpan,
+      events.filter((event) => event.name !== 'runproof.run.manifest'),
+    ),
+    'a manifest event on a span other than a run span is covered',
+  );
 });
 
 test('attribute values keep one text form through OTLP and Jaeger', () => {
