@@ -2,7 +2,7 @@
 // drift baselines in a store that real apps wrote, from trace files, and from the Jaeger API JSON
 // a real Jaeger makes of the same traces.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -233,6 +233,30 @@ describe('runproof inventory', () => {
       ['input_shape', 'input_shape', 'resolved_model', 'system_fingerprint'],
       'the new snapshot came on a new backend',
     );
+  });
+
+  test('a trace file too large to read whole (over 512 MB, one document as the file exporter writes it) gives the same inventory', async () => {
+    // The same document with 600 MiB of white space before its first span, as weeks of exports would make it.
+    const text = readFileSync(traces, 'utf8');
+    const head = text.indexOf('[') + 1;
+    const large = join(folder, 'large.json');
+    const file = openSync(large, 'w');
+    try {
+      writeSync(file, text.slice(0, head));
+      const blank = Buffer.alloc(64 * 1024 * 1024, ' ');
+      for (let written = 0; written < 600 * 1024 * 1024; written += blank.length) writeSync(file, blank);
+      writeSync(file, text.slice(head));
+    } finally {
+      closeSync(file);
+    }
+    try {
+      const whole = await inventory(traces, '--json');
+      const piecewise = await inventory(large, '--json');
+      assert.equal(piecewise.code, 0, piecewise.stderr);
+      assert.deepEqual(piecewise.json, whole.json);
+    } finally {
+      rmSync(large, { force: true });
+    }
   });
 
   test('bad arguments: a usage error naming what was expected, exit code 2', async () => {

@@ -24,6 +24,8 @@ import { VERIFY_USAGE, verifyCommand } from './evidence/verify-command.ts';
 import { REPORT_USAGE, reportCommand } from './evidence/report-command.ts';
 import { INVENTORY_USAGE, inventoryCommand } from './drift/inventory-command.ts';
 import { readTraceFile } from './evidence/trace-file-reader.ts';
+import type { TraceSpan } from './evidence/trace-span.ts';
+import { forEachTraceDocument } from './drift/trace-documents.ts';
 
 function pickManifest(reference: string): RunManifest {
   const [path = '', runId] = reference.split('#');
@@ -84,13 +86,23 @@ async function runs(operands: string[]): Promise<number> {
   }
 }
 
+/** Every span of a trace file; one too large to read whole is read a document at a time. */
+function readInventorySpans(path: string): TraceSpan[] {
+  const spans: TraceSpan[] = [];
+  forEachTraceDocument(path, (text) => {
+    // One by one: spreading a large document's spans into push() would overflow the stack.
+    for (const span of readTraceFile(text, path)) spans.push(span);
+  });
+  return spans;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...operands] = argv;
   if (command === 'runs') return runs(operands);
   if (command === 'verify') return verifyCommand(operands, (text) => process.stdout.write(text));
   if (command === 'report') return reportCommand(operands, (text) => process.stdout.write(text));
   if (command === 'inventory') {
-    return inventoryCommand(operands, { write: (text) => process.stdout.write(text), readSpans: (path) => readTraceFile(readFileSync(path, 'utf8'), path) });
+    return inventoryCommand(operands, { write: (text) => process.stdout.write(text), readSpans: readInventorySpans });
   }
   if (command === 'manifests' && operands.length === 1) {
     for (const manifest of readManifests(readFileSync(operands[0]!, 'utf8'))) {
