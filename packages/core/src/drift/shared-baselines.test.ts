@@ -9,7 +9,7 @@ import type { Durability } from '../continuity/durability.ts';
 import type { RunStore } from '../continuity/journal.ts';
 import { openStore } from '../continuity/open-store.ts';
 import type { BaselineStore } from '../continuity/baselines.ts';
-import { MAX_SUBJECTS, MAX_VALUES, SharedBaselines } from './shared-baselines.ts';
+import { MAX_SUBJECTS, MAX_VALUES, SharedBaselines, VALUES_WINDOW_MILLIS } from './shared-baselines.ts';
 
 const MINUTE = 60_000;
 const folder = mkdtempSync(join(tmpdir(), 'runproof-baselines-'));
@@ -276,5 +276,35 @@ test('a subject last seen 40 days ago (a monthly job) is compared with its basel
     value: 'gpt-4o-mini-2024-07-18',
     firstSeen: longAgo,
   });
+  await store.close();
+});
+
+test(`a subject and kind whose ${MAX_VALUES} values were last seen over a week ago (backends a provider retired) still records and reports a new one`, async () => {
+  const store = await sqliteStore();
+  const subject = '7'.repeat(64);
+  const now = Date.now();
+  const weeksAgo = now - 5 * VALUES_WINDOW_MILLIS;
+  // A year of backend rotations: fp_0 (the baseline) to fp_31, the last of them eight days ago.
+  await store.recordObservations(
+    Array.from({ length: MAX_VALUES }, (_, index) => ({
+      subject,
+      kind: 'system_fingerprint',
+      value: `fp_${index}`,
+      count: 100,
+      firstSeen: weeksAgo + index * 60_000,
+      lastSeen: now - VALUES_WINDOW_MILLIS - 86_400_000 + index,
+    })),
+  );
+  const engine = new SharedBaselines(durabilityOf(() => Promise.resolve(store), 'sqlite:g.db'));
+  await engine.preload();
+  assert.deepEqual(engine.compare(subject, 'system_fingerprint', 'fp_new', now), {
+    value: 'fp_0',
+    firstSeen: weeksAgo,
+  });
+  await engine.flush();
+  assert.ok(
+    (await store.readBaselines([subject])).some((value) => value.value === 'fp_new'),
+    'recorded, so the baseline can move to it',
+  );
   await store.close();
 });

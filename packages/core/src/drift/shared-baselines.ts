@@ -14,8 +14,17 @@ import { BASELINE_RULE, nextBaseline, type BaselineRule } from './baseline-rule.
  * subject used at least once every {@link MAX_SUBJECTS}/2 new subjects is never forgotten).
  */
 export const MAX_SUBJECTS = 2_048;
-/** Values kept per subject and kind: more means the "value" is data (an input keyed by ids), not a condition. */
+/**
+ * Values kept per subject and kind: more seen within {@link VALUES_WINDOW_MILLIS} means the
+ * "value" is data (an input keyed by ids), not a condition.
+ */
 export const MAX_VALUES = 32;
+/**
+ * Only values seen in this last week count toward {@link MAX_VALUES}: conditions change for good
+ * over a subject's life (a provider rotates its backends' fingerprints every few weeks), and a
+ * subject that had met 32 in all would otherwise neither record nor report a change ever again.
+ */
+export const VALUES_WINDOW_MILLIS = 7 * 24 * 3_600_000;
 /** Observations waiting for the next batch; past this, new ones are dropped until it is written. */
 const MAX_PENDING = 4_096;
 /** Observations per store call. */
@@ -127,7 +136,7 @@ export class SharedBaselines {
     const subject = this.#subject(name);
     const state = subject.kinds.get(kind);
     const known = state?.values.get(value);
-    if (known === undefined && state !== undefined && state.values.size >= MAX_VALUES) {
+    if (known === undefined && state !== undefined && isFull(state, now)) {
       // Neither kept nor reported: so many values are data (an input keyed by ids), not conditions.
       warnTooManyValues(kind);
       return 'same';
@@ -408,6 +417,14 @@ function warnTooManyValues(kind: string): void {
     `drift-values:${kind}`,
     `runproof: a ${kind} baseline has more than ${MAX_VALUES} values (data rather than structure?); its new values are neither kept nor reported as drift`,
   );
+}
+
+/** Whether a subject and kind has seen {@link MAX_VALUES} values within {@link VALUES_WINDOW_MILLIS}. */
+function isFull(state: KindState, now: number): boolean {
+  if (state.values.size < MAX_VALUES) return false;
+  let recent = 0;
+  for (const value of state.values.values()) if (value.lastSeen >= now - VALUES_WINDOW_MILLIS) recent += 1;
+  return recent >= MAX_VALUES;
 }
 
 /** The baseline and the values seen most recently, up to {@link MAX_VALUES} in all. */
