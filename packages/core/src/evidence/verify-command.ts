@@ -60,6 +60,20 @@ export function verifyCommand(operands: string[], write: (text: string) => void)
   return result.ok ? 0 : 1;
 }
 
+/**
+ * Text of the trace (span names, attribute values in findings) as it may be printed on a terminal:
+ * a line break would print a line of its own (`4 runs: 4 verified`), an escape sequence could move
+ * the cursor over the FAIL lines. Each such character is shown escaped, as JSON writes it.
+ */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is matched
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (character) =>
+    character < ' '
+      ? JSON.stringify(character).slice(1, -1)
+      : `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** The human form of a verification: per run, per attempt, one line a check, then what failed. */
 export function formatVerification(result: VerifyResult): string {
   const lines: string[] = [];
@@ -69,7 +83,7 @@ export function formatVerification(result: VerifyResult): string {
       : result.keys.map((key) => `${key.source} (key id ${key.keyId.slice(0, 16)}…)`).join(', ');
   lines.push(`runproof verify: ${result.files.join(', ')}`, `trusted keys: ${keys}`, '');
   for (const run of result.runs) lines.push(...formatRun(run), '');
-  for (const problem of result.problems) lines.push(`FAILED: ${problem}`);
+  for (const problem of result.problems) lines.push(`FAILED: ${printable(problem)}`);
   const failed = result.runs.filter((run) => !run.ok).length;
   lines.push(
     `${result.runs.length} run${result.runs.length === 1 ? '' : 's'}: ${result.runs.length - failed} verified, ${failed} failed${result.ok ? '' : ' — NOT VERIFIED'}`,
@@ -78,16 +92,18 @@ export function formatVerification(result: VerifyResult): string {
 }
 
 function formatRun(run: RunVerification): string[] {
-  const lines = [`run ${run.runId} ${run.name ? `(${run.name}) ` : ''}— ${run.ok ? 'verified' : 'FAILED'}`];
+  const lines = [
+    `run ${printable(run.runId)} ${run.name ? `(${printable(run.name)}) ` : ''}— ${run.ok ? 'verified' : 'FAILED'}`,
+  ];
   for (const attempt of run.attempts) {
     lines.push(`  attempt ${attempt.attempt}: run span ${attempt.spanId} of trace ${attempt.traceId}`);
     for (const check of attempt.checks) {
-      lines.push(`    ${check.ok ? 'ok  ' : 'FAIL'}  ${check.check.padEnd(9)}  ${check.summary}`);
-      for (const problem of check.problems) lines.push(`            - ${problem}`);
-      for (const note of check.notes) lines.push(`            note: ${note}`);
+      lines.push(`    ${check.ok ? 'ok  ' : 'FAIL'}  ${check.check.padEnd(9)}  ${printable(check.summary)}`);
+      for (const problem of check.problems) lines.push(`            - ${printable(problem)}`);
+      for (const note of check.notes) lines.push(`            note: ${printable(note)}`);
     }
   }
-  for (const problem of run.problems) lines.push(`  FAIL  ${problem}`);
-  for (const note of run.notes) lines.push(`  note: ${note}`);
+  for (const problem of run.problems) lines.push(`  FAIL  ${printable(problem)}`);
+  for (const note of run.notes) lines.push(`  note: ${printable(note)}`);
   return lines;
 }
