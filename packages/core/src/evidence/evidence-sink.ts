@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { wellFormed } from './span-digest.ts';
 
 /**
  * The evidence directory: one `<run id>.intoto.jsonl` file a run, one envelope a line, an attempt
@@ -14,9 +15,12 @@ export class EvidenceDirectory {
     this.#directory = directory;
   }
 
-  /** The file of a run's envelopes. */
+  /**
+   * The file of a run's envelopes. Never throws: a lone surrogate in the id (which
+   * `encodeURIComponent` refuses) is encoded as U+FFFD.
+   */
   fileOf(runId: string): string {
-    return join(this.#directory, `${encodeURIComponent(runId)}.intoto.jsonl`);
+    return join(this.#directory, `${encodeURIComponent(wellFormed(runId))}.intoto.jsonl`);
   }
 
   append(runId: string, envelopeJson: string): void {
