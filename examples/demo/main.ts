@@ -21,7 +21,7 @@ rmSync(outputDirectory, { recursive: true, force: true });
 mkdirSync(outputDirectory, { recursive: true });
 
 const simulator = await startSimulator({ chunkDelayMs: 0 });
-let durableCalls = 0;
+let durableCalls: number;
 const shipping = process.env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
 
 const store = `sqlite:${outputDirectory}runs.db`;

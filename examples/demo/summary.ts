@@ -26,6 +26,8 @@ interface AnyValue {
   boolValue?: boolean;
   arrayValue?: { values?: AnyValue[] };
 }
+/** An OTLP attribute value once decoded: what an exported span attribute can hold. */
+type AttributeValue = string | number | boolean | AttributeValue[] | undefined;
 interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
@@ -37,7 +39,7 @@ interface OtlpSpan {
 
 export interface SpanNode {
   name: string;
-  attributes: Record<string, unknown>;
+  attributes: Record<string, AttributeValue>;
   start: bigint;
   children: SpanNode[];
 }
@@ -48,7 +50,7 @@ export interface RunSummary {
   manifest: RunManifest | undefined;
 }
 
-function toValue(value: AnyValue): unknown {
+function toValue(value: AnyValue): AttributeValue {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
@@ -72,7 +74,7 @@ export function readTraceFile(text: string): RunSummary[] {
     else if (typeof node.attributes[ATTR_RUNPROOF_RUN_ID] === 'string') {
       const event = span.events?.find((candidate) => candidate.name === EVENT_RUNPROOF_RUN_MANIFEST);
       const json = event === undefined ? undefined : toMap(event.attributes)[ATTR_RUNPROOF_MANIFEST];
-      runs.push({ runId: node.attributes[ATTR_RUNPROOF_RUN_ID] as string, root: node, manifest: typeof json === 'string' ? (JSON.parse(json) as RunManifest) : undefined });
+      runs.push({ runId: node.attributes[ATTR_RUNPROOF_RUN_ID], root: node, manifest: typeof json === 'string' ? (JSON.parse(json) as RunManifest) : undefined });
     }
   }
   for (const node of nodes.values()) node.children.sort((a, b) => (a.start < b.start ? -1 : 1));
@@ -83,14 +85,14 @@ function describe(node: SpanNode): string {
   const attributes = node.attributes;
   const details: string[] = [];
   if (attributes[ATTR_GEN_AI_RESPONSE_MODEL] !== undefined) details.push(String(attributes[ATTR_GEN_AI_RESPONSE_MODEL]));
-  if (attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] !== undefined) details.push(`${attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS]}→${attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]} tokens`);
+  if (attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] !== undefined) details.push(`${String(attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS])}→${String(attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS])} tokens`);
   if (Array.isArray(attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS])) details.push(`finish ${(attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] as string[]).join(',')}`);
-  if (attributes[ATTR_RUNPROOF_CALL_ATTEMPTS] !== undefined) details.push(`attempts ${attributes[ATTR_RUNPROOF_CALL_ATTEMPTS]}`);
-  if (attributes[ATTR_RUNPROOF_BOUNDARY_DECISION] !== undefined) details.push(`boundary ${attributes[ATTR_RUNPROOF_BOUNDARY_DECISION]}`);
-  if (attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME] !== undefined) details.push(`validation ${attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME]}`);
+  if (attributes[ATTR_RUNPROOF_CALL_ATTEMPTS] !== undefined) details.push(`attempts ${String(attributes[ATTR_RUNPROOF_CALL_ATTEMPTS])}`);
+  if (attributes[ATTR_RUNPROOF_BOUNDARY_DECISION] !== undefined) details.push(`boundary ${String(attributes[ATTR_RUNPROOF_BOUNDARY_DECISION])}`);
+  if (attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME] !== undefined) details.push(`validation ${String(attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME])}`);
   if (attributes[ATTR_RUNPROOF_DRIFT_DETECTED] === true) details.push('DRIFT');
   if (attributes[ATTR_RUNPROOF_STEP_REPLAYED] === true) details.push('replayed from the journal');
-  if (attributes[ATTR_ERROR_TYPE] !== undefined) details.push(`error ${attributes[ATTR_ERROR_TYPE]}`);
+  if (attributes[ATTR_ERROR_TYPE] !== undefined) details.push(`error ${String(attributes[ATTR_ERROR_TYPE])}`);
   return details.length === 0 ? node.name : `${node.name}  [${details.join(', ')}]`;
 }
 
@@ -106,8 +108,8 @@ export function formatRuns(runs: RunSummary[], title: string): string {
   for (const run of runs) {
     const outcome = run.root.attributes[ATTR_RUNPROOF_RUN_OUTCOME];
     const attempt = run.root.attributes[ATTR_RUNPROOF_RUN_ATTEMPT];
-    const continued = attempt === 1 ? '' : `  attempt ${attempt} (${run.root.attributes[ATTR_RUNPROOF_RUN_CONTINUATION]})`;
-    lines.push(`  run ${run.runId}${continued}  ${outcome}  fingerprint ${run.manifest?.fingerprint.slice(0, 12)}…  observed ${run.manifest?.observedDigest.slice(0, 12)}…`);
+    const continued = attempt === 1 ? '' : `  attempt ${String(attempt)} (${String(run.root.attributes[ATTR_RUNPROOF_RUN_CONTINUATION])})`;
+    lines.push(`  run ${run.runId}${continued}  ${String(outcome)}  fingerprint ${run.manifest?.fingerprint.slice(0, 12)}…  observed ${run.manifest?.observedDigest.slice(0, 12)}…`);
     lines.push(...formatTree(run.root, '', true, true));
   }
   return `${lines.join('\n')}\n`;

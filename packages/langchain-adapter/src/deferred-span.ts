@@ -154,7 +154,7 @@ export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext:
   const abandon = async (value: unknown): Promise<IteratorResult<T>> => {
     scope.abandoned = true;
     try {
-      return await generator.return(value as T);
+      return await generator.return(value);
     } finally {
       onAbandoned();
     }

@@ -131,10 +131,10 @@ export function wrapToolCall(original: Method, handler: RunproofCallbackHandler)
           const [input, config] = args;
           const toolCall = asRecord(input).type === 'tool_call' ? asRecord(input) : asRecord(asRecord(config).toolCall);
           const callbacks = asRecord(asRecord(config).callbacks);
-          const parentRunId = typeof callbacks.getParentRunId === 'function' ? (callbacks.getParentRunId() as string | undefined) : undefined;
+          const parentRunId = typeof callbacks.getParentRunId === 'function' ? (callbacks as { getParentRunId(): string | undefined }).getParentRunId() : undefined;
           const toolCallId = typeof toolCall.id === 'string' ? toolCall.id : undefined;
           const toolInput = asRecord(input).type === 'tool_call' ? asRecord(input).args : input;
-          return handler.recordToolInputFailure(String(tool.name ?? 'tool'), toolCallId, tool.schema, toolInput, parentRunId, error);
+          return handler.recordToolInputFailure(typeof tool.name === 'string' ? tool.name : 'tool', toolCallId, tool.schema, toolInput, parentRunId, error);
         });
       }
       throw error;
@@ -150,10 +150,11 @@ export function wrapCallWithConfig(original: Method, handler: RunproofCallbackHa
   return function callWithSpan(this: unknown, ...args: unknown[]): unknown {
     const [body, ...rest] = args;
     if (typeof body !== 'function') return original.apply(this, args);
+    const run = body as Method;
     const inSpan = function (this: unknown, ...bodyArgs: unknown[]): unknown {
       const runManager = asRecord(bodyArgs[2]);
       const runContext = handler.contextForRun(typeof runManager.runId === 'string' ? runManager.runId : undefined);
-      return runContext === undefined ? body.apply(this, bodyArgs) : context.with(runContext, () => body.apply(this, bodyArgs));
+      return runContext === undefined ? run.apply(this, bodyArgs) : context.with(runContext, () => run.apply(this, bodyArgs));
     };
     return original.apply(this, [inSpan, ...rest]);
   };

@@ -176,7 +176,7 @@ export function resolvePolicy(policy: BoundaryPolicy, runName: string, source = 
   if (cached !== undefined) return cached;
   const result = codePolicySchema.safeParse(policy);
   if (!result.success) throw new ConfigError(source, result.error.issues.map(toIssue));
-  const { onEscalate, ...declared } = result.data as BoundaryPolicy;
+  const { onEscalate, ...declared } = result.data;
   const decisions = Object.fromEntries(RULE_FIELDS.map((field) => [field, declared.decisions?.[field] ?? BOUNDARY_RULES[field].defaultDecision])) as Record<BoundaryRuleField, ViolationDecision>;
   const name = declared.name ?? runName;
   const resolved: ResolvedPolicy = Object.freeze({
@@ -186,7 +186,7 @@ export function resolvePolicy(policy: BoundaryPolicy, runName: string, source = 
     decisions: Object.freeze(decisions),
   });
   let byRun = resolvedCache.get(policy);
-  if (byRun === undefined) resolvedCache.set(policy, (byRun = new Map()));
+  if (byRun === undefined) resolvedCache.set(policy, (byRun = new Map<string, ResolvedPolicy>()));
   byRun.set(runName, resolved);
   return resolved;
 }
