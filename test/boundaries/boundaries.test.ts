@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { z } from 'zod';
-import { BoundaryViolationError, checkpoint, run, step, tool, ValidationError, type BoundaryPolicy, type BoundaryViolation, type Run } from '@runproof/core';
+import { BoundaryViolationError, checkpoint, run, step, tool, ValidationError, type BoundaryPolicy, type BoundaryViolation, type Run, type RunManifest } from '@runproof/core';
 import { guardModelCall } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
@@ -109,7 +109,7 @@ test('under a halt policy the third tool call is halted before the tool runs, an
   const runSpan = harness.span('invoke_workflow invoice-triage');
   assert.equal(runSpan.attributes['runproof.run.outcome'], 'halted');
   // The manifest still records what ran before the halt.
-  const manifest = JSON.parse(runSpan.events.find((event) => event.name === 'runproof.run.manifest')!.attributes!['runproof.manifest'] as string);
+  const manifest = JSON.parse(runSpan.events.find((event) => event.name === 'runproof.run.manifest')!.attributes!['runproof.manifest'] as string) as RunManifest;
   assert.deepEqual(manifest.observed.toolsCalled, ['lookup_vendor']);
 });
 

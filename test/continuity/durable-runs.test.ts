@@ -113,7 +113,7 @@ for (const store of storeKinds) {
           'runproof.run.observed_digest': 'ignored',
         },
       );
-      const steps: Record<string, ReceivedSpan> = Object.fromEntries(stepSpans(runId, attempt2!).map((span) => [span.attributes['runproof.step.key'], span]));
+      const steps: Record<string, ReceivedSpan> = Object.fromEntries(stepSpans(runId, attempt2!).map((span) => [span.attributes['runproof.step.key'] as string, span]));
       const replayed = journal.steps.find((step) => step.key === 'extract#1')!;
       assert.equal(steps['extract#1']!.attributes['runproof.step.replayed'], true);
       assert.deepEqual(steps['extract#1']!.links.map((link) => [link.traceId, link.spanId]), [[replayed.traceId, replayed.spanId]]);

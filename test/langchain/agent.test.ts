@@ -168,7 +168,7 @@ test('a tool error the agent turns into a ToolMessage is recorded as handled', a
 
 test('interrupt() inside a tool (human in the loop) pauses the agent: no failure, and the question stays out', async () => {
   const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
-  const approve = tool(async ({ amount }) => `decision: ${interrupt({ question: `Approve payment of ${amount}?` }) as string}`, {
+  const approve = tool(async ({ amount }) => `decision: ${interrupt<{ question: string }, string>({ question: `Approve payment of ${amount}?` })}`, {
     name: 'approve_payment',
     description: 'Asks a human to approve a payment',
     schema: z.object({ amount: z.number() }),
@@ -255,7 +255,7 @@ test("the user's own callback handlers and streamEvents keep working", async () 
 test('an agent called from a tool of another agent is its own invoke_agent span, under that tool', async () => {
   const model = () => new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
   const researcher = createAgent({ model: model(), tools: [], name: 'researcher' });
-  const askResearcher = tool(async ({ question: asked }) => String((await researcher.invoke({ messages: [{ role: 'user', content: asked }] })).messages.at(-1)?.content), {
+  const askResearcher = tool(async ({ question: asked }) => String((await researcher.invoke({ messages: [{ role: 'user', content: asked }] })).messages.at(-1)?.text), {
     name: 'ask_researcher',
     description: 'Asks the research agent',
     schema: z.object({ question: z.string() }),
@@ -348,7 +348,7 @@ test('an agent called from a tool with the tool config passed on, or unnamed, is
       const found = await lookup.invoke({ vendor: '' }, config);
       const researched = await researcher.invoke({ messages: [{ role: 'user', content: asked }] }, config);
       const helped = await helper.invoke({ messages: [{ role: 'user', content: asked }] });
-      return `${found.vendor} ${String(researched.messages.at(-1)?.content)} ${String(helped.messages.at(-1)?.content)}`;
+      return `${found.vendor} ${String(researched.messages.at(-1)?.text)} ${String(helped.messages.at(-1)?.text)}`;
     },
     { name: 'ask_team', description: 'Asks the team', schema: z.object({ question: z.string() }) },
   );

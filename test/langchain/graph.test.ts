@@ -6,7 +6,7 @@ import { Document } from '@langchain/core/documents';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { BaseRetriever } from '@langchain/core/retrievers';
 import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
-import { tool } from '@langchain/core/tools';
+import { tool, type ToolRunnableConfig } from '@langchain/core/tools';
 import { Annotation, Command, END, interrupt, MemorySaver, START, StateGraph } from '@langchain/langgraph';
 import { ChatOpenAI } from '@langchain/openai';
 import { run } from '@runproof/core';
@@ -21,7 +21,7 @@ useSimulator(harness, (started) => (sim = started));
 function createApprovalGraph() {
   const State = Annotation.Root({ amount: Annotation<number>, decision: Annotation<string> });
   return new StateGraph(State)
-    .addNode('review', (state) => ({ decision: interrupt({ question: `Approve ${state.amount}?` }) as string }))
+    .addNode('review', (state) => ({ decision: interrupt<{ question: string }, string>({ question: `Approve ${state.amount}?` }) }))
     .addNode('book', (state) => ({ decision: `${state.decision}: booked` }))
     .addEdge(START, 'review')
     .addEdge('review', 'book')
@@ -109,7 +109,7 @@ test('a streamed model call records usage, the stream flag and time to first chu
   const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0, streamUsage: true });
   sim.enqueue({ reply: 'Paris is the capital of France.', usage: { inputTokens: 11, outputTokens: 7 } });
   let text = '';
-  for await (const chunk of await model.stream('Capital of France?')) text += String(chunk.content);
+  for await (const chunk of await model.stream('Capital of France?')) text += chunk.text;
   assert.equal(text, 'Paris is the capital of France.');
   const span = harness.span('chat gpt-4o-mini');
   assert.equal(span.kind, SpanKind.CLIENT);
@@ -172,7 +172,7 @@ test('abandoning a graph stream while a node\'s model call streams: the model sp
   const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
   const State = Annotation.Root({ answer: Annotation<string> });
   const graph = new StateGraph(State)
-    .addNode('ask', async () => ({ answer: String((await model.invoke('Which invoices are overdue?')).content) }))
+    .addNode('ask', async () => ({ answer: (await model.invoke('Which invoices are overdue?')).text }))
     .addEdge(START, 'ask')
     .addEdge('ask', END)
     .compile({ name: 'triage' });
@@ -185,7 +185,7 @@ test('abandoning a graph stream while a node\'s model call streams: the model sp
 });
 
 test('abandoning a graph stream while a node\'s tool awaits abortable work: the tool span ends, not as a failure', async () => {
-  const lookup = tool(async (_input, config) => {
+  const lookup = tool(async (_input, config: ToolRunnableConfig) => {
     await sleep(200, undefined, { signal: config.signal });
     return 'Acme Corp';
   }, { name: 'lookup_vendor', description: 'Finds a vendor.', schema: z.object({ name: z.string() }) });

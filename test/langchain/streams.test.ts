@@ -61,6 +61,7 @@ test('a branch still running when the caller abandons the stream keeps its own o
     yield 'never';
     throw new Error('unreachable');
   }).withConfig({ runName: 'lookup' });
+  // eslint-disable-next-line require-yield -- a stream that fails before its first chunk
   const failing = RunnableLambda.from(async function* () {
     await sleep(20);
     throw new Error('vendor API returned 500');

@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { after, before, beforeEach } from 'node:test';
+import { inspect } from 'node:util';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import type { ReadableSpan } from '@runproof/core/testing';
 import { digest } from '@runproof/core';
@@ -100,7 +101,7 @@ export function expectedFingerprint(conditions: Record<string, unknown>, library
 export function withoutTimings(attributes: Record<string, unknown>): Record<string, unknown> {
   const { ['gen_ai.response.time_to_first_chunk']: timeToFirstChunk, ...rest } = attributes;
   if (timeToFirstChunk !== undefined && !(typeof timeToFirstChunk === 'number' && timeToFirstChunk > 0)) {
-    throw new Error(`time_to_first_chunk is ${String(timeToFirstChunk)}`);
+    throw new Error(`time_to_first_chunk is ${inspect(timeToFirstChunk)}`);
   }
   return rest;
 }

@@ -173,7 +173,7 @@ function toResponseFormat(format: unknown): ResponseFormat | undefined {
 }
 
 function itemText(item: Item): string {
-  if (item.type === 'function_call') return String(item.name ?? '') + String(item.arguments ?? '');
+  if (item.type === 'function_call') return (typeof item.name === 'string' ? item.name : '') + (typeof item.arguments === 'string' ? item.arguments : '');
   if (item.type === 'function_call_output') return typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? '');
   return extractText(item.content);
 }

@@ -37,7 +37,7 @@ function sample(schema: Schema, context: SampleContext): unknown {
   }
   if (Array.isArray(resolved.examples) && resolved.examples.length > 0) return resolved.examples[0];
   if ('default' in resolved) return resolved.default;
-  const variants = (resolved.anyOf ?? resolved.oneOf) as unknown;
+  const variants = resolved.anyOf ?? resolved.oneOf;
   if (Array.isArray(variants) && variants.length > 0) {
     const branches = variants.map(asSchema);
     // Past the depth limit a nullable branch ends recursive schemas.

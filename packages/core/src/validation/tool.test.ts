@@ -72,6 +72,7 @@ test('with capture on, a tool error message is content: it passes the redaction 
 
 test('a thrown value that is not an Error is data: withheld without capture, with its type', async () => {
   const failing = tool('lookup_vendor', () => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the contract under test: a thrown non-Error value
     throw 'vendor ACME owes 1,280.50';
   });
   await assert.rejects(failing(), (error) => error === 'vendor ACME owes 1,280.50');
