@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, resolveConfig, type StartOptions } from '@runproof/core';
 import { runApp } from '../support/app.ts';
 import { requireProgram } from '../support/programs.ts';
-import { temporaryFolder, writeKeyPair } from './support.ts';
+import { CLI, temporaryFolder, writeKeyPair } from './support.ts';
 
 // Key problems are found at start, named by field, and say what the key is instead of what
 // OpenSSL could not do with it.
@@ -75,6 +75,25 @@ test('a key file that is no Ed25519 private key is named for what it is', () => 
       path,
     );
   }
+});
+
+test('a key in DER is named for what it is: a public key given as the signing key, a private key given to verify --key', async () => {
+  const publicDer = write('good.pub.der', good.publicKey.export({ type: 'spki', format: 'der' }));
+  const { message, paths } = rejection({}, { RUNPROOF_SIGNING_KEY_FILE: publicDer });
+  assert.deepEqual(paths, ['RUNPROOF_SIGNING_KEY_FILE']);
+  assert.match(
+    message,
+    new RegExp(
+      `RUNPROOF_SIGNING_KEY_FILE: "${publicDer.replaceAll('/', '\\/')}" is a public key \\(DER SubjectPublicKeyInfo\\), not a private key: Runproof signs with the private key`,
+    ),
+  );
+  const privateDer = write('good.der', good.privateKey.export({ type: 'pkcs8', format: 'der' }));
+  const verified = await runApp(CLI, { scriptArgs: ['verify', publicDer, '--key', privateDer] });
+  assert.equal(verified.code, 2);
+  assert.equal(
+    verified.stderr,
+    `runproof: --key: "${privateDer}" is a private key (DER PKCS#8), not a public key: give its public half (\`openssl pkey -in signing-key.pem -pubout -out signing-key.pub.pem\`); the private key stays with the signer\n`,
+  );
 });
 
 test('an OpenSSH key, private or public, is named as one', { skip: sshKeygen.skip }, () => {

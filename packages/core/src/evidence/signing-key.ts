@@ -108,6 +108,11 @@ export function readPublicKey(input: KeyInput): Loaded<KeyObject> {
       createPublicKey(kind === 'public' ? text : { key: Buffer.from(input), format: 'der', type: 'spki' }),
     );
   } catch (error) {
+    if (kind === undefined && derKind(input) === 'private')
+      return {
+        problem:
+          'is a private key (DER PKCS#8), not a public key: give its public half (`openssl pkey -in signing-key.pem -pubout -out signing-key.pub.pem`); the private key stays with the signer',
+      };
     return { problem: `is not a PEM public key (${(error as Error).message})` };
   }
 }
@@ -137,7 +142,29 @@ function readPrivateKey(input: KeyInput): Loaded<KeyObject> {
       createPrivateKey(kind === 'private' ? text : { key: Buffer.from(input), format: 'der', type: 'pkcs8' }),
     );
   } catch (error) {
+    if (kind === undefined && derKind(input) === 'public')
+      return {
+        problem:
+          'is a public key (DER SubjectPublicKeyInfo), not a private key: Runproof signs with the private key; its public half is what `runproof verify --key` takes',
+      };
     return { problem: `is not a PEM private key (${(error as Error).message}): ${HOW_TO_MAKE_ONE}` };
+  }
+}
+
+/** What DER bytes that did not read as the key wanted hold instead: a public or a private key, if either. */
+function derKind(input: string | Uint8Array): 'public' | 'private' | undefined {
+  const key = Buffer.from(input);
+  try {
+    createPublicKey({ key, format: 'der', type: 'spki' });
+    return 'public';
+  } catch {
+    // Not a public key: perhaps a private one.
+  }
+  try {
+    createPrivateKey({ key, format: 'der', type: 'pkcs8' });
+    return 'private';
+  } catch {
+    return undefined;
   }
 }
 
