@@ -40,12 +40,12 @@ export function formatInventory(inventory: Inventory, what: string): string {
       lines.push(step.step === '' ? '  (in the run, outside any step)' : `  step ${step.step}`);
       const mark = (subject: string, kind: string) => (value: InventoryValue) =>
         changed.has(`${workflow.workflow}\n${step.step}\n${subject}\n${kind}\n${value.value}`);
-      for (const call of step.calls) lines.push(...formatCall(call, mark));
+      for (const call of step.calls) append(lines, formatCall(call, mark));
       for (const tool of step.tools)
         lines.push(
           `    tool ${tool.name} (${plural(tool.count, 'call')}${tool.schemaDigests.length > 0 ? `; arguments schema ${tool.schemaDigests.map(short).join(', ')}` : ''})`,
         );
-      for (const input of step.inputs) lines.push(...formatInput(input, mark));
+      for (const input of step.inputs) append(lines, formatInput(input, mark));
     }
   }
   lines.push(
@@ -65,9 +65,9 @@ function formatCall(
   const subject = `${call.operation} ${call.requestedModel}`;
   const made = [call.provider, ...call.libraries, ...call.adapters].filter((part) => part !== '');
   const lines = [`    ${subject}${made.length > 0 ? ` (${made.join('; ')})` : ''}`];
-  lines.push(...formatValues('resolved model', call.resolvedModels, mark(subject, 'resolved_model')));
-  lines.push(...formatValues('system fingerprint', call.systemFingerprints, mark(subject, 'system_fingerprint')));
-  lines.push(...formatValues('output shape', call.outputShapes, mark(subject, 'output_shape')));
+  append(lines, formatValues('resolved model', call.resolvedModels, mark(subject, 'resolved_model')));
+  append(lines, formatValues('system fingerprint', call.systemFingerprints, mark(subject, 'system_fingerprint')));
+  append(lines, formatValues('output shape', call.outputShapes, mark(subject, 'output_shape')));
   if (call.toolsDigests.length > 0)
     lines.push(`      ${'tools offered'.padEnd(19)}${call.toolsDigests.map(short).join(', ')}`);
   if (call.schemaDigests.length > 0)
@@ -81,7 +81,7 @@ function formatInput(
 ): string[] {
   const subject = `${input.on} ${input.name}`;
   const lines = [`    ${subject}${input.schemaDigest === undefined ? '' : ` (schema ${short(input.schemaDigest)})`}`];
-  lines.push(...formatValues('input shape', input.shapes, mark(subject, 'input_shape')));
+  append(lines, formatValues('input shape', input.shapes, mark(subject, 'input_shape')));
   return lines;
 }
 
@@ -90,7 +90,8 @@ function formatValues(
   values: readonly InventoryValue[],
   changed: (value: InventoryValue) => boolean,
 ): string[] {
-  const width = Math.max(...values.map((value) => short(value.value).length), 0);
+  // Not Math.max(...lengths): spread over a call's hundred thousand output shapes, it overflows the stack.
+  const width = values.reduce((widest, value) => Math.max(widest, short(value.value).length), 0);
   return values.map((value, index) => {
     const notes = [value.baseline === true ? 'baseline' : '', changed(value) ? '← changed' : ''].filter(
       (part) => part !== '',
@@ -98,6 +99,11 @@ function formatValues(
     const head = index === 0 ? label.padEnd(19) : ' '.repeat(19);
     return `      ${head}${short(value.value).padEnd(width)}  first ${iso(value.firstSeen)}  last ${iso(value.lastSeen)}  ${plural(value.count, 'call')}${notes.length > 0 ? `  ${notes.join(', ')}` : ''}`;
   });
+}
+
+/** Adds `more` to `lines` one by one: `push(...more)` overflows the stack past about 100 000 lines. */
+function append(lines: string[], more: readonly string[]): void {
+  for (const line of more) lines.push(line);
 }
 
 /** One change on one line: when, where, what, from and to. */

@@ -196,11 +196,19 @@ export class InventoryBuilder {
   }
 }
 
-/** Adds a sighting of `value` at `at` to `values`. */
+/** Each list's values by value, so a sighting finds its value at once (a call can have thousands: outputs keyed by ids). */
+const indexes = new WeakMap<InventoryValue[], Map<string, InventoryValue>>();
+
+/** Adds a sighting of `value` at `at` to `values` (a list only `sight` adds to). */
 export function sight(values: InventoryValue[], value: string, at: number, count = 1): void {
-  const found = values.find((candidate) => candidate.value === value);
-  if (found === undefined) values.push({ value, firstSeen: at, lastSeen: at, count });
-  else {
+  let index = indexes.get(values);
+  if (index === undefined) indexes.set(values, (index = new Map(values.map((known) => [known.value, known]))));
+  const found = index.get(value);
+  if (found === undefined) {
+    const added = { value, firstSeen: at, lastSeen: at, count };
+    values.push(added);
+    index.set(value, added);
+  } else {
     found.firstSeen = Math.min(found.firstSeen, at);
     found.lastSeen = Math.max(found.lastSeen, at);
     found.count += count;
