@@ -308,3 +308,25 @@ test(`a subject and kind whose ${MAX_VALUES} values were last seen over a week a
   );
   await store.close();
 });
+
+test('a subject another process recorded after this one started is read when first met, so its first call is compared', async () => {
+  const store = await sqliteStore();
+  const durability = durabilityOf(() => Promise.resolve(store), 'sqlite:h.db');
+  const subject = '8'.repeat(64);
+  const now = Date.now();
+  // B starts with an empty store; then A, another replica, makes the first call with these conditions.
+  const replicaB = new SharedBaselines(durability);
+  await replicaB.preload();
+  const replicaA = new SharedBaselines(durability);
+  await replicaA.preload();
+  replicaA.compare(subject, 'resolved_model', 'gpt-4o-mini-2024-07-18', now);
+  await replicaA.flush();
+  // The provider moves the alias; B's first call with these conditions starts (noteCall), then answers.
+  replicaB.note(subject, () => '{"on":"call"}');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(replicaB.compare(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18', now + 60_000), {
+    value: 'gpt-4o-mini-2024-07-18',
+    firstSeen: now,
+  });
+  await store.close();
+});

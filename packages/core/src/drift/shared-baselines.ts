@@ -87,8 +87,6 @@ export class SharedBaselines {
   readonly #toLoad = new Set<string>();
   #preloaded: Promise<void> | undefined;
   #preloadDone = false;
-  /** Set once the preload found every subject the store has: a subject missing from it is new. */
-  #complete = false;
   #timer: NodeJS.Timeout | undefined;
   #loadScheduled = false;
   #flushing: Promise<void> | undefined;
@@ -106,17 +104,14 @@ export class SharedBaselines {
   /** Starts loading the recently seen subjects (once); resolves when they are in, or the store failed. */
   preload(): Promise<void> {
     this.#preloaded ??= this.#run('loading drift baselines', async (store) => {
-      // The most recently seen subjects, however long ago: a store holding fewer than the cache does
-      // is then known whole, and a subject missing from it is new. (Bounded by a time instead, a
-      // subject last seen before it — a monthly job — was taken for new, its first call not compared.)
+      // The most recently seen subjects, however long ago (bounded by a time instead, a subject last
+      // seen before it — a monthly job — went unread until its first call was judged). Any other
+      // subject is read when first met: another process may have recorded it since.
       const values = await store.listBaselines({ limit: MAX_SUBJECTS });
-      const subjects = new Set(values.map((value) => value.subject));
-      // Subjects met before it answered stay; the cache may then lack room for every subject listed.
-      const all = this.#apply(values, subjects, true);
-      this.#complete = all && subjects.size < MAX_SUBJECTS;
+      this.#apply(values, new Set(values.map((value) => value.subject)), true);
     }).finally(() => {
       this.#preloadDone = true;
-      // Subjects met while it ran: new to the store, or to be read one by one.
+      // Subjects met while it ran and not in it: read one by one.
       for (const [name, subject] of this.#subjects) if (!subject.loaded) this.#request(name, subject);
     });
     return this.#preloaded;
@@ -313,8 +308,9 @@ export class SharedBaselines {
       return;
     }
     if (!this.#preloadDone) return; // the preload's end takes it
-    if (this.#complete) subject.loaded = true;
-    else this.#scheduleLoad(name);
+    // Even when the preload listed the whole store: another process may have recorded this subject
+    // since (a call another replica made first); the read is in while this call is in flight.
+    this.#scheduleLoad(name);
   }
 
   #scheduleLoad(name: string): void {
@@ -336,23 +332,18 @@ export class SharedBaselines {
    * Replaces what the cache holds for `names` with the store's answer (absent from it: nothing
    * recorded yet). A subject no longer in the cache (forgotten while the store answered) is left
    * out — its next call asks again — unless `add` (the preload), which adds while there is room.
-   * Returns whether every name was applied.
    */
-  #apply(values: readonly BaselineValue[], names: ReadonlySet<string>, add = false): boolean {
+  #apply(values: readonly BaselineValue[], names: ReadonlySet<string>, add = false): void {
     const byName = new Map<string, BaselineValue[]>();
     for (const value of values) {
       let list = byName.get(value.subject);
       if (list === undefined) byName.set(value.subject, (list = []));
       list.push(value);
     }
-    let all = true;
     for (const name of names) {
       let subject = this.#subjects.get(name);
       if (subject === undefined) {
-        if (!add || this.#subjects.size >= MAX_SUBJECTS) {
-          all = false;
-          continue;
-        }
+        if (!add || this.#subjects.size >= MAX_SUBJECTS) continue;
         subject = this.#add(name);
       }
       subject.loaded = true;
@@ -373,7 +364,6 @@ export class SharedBaselines {
       }
       for (const state of subject.kinds.values()) if (state.values.size > MAX_VALUES) keepRecent(state);
     }
-    return all;
   }
 
   #schedule(delay: number): void {
