@@ -8,23 +8,13 @@ import {
 import type { Durability } from '../continuity/durability.ts';
 import { warnLoudly, warnOnce } from '../safely.ts';
 import { BASELINE_RULE, nextBaseline, type BaselineRule } from './baseline-rule.ts';
+import { isFull, kindsOf, MAX_VALUES, warnTooManyValues, type KindState } from './baseline-values.ts';
 
 /**
  * Subjects kept in the cache; past this, the one least recently used is forgotten (roughly: a
  * subject used at least once every {@link MAX_SUBJECTS}/2 new subjects is never forgotten).
  */
 export const MAX_SUBJECTS = 2_048;
-/**
- * Values kept per subject and kind: more seen within {@link VALUES_WINDOW_MILLIS} means the
- * "value" is data (an input keyed by ids), not a condition.
- */
-export const MAX_VALUES = 32;
-/**
- * Only values seen in this last week count toward {@link MAX_VALUES}: conditions change for good
- * over a subject's life (a provider rotates its backends' fingerprints every few weeks), and a
- * subject that had met 32 in all would otherwise neither record nor report a change ever again.
- */
-export const VALUES_WINDOW_MILLIS = 7 * 24 * 3_600_000;
 /** Observations waiting for the next batch; past this, new ones are dropped until it is written. */
 const MAX_PENDING = 4_096;
 /** Observations per store call. */
@@ -34,25 +24,11 @@ export const FLUSH_MILLIS = 1_000;
 /** How long a store that failed is left alone. */
 const RETRY_MILLIS = 5_000;
 
-/** A value the store holds, as the cache keeps it. */
-export interface KnownValue {
-  value: string;
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-  detail?: string;
-}
-
 /** The store's baseline a value differs from, to report against. */
 export interface StoreBaseline {
   value: string;
   firstSeen: number;
   detail?: string;
-}
-
-interface KindState {
-  values: Map<string, KnownValue>;
-  baseline: KnownValue | undefined;
 }
 
 interface Subject {
@@ -112,7 +88,7 @@ export class SharedBaselines {
     }).finally(() => {
       this.#preloadDone = true;
       // Subjects met while it ran and not in it: read one by one.
-      for (const [name, subject] of this.#subjects) if (!subject.loaded) this.#request(name, subject);
+      for (const [name, subject] of this.#subjects) if (!subject.loaded) this.#request(name);
     });
     return this.#preloaded;
   }
@@ -266,7 +242,7 @@ export class SharedBaselines {
     let subject = this.#subjects.get(name);
     if (subject === undefined) {
       subject = this.#add(name);
-      this.#request(name, subject);
+      this.#request(name);
     } else this.#touch(name, subject);
     this.#lastName = name;
     this.#lastSubject = subject;
@@ -301,8 +277,8 @@ export class SharedBaselines {
     return subject;
   }
 
-  /** A subject the cache has no answer for: new (the preload saw everything), or to be read. */
-  #request(name: string, subject: Subject): void {
+  /** A subject the cache has no answer for: to be read (after the preload, which may bring it). */
+  #request(name: string): void {
     if (this.#preloaded === undefined) {
       void this.preload();
       return;
@@ -347,22 +323,9 @@ export class SharedBaselines {
         subject = this.#add(name);
       }
       subject.loaded = true;
-      subject.kinds = new Map();
-      for (const value of byName.get(name) ?? []) {
-        subject.context ??= value.context;
-        let state = subject.kinds.get(value.kind);
-        if (state === undefined) subject.kinds.set(value.kind, (state = { values: new Map(), baseline: undefined }));
-        const known: KnownValue = {
-          value: value.value,
-          firstSeen: value.firstSeen,
-          lastSeen: value.lastSeen,
-          count: value.count,
-        };
-        if (value.detail !== undefined) known.detail = value.detail;
-        state.values.set(value.value, known);
-        if (value.baselineSince !== undefined) state.baseline = known;
-      }
-      for (const state of subject.kinds.values()) if (state.values.size > MAX_VALUES) keepRecent(state);
+      const rows = byName.get(name) ?? [];
+      subject.kinds = kindsOf(rows);
+      subject.context ??= rows.find((row) => row.context !== undefined)?.context;
     }
   }
 
@@ -400,32 +363,6 @@ export class SharedBaselines {
       );
     }
   }
-}
-
-function warnTooManyValues(kind: string): void {
-  warnOnce(
-    `drift-values:${kind}`,
-    `runproof: a ${kind} baseline has more than ${MAX_VALUES} values (data rather than structure?); its new values are neither kept nor reported as drift`,
-  );
-}
-
-/** Whether a subject and kind has seen {@link MAX_VALUES} values within {@link VALUES_WINDOW_MILLIS}. */
-function isFull(state: KindState, now: number): boolean {
-  if (state.values.size < MAX_VALUES) return false;
-  let recent = 0;
-  for (const value of state.values.values()) if (value.lastSeen >= now - VALUES_WINDOW_MILLIS) recent += 1;
-  return recent >= MAX_VALUES;
-}
-
-/** The baseline and the values seen most recently, up to {@link MAX_VALUES} in all. */
-function keepRecent(state: KindState): void {
-  const recent = [...state.values.values()]
-    .filter((value) => value !== state.baseline)
-    .sort((a, b) => b.lastSeen - a.lastSeen);
-  const kept = recent.slice(0, MAX_VALUES - (state.baseline === undefined ? 0 : 1));
-  state.values = new Map(
-    [...(state.baseline === undefined ? [] : [state.baseline]), ...kept].map((value) => [value.value, value]),
-  );
 }
 
 function keyOf(subject: string, kind: string, value: string): string {
