@@ -35,7 +35,11 @@ const slot = globalSlot<{ engine: SharedBaselines | undefined }>('drift-shared-b
 export function sharedBaselines(): SharedBaselines | undefined {
   const durability = getDurability();
   if (!durability.configured) return undefined;
-  if (slot.engine?.durability !== durability) slot.engine = new SharedBaselines(durability);
+  if (slot.engine?.durability !== durability) {
+    // The store it used is being closed (configureDurability closes the one replaced).
+    slot.engine?.stop();
+    slot.engine = new SharedBaselines(durability);
+  }
   return slot.engine;
 }
 

@@ -23,6 +23,9 @@ const BATCH = 500;
 export const FLUSH_MILLIS = 1_000;
 /** How long a store that failed is left alone. */
 const RETRY_MILLIS = 5_000;
+/** A batch a busy store refused is tried again this often, this many times, then at the next flush. */
+const BUSY_RETRY_MILLIS = 50;
+const BUSY_RETRIES = 20;
 
 /** The store's baseline a value differs from, to report against. */
 export interface StoreBaseline {
@@ -85,11 +88,13 @@ export class SharedBaselines {
       // subject is read when first met: another process may have recorded it since.
       const values = await store.listBaselines({ limit: MAX_SUBJECTS });
       this.#apply(values, new Set(values.map((value) => value.subject)), true);
-    }).finally(() => {
-      this.#preloadDone = true;
-      // Subjects met while it ran and not in it: read one by one.
-      for (const [name, subject] of this.#subjects) if (!subject.loaded) this.#request(name);
-    });
+    })
+      .then(() => undefined)
+      .finally(() => {
+        this.#preloadDone = true;
+        // Subjects met while it ran and not in it: read one by one.
+        for (const [name, subject] of this.#subjects) if (!subject.loaded) this.#request(name);
+      });
     return this.#preloaded;
   }
 
@@ -139,6 +144,18 @@ export class SharedBaselines {
     return true;
   }
 
+  /**
+   * Stops using the store, silently: what is pending is dropped, nothing more is read or written.
+   * For a store replaced (a later `start({ store })`, which closes it) or closed.
+   */
+  stop(): void {
+    this.#downUntil = Number.POSITIVE_INFINITY;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending.clear();
+    this.#toLoad.clear();
+  }
+
   /** Writes what is pending now (the shutdown's call); nothing when the store is known to be down. */
   flush(): Promise<void> {
     if (this.#flushing !== undefined || this.#pending.size === 0) return this.#flushing ?? Promise.resolve();
@@ -147,11 +164,24 @@ export class SharedBaselines {
       if (wait !== Number.POSITIVE_INFINITY) this.#schedule(wait);
       return Promise.resolve();
     }
-    this.#flushing = this.#run('writing drift baselines', (store) => this.#write(store)).finally(() => {
+    this.#flushing = this.#writeWhenFree().finally(() => {
       this.#flushing = undefined;
       if (this.#pending.size > 0) this.#schedule(FLUSH_MILLIS);
     });
     return this.#flushing;
+  }
+
+  /**
+   * Writes what is pending; while another process holds the store (SQLite's lock) tries again
+   * shortly, for about a second — waiting on a timer, never on the lock, so calls go on — so that
+   * a flush at shutdown, a short job's only one, is not lost to a moment's contention.
+   */
+  async #writeWhenFree(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const busy = await this.#run('writing drift baselines', (store) => this.#write(store));
+      if (!busy || attempt >= BUSY_RETRIES || this.#pending.size === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MILLIS).unref());
+    }
   }
 
   async #write(store: BaselineStore): Promise<void> {
@@ -338,9 +368,12 @@ export class SharedBaselines {
     this.#timer.unref();
   }
 
-  /** Runs `work` on the store; a failure is warned about once, and the store left alone for a while. */
-  async #run(what: string, work: (store: BaselineStore) => Promise<void>): Promise<void> {
-    if (Date.now() < this.#downUntil) return;
+  /**
+   * Runs `work` on the store; a failure is warned about once, and the store left alone for a while.
+   * Returns whether the store was busy (another process held it): nothing is wrong then.
+   */
+  async #run(what: string, work: (store: BaselineStore) => Promise<void>): Promise<boolean> {
+    if (Date.now() < this.#downUntil) return false;
     try {
       const store = await this.durability.store();
       if (!isBaselineStore(store)) {
@@ -349,18 +382,21 @@ export class SharedBaselines {
           `runproof: the ${store.kind} store keeps no drift baselines; drift is judged per process`,
         );
         this.#downUntil = Number.POSITIVE_INFINITY;
-        return;
+        return false;
       }
       await work(store);
+      return false;
     } catch (error) {
-      // Another process is writing (SQLite's lock): nothing is wrong; what was not written is kept
-      // for the next batch, which comes in a second.
-      if (BaselineStoreBusyError.isInstance(error)) return;
+      // Another process is writing (SQLite's lock): nothing is wrong; what was not written is kept.
+      if (BaselineStoreBusyError.isInstance(error)) return true;
+      // Stopped while this was on its way: the store was closed on purpose.
+      if (this.#downUntil === Number.POSITIVE_INFINITY) return false;
       this.#downUntil = Date.now() + RETRY_MILLIS;
       warnLoudly(
         `drift-store:${this.durability.storeName}`,
         `runproof: ${what} in ${this.durability.storeName} failed (${error instanceof Error ? error.message : String(error)}); drift is judged per process until it answers`,
       );
+      return false;
     }
   }
 }
