@@ -11,7 +11,7 @@ const CUT = '…';
  * The structure of an input without its values, as JSON carries it: objects keep their keys
  * (members JSON leaves out — `undefined`, functions, symbols — are left out), arrays the shape of
  * their first element, leaves their JSON type; a value with `toJSON` (a `Date`) is described by
- * what it returns. Bounded to 12 levels and 2 000 members of any type: below the last level a
+ * what it returns, bytes (a `Buffer`, a typed array, an `ArrayBuffer`) as `binary`. Bounded to 12 levels and 2 000 members of any type: below the last level a
  * value is `…`, and an object reached past the 2 000th member lists no more of its keys but a
  * last member `…`, so a huge input costs no more than a large one. The same convention as model
  * outputs' shapes.
@@ -40,6 +40,9 @@ function shapeOf(value: unknown, depth: number, budget: { nodes: number }): unkn
       return undefined;
   }
   if (depth >= MAX_DEPTH) return CUT;
+  // Bytes are one leaf, never their elements: a Buffer's toJSON copies every byte into an array
+  // (50 MB: seconds and most of a gigabyte), a typed array's keys are its indexes.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return 'binary';
   const withJson = value as { toJSON?: unknown };
   if (typeof withJson.toJSON === 'function') {
     // A toJSON that returns another object with a toJSON, and so on, still ends.
