@@ -51,7 +51,8 @@ interface ToolResult {
 /** A tool's own script, run with the tests' Node (the shebang would take whichever `node` is first on PATH). */
 function runTool(bin: string, args: string[]): ToolResult {
   const script = realpathSync(join(root, 'node_modules/.bin', bin));
-  const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8' });
+  // No colours, whatever the terminal or CI=true say: the assertions read plain text.
+  const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
