@@ -50,6 +50,8 @@ function app(service: string, env: Record<string, string>) {
       OTEL_BSP_SCHEDULE_DELAY: '50',
       OTEL_SERVICE_NAME: service,
       NODE_NO_WARNINGS: '1',
+      // The first call must meet the fleet's baselines however loaded the machine is (default: 500 ms).
+      RUNPROOF_BASELINE_WAIT_MS: '10000',
       ...env,
     },
   });

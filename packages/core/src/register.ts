@@ -33,5 +33,6 @@ try {
 }
 
 // With a store, the app starts once the fleet's drift baselines are in (a few milliseconds), or
-// after half a second if the store is slow or down: its first calls compare with the fleet's.
-await waitForDriftBaselines(500);
+// after RUNPROOF_BASELINE_WAIT_MS (half a second; checked by start()) if the store is slow or down:
+// its first calls compare with the fleet's.
+await waitForDriftBaselines(Number(process.env.RUNPROOF_BASELINE_WAIT_MS?.trim() || 500));

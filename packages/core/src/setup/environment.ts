@@ -98,6 +98,8 @@ export function readEnvironment(environment: NodeJS.ProcessEnv): EnvironmentSett
       return problem === undefined ? { value: raw } : { problem };
     }),
   };
+  // Read by @runproof/core/register, checked here with the rest: how long it waits for the fleet's drift baselines.
+  read('RUNPROOF_BASELINE_WAIT_MS', integer(0, 'milliseconds'));
   const leaseMs = read('RUNPROOF_LEASE_MS', integer(1, 'milliseconds'));
   const retentionMs = read('RUNPROOF_RETENTION_MS', integer(1, 'milliseconds'));
   if (leaseMs !== undefined || retentionMs !== undefined) options.durability = { leaseMs, retentionMs };
