@@ -28,7 +28,9 @@ const store = `sqlite:${outputDirectory}runs.db`;
 
 // A throwaway signing key: each run's span gets its signed attestation (docs/evidence.md).
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-writeFileSync(`${outputDirectory}signing-key.pem`, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+writeFileSync(`${outputDirectory}signing-key.pem`, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+  mode: 0o600,
+});
 writeFileSync(`${outputDirectory}signing-key.pub.pem`, publicKey.export({ type: 'spki', format: 'pem' }));
 
 async function runApp(app: string, file: string, extra: Record<string, string> = {}): Promise<number | null> {
@@ -91,16 +93,32 @@ const first = runs.at(0)?.manifest;
 const last = runs.at(-1)?.manifest;
 if (first && last) {
   const sameFingerprint = first.fingerprint === last.fingerprint;
-  process.stdout.write(`\nFirst and last run: declared conditions ${sameFingerprint ? 'identical' : 'differ'} (fingerprint ${first.fingerprint.slice(0, 12)}…); what diverged:\n`);
+  process.stdout.write(
+    `\nFirst and last run: declared conditions ${sameFingerprint ? 'identical' : 'differ'} (fingerprint ${first.fingerprint.slice(0, 12)}…); what diverged:\n`,
+  );
   for (const difference of diffManifests(first, last)) {
-    process.stdout.write(`  ${difference.path}: ${JSON.stringify(difference.before)} -> ${JSON.stringify(difference.after)}\n`);
+    process.stdout.write(
+      `  ${difference.path}: ${JSON.stringify(difference.before)} -> ${JSON.stringify(difference.after)}\n`,
+    );
   }
 }
 const durableRuns = readTraceFile(readFileSync(`${outputDirectory}durable.json`, 'utf8'));
-process.stdout.write(`\n${formatRuns(durableRuns, 'A durable run, killed after classifying and resumed by a new process')}`);
-process.stdout.write(`The resumed attempt replayed what the killed one had journaled: ${durableCalls} model calls in all for both attempts.\n`);
+process.stdout.write(
+  `\n${formatRuns(durableRuns, 'A durable run, killed after classifying and resumed by a new process')}`,
+);
+process.stdout.write(
+  `The resumed attempt replayed what the killed one had journaled: ${durableCalls} model calls in all for both attempts.\n`,
+);
 process.stdout.write(`Its journal: npm run runproof -- runs show invoice-IC-4711 --store ${store}\n`);
-process.stdout.write(`\nOTLP JSON written to ${outputDirectory}traces.json — open it in Jaeger: Search → Upload JSON file.\n`);
-process.stdout.write(`Every run is signed (a throwaway key in ${outputDirectory}); check them: npm run runproof -- verify ${outputDirectory}traces.json ${outputDirectory}durable.json --key ${outputDirectory}signing-key.pub.pem\n`);
-process.stdout.write(`What each workflow depends on, and the snapshot change with its time: npm run runproof -- inventory ${outputDirectory}traces.json\n`);
-process.stdout.write(`Compare two runs yourself: npm run runproof -- manifests ${outputDirectory}traces.json, then npm run runproof -- diff ${outputDirectory}traces.json#<run id> ${outputDirectory}traces.json#<run id>\n(in an app with @runproof/core installed: npx runproof …)\n`);
+process.stdout.write(
+  `\nOTLP JSON written to ${outputDirectory}traces.json — open it in Jaeger: Search → Upload JSON file.\n`,
+);
+process.stdout.write(
+  `Every run is signed (a throwaway key in ${outputDirectory}); check them: npm run runproof -- verify ${outputDirectory}traces.json ${outputDirectory}durable.json --key ${outputDirectory}signing-key.pub.pem\n`,
+);
+process.stdout.write(
+  `What each workflow depends on, and the snapshot change with its time: npm run runproof -- inventory ${outputDirectory}traces.json\n`,
+);
+process.stdout.write(
+  `Compare two runs yourself: npm run runproof -- manifests ${outputDirectory}traces.json, then npm run runproof -- diff ${outputDirectory}traces.json#<run id> ${outputDirectory}traces.json#<run id>\n(in an app with @runproof/core installed: npx runproof …)\n`,
+);

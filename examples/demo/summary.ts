@@ -59,13 +59,21 @@ function toValue(value: AnyValue): AttributeValue {
   return undefined;
 }
 
-const toMap = (attributes: OtlpSpan['attributes'] = []) => Object.fromEntries(attributes.map((attribute) => [attribute.key, toValue(attribute.value)]));
+const toMap = (attributes: OtlpSpan['attributes'] = []) =>
+  Object.fromEntries(attributes.map((attribute) => [attribute.key, toValue(attribute.value)]));
 
 /** The runs in an OTLP JSON document, in start order, each with its span tree and manifest. */
 export function readTraceFile(text: string): RunSummary[] {
   const document = JSON.parse(text) as { resourceSpans?: { scopeSpans?: { spans?: OtlpSpan[] }[] }[] };
-  const spans = (document.resourceSpans ?? []).flatMap((resource) => (resource.scopeSpans ?? []).flatMap((scope) => scope.spans ?? []));
-  const nodes = new Map<string, SpanNode>(spans.map((span) => [span.spanId, { name: span.name, attributes: toMap(span.attributes), start: BigInt(span.startTimeUnixNano), children: [] }]));
+  const spans = (document.resourceSpans ?? []).flatMap((resource) =>
+    (resource.scopeSpans ?? []).flatMap((scope) => scope.spans ?? []),
+  );
+  const nodes = new Map<string, SpanNode>(
+    spans.map((span) => [
+      span.spanId,
+      { name: span.name, attributes: toMap(span.attributes), start: BigInt(span.startTimeUnixNano), children: [] },
+    ]),
+  );
   const runs: RunSummary[] = [];
   for (const span of spans) {
     const node = nodes.get(span.spanId)!;
@@ -74,7 +82,11 @@ export function readTraceFile(text: string): RunSummary[] {
     else if (typeof node.attributes[ATTR_RUNPROOF_RUN_ID] === 'string') {
       const event = span.events?.find((candidate) => candidate.name === EVENT_RUNPROOF_RUN_MANIFEST);
       const json = event === undefined ? undefined : toMap(event.attributes)[ATTR_RUNPROOF_MANIFEST];
-      runs.push({ runId: node.attributes[ATTR_RUNPROOF_RUN_ID], root: node, manifest: typeof json === 'string' ? (JSON.parse(json) as RunManifest) : undefined });
+      runs.push({
+        runId: node.attributes[ATTR_RUNPROOF_RUN_ID],
+        root: node,
+        manifest: typeof json === 'string' ? (JSON.parse(json) as RunManifest) : undefined,
+      });
     }
   }
   for (const node of nodes.values()) node.children.sort((a, b) => (a.start < b.start ? -1 : 1));
@@ -84,12 +96,20 @@ export function readTraceFile(text: string): RunSummary[] {
 function describe(node: SpanNode): string {
   const attributes = node.attributes;
   const details: string[] = [];
-  if (attributes[ATTR_GEN_AI_RESPONSE_MODEL] !== undefined) details.push(String(attributes[ATTR_GEN_AI_RESPONSE_MODEL]));
-  if (attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] !== undefined) details.push(`${String(attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS])}→${String(attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS])} tokens`);
-  if (Array.isArray(attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS])) details.push(`finish ${(attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] as string[]).join(',')}`);
-  if (attributes[ATTR_RUNPROOF_CALL_ATTEMPTS] !== undefined) details.push(`attempts ${String(attributes[ATTR_RUNPROOF_CALL_ATTEMPTS])}`);
-  if (attributes[ATTR_RUNPROOF_BOUNDARY_DECISION] !== undefined) details.push(`boundary ${String(attributes[ATTR_RUNPROOF_BOUNDARY_DECISION])}`);
-  if (attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME] !== undefined) details.push(`validation ${String(attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME])}`);
+  if (attributes[ATTR_GEN_AI_RESPONSE_MODEL] !== undefined)
+    details.push(String(attributes[ATTR_GEN_AI_RESPONSE_MODEL]));
+  if (attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] !== undefined)
+    details.push(
+      `${String(attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS])}→${String(attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS])} tokens`,
+    );
+  if (Array.isArray(attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS]))
+    details.push(`finish ${(attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] as string[]).join(',')}`);
+  if (attributes[ATTR_RUNPROOF_CALL_ATTEMPTS] !== undefined)
+    details.push(`attempts ${String(attributes[ATTR_RUNPROOF_CALL_ATTEMPTS])}`);
+  if (attributes[ATTR_RUNPROOF_BOUNDARY_DECISION] !== undefined)
+    details.push(`boundary ${String(attributes[ATTR_RUNPROOF_BOUNDARY_DECISION])}`);
+  if (attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME] !== undefined)
+    details.push(`validation ${String(attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME])}`);
   if (attributes[ATTR_RUNPROOF_DRIFT_DETECTED] === true) details.push('DRIFT');
   if (attributes[ATTR_RUNPROOF_STEP_REPLAYED] === true) details.push('replayed from the journal');
   if (attributes[ATTR_ERROR_TYPE] !== undefined) details.push(`error ${String(attributes[ATTR_ERROR_TYPE])}`);
@@ -99,7 +119,12 @@ function describe(node: SpanNode): string {
 function formatTree(node: SpanNode, prefix: string, isLast: boolean, isRoot: boolean): string[] {
   const line = isRoot ? `    ${describe(node)}` : `    ${prefix}${isLast ? '└─ ' : '├─ '}${describe(node)}`;
   const childPrefix = isRoot ? '' : `${prefix}${isLast ? '   ' : '│  '}`;
-  return [line, ...node.children.flatMap((child, index) => formatTree(child, childPrefix, index === node.children.length - 1, false))];
+  return [
+    line,
+    ...node.children.flatMap((child, index) =>
+      formatTree(child, childPrefix, index === node.children.length - 1, false),
+    ),
+  ];
 }
 
 /** A readable block per run: id, outcome, fingerprint, observed digest and the span tree. */
@@ -108,8 +133,13 @@ export function formatRuns(runs: RunSummary[], title: string): string {
   for (const run of runs) {
     const outcome = run.root.attributes[ATTR_RUNPROOF_RUN_OUTCOME];
     const attempt = run.root.attributes[ATTR_RUNPROOF_RUN_ATTEMPT];
-    const continued = attempt === 1 ? '' : `  attempt ${String(attempt)} (${String(run.root.attributes[ATTR_RUNPROOF_RUN_CONTINUATION])})`;
-    lines.push(`  run ${run.runId}${continued}  ${String(outcome)}  fingerprint ${run.manifest?.fingerprint.slice(0, 12)}…  observed ${run.manifest?.observedDigest.slice(0, 12)}…`);
+    const continued =
+      attempt === 1
+        ? ''
+        : `  attempt ${String(attempt)} (${String(run.root.attributes[ATTR_RUNPROOF_RUN_CONTINUATION])})`;
+    lines.push(
+      `  run ${run.runId}${continued}  ${String(outcome)}  fingerprint ${run.manifest?.fingerprint.slice(0, 12)}…  observed ${run.manifest?.observedDigest.slice(0, 12)}…`,
+    );
     lines.push(...formatTree(run.root, '', true, true));
   }
   return `${lines.join('\n')}\n`;

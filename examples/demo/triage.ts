@@ -20,12 +20,22 @@ const lookupVendor = {
   function: {
     name: 'lookup_vendor',
     description: 'Look up a vendor in the supplier registry.',
-    parameters: { type: 'object', properties: { vendor: { type: 'string' } }, required: ['vendor'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { vendor: { type: 'string' } },
+      required: ['vendor'],
+      additionalProperties: false,
+    },
   },
 };
 
 // What a triage run may do: checked before every model and tool call.
-const boundary: BoundaryPolicy = { name: 'invoice-triage', allowedModels: ['gpt-4o-mini*'], maxModelCalls: 6, maxTotalTokens: 6000 };
+const boundary: BoundaryPolicy = {
+  name: 'invoice-triage',
+  allowedModels: ['gpt-4o-mini*'],
+  maxModelCalls: 6,
+  maxTotalTokens: 6000,
+};
 
 const client = new OpenAI({ maxRetries: 2 });
 const model = 'gpt-4o-mini';
@@ -40,57 +50,90 @@ export interface TriageOptions {
 
 /** Triages one invoice as a run: extract the fields, classify, write a note for the approver. */
 export function triageInvoice(invoice: string, options: TriageOptions = {}): Promise<void> {
-  return run({ name: 'invoice-triage', id: options.id, durable: options.durable, owners: { technical: 'ml-platform', operational: 'accounts-payable' }, conditions: { prompt: 'triage-v3' }, boundary }, async () => {
-    const fields = await step('extract', async () => {
-      const completion = await client.chat.completions.parse({
-        model,
-        temperature: 0,
-        messages: [
-          { role: 'system', content: 'Extract the invoice fields.' },
-          { role: 'user', content: invoice },
-        ],
-        response_format: zodResponseFormat(InvoiceFields, 'invoice_fields'),
+  return run(
+    {
+      name: 'invoice-triage',
+      id: options.id,
+      durable: options.durable,
+      owners: { technical: 'ml-platform', operational: 'accounts-payable' },
+      conditions: { prompt: 'triage-v3' },
+      boundary,
+    },
+    async () => {
+      const fields = await step('extract', async () => {
+        const completion = await client.chat.completions.parse({
+          model,
+          temperature: 0,
+          messages: [
+            { role: 'system', content: 'Extract the invoice fields.' },
+            { role: 'user', content: invoice },
+          ],
+          response_format: zodResponseFormat(InvoiceFields, 'invoice_fields'),
+        });
+        // Between steps: the extracted fields must make sense before anything is classified or paid.
+        return checkpoint(
+          'invoice.fields',
+          InvoiceFields.refine((fields) => fields.amount > 0, { path: ['amount'], message: 'amount must be positive' }),
+          completion.choices[0]?.message.parsed,
+        );
       });
-      // Between steps: the extracted fields must make sense before anything is classified or paid.
-      return checkpoint('invoice.fields', InvoiceFields.refine((fields) => fields.amount > 0, { path: ['amount'], message: 'amount must be positive' }), completion.choices[0]?.message.parsed);
-    });
 
-    const category = await step('classify', async () => {
-      const messages: OpenAI.ChatCompletionMessageParam[] = [
-        { role: 'system', content: 'Classify the invoice as utilities, supplies, services or other. Check the vendor first.' },
-        { role: 'user', content: JSON.stringify(fields) },
-      ];
-      const first = await client.chat.completions.create({ model, temperature: 0, max_tokens: 200, messages, tools: [lookupVendor] });
-      const message = first.choices[0]?.message;
-      if (message?.tool_calls?.length) {
-        messages.push(message);
-        for (const call of message.tool_calls) {
-          messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify({ status: 'approved supplier', since: 2019 }) });
+      const category = await step('classify', async () => {
+        const messages: OpenAI.ChatCompletionMessageParam[] = [
+          {
+            role: 'system',
+            content: 'Classify the invoice as utilities, supplies, services or other. Check the vendor first.',
+          },
+          { role: 'user', content: JSON.stringify(fields) },
+        ];
+        const first = await client.chat.completions.create({
+          model,
+          temperature: 0,
+          max_tokens: 200,
+          messages,
+          tools: [lookupVendor],
+        });
+        const message = first.choices[0]?.message;
+        if (message?.tool_calls?.length) {
+          messages.push(message);
+          for (const call of message.tool_calls) {
+            messages.push({
+              role: 'tool',
+              tool_call_id: call.id,
+              content: JSON.stringify({ status: 'approved supplier', since: 2019 }),
+            });
+          }
+          const second = await client.chat.completions.create({
+            model,
+            temperature: 0,
+            max_tokens: 200,
+            messages,
+            tools: [lookupVendor],
+          });
+          options.afterClassify?.();
+          return second.choices[0]?.message.content ?? 'other';
         }
-        const second = await client.chat.completions.create({ model, temperature: 0, max_tokens: 200, messages, tools: [lookupVendor] });
         options.afterClassify?.();
-        return second.choices[0]?.message.content ?? 'other';
-      }
-      options.afterClassify?.();
-      return message?.content ?? 'other';
-    });
-
-    await step('summarize', async () => {
-      const stream = await client.chat.completions.create({
-        model,
-        temperature: 0.2,
-        stream: true,
-        stream_options: { include_usage: true },
-        messages: [
-          { role: 'system', content: 'Write a one-paragraph note for the approver.' },
-          { role: 'user', content: `${JSON.stringify(fields)}\nCategory: ${category}` },
-        ],
+        return message?.content ?? 'other';
       });
-      let note = '';
-      for await (const chunk of stream) note += chunk.choices[0]?.delta.content ?? '';
-      return note;
-    });
 
-    if (fields) outcome('invoice.amount', fields.amount, { unit: fields.currency, status: 'triaged' });
-  });
+      await step('summarize', async () => {
+        const stream = await client.chat.completions.create({
+          model,
+          temperature: 0.2,
+          stream: true,
+          stream_options: { include_usage: true },
+          messages: [
+            { role: 'system', content: 'Write a one-paragraph note for the approver.' },
+            { role: 'user', content: `${JSON.stringify(fields)}\nCategory: ${category}` },
+          ],
+        });
+        let note = '';
+        for await (const chunk of stream) note += chunk.choices[0]?.delta.content ?? '';
+        return note;
+      });
+
+      if (fields) outcome('invoice.amount', fields.amount, { unit: fields.currency, status: 'triaged' });
+    },
+  );
 }

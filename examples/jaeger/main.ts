@@ -17,10 +17,14 @@ import { prometheusProgram, startPrometheus } from '../../test/backends/promethe
 const repository = fileURLToPath(new URL('../../', import.meta.url));
 
 if (jaegerProgram.skip) {
-  process.stdout.write('Jaeger is not built yet: building it with test/backends/jaeger/build.sh (needs Go; minutes the first time)…\n');
+  process.stdout.write(
+    'Jaeger is not built yet: building it with test/backends/jaeger/build.sh (needs Go; minutes the first time)…\n',
+  );
   const build = spawnSync('bash', [`${repository}test/backends/jaeger/build.sh`], { stdio: 'inherit' });
   if (build.status !== 0) {
-    process.stderr.write('Building Jaeger failed: install Go (https://go.dev/dl/) and run test/backends/jaeger/build.sh\n');
+    process.stderr.write(
+      'Building Jaeger failed: install Go (https://go.dev/dl/) and run test/backends/jaeger/build.sh\n',
+    );
     process.exit(1);
   }
 }

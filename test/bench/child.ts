@@ -95,7 +95,8 @@ async function handle(request: ChildRequest): Promise<ChildResponse | undefined>
       const stream = createResponder(request.responses.stream);
       const structured = createResponder(request.responses.structured);
       // The request body says which workload it is; the 16-concurrent workload sends chat requests.
-      respond = (body) => (body.includes('"stream":true') ? stream() : body.includes('"response_format"') ? structured() : chat());
+      respond = (body) =>
+        body.includes('"stream":true') ? stream() : body.includes('"response_format"') ? structured() : chat();
       return { type: 'canned' };
     }
     case 'probe': {
@@ -109,7 +110,9 @@ async function handle(request: ChildRequest): Promise<ChildResponse | undefined>
         spansPerCall[workload.id] = (exporter.spans - before) / request.calls;
       }
       exporter.inspecting = false;
-      const keysBySpanName = Object.fromEntries([...exporter.keysBySpanName].map(([name, keys]) => [name, [...keys].sort()]));
+      const keysBySpanName = Object.fromEntries(
+        [...exporter.keysBySpanName].map(([name, keys]) => [name, [...keys].sort()]),
+      );
       return { type: 'probe', spansPerCall, keysBySpanName };
     }
     case 'batch': {
@@ -153,7 +156,8 @@ process.on('message', (request: ChildRequest) => {
     (response) => {
       if (response !== undefined) send(response);
     },
-    (error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    (error: unknown) =>
+      send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   );
 });
 send({ type: 'ready', openaiVersion });

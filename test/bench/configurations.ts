@@ -6,7 +6,16 @@
 /** The `openai` majors the bench installs: 7 as `openai`, 6 as the alias `openai-v6`. */
 export type OpenAIMajor = 6 | 7;
 
-export type ConfigurationId = 'baseline' | 'floor' | 'floor-same' | 'runproof-loaded' | 'runproof' | 'runproof-policy' | 'otel' | 'traceloop' | 'openinference';
+export type ConfigurationId =
+  | 'baseline'
+  | 'floor'
+  | 'floor-same'
+  | 'runproof-loaded'
+  | 'runproof'
+  | 'runproof-policy'
+  | 'otel'
+  | 'traceloop'
+  | 'openinference';
 
 export interface Configuration {
   id: ConfigurationId;
@@ -23,7 +32,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   { id: 'floor', label: 'hand-written span', peer: false },
   // The hand-written span carrying what Runproof's chat span carries (same attributes, same metrics,
   // one run span per unit): what the information alone costs with this exporter.
-  { id: 'floor-same', label: 'hand-written span, Runproof\'s attributes', peer: false },
+  { id: 'floor-same', label: "hand-written span, Runproof's attributes", peer: false },
   // Diagnostic: Runproof's packages imported but nothing enabled — what their heap footprint alone costs.
   { id: 'runproof-loaded', label: 'Runproof imported, not enabled', peer: false, diagnostic: true },
   { id: 'runproof', label: 'Runproof', peer: false },
@@ -45,6 +54,9 @@ export function instanceKey(instance: Instance): string {
 
 export function findConfiguration(id: string): Configuration {
   const found = CONFIGURATIONS.find((configuration) => configuration.id === id);
-  if (found === undefined) throw new Error(`unknown configuration "${id}"; expected one of ${CONFIGURATIONS.map((entry) => entry.id).join(', ')}`);
+  if (found === undefined)
+    throw new Error(
+      `unknown configuration "${id}"; expected one of ${CONFIGURATIONS.map((entry) => entry.id).join(', ')}`,
+    );
   return found;
 }

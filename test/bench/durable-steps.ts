@@ -16,7 +16,13 @@ const ROUNDS = 7;
 start({ traceExporters: ['none'], metricExporters: ['none'] });
 const simulator = await startSimulator({ chunkDelayMs: 0, record: false });
 const client = instrumentOpenAI(new OpenAI({ apiKey: 'bench', baseURL: simulator.url, maxRetries: 0 }));
-const result = { invoice: 'INV-2291', vendor: 'ACME Office Supplies', amount: 1280.5, currency: 'EUR', lines: Array.from({ length: 8 }, (_, index) => ({ sku: `P-${index}`, quantity: index + 1 })) };
+const result = {
+  invoice: 'INV-2291',
+  vendor: 'ACME Office Supplies',
+  amount: 1280.5,
+  currency: 'EUR',
+  lines: Array.from({ length: 8 }, (_, index) => ({ sku: `P-${index}`, quantity: index + 1 })),
+};
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -24,7 +30,11 @@ function median(values: number[]): number {
 }
 
 /** µs per step of `work` over STEPS steps, each round a new run; median and range over ROUNDS. */
-async function measure(label: string, durable: boolean, work: () => Promise<unknown>): Promise<{ label: string; median: number; min: number; max: number }> {
+async function measure(
+  label: string,
+  durable: boolean,
+  work: () => Promise<unknown>,
+): Promise<{ label: string; median: number; min: number; max: number }> {
   const perStep: number[] = [];
   for (let round = 0; round <= ROUNDS; round++) {
     const id = `bench-${label}-${round}-${process.pid}-${Date.now()}`;
@@ -46,7 +56,10 @@ if (process.env.RUNPROOF_STORE !== undefined) {
 
 const rows = [await measure('step, not durable', false, async () => result)];
 const modelCall = await measure('one model call (openai → simulator), not durable', false, () =>
-  client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Classify: ACME, 1,280.50 EUR' }] }),
+  client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Classify: ACME, 1,280.50 EUR' }],
+  }),
 );
 for (const kind of storeKinds) {
   if (kind.skip) {
@@ -68,11 +81,17 @@ rows.push(modelCall);
 await simulator.close();
 
 const bare = rows[0]!.median;
-process.stdout.write(`\nDurable steps: µs per step (median of ${ROUNDS} rounds of ${STEPS} steps; min–max), a ${JSON.stringify(result).length}-byte result\n\n`);
-process.stdout.write('| step | µs per step | min–max | journal cost over a plain step | share of one model call |\n|---|---|---|---|---|\n');
+process.stdout.write(
+  `\nDurable steps: µs per step (median of ${ROUNDS} rounds of ${STEPS} steps; min–max), a ${JSON.stringify(result).length}-byte result\n\n`,
+);
+process.stdout.write(
+  '| step | µs per step | min–max | journal cost over a plain step | share of one model call |\n|---|---|---|---|---|\n',
+);
 for (const row of rows) {
   const journal = row.median - bare;
   const share = row.label.startsWith('durable') ? `${((journal / modelCall.median) * 100).toFixed(0)} %` : '';
-  process.stdout.write(`| ${row.label} | ${row.median.toFixed(0)} | ${row.min.toFixed(0)}–${row.max.toFixed(0)} | ${row.label.startsWith('durable') ? journal.toFixed(0) : ''} | ${share} |\n`);
+  process.stdout.write(
+    `| ${row.label} | ${row.median.toFixed(0)} | ${row.min.toFixed(0)}–${row.max.toFixed(0)} | ${row.label.startsWith('durable') ? journal.toFixed(0) : ''} | ${share} |\n`,
+  );
 }
 process.exit(0);

@@ -33,13 +33,22 @@ export function benchPackageVersion(name: string): string {
  * resolves upwards to the workspace's copy, the one the agent uses.
  */
 export function ensureBenchDependencies(): void {
-  const manifest = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
-  const missing = Object.keys(manifest.dependencies).filter((name) => !existsSync(new URL(`./node_modules/${name}/package.json`, import.meta.url)));
+  const manifest = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const missing = Object.keys(manifest.dependencies).filter(
+    (name) => !existsSync(new URL(`./node_modules/${name}/package.json`, import.meta.url)),
+  );
   if (missing.length === 0) return;
-  process.stderr.write(`bench: installing the bench's dependencies (${missing.join(', ')} missing): npm ci --prefix test/bench --legacy-peer-deps…\n`);
+  process.stderr.write(
+    `bench: installing the bench's dependencies (${missing.join(', ')} missing): npm ci --prefix test/bench --legacy-peer-deps…\n`,
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['ci', '--prefix', BENCH_DIRECTORY, '--legacy-peer-deps', '--no-audit', '--no-fund'], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`npm ci --prefix ${BENCH_DIRECTORY} failed (exit ${result.status ?? result.signal})`);
+  const result = spawnSync(npm, ['ci', '--prefix', BENCH_DIRECTORY, '--legacy-peer-deps', '--no-audit', '--no-fund'], {
+    stdio: 'inherit',
+  });
+  if (result.status !== 0)
+    throw new Error(`npm ci --prefix ${BENCH_DIRECTORY} failed (exit ${result.status ?? result.signal})`);
 }
 
 /** The workspace build the bench loads Runproof from; `npm run bench` builds it first. */

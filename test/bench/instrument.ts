@@ -66,7 +66,11 @@ const POLICY = {
   maxDurationMs: 3_600_000,
 };
 
-export async function setUp(configuration: Configuration, major: OpenAIMajor, options: SetupOptions): Promise<InstrumentedClient> {
+export async function setUp(
+  configuration: Configuration,
+  major: OpenAIMajor,
+  options: SetupOptions,
+): Promise<InstrumentedClient> {
   let telemetry: Telemetry;
   let wrappers: Wrappers = NO_WRAPPERS;
   let instrumentation: InstrumentationLike | undefined;
@@ -105,27 +109,37 @@ export async function setUp(configuration: Configuration, major: OpenAIMajor, op
       const core = await import('@runproof/core');
       const adapter = await import('@runproof/openai-adapter');
       telemetry = installTelemetry([new core.RunSpanProcessor() as SpanProcessorLike]);
-      instrumentation = adapter.createInstrumentation({ captureContent: options.content }) as unknown as InstrumentationLike;
+      instrumentation = adapter.createInstrumentation({
+        captureContent: options.content,
+      }) as unknown as InstrumentationLike;
       const spec = configuration.id === 'runproof-policy' ? { ...RUN_SPEC, boundary: POLICY } : RUN_SPEC;
       wrappers = { call: (work) => work(), unit: (work) => core.run(spec, work) };
       break;
     }
     case 'otel': {
       telemetry = installTelemetry();
-      const { OpenAIInstrumentation } = requireFromBench<{ OpenAIInstrumentation: InstrumentationClass }>('@opentelemetry/instrumentation-openai');
+      const { OpenAIInstrumentation } = requireFromBench<{ OpenAIInstrumentation: InstrumentationClass }>(
+        '@opentelemetry/instrumentation-openai',
+      );
       instrumentation = new OpenAIInstrumentation({ captureMessageContent: options.content });
       break;
     }
     case 'traceloop': {
       telemetry = installTelemetry();
-      const { OpenAIInstrumentation } = requireFromBench<{ OpenAIInstrumentation: InstrumentationClass }>('@traceloop/instrumentation-openai');
+      const { OpenAIInstrumentation } = requireFromBench<{ OpenAIInstrumentation: InstrumentationClass }>(
+        '@traceloop/instrumentation-openai',
+      );
       instrumentation = new OpenAIInstrumentation({ traceContent: options.content, enrichTokens: false });
       break;
     }
     case 'openinference': {
       telemetry = installTelemetry();
-      const { OpenAIInstrumentation } = requireFromBench<{ OpenAIInstrumentation: InstrumentationClass }>('@arizeai/openinference-instrumentation-openai');
-      instrumentation = new OpenAIInstrumentation(options.content ? {} : { traceConfig: { hideInputs: true, hideOutputs: true } });
+      const { OpenAIInstrumentation } = requireFromBench<{ OpenAIInstrumentation: InstrumentationClass }>(
+        '@arizeai/openinference-instrumentation-openai',
+      );
+      instrumentation = new OpenAIInstrumentation(
+        options.content ? {} : { traceConfig: { hideInputs: true, hideOutputs: true } },
+      );
       break;
     }
   }
@@ -139,7 +153,8 @@ export async function setUp(configuration: Configuration, major: OpenAIMajor, op
   const packageName = major === 7 ? 'openai' : 'openai-v6';
   const openaiVersion = benchPackageVersion(packageName);
   const moduleExports = requireFromBench<unknown>(packageName);
-  if (instrumentation !== undefined && packageName !== 'openai') applyModuleDefinitions(instrumentation, moduleExports, openaiVersion);
+  if (instrumentation !== undefined && packageName !== 'openai')
+    applyModuleDefinitions(instrumentation, moduleExports, openaiVersion);
 
   const exports = moduleExports as { OpenAI?: typeof OpenAI; default?: typeof OpenAI };
   const OpenAIClient = exports.OpenAI ?? exports.default ?? (moduleExports as typeof OpenAI);
@@ -211,25 +226,41 @@ async function sameInformationWrappers(): Promise<Wrappers> {
   let runId = '';
   return {
     call: (work) =>
-      tracer.startActiveSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT, attributes: { ...request, ...identity, 'runproof.run.id': runId } }, async (span) => {
-        const start = performance.now();
-        try {
-          return await work();
-        } finally {
-          span.setAttributes(response);
-          recordGenAIMetrics(instruments, metricAttributes, (performance.now() - start) / 1000, 52, 61);
-          span.end();
-        }
-      }),
+      tracer.startActiveSpan(
+        'chat gpt-4o-mini',
+        { kind: SpanKind.CLIENT, attributes: { ...request, ...identity, 'runproof.run.id': runId } },
+        async (span) => {
+          const start = performance.now();
+          try {
+            return await work();
+          } finally {
+            span.setAttributes(response);
+            recordGenAIMetrics(instruments, metricAttributes, (performance.now() - start) / 1000, 52, 61);
+            span.end();
+          }
+        },
+      ),
     unit: (work) =>
       tracer.startActiveSpan('run invoice-triage', async (span) => {
         runId = randomUUID();
-        span.setAttributes({ 'runproof.run.id': runId, 'runproof.run.name': 'invoice-triage', 'runproof.run.attempt': 1, 'runproof.run.continuation': 'new' });
+        span.setAttributes({
+          'runproof.run.id': runId,
+          'runproof.run.name': 'invoice-triage',
+          'runproof.run.attempt': 1,
+          'runproof.run.continuation': 'new',
+        });
         try {
           return await work();
         } finally {
-          span.setAttributes({ 'runproof.run.outcome': 'completed', 'runproof.run.fingerprint': hex('run'), 'runproof.run.observed_digest': hex('observed') });
-          span.addEvent('runproof.run.manifest', { 'runproof.run.manifest': manifest, 'runproof.run.manifest.truncated': false });
+          span.setAttributes({
+            'runproof.run.outcome': 'completed',
+            'runproof.run.fingerprint': hex('run'),
+            'runproof.run.observed_digest': hex('observed'),
+          });
+          span.addEvent('runproof.run.manifest', {
+            'runproof.run.manifest': manifest,
+            'runproof.run.manifest.truncated': false,
+          });
           span.end();
         }
       }),

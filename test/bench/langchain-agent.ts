@@ -12,7 +12,9 @@ import { createRecordingFetch, type CannedResponse } from './canned-responses.ts
 /** Model call, tool call, model call. */
 export const STEPS_PER_INVOCATION = 3;
 
-const QUESTION = { messages: [{ role: 'user', content: 'Is invoice INV-2291 from Acme Corp safe to pay? Check the vendor first.' }] };
+const QUESTION = {
+  messages: [{ role: 'user', content: 'Is invoice INV-2291 from Acme Corp safe to pay? Check the vendor first.' }],
+};
 const ANSWER = 'Acme Corp is a verified vendor with no open disputes, so INV-2291 can be paid.';
 
 /** The two responses an invocation gets: the model's tool call, then its answer after the tool result. */
@@ -24,12 +26,21 @@ export interface AgentResponses {
 export type Agent = ReturnType<typeof createBenchAgent>;
 
 export function createBenchAgent(baseURL: string, fetch: typeof globalThis.fetch): ReturnType<typeof createAgent> {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0, apiKey: 'bench', maxRetries: 0, configuration: { baseURL, fetch } });
-  const lookupVendor = tool(async ({ vendor }) => `${vendor}: verified vendor since 2019, no open disputes, bank details unchanged.`, {
-    name: 'lookup_vendor',
-    description: 'Looks a vendor up in the accounts-payable vendor register',
-    schema: z.object({ vendor: z.string() }),
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    temperature: 0,
+    apiKey: 'bench',
+    maxRetries: 0,
+    configuration: { baseURL, fetch },
   });
+  const lookupVendor = tool(
+    async ({ vendor }) => `${vendor}: verified vendor since 2019, no open disputes, bank details unchanged.`,
+    {
+      name: 'lookup_vendor',
+      description: 'Looks a vendor up in the accounts-payable vendor register',
+      schema: z.object({ vendor: z.string() }),
+    },
+  );
   return createAgent({ model, tools: [lookupVendor], name: 'invoice_agent' });
 }
 
@@ -60,7 +71,10 @@ export async function recordAgentResponses(simulator: Simulator): Promise<AgentR
     return response;
   };
   simulator.enqueue(
-    { toolCalls: [{ name: 'lookup_vendor', arguments: { vendor: 'Acme Corp' } }], usage: { inputTokens: 92, outputTokens: 18 } },
+    {
+      toolCalls: [{ name: 'lookup_vendor', arguments: { vendor: 'Acme Corp' } }],
+      usage: { inputTokens: 92, outputTokens: 18 },
+    },
     { reply: ANSWER, usage: { inputTokens: 141, outputTokens: 21 } },
   );
   await invokeOnce(createBenchAgent(simulator.url, fetch));

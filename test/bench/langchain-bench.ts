@@ -48,7 +48,12 @@ export async function runLangChainBench(options: LangChainBenchOptions): Promise
   const processes = LANGCHAIN_CONFIGURATIONS.map(({ id }) => {
     const args = ['--configuration', id, '--responses', JSON.stringify(options.responses)];
     if (options.content) args.push('--content');
-    return new BenchProcess<{ request: LangChainRequest; response: LangChainResponse }>(`langchain/${id}`, LANGCHAIN_CHILD, args, options.nodeFlags);
+    return new BenchProcess<{ request: LangChainRequest; response: LangChainResponse }>(
+      `langchain/${id}`,
+      LANGCHAIN_CHILD,
+      args,
+      options.nodeFlags,
+    );
   });
   try {
     await Promise.all(processes.map((child) => child.waitUntilReady()));
@@ -74,7 +79,10 @@ export async function runLangChainBench(options: LangChainBenchOptions): Promise
     }
     const baseline = cpuPerInvocation[0]!;
     return LANGCHAIN_CONFIGURATIONS.map(({ id, label }, index) => {
-      const added = id === 'baseline' ? undefined : cpuPerInvocation[index]!.map((value, round) => (value - baseline[round]!) / STEPS_PER_INVOCATION);
+      const added =
+        id === 'baseline'
+          ? undefined
+          : cpuPerInvocation[index]!.map((value, round) => (value - baseline[round]!) / STEPS_PER_INVOCATION);
       const total = totals[index]!;
       return {
         id,
@@ -103,12 +111,21 @@ export function formatLangChainTable(rows: readonly LangChainRow[]): string {
   ]);
   const spans = rows
     .filter((row) => row.id !== 'baseline')
-    .map((row) => `- ${row.label}, spans per invocation: ${Object.entries(row.spanNames).map(([name, count]) => `\`${name}\` × ${fixed(count, count % 1 === 0 ? 0 : 2)}`).join(', ') || 'none'}`);
+    .map(
+      (row) =>
+        `- ${row.label}, spans per invocation: ${
+          Object.entries(row.spanNames)
+            .map(([name, count]) => `\`${name}\` × ${fixed(count, count % 1 === 0 ? 0 : 2)}`)
+            .join(', ') || 'none'
+        }`,
+    );
   const ours = rows.find((row) => row.id === 'runproof')?.addedPerStep;
   const theirs = rows.find((row) => row.id === 'openinference')?.addedPerStep;
   const verdict =
     ours === undefined || theirs === undefined
       ? []
-      : [`- Runproof adds ${fixed(ours, 0)} µs per step, OpenInference ${fixed(theirs, 0)} µs → Runproof is **${ours < theirs ? 'cheaper' : 'not cheaper'}** (${fixed(ours / theirs, 2)}×).`];
+      : [
+          `- Runproof adds ${fixed(ours, 0)} µs per step, OpenInference ${fixed(theirs, 0)} µs → Runproof is **${ours < theirs ? 'cheaper' : 'not cheaper'}** (${fixed(ours / theirs, 2)}×).`,
+        ];
   return [markdownTable(headers, body), '', ...verdict, ...spans].join('\n');
 }

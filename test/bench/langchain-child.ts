@@ -29,9 +29,7 @@ import { installTelemetry, type SpanProcessorLike, type Telemetry } from './tele
 export type LangChainConfigurationId = 'baseline' | 'runproof' | 'openinference';
 
 export type LangChainRequest =
-  | { type: 'probe'; invocations: number }
-  | { type: 'batch'; invocations: number }
-  | { type: 'exit' };
+  { type: 'probe'; invocations: number } | { type: 'batch'; invocations: number } | { type: 'exit' };
 
 export type LangChainResponse =
   | { type: 'ready' }
@@ -59,7 +57,10 @@ const telemetry = await setUp(configuration, values.content);
 
 const toolCall = createResponder(responses.toolCall);
 const answer = createResponder(responses.answer);
-const agent = createBenchAgent('https://api.openai.com/v1', createCannedFetch((body) => (isAfterToolResult(body) ? answer() : toolCall())));
+const agent = createBenchAgent(
+  'https://api.openai.com/v1',
+  createCannedFetch((body) => (isAfterToolResult(body) ? answer() : toolCall())),
+);
 const collectGarbage = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
 
 async function setUp(id: LangChainConfigurationId, content: boolean): Promise<Telemetry> {
@@ -79,7 +80,14 @@ async function setUp(id: LangChainConfigurationId, content: boolean): Promise<Te
       // Content capture of LangChain spans follows core's settings; the OpenAI adapter takes the option.
       const langchain = langchainAdapter.createInstrumentation();
       provide(langchain as unknown as InstrumentationLike);
-      langchain.manuallyInstrument({ CallbackManager, BaseChatModel, BaseLLM, StructuredTool, BaseRetriever, Runnable });
+      langchain.manuallyInstrument({
+        CallbackManager,
+        BaseChatModel,
+        BaseLLM,
+        StructuredTool,
+        BaseRetriever,
+        Runnable,
+      });
       provide(openaiAdapter.createInstrumentation({ captureContent: content }) as unknown as InstrumentationLike);
       // Patches the prototypes every client of the `openai` copy @langchain/openai uses shares.
       openaiAdapter.instrumentOpenAI(new OpenAIClient({ apiKey: 'unused' }));
@@ -88,10 +96,14 @@ async function setUp(id: LangChainConfigurationId, content: boolean): Promise<Te
     case 'openinference': {
       const installed = installTelemetry();
       const { LangChainInstrumentation } = requireFromBench<{
-        LangChainInstrumentation: new (options: Record<string, unknown>) => InstrumentationLike & { manuallyInstrument(module: unknown): void };
+        LangChainInstrumentation: new (
+          options: Record<string, unknown>,
+        ) => InstrumentationLike & { manuallyInstrument(module: unknown): void };
       }>('@arizeai/openinference-instrumentation-langchain');
       // Content off, as everywhere in the bench (OpenInference records it by default).
-      const instrumentation = new LangChainInstrumentation(content ? {} : { traceConfig: { hideInputs: true, hideOutputs: true } });
+      const instrumentation = new LangChainInstrumentation(
+        content ? {} : { traceConfig: { hideInputs: true, hideOutputs: true } },
+      );
       provide(instrumentation);
       instrumentation.manuallyInstrument(callbackManagerModule);
       return installed;
@@ -110,7 +122,9 @@ async function handle(request: LangChainRequest): Promise<LangChainResponse> {
       for (let index = 0; index < request.invocations; index += 1) await invokeOnce(agent);
       await telemetry.flush();
       exporter.inspecting = false;
-      const spanNames = Object.fromEntries([...exporter.countBySpanName].map(([name, count]) => [name, count / request.invocations]));
+      const spanNames = Object.fromEntries(
+        [...exporter.countBySpanName].map(([name, count]) => [name, count / request.invocations]),
+      );
       return { type: 'probe', spansPerInvocation: (exporter.spans - before) / request.invocations, spanNames };
     }
     case 'batch': {
@@ -123,7 +137,13 @@ async function handle(request: LangChainRequest): Promise<LangChainResponse> {
       const wallMs = performance.now() - started;
       await telemetry.flush();
       const cpu = process.cpuUsage(cpuBefore);
-      return { type: 'batch', cpuMicros: cpu.user + cpu.system, wallMs, spans: exporter.spans - spansBefore, bytes: exporter.bytes - bytesBefore };
+      return {
+        type: 'batch',
+        cpuMicros: cpu.user + cpu.system,
+        wallMs,
+        spans: exporter.spans - spansBefore,
+        bytes: exporter.bytes - bytesBefore,
+      };
     }
     case 'exit':
       await telemetry.shutdown();
@@ -134,7 +154,11 @@ async function handle(request: LangChainRequest): Promise<LangChainResponse> {
 process.on('message', (request: LangChainRequest) => {
   handle(request).then(
     (response) => process.send?.(response),
-    (error: unknown) => process.send?.({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies LangChainResponse),
+    (error: unknown) =>
+      process.send?.({
+        type: 'error',
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      } satisfies LangChainResponse),
   );
 });
 process.send?.({ type: 'ready' } satisfies LangChainResponse);

@@ -8,7 +8,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { createRecordingFetch, type CannedResponse } from './canned-responses.ts';
-import { CONFIGURATIONS, findConfiguration, type Configuration, type ConfigurationId, type Instance, type OpenAIMajor } from './configurations.ts';
+import {
+  CONFIGURATIONS,
+  findConfiguration,
+  type Configuration,
+  type ConfigurationId,
+  type Instance,
+  type OpenAIMajor,
+} from './configurations.ts';
 import { requireFromBench } from './install.ts';
 import { ConfigurationProcess, type ChildOptions } from './processes.ts';
 import { emptyMeasurement, toRow, type HeapRow, type Measurement, type Row } from './report.ts';
@@ -79,16 +86,21 @@ export async function runOpenAIBench(options: OpenAIBenchOptions): Promise<OpenA
     for (const configuration of options.configurations) {
       let major: OpenAIMajor = 7;
       if (configuration.peer) {
-        major = peerMajors.get(configuration.id) ?? (await probePeerMajor(configuration, start, options.probeCalls, log));
+        major =
+          peerMajors.get(configuration.id) ?? (await probePeerMajor(configuration, start, options.probeCalls, log));
         peerMajors.set(configuration.id, major);
-        if (major === 6) notes.push(`${configuration.label} exports 0 spans on openai 7; it is measured on openai 6 (the newest major it supports).`);
+        if (major === 6)
+          notes.push(
+            `${configuration.label} exports 0 spans on openai 7; it is measured on openai 6 (the newest major it supports).`,
+          );
       }
       instances.push({ configuration, openai: major });
     }
     if (instances.some((instance) => instance.openai === 6)) {
       // The baseline (and Runproof, for a like-for-like comparison) on the same major as those peers.
       for (const id of ['baseline', 'runproof'] as const) {
-        if (options.configurations.some((configuration) => configuration.id === id)) instances.push({ configuration: findConfiguration(id), openai: 6 });
+        if (options.configurations.some((configuration) => configuration.id === id))
+          instances.push({ configuration: findConfiguration(id), openai: 6 });
       }
     }
     instances.sort((a, b) => order(a) - order(b));
@@ -99,14 +111,19 @@ export async function runOpenAIBench(options: OpenAIBenchOptions): Promise<OpenA
       log(`${child.name} (openai ${child.openaiVersion}): spans per call ${JSON.stringify(probe.spansPerCall)}`);
       for (const [name, keys] of Object.entries(probe.keysBySpanName)) log(`  span "${name}": ${keys.join(', ')}`);
       for (const workload of options.workloads) {
-        await child.request({ type: 'batch', workload: workload.id, calls: callsFor(workload, options.warmup), latencies: false }, 'batch');
+        await child.request(
+          { type: 'batch', workload: workload.id, calls: callsFor(workload, options.warmup), latencies: false },
+          'batch',
+        );
       }
     }
 
     const heapStart = new Map<ConfigurationProcess, number>();
     for (const child of processes) heapStart.set(child, (await child.request({ type: 'heap' }, 'heap')).heapUsed);
 
-    const profiled = processes.filter((child) => options.profile?.configurations.has(child.instance.configuration.id) === true);
+    const profiled = processes.filter(
+      (child) => options.profile?.configurations.has(child.instance.configuration.id) === true,
+    );
     if (profiled.length > 0) mkdirSync(options.profile!.directory, { recursive: true });
     for (const child of profiled) await child.request({ type: 'profile', action: 'start' }, 'profile');
 
@@ -146,23 +163,42 @@ export async function runOpenAIBench(options: OpenAIBenchOptions): Promise<OpenA
     const heapRows: HeapRow[] = [];
     for (const child of processes) {
       const end = (await child.request({ type: 'heap' }, 'heap')).heapUsed;
-      heapRows.push({ label: child.instance.configuration.label, openaiVersion: child.openaiVersion, growthBytes: end - heapStart.get(child)! });
+      heapRows.push({
+        label: child.instance.configuration.label,
+        openaiVersion: child.openaiVersion,
+        growthBytes: end - heapStart.get(child)!,
+      });
     }
 
     const rowsByWorkload = new Map<Workload, Row[]>();
     const silent = new Set<string>();
     for (const workload of options.workloads) {
       const baselineOf = (major: OpenAIMajor): Measurement | undefined => {
-        const child = processes.find((entry) => entry.instance.configuration.id === 'baseline' && entry.instance.openai === major);
+        const child = processes.find(
+          (entry) => entry.instance.configuration.id === 'baseline' && entry.instance.openai === major,
+        );
         return child === undefined ? undefined : measurementOf(child, workload);
       };
       const floor = processes.find((entry) => entry.instance.configuration.id === 'floor')!;
-      const floorRow = toRow({ instance: floor.instance, openaiVersion: floor.openaiVersion, measurement: measurementOf(floor, workload), baseline: baselineOf(7), floorAdded: undefined });
+      const floorRow = toRow({
+        instance: floor.instance,
+        openaiVersion: floor.openaiVersion,
+        measurement: measurementOf(floor, workload),
+        baseline: baselineOf(7),
+        floorAdded: undefined,
+      });
       const rows = processes.map((child) =>
-        toRow({ instance: child.instance, openaiVersion: child.openaiVersion, measurement: measurementOf(child, workload), baseline: baselineOf(child.instance.openai), floorAdded: floorRow.addedCpu }),
+        toRow({
+          instance: child.instance,
+          openaiVersion: child.openaiVersion,
+          measurement: measurementOf(child, workload),
+          baseline: baselineOf(child.instance.openai),
+          floorAdded: floorRow.addedCpu,
+        }),
       );
       for (const [index, row] of rows.entries()) {
-        if (row.spansPerCall === 0 && exportsSpans(processes[index]!.instance.configuration.id)) silent.add(`${row.label} (openai ${row.openaiVersion}), ${workload.label}`);
+        if (row.spansPerCall === 0 && exportsSpans(processes[index]!.instance.configuration.id))
+          silent.add(`${row.label} (openai ${row.openaiVersion}), ${workload.label}`);
       }
       rowsByWorkload.set(workload, rows);
     }

@@ -20,7 +20,9 @@ export interface SimulatorProcess {
 
 /** Starts `test/simulator/main.ts` with no chunk delay and no recording; resolves once it prints its URL. */
 export async function startSimulatorProcess(): Promise<SimulatorProcess> {
-  const child = spawn(process.execPath, [SIMULATOR_MAIN, '--port', '0', '--chunk-delay-ms', '0', '--no-record'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [SIMULATOR_MAIN, '--port', '0', '--chunk-delay-ms', '0', '--no-record'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
@@ -51,7 +53,10 @@ export class BenchProcess<Protocol extends ChildProtocol> {
 
   constructor(name: string, main: string, args: string[], nodeFlags: readonly string[] = []) {
     this.name = name;
-    this.child = fork(main, args, { execArgv: [...CHILD_FLAGS, ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(main, args, {
+      execArgv: [...CHILD_FLAGS, ...nodeFlags],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.ready = new Promise((resolve, reject) => (this.pending = { resolve, reject }));
     this.child.on('message', (response: Protocol['response'] | { type: 'error'; message: string }) => {
       const pending = this.pending;
@@ -71,7 +76,10 @@ export class BenchProcess<Protocol extends ChildProtocol> {
     return this.ready;
   }
 
-  async request<Type extends Protocol['response']['type']>(request: Protocol['request'], type: Type): Promise<Extract<Protocol['response'], { type: Type }>> {
+  async request<Type extends Protocol['response']['type']>(
+    request: Protocol['request'],
+    type: Type,
+  ): Promise<Extract<Protocol['response'], { type: Type }>> {
     await this.ready;
     if (this.pending !== undefined) throw new Error(`${this.name}: a request is already in flight`);
     const response = await new Promise<Protocol['response']>((resolve, reject) => {
@@ -111,11 +119,16 @@ export class ConfigurationProcess extends BenchProcess<{ request: ChildRequest; 
 
   constructor(instance: Instance, options: ChildOptions) {
     const args = [
-      '--configuration', instance.configuration.id,
-      '--openai', String(instance.openai),
-      '--transport', options.transport,
-      '--simulator-url', options.simulatorUrl,
-      '--calls-per-run', String(options.callsPerRun),
+      '--configuration',
+      instance.configuration.id,
+      '--openai',
+      String(instance.openai),
+      '--transport',
+      options.transport,
+      '--simulator-url',
+      options.simulatorUrl,
+      '--calls-per-run',
+      String(options.callsPerRun),
     ];
     if (options.content) args.push('--content');
     super(instanceKey(instance), CHILD_MAIN, args, options.nodeFlags);

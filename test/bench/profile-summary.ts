@@ -41,7 +41,9 @@ const { values, positionals } = parseArgs({
   strict: true,
 });
 if (positionals.length !== 1) {
-  process.stderr.write('usage: node test/bench/profile-summary.ts <file.cpuprofile> [--baseline <file.cpuprofile>] [--top N] [--match SUBSTRING]\n');
+  process.stderr.write(
+    'usage: node test/bench/profile-summary.ts <file.cpuprofile> [--baseline <file.cpuprofile>] [--top N] [--match SUBSTRING]\n',
+  );
   process.exit(2);
 }
 
@@ -61,7 +63,10 @@ function ownerOf(frame: ProfileNode['callFrame']): string {
 }
 
 function keyOf(frame: ProfileNode['callFrame']): string {
-  const where = frame.url === '' ? '' : `  ${frame.url.replace(/^.*\/(packages|node_modules)\//, '$1/').replace(/^file:\/\//, '')}:${frame.lineNumber + 1}`;
+  const where =
+    frame.url === ''
+      ? ''
+      : `  ${frame.url.replace(/^.*\/(packages|node_modules)\//, '$1/').replace(/^file:\/\//, '')}:${frame.lineNumber + 1}`;
   return `${frame.functionName || '(anonymous)'}${where}`;
 }
 
@@ -71,7 +76,8 @@ function summarize(file: string): Summary {
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   const summary: Summary = { total: 0, byOwner: new Map(), byFunction: new Map(), inclusive: new Map() };
-  const add = (map: Map<string, number>, key: string, micros: number): void => void map.set(key, (map.get(key) ?? 0) + micros);
+  const add = (map: Map<string, number>, key: string, micros: number): void =>
+    void map.set(key, (map.get(key) ?? 0) + micros);
   profile.samples.forEach((id, index) => {
     const micros = profile.timeDeltas[index] ?? 0;
     const frame = frames.get(id)!;
@@ -80,7 +86,8 @@ function summarize(file: string): Summary {
     add(summary.byOwner, ownerOf(frame), micros);
     add(summary.byFunction, keyOf(frame), micros);
     const onStack = new Set<string>();
-    for (let node: number | undefined = id; node !== undefined; node = parents.get(node)) onStack.add(keyOf(frames.get(node)!));
+    for (let node: number | undefined = id; node !== undefined; node = parents.get(node))
+      onStack.add(keyOf(frames.get(node)!));
     for (const key of onStack) add(summary.inclusive, key, micros);
   });
   return summary;
@@ -88,7 +95,9 @@ function summarize(file: string): Summary {
 
 function difference(a: Map<string, number>, b: Map<string, number> | undefined): [string, number][] {
   const keys = new Set([...a.keys(), ...(b?.keys() ?? [])]);
-  return [...keys].map((key): [string, number] => [key, (a.get(key) ?? 0) - (b?.get(key) ?? 0)]).sort((x, y) => y[1] - x[1]);
+  return [...keys]
+    .map((key): [string, number] => [key, (a.get(key) ?? 0) - (b?.get(key) ?? 0)])
+    .sort((x, y) => y[1] - x[1]);
 }
 
 const subject = summarize(positionals[0]!);
@@ -96,12 +105,18 @@ const baseline = values.baseline === undefined ? undefined : summarize(values.ba
 const ms = (micros: number): string => `${(micros / 1000).toFixed(0).padStart(7)} ms`;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
-out(`busy (non-idle) time: ${ms(subject.total)}${baseline ? `; baseline ${ms(baseline.total)}; difference ${ms(subject.total - baseline.total)}` : ''}`);
-out(`\nself time by package${baseline ? ', minus the baseline' : ''}`);
-for (const [owner, micros] of difference(subject.byOwner, baseline?.byOwner).slice(0, 25)) out(`${ms(micros)}  ${owner}`);
-const measure = values.inclusive ? 'total (inclusive) time' : 'self time';
-out(`\ntop functions by ${measure}${baseline ? ', minus the baseline' : ''}${values.match ? ` (location contains "${values.match}")` : ''}`);
-const functions = difference(values.inclusive ? subject.inclusive : subject.byFunction, values.inclusive ? baseline?.inclusive : baseline?.byFunction).filter(([key]) =>
-  key.includes(values.match),
+out(
+  `busy (non-idle) time: ${ms(subject.total)}${baseline ? `; baseline ${ms(baseline.total)}; difference ${ms(subject.total - baseline.total)}` : ''}`,
 );
+out(`\nself time by package${baseline ? ', minus the baseline' : ''}`);
+for (const [owner, micros] of difference(subject.byOwner, baseline?.byOwner).slice(0, 25))
+  out(`${ms(micros)}  ${owner}`);
+const measure = values.inclusive ? 'total (inclusive) time' : 'self time';
+out(
+  `\ntop functions by ${measure}${baseline ? ', minus the baseline' : ''}${values.match ? ` (location contains "${values.match}")` : ''}`,
+);
+const functions = difference(
+  values.inclusive ? subject.inclusive : subject.byFunction,
+  values.inclusive ? baseline?.inclusive : baseline?.byFunction,
+).filter(([key]) => key.includes(values.match));
 for (const [key, micros] of functions.slice(0, Number(values.top))) out(`${ms(micros)}  ${key}`);

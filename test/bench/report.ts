@@ -92,7 +92,8 @@ export function toRow({ instance, openaiVersion, measurement, baseline, floorAdd
     cpuPerRound: measurement.cpuPerCall.map((value) => Math.round(value * 10) / 10),
     addedCpu,
     addedCpuRange,
-    floorRatio: addedCpu !== undefined && floorAdded !== undefined && floorAdded > 0 ? addedCpu / floorAdded : undefined,
+    floorRatio:
+      addedCpu !== undefined && floorAdded !== undefined && floorAdded > 0 ? addedCpu / floorAdded : undefined,
     throughput: median(measurement.throughput),
     p50: percentile(measurement.latencies, 0.5),
     p99: percentile(measurement.latencies, 0.99),
@@ -105,13 +106,32 @@ export function fixed(value: number | undefined, digits: number): string {
 
 /** `median (lower quartile…upper quartile)`. */
 export function withRange(value: number | undefined, range: [number, number] | undefined, digits = 0): string {
-  return value === undefined ? '–' : `${fixed(value, digits)} (${fixed(range?.[0], digits)}…${fixed(range?.[1], digits)})`;
+  return value === undefined
+    ? '–'
+    : `${fixed(value, digits)} (${fixed(range?.[0], digits)}…${fixed(range?.[1], digits)})`;
 }
 
 /** In-process tables: CPU is the point; wall time is CPU here, so no latency columns. */
-const CPU_HEADERS = ['configuration', 'openai', 'spans/call', 'bytes/span', 'CPU µs/call', 'added CPU µs/call (IQR)', 'added ÷ hand-written'];
+const CPU_HEADERS = [
+  'configuration',
+  'openai',
+  'spans/call',
+  'bytes/span',
+  'CPU µs/call',
+  'added CPU µs/call (IQR)',
+  'added ÷ hand-written',
+];
 /** End-to-end tables: latency and throughput against the simulator; CPU for reference, noisy. */
-const END_TO_END_HEADERS = ['configuration', 'openai', 'spans/call', 'calls/s', 'p50 ms', 'p99 ms', 'CPU µs/call', 'added CPU µs/call (IQR)'];
+const END_TO_END_HEADERS = [
+  'configuration',
+  'openai',
+  'spans/call',
+  'calls/s',
+  'p50 ms',
+  'p99 ms',
+  'CPU µs/call',
+  'added CPU µs/call (IQR)',
+];
 
 export function formatWorkloadTable(workload: Workload, rows: readonly Row[], kind: 'cpu' | 'end-to-end'): string {
   const spans = (row: Row): string => (row.spansPerCall === 0 ? '**0 spans**' : fixed(row.spansPerCall, 2));
@@ -126,7 +146,16 @@ export function formatWorkloadTable(workload: Workload, rows: readonly Row[], ki
           withRange(row.addedCpu, row.addedCpuRange),
           row.floorRatio === undefined ? '–' : `${row.floorRatio.toFixed(2)}×`,
         ]
-      : [row.label, row.openaiVersion, spans(row), fixed(row.throughput, 0), fixed(row.p50, 2), fixed(row.p99, 2), fixed(row.cpuPerCall, 0), withRange(row.addedCpu, row.addedCpuRange)],
+      : [
+          row.label,
+          row.openaiVersion,
+          spans(row),
+          fixed(row.throughput, 0),
+          fixed(row.p50, 2),
+          fixed(row.p99, 2),
+          fixed(row.cpuPerCall, 0),
+          withRange(row.addedCpu, row.addedCpuRange),
+        ],
   );
   return `#### ${workload.label}\n\n${markdownTable(kind === 'cpu' ? CPU_HEADERS : END_TO_END_HEADERS, body)}`;
 }
@@ -146,7 +175,8 @@ export function formatHeapTable(rows: readonly HeapRow[]): string {
 
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]): string => `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join(' | ')} |`;
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join(' | ')} |`;
   const rule = `|${widths.map((width, column) => (column === 0 ? `:${'-'.repeat(width + 1)}` : `${'-'.repeat(width + 1)}:`)).join('|')}|`;
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }

@@ -28,7 +28,13 @@ import { CONFIGURATIONS, findConfiguration } from './configurations.ts';
 import { ensureBenchDependencies, ensureWorkspaceBuild, WORKSPACE_DIRECTORY } from './install.ts';
 import type { AgentResponses } from './langchain-agent.ts';
 import { formatLangChainTable, runLangChainBench, type LangChainRow } from './langchain-bench.ts';
-import { callsFor, recordWorkloadResponses, runOpenAIBench, type OpenAIBenchOptions, type OpenAIBenchResult } from './openai-bench.ts';
+import {
+  callsFor,
+  recordWorkloadResponses,
+  runOpenAIBench,
+  type OpenAIBenchOptions,
+  type OpenAIBenchResult,
+} from './openai-bench.ts';
 import { startSimulatorProcess } from './processes.ts';
 import { formatHeapTable, formatWorkloadTable } from './report.ts';
 import { judgeTargets } from './targets.ts';
@@ -61,11 +67,17 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const modes = new Set(values.mode.split(',').map((mode) => {
-  if (!(MODES as readonly string[]).includes(mode)) throw new Error(`--mode expects a comma list of ${MODES.join(', ')}, got "${mode}"`);
-  return mode as Mode;
-}));
-const selected = values.configurations === undefined ? CONFIGURATIONS.filter((configuration) => configuration.diagnostic !== true) : values.configurations.split(',').map(findConfiguration);
+const modes = new Set(
+  values.mode.split(',').map((mode) => {
+    if (!(MODES as readonly string[]).includes(mode))
+      throw new Error(`--mode expects a comma list of ${MODES.join(', ')}, got "${mode}"`);
+    return mode as Mode;
+  }),
+);
+const selected =
+  values.configurations === undefined
+    ? CONFIGURATIONS.filter((configuration) => configuration.diagnostic !== true)
+    : values.configurations.split(',').map(findConfiguration);
 for (const required of ['floor', 'baseline'] as const) {
   if (!selected.some((configuration) => configuration.id === required)) selected.unshift(findConfiguration(required));
 }
@@ -74,10 +86,13 @@ const callsPerRun = positiveInteger('--calls-per-run', values['calls-per-run']);
 const probeCalls = positiveInteger('--probe-calls', values['probe-calls']);
 const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
 const log = (message: string): void => void process.stderr.write(`bench: ${message}\n`);
-const profile = values.profile === undefined ? undefined : {
-  configurations: new Set(values.profile.split(',').map((id) => findConfiguration(id).id)),
-  directory: join(WORKSPACE_DIRECTORY, '.tmp', 'bench-profiles'),
-};
+const profile =
+  values.profile === undefined
+    ? undefined
+    : {
+        configurations: new Set(values.profile.split(',').map((id) => findConfiguration(id).id)),
+        directory: join(WORKSPACE_DIRECTORY, '.tmp', 'bench-profiles'),
+      };
 const settings = {
   rounds: positiveInteger('--rounds', values.rounds),
   calls: positiveInteger('--calls', values.calls),
@@ -102,13 +117,17 @@ if (modes.has('in-process') || modes.has('langchain')) {
   try {
     canned = await recordWorkloadResponses(simulator.url);
     log(`canned responses recorded: the stream has ${canned.stream.chunks.length} SSE events`);
-    if (modes.has('langchain')) agentResponses = await (await import('./langchain-agent.ts')).recordAgentResponses(simulator);
+    if (modes.has('langchain'))
+      agentResponses = await (await import('./langchain-agent.ts')).recordAgentResponses(simulator);
   } finally {
     await simulator.close();
   }
 }
 
-const common: Omit<OpenAIBenchOptions, 'transport' | 'simulatorUrl' | 'canned' | 'rounds' | 'calls' | 'warmup' | 'peerMajors'> = {
+const common: Omit<
+  OpenAIBenchOptions,
+  'transport' | 'simulatorUrl' | 'canned' | 'rounds' | 'calls' | 'warmup' | 'peerMajors'
+> = {
   configurations: selected,
   workloads,
   callsPerRun,
@@ -121,7 +140,16 @@ const common: Omit<OpenAIBenchOptions, 'transport' | 'simulatorUrl' | 'canned' |
 
 let inProcess: OpenAIBenchResult | undefined;
 if (modes.has('in-process')) {
-  inProcess = await runOpenAIBench({ ...common, transport: 'canned', simulatorUrl: '', canned, rounds: settings.rounds, calls: settings.calls, warmup: settings.warmup, peerMajors: undefined });
+  inProcess = await runOpenAIBench({
+    ...common,
+    transport: 'canned',
+    simulatorUrl: '',
+    canned,
+    rounds: settings.rounds,
+    calls: settings.calls,
+    warmup: settings.warmup,
+    peerMajors: undefined,
+  });
 }
 
 let endToEnd: OpenAIBenchResult | undefined;
@@ -190,7 +218,10 @@ if (endToEnd !== undefined) {
     '',
     `The real client over HTTP to the simulator process. ${settings.e2eRounds} interleaved rounds × ${settings.e2eCalls} calls per configuration and workload, after ${settings.e2eWarmup} warm-up calls.`,
     '',
-    ...[...endToEnd.rowsByWorkload].flatMap(([workload, rows]) => [formatWorkloadTable(workload, rows, 'end-to-end'), '']),
+    ...[...endToEnd.rowsByWorkload].flatMap(([workload, rows]) => [
+      formatWorkloadTable(workload, rows, 'end-to-end'),
+      '',
+    ]),
   );
 }
 if (langchain !== undefined) {
@@ -205,19 +236,42 @@ if (langchain !== undefined) {
   );
 }
 const notes = [...new Set([...(inProcess?.notes ?? []), ...(endToEnd?.notes ?? [])])];
-const silent = [...(inProcess?.silent ?? []).map((entry) => `in process: ${entry}`), ...(endToEnd?.silent ?? []).map((entry) => `end to end: ${entry}`)];
-for (const row of langchain ?? []) if (row.id !== 'baseline' && row.spansPerStep === 0) silent.push(`LangChain: ${row.label}`);
+const silent = [
+  ...(inProcess?.silent ?? []).map((entry) => `in process: ${entry}`),
+  ...(endToEnd?.silent ?? []).map((entry) => `end to end: ${entry}`),
+];
+for (const row of langchain ?? [])
+  if (row.id !== 'baseline' && row.spansPerStep === 0) silent.push(`LangChain: ${row.label}`);
 if (notes.length > 0 || silent.length > 0) {
-  output.push('', '### Notes', '', ...notes.map((note) => `- ${note}`), ...silent.map((entry) => `- **No spans exported**: ${entry}.`));
+  output.push(
+    '',
+    '### Notes',
+    '',
+    ...notes.map((note) => `- ${note}`),
+    ...silent.map((entry) => `- **No spans exported**: ${entry}.`),
+  );
 }
 process.stdout.write(`${output.join('\n')}\n`);
 
 if (values.json !== undefined) {
   const rows = (result: OpenAIBenchResult | undefined): unknown =>
-    result === undefined ? undefined : { workloads: Object.fromEntries([...result.rowsByWorkload].map(([workload, entries]) => [workload.id, entries])), heap: result.heapRows };
-  writeFileSync(values.json, `${JSON.stringify({ node: process.version, settings, callsPerRun, content: values.content, inProcess: rows(inProcess), endToEnd: rows(endToEnd), langchain }, null, 2)}\n`);
+    result === undefined
+      ? undefined
+      : {
+          workloads: Object.fromEntries(
+            [...result.rowsByWorkload].map(([workload, entries]) => [workload.id, entries]),
+          ),
+          heap: result.heapRows,
+        };
+  writeFileSync(
+    values.json,
+    `${JSON.stringify({ node: process.version, settings, callsPerRun, content: values.content, inProcess: rows(inProcess), endToEnd: rows(endToEnd), langchain }, null, 2)}\n`,
+  );
 }
-if (profile !== undefined) log(`CPU profiles are written under ${profile.directory} (summarize: node test/bench/profile-summary.ts <profile> [--baseline <profile>])`);
+if (profile !== undefined)
+  log(
+    `CPU profiles are written under ${profile.directory} (summarize: node test/bench/profile-summary.ts <profile> [--baseline <profile>])`,
+  );
 
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);

@@ -8,7 +8,15 @@
  * The SDK comes from the bench's own install (`test/bench/node_modules`), pinned to the versions
  * the workspace uses; it is loaded with `require` so the typecheck does not depend on that install.
  */
-import { context, metrics, trace, type Attributes, type Context, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import {
+  context,
+  metrics,
+  trace,
+  type Attributes,
+  type Context,
+  type MeterProvider,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { requireFromBench } from './install.ts';

@@ -21,18 +21,33 @@ export const WORKLOADS: readonly Workload[] = [
   { id: 'chat', label: 'chat, non-streaming', concurrency: 1, stream: false, structured: false, weight: 1 },
   { id: 'stream', label: 'chat, streaming with usage', concurrency: 1, stream: true, structured: false, weight: 4 },
   { id: 'concurrent', label: 'chat, 16 concurrent', concurrency: 16, stream: false, structured: false, weight: 1 },
-  { id: 'structured', label: 'chat, JSON-schema structured output', concurrency: 1, stream: false, structured: true, weight: 1 },
+  {
+    id: 'structured',
+    label: 'chat, JSON-schema structured output',
+    concurrency: 1,
+    stream: false,
+    structured: true,
+    weight: 1,
+  },
 ];
 
 export function findWorkload(id: string): Workload {
   const found = WORKLOADS.find((workload) => workload.id === id);
-  if (found === undefined) throw new Error(`unknown workload "${id}"; expected one of ${WORKLOADS.map((entry) => entry.id).join(', ')}`);
+  if (found === undefined)
+    throw new Error(`unknown workload "${id}"; expected one of ${WORKLOADS.map((entry) => entry.id).join(', ')}`);
   return found;
 }
 
 const MESSAGES = [
-  { role: 'system', content: 'You are a concise assistant for an accounts-payable team. Answer in two or three sentences.' },
-  { role: 'user', content: 'Invoice INV-2291 from Acme Corp has 3 line items totalling 1,240.00 EUR, due in 30 days. Anything to check before paying?' },
+  {
+    role: 'system',
+    content: 'You are a concise assistant for an accounts-payable team. Answer in two or three sentences.',
+  },
+  {
+    role: 'user',
+    content:
+      'Invoice INV-2291 from Acme Corp has 3 line items totalling 1,240.00 EUR, due in 30 days. Anything to check before paying?',
+  },
 ] as const;
 
 const INVOICE_CHECK_SCHEMA = {
@@ -54,7 +69,13 @@ function requestOf(workload: Workload): ChatBody {
   const body = { model: 'gpt-4o-mini', messages: [...MESSAGES], temperature: 0.2, max_tokens: 160 } satisfies ChatBody;
   if (workload.stream) return { ...body, stream: true, stream_options: { include_usage: true } };
   if (workload.structured) {
-    return { ...body, response_format: { type: 'json_schema', json_schema: { name: 'invoice_check', strict: true, schema: INVOICE_CHECK_SCHEMA } } };
+    return {
+      ...body,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'invoice_check', strict: true, schema: INVOICE_CHECK_SCHEMA },
+      },
+    };
   }
   return body;
 }
@@ -63,7 +84,9 @@ function requestOf(workload: Workload): ChatBody {
 export async function callOnce(client: OpenAI, workload: Workload): Promise<void> {
   const body = requestOf(workload);
   if (workload.stream) {
-    const stream = (await client.chat.completions.create(body)) as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+    const stream = (await client.chat.completions.create(
+      body,
+    )) as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
     let text = '';
     let usage = false;
     for await (const chunk of stream) {
@@ -88,7 +111,14 @@ export interface Wrappers {
 export const NO_WRAPPERS: Wrappers = { call: (work) => work(), unit: (work) => work() };
 
 /** Makes `calls` calls; returns each call's latency in milliseconds (wrapper included) when `timed`. */
-export async function runCalls(client: OpenAI, workload: Workload, calls: number, callsPerRun: number, wrappers: Wrappers, timed = true): Promise<number[]> {
+export async function runCalls(
+  client: OpenAI,
+  workload: Workload,
+  calls: number,
+  callsPerRun: number,
+  wrappers: Wrappers,
+  timed = true,
+): Promise<number[]> {
   const latencies: number[] = [];
   const units: number[] = [];
   for (let remaining = calls; remaining > 0; remaining -= callsPerRun) units.push(Math.min(callsPerRun, remaining));

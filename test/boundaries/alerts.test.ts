@@ -28,9 +28,18 @@ describe('the alerting rules, checked by promtool', { skip: promtool.skip }, () 
 test('every Runproof label the rules use is a spanmetrics dimension of the Collector config', () => {
   const rules = readFileSync(join(directory, 'prometheus-rules.yaml'), 'utf8');
   const collector = readFileSync(join(directory, 'otelcol-config.yaml'), 'utf8');
-  const dimensions = new Set([...collector.matchAll(/^\s*- name: ([a-z_.]+)/gm)].map((match) => match[1]!.replace(/\./g, '_')));
+  const dimensions = new Set(
+    [...collector.matchAll(/^\s*- name: ([a-z_.]+)/gm)].map((match) => match[1]!.replace(/\./g, '_')),
+  );
   const labels = new Set([...rules.matchAll(/\b((?:runproof|gen_ai)_[a-z_]+)\b/g)].map((match) => match[1]!));
   assert.ok(labels.size >= 4);
-  assert.deepEqual([...labels].filter((label) => !dimensions.has(label)), []);
-  assert.match(collector, /namespace: traces\.span\.metrics/, 'the metric name traces_span_metrics_calls_total depends on this namespace');
+  assert.deepEqual(
+    [...labels].filter((label) => !dimensions.has(label)),
+    [],
+  );
+  assert.match(
+    collector,
+    /namespace: traces\.span\.metrics/,
+    'the metric name traces_span_metrics_calls_total depends on this namespace',
+  );
 });

@@ -4,7 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { z } from 'zod';
-import { BoundaryViolationError, checkpoint, run, step, tool, ValidationError, type BoundaryPolicy, type BoundaryViolation, type Run, type RunManifest } from '@runproof/core';
+import {
+  BoundaryViolationError,
+  checkpoint,
+  run,
+  step,
+  tool,
+  ValidationError,
+  type BoundaryPolicy,
+  type BoundaryViolation,
+  type Run,
+  type RunManifest,
+} from '@runproof/core';
 import { guardModelCall } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
@@ -18,7 +29,9 @@ before(async () => {
     requestsReceived += 1;
     request.resume().on('end', () => {
       response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ model: 'gpt-4o-mini-2024-07-18', usage: { prompt_tokens: 120, completion_tokens: 30 } }));
+      response.end(
+        JSON.stringify({ model: 'gpt-4o-mini-2024-07-18', usage: { prompt_tokens: 120, completion_tokens: 30 } }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,9 +50,19 @@ async function chat(model: string, maxTokens?: number): Promise<unknown> {
   try {
     const ticket = guardModelCall({ model, maxOutputTokens: maxTokens, estimatedInputTokens: 100 }, span);
     try {
-      const response = await fetch(endpoint, { method: 'POST', body: JSON.stringify({ model, max_tokens: maxTokens }) });
-      const body = (await response.json()) as { model: string; usage: { prompt_tokens: number; completion_tokens: number } };
-      ticket.settle({ inputTokens: body.usage.prompt_tokens, outputTokens: body.usage.completion_tokens, model: body.model });
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        body: JSON.stringify({ model, max_tokens: maxTokens }),
+      });
+      const body = (await response.json()) as {
+        model: string;
+        usage: { prompt_tokens: number; completion_tokens: number };
+      };
+      ticket.settle({
+        inputTokens: body.usage.prompt_tokens,
+        outputTokens: body.usage.completion_tokens,
+        model: body.model,
+      });
       return body;
     } catch (error) {
       ticket.settle();
@@ -50,12 +73,15 @@ async function chat(model: string, maxTokens?: number): Promise<unknown> {
   }
 }
 
-const lookupVendor = tool('lookup_vendor', async ({ vendorId }: { vendorId: string }) => ({ vendorId, name: 'ACME' }), { arguments: z.object({ vendorId: z.string().min(1) }) });
+const lookupVendor = tool('lookup_vendor', async ({ vendorId }: { vendorId: string }) => ({ vendorId, name: 'ACME' }), {
+  arguments: z.object({ vendorId: z.string().min(1) }),
+});
 
 test('a disallowed model halts with zero requests sent', async () => {
   await assert.rejects(
     run({ name: 'invoice-triage', boundary: { allowedModels: ['gpt-4o-mini*'] } }, () => chat('gpt-4o', 100)),
-    (error) => BoundaryViolationError.isInstance(error) && error.rule === 'allowed_models' && error.observed === 'gpt-4o',
+    (error) =>
+      BoundaryViolationError.isInstance(error) && error.rule === 'allowed_models' && error.observed === 'gpt-4o',
   );
   assert.equal(requestsReceived, 0);
   assert.equal(harness.span('chat gpt-4o').attributes['runproof.boundary.decision'], 'halt');
@@ -64,14 +90,30 @@ test('a disallowed model halts with zero requests sent', async () => {
 
 test('the third tool call over a limit of two is escalated: onEscalate gets the violation and the run, and the tool runs', async () => {
   const escalations: { violation: BoundaryViolation; run: Run }[] = [];
-  const boundary: BoundaryPolicy = { maxToolCalls: 2, decisions: { maxToolCalls: 'escalate' }, onEscalate: (violation, current) => void escalations.push({ violation, run: current }) };
+  const boundary: BoundaryPolicy = {
+    maxToolCalls: 2,
+    decisions: { maxToolCalls: 'escalate' },
+    onEscalate: (violation, current) => void escalations.push({ violation, run: current }),
+  };
   const runId = await run({ name: 'invoice-triage', boundary }, async (current) => {
     for (const vendorId of ['v1', 'v2', 'v3']) await lookupVendor({ vendorId });
     return current.id;
   });
-  assert.deepEqual(escalations.map(({ violation, run: current }) => [violation.rule, violation.limit, violation.observed, violation.decision, current.id]), [['max_tool_calls', 2, 3, 'escalate', runId]]);
+  assert.deepEqual(
+    escalations.map(({ violation, run: current }) => [
+      violation.rule,
+      violation.limit,
+      violation.observed,
+      violation.decision,
+      current.id,
+    ]),
+    [['max_tool_calls', 2, 3, 'escalate', runId]],
+  );
   const tools = harness.spans().filter((span) => span.name === 'execute_tool lookup_vendor');
-  assert.deepEqual(tools.map((span) => span.attributes['runproof.boundary.decision']), ['allow', 'allow', 'escalate']);
+  assert.deepEqual(
+    tools.map((span) => span.attributes['runproof.boundary.decision']),
+    ['allow', 'allow', 'escalate'],
+  );
   assert.deepEqual(tools[2]!.attributes, {
     'gen_ai.operation.name': 'execute_tool',
     'gen_ai.tool.name': 'lookup_vendor',
@@ -97,7 +139,11 @@ test('under a halt policy the third tool call is halted before the tool runs, an
       await step('second', () => countedLookup());
       await step('third', () => countedLookup());
     }),
-    (error) => BoundaryViolationError.isInstance(error) && error.rule === 'max_tool_calls' && error.limit === 2 && error.observed === 3,
+    (error) =>
+      BoundaryViolationError.isInstance(error) &&
+      error.rule === 'max_tool_calls' &&
+      error.limit === 2 &&
+      error.observed === 3,
   );
   assert.equal(calls, 2);
   assert.equal(harness.span('step first').status.code, SpanStatusCode.UNSET);
@@ -109,7 +155,9 @@ test('under a halt policy the third tool call is halted before the tool runs, an
   const runSpan = harness.span('invoke_workflow invoice-triage');
   assert.equal(runSpan.attributes['runproof.run.outcome'], 'halted');
   // The manifest still records what ran before the halt.
-  const manifest = JSON.parse(runSpan.events.find((event) => event.name === 'runproof.run.manifest')!.attributes!['runproof.manifest'] as string) as RunManifest;
+  const manifest = JSON.parse(
+    runSpan.events.find((event) => event.name === 'runproof.run.manifest')!.attributes!['runproof.manifest'] as string,
+  ) as RunManifest;
   assert.deepEqual(manifest.observed.toolsCalled, ['lookup_vendor']);
 });
 
@@ -119,7 +167,11 @@ test('a token budget stops a call whose max_tokens ceiling would exceed it, befo
       await chat('gpt-4o-mini', 400); // reserves 100 + 400, uses 150
       await chat('gpt-4o-mini', 900); // 150 used + 100 + 900 > 1000
     }),
-    (error) => BoundaryViolationError.isInstance(error) && error.rule === 'max_total_tokens' && error.limit === 1_000 && error.observed === 1_150,
+    (error) =>
+      BoundaryViolationError.isInstance(error) &&
+      error.rule === 'max_total_tokens' &&
+      error.limit === 1_000 &&
+      error.observed === 1_150,
   );
   assert.equal(requestsReceived, 1);
 });
@@ -138,15 +190,24 @@ test('past the run deadline no new call starts', async () => {
 
 test('tool arguments that fail their schema are recorded as fail, or stop the tool in enforce mode', async () => {
   let ran = 0;
-  const strict = tool('lookup_vendor', (_arguments: { vendorId: string }) => ++ran, { arguments: z.object({ vendorId: z.string() }), mode: 'enforce' });
+  const strict = tool('lookup_vendor', (_arguments: { vendorId: string }) => ++ran, {
+    arguments: z.object({ vendorId: z.string() }),
+    mode: 'enforce',
+  });
   await run('invoice-triage', async () => {
     await lookupVendor({ vendorId: '' });
-    await assert.rejects(strict({ vendorId: 7 } as unknown as { vendorId: string }), (error) => ValidationError.isInstance(error) && error.issues[0]?.path[0] === 'vendorId');
+    await assert.rejects(
+      strict({ vendorId: 7 } as unknown as { vendorId: string }),
+      (error) => ValidationError.isInstance(error) && error.issues[0]?.path[0] === 'vendorId',
+    );
   });
   assert.equal(ran, 0);
   const [recorded, enforced] = harness.spans().filter((span) => span.name === 'execute_tool lookup_vendor');
   assert.equal(recorded!.attributes['runproof.validation.outcome'], 'fail');
-  assert.deepEqual(recorded!.events[0]?.attributes, { 'runproof.validation.issue.codes': ['too_small'], 'runproof.validation.issue.paths': ['vendorId'] });
+  assert.deepEqual(recorded!.events[0]?.attributes, {
+    'runproof.validation.issue.codes': ['too_small'],
+    'runproof.validation.issue.paths': ['vendorId'],
+  });
   assert.equal(enforced!.attributes['runproof.validation.outcome'], 'fail');
   assert.equal(enforced!.attributes['error.type'], 'RUNPROOF_VALIDATION_FAILED');
 });
@@ -164,6 +225,9 @@ test('a checkpoint between steps: record lets the run go on, enforce stops it wi
   );
   assert.equal(harness.span('validate invoice.fields').attributes['runproof.validation.outcome'], 'fail');
   assert.equal(harness.span('validate invoice.fields.strict').attributes['runproof.validation.outcome'], 'fail');
-  assert.equal(harness.spans().some((span) => span.name === 'step classify'), false);
+  assert.equal(
+    harness.spans().some((span) => span.name === 'step classify'),
+    false,
+  );
   assert.equal(harness.span('invoke_workflow invoice-triage').attributes['runproof.run.outcome'], 'failed');
 });

@@ -10,13 +10,24 @@ import { createTestHarness } from '@runproof/core/testing';
 // Telemetry export is off (this process's spans go to the in-memory harness); boundaries still apply.
 process.env.OTEL_SDK_DISABLED = 'true';
 const file = join(mkdtempSync(join(tmpdir(), 'runproof-policies-')), 'runproof.json');
-writeFileSync(file, JSON.stringify({ policies: { billing: { name: 'billing-v2', allowedTools: ['charge_card'], decisions: { allowedTools: 'record' } }, 'invoice-triage': { maxModelCalls: 50 } } }));
+writeFileSync(
+  file,
+  JSON.stringify({
+    policies: {
+      billing: { name: 'billing-v2', allowedTools: ['charge_card'], decisions: { allowedTools: 'record' } },
+      'invoice-triage': { maxModelCalls: 50 },
+    },
+  }),
+);
 process.env.RUNPROOF_CONFIG = file;
 const harness = createTestHarness();
 start({ policies: { 'invoice-triage': { allowedModels: ['gpt-4o-mini'] } } });
 
-test('a policy declared in start() applies to every run of that name, replacing the file\'s', async () => {
-  await assert.rejects(run('invoice-triage', () => guardModelCall({ model: 'gpt-4o' })), BoundaryViolationError);
+test("a policy declared in start() applies to every run of that name, replacing the file's", async () => {
+  await assert.rejects(
+    run('invoice-triage', () => guardModelCall({ model: 'gpt-4o' })),
+    BoundaryViolationError,
+  );
   await run('invoice-triage', () => {
     for (let call = 0; call < 60; call += 1) guardModelCall({ model: 'gpt-4o-mini' }).settle();
   });
@@ -30,6 +41,12 @@ test('a policy from the RUNPROOF_CONFIG file applies by run name, under its own 
 });
 
 test('a policy passed to run() replaces the configured one; runs of other names have none', async () => {
-  assert.equal(await run({ name: 'invoice-triage', boundary: { maxToolCalls: 1 } }, () => guardModelCall({ model: 'gpt-4o' }).decision), 'allow');
+  assert.equal(
+    await run(
+      { name: 'invoice-triage', boundary: { maxToolCalls: 1 } },
+      () => guardModelCall({ model: 'gpt-4o' }).decision,
+    ),
+    'allow',
+  );
   assert.equal(await run('other', () => guardModelCall({ model: 'anything' }).decision), 'allow');
 });

@@ -33,11 +33,18 @@ async function runScenario(scenario: string): Promise<{ outcome: Outcome; spans:
   const seen = receiver.spans.length;
   const result = await runApp(app, {
     args: ['--import', '@runproof/core/register'],
-    env: { SCENARIO: scenario, SIMULATOR_URL: sim.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+    env: {
+      SCENARIO: scenario,
+      SIMULATOR_URL: sim.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    },
   });
   assert.equal(result.code, 0, result.stderr);
   const outcome = JSON.parse(result.stdout) as Outcome;
-  const spans = await receiver.waitFor((received) => received.slice(seen).some((span) => span.name.startsWith('invoke_workflow')));
+  const spans = await receiver.waitFor((received) =>
+    received.slice(seen).some((span) => span.name.startsWith('invoke_workflow')),
+  );
   return { outcome, spans: spans.slice(seen), stderr: result.stderr };
 }
 
@@ -45,7 +52,13 @@ const named = (spans: ReceivedSpan[], name: string) => spans.filter((span) => sp
 
 test('a disallowed model halts before the request: the simulator receives nothing', async () => {
   const { outcome, spans } = await runScenario('disallowed-model');
-  assert.deepEqual(outcome, { ok: false, kind: 'boundary', code: 'RUNPROOF_BOUNDARY_HALT', rule: 'allowed_models', ran: [] });
+  assert.deepEqual(outcome, {
+    ok: false,
+    kind: 'boundary',
+    code: 'RUNPROOF_BOUNDARY_HALT',
+    rule: 'allowed_models',
+    ran: [],
+  });
   assert.equal(sim.requests.length, 0);
   const [chat] = named(spans, 'chat gpt-4.1');
   assert.equal(chat?.attributes['runproof.boundary.decision'], 'halt');
@@ -55,7 +68,11 @@ test('a disallowed model halts before the request: the simulator receives nothin
   assert.equal(chat?.status.code, 'STATUS_CODE_ERROR');
   const violation = chat?.events.find((event) => event.name === 'runproof.boundary.violation');
   assert.deepEqual(
-    { limit: violation?.attributes?.['runproof.boundary.limit'], observed: violation?.attributes?.['runproof.boundary.observed'], decision: violation?.attributes?.['runproof.boundary.decision'] },
+    {
+      limit: violation?.attributes?.['runproof.boundary.limit'],
+      observed: violation?.attributes?.['runproof.boundary.observed'],
+      decision: violation?.attributes?.['runproof.boundary.decision'],
+    },
     { limit: 'gpt-4o-mini*', observed: 'gpt-4.1', decision: 'halt' },
   );
   assert.equal(named(spans, 'invoke_workflow triage')[0]?.attributes['runproof.run.outcome'], 'halted');
@@ -66,15 +83,27 @@ test('the third tool call over a limit of two is escalated under an escalate pol
   const escalated = await runScenario('tool-escalate');
   assert.deepEqual(escalated.outcome, { ok: true, ran: ['ACME', 'ACME', 'ACME'] });
   assert.match(escalated.stderr, /escalated max_tool_calls/);
-  assert.deepEqual(named(escalated.spans, 'execute_tool lookup_vendor').map((span) => span.attributes['runproof.boundary.decision']), ['allow', 'allow', 'escalate']);
+  assert.deepEqual(
+    named(escalated.spans, 'execute_tool lookup_vendor').map((span) => span.attributes['runproof.boundary.decision']),
+    ['allow', 'allow', 'escalate'],
+  );
   assert.equal(named(escalated.spans, 'invoke_workflow triage')[0]?.attributes['runproof.run.outcome'], 'escalated');
 
   sim.reset();
   sim.enqueue({ toolCalls: [{ name: 'lookup_vendor', arguments: { vendor: 'ACME' } }], times: 3 });
   const halted = await runScenario('tool-halt');
-  assert.deepEqual(halted.outcome, { ok: false, kind: 'boundary', code: 'RUNPROOF_BOUNDARY_HALT', rule: 'max_tool_calls', ran: ['ACME', 'ACME'] });
+  assert.deepEqual(halted.outcome, {
+    ok: false,
+    kind: 'boundary',
+    code: 'RUNPROOF_BOUNDARY_HALT',
+    rule: 'max_tool_calls',
+    ran: ['ACME', 'ACME'],
+  });
   const tools = named(halted.spans, 'execute_tool lookup_vendor');
-  assert.deepEqual(tools.map((span) => span.attributes['runproof.boundary.decision']), ['allow', 'allow', 'halt']);
+  assert.deepEqual(
+    tools.map((span) => span.attributes['runproof.boundary.decision']),
+    ['allow', 'allow', 'halt'],
+  );
   // What completed stays recorded: three model calls and two tool runs, then the halted run.
   assert.equal(named(halted.spans, 'chat gpt-4o-mini').length, 3);
   assert.equal(named(halted.spans, 'invoke_workflow triage')[0]?.attributes['runproof.run.outcome'], 'halted');
@@ -82,10 +111,19 @@ test('the third tool call over a limit of two is escalated under an escalate pol
 
 test('a token budget stops a call whose max_tokens ceiling would exceed it, before it is sent', async () => {
   const { outcome, spans } = await runScenario('token-budget');
-  assert.deepEqual(outcome, { ok: false, kind: 'boundary', code: 'RUNPROOF_BOUNDARY_HALT', rule: 'max_total_tokens', ran: [] });
+  assert.deepEqual(outcome, {
+    ok: false,
+    kind: 'boundary',
+    code: 'RUNPROOF_BOUNDARY_HALT',
+    rule: 'max_total_tokens',
+    ran: [],
+  });
   assert.equal(sim.requests.length, 1, 'only the first call was sent');
   const chats = named(spans, 'chat gpt-4o-mini');
-  assert.deepEqual(chats.map((span) => span.attributes['runproof.boundary.decision']), ['allow', 'halt']);
+  assert.deepEqual(
+    chats.map((span) => span.attributes['runproof.boundary.decision']),
+    ['allow', 'halt'],
+  );
   assert.equal(chats[1]?.attributes['runproof.boundary.rule'], 'max_total_tokens');
 });
 

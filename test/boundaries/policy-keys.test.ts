@@ -27,7 +27,11 @@ before(async () => {
   );
   result = await runApp(fileURLToPath(new URL('./apps/policy-keys.mjs', import.meta.url)), {
     args: ['--import', '@runproof/core/register'],
-    env: { RUNPROOF_CONFIG: config, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+    env: {
+      RUNPROOF_CONFIG: config,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    },
   });
   assert.equal(result.code, 0, result.stderr);
 });
@@ -45,9 +49,17 @@ test('a policy key with * or ? applies to every run name it matches; the exact n
     payroll: ['ran', 'ran'],
     bill: ['ran', 'ran'],
   });
-  const spans = await receiver.waitFor((received) => received.filter((span) => span.name.startsWith('invoke_workflow')).length === 9);
-  const refunds = spans.filter((span) => span.name === 'execute_tool refund' && span.attributes['runproof.boundary.decision'] === 'halt');
-  assert.deepEqual(refunds.map((span) => span.attributes['runproof.boundary.policy']).sort(), ['invoices', 'triage-exact', 'triage-family']);
+  const spans = await receiver.waitFor(
+    (received) => received.filter((span) => span.name.startsWith('invoke_workflow')).length === 9,
+  );
+  const refunds = spans.filter(
+    (span) => span.name === 'execute_tool refund' && span.attributes['runproof.boundary.decision'] === 'halt',
+  );
+  assert.deepEqual(refunds.map((span) => span.attributes['runproof.boundary.policy']).sort(), [
+    'invoices',
+    'triage-exact',
+    'triage-family',
+  ]);
   const intake = spans.find((span) => span.name === 'invoke_workflow invoice-intake');
   const refund = refunds.find((span) => span.traceId === intake?.traceId);
   assert.deepEqual(refund?.attributes, {

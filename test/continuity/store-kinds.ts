@@ -89,7 +89,8 @@ function postgresKind(): StoreKind {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        if (set !== undefined) await client.query(`UPDATE runproof_meta SET value = $1 WHERE key = $2`, [String(set), key]);
+        if (set !== undefined)
+          await client.query(`UPDATE runproof_meta SET value = $1 WHERE key = $2`, [String(set), key]);
         const { rows } = await client.query<{ value: string }>(`SELECT value FROM runproof_meta WHERE key = $1`, [key]);
         return Number(rows[0]!.value);
       } finally {

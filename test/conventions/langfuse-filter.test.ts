@@ -21,22 +21,40 @@ let openaiSpans: ReceivedSpan[];
 let langchainSpans: ReceivedSpan[];
 
 const app = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const ofService = (service: string) => (spans: ReceivedSpan[]) => spans.filter((span) => span.resource['service.name'] === service);
+const ofService = (service: string) => (spans: ReceivedSpan[]) =>
+  spans.filter((span) => span.resource['service.name'] === service);
 
 before(async () => {
   [simulator, receiver] = await Promise.all([startSimulator({ chunkDelayMs: 0 }), startOtlpReceiver()]);
   const openai = await runApp(app('../openai/apps/conventions.mjs'), {
     args: ['--import', '@runproof/core/register'],
-    env: { SIMULATOR_URL: simulator.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'langfuse-openai' },
+    env: {
+      SIMULATOR_URL: simulator.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'langfuse-openai',
+    },
   });
   assert.equal(openai.code, 0, openai.stderr);
-  openaiSpans = ofService('langfuse-openai')(await receiver.waitFor((spans) => ofService('langfuse-openai')(spans).length === 7));
-  simulator.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] }, { reply: 'It is 22 degrees in Paris.' });
+  openaiSpans = ofService('langfuse-openai')(
+    await receiver.waitFor((spans) => ofService('langfuse-openai')(spans).length === 7),
+  );
+  simulator.enqueue(
+    { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+    { reply: 'It is 22 degrees in Paris.' },
+  );
   const langchain = await runApp(app('../langchain/apps/conventions.cjs'), {
-    env: { SIMULATOR_URL: simulator.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'langfuse-langchain' },
+    env: {
+      SIMULATOR_URL: simulator.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'langfuse-langchain',
+    },
   });
   assert.equal(langchain.code, 0, langchain.stderr);
-  langchainSpans = ofService('langfuse-langchain')(await receiver.waitFor((spans) => ofService('langfuse-langchain')(spans).filter((span) => span.name === 'chat gpt-4o-mini').length === 3));
+  langchainSpans = ofService('langfuse-langchain')(
+    await receiver.waitFor(
+      (spans) => ofService('langfuse-langchain')(spans).filter((span) => span.name === 'chat gpt-4o-mini').length === 3,
+    ),
+  );
 });
 after(() => Promise.all([simulator.close(), receiver.close()]));
 
@@ -45,7 +63,13 @@ const hrTime = (nanos: string | bigint | undefined): [number, number] => {
   const value = BigInt(nanos ?? 0);
   return [Number(value / NANOS), Number(value % NANOS)];
 };
-const KIND: Record<string, number> = { SPAN_KIND_INTERNAL: 0, SPAN_KIND_SERVER: 1, SPAN_KIND_CLIENT: 2, SPAN_KIND_PRODUCER: 3, SPAN_KIND_CONSUMER: 4 };
+const KIND: Record<string, number> = {
+  SPAN_KIND_INTERNAL: 0,
+  SPAN_KIND_SERVER: 1,
+  SPAN_KIND_CLIENT: 2,
+  SPAN_KIND_PRODUCER: 3,
+  SPAN_KIND_CONSUMER: 4,
+};
 
 /** A span as received, in the shape an SDK span processor is handed when a span ends. */
 function asReadableSpan(span: ReceivedSpan): ReadableSpan {
@@ -57,7 +81,8 @@ function asReadableSpan(span: ReceivedSpan): ReadableSpan {
     name: span.name,
     kind: KIND[span.kind] ?? 0,
     spanContext: () => spanContext,
-    parentSpanContext: span.parentSpanId === undefined ? undefined : { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: 1 },
+    parentSpanContext:
+      span.parentSpanId === undefined ? undefined : { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: 1 },
     startTime,
     endTime,
     duration: hrTime(BigInt(received.endTimeUnixNano ?? 0) - BigInt(received.startTimeUnixNano ?? 0)),
@@ -82,13 +107,21 @@ function asReadableSpan(span: ReceivedSpan): ReadableSpan {
  */
 function keptByLangfuse(spans: ReceivedSpan[], shouldExportSpan?: ShouldExportSpan): string[] {
   const exporter = { export: () => {}, shutdown: async () => {} };
-  const processor = new LangfuseSpanProcessor({ exporter, mediaUploadEnabled: false, ...(shouldExportSpan === undefined ? {} : { shouldExportSpan }) });
+  const processor = new LangfuseSpanProcessor({
+    exporter,
+    mediaUploadEnabled: false,
+    ...(shouldExportSpan === undefined ? {} : { shouldExportSpan }),
+  });
   const filter = (processor as unknown as { shouldExportSpan: ShouldExportSpan }).shouldExportSpan;
-  return spans.filter((span) => filter({ otelSpan: asReadableSpan(span) })).map((span) => span.name).sort();
+  return spans
+    .filter((span) => filter({ otelSpan: asReadableSpan(span) }))
+    .map((span) => span.name)
+    .sort();
 }
 
 /** The setting `docs/backends.md` gives: Langfuse's default filter, or any span of a Runproof scope. */
-const keepRunproofSpans: ShouldExportSpan = ({ otelSpan }) => isDefaultExportSpan(otelSpan) || otelSpan.instrumentationScope.name.startsWith('@runproof/');
+const keepRunproofSpans: ShouldExportSpan = ({ otelSpan }) =>
+  isDefaultExportSpan(otelSpan) || otelSpan.instrumentationScope.name.startsWith('@runproof/');
 
 const names = (spans: ReceivedSpan[]) => spans.map((span) => span.name).sort();
 
@@ -101,9 +134,17 @@ test('Langfuse default filter: the run, model, tool and agent spans are kept; st
     'invoke_workflow conventions',
   ]);
   const keptLangChain = keptByLangfuse(langchainSpans);
-  assert.deepEqual([...new Set(keptLangChain)], ['chat gpt-4o-mini', 'execute_tool get_weather', 'invoke_agent weather_agent']);
-  const dropped = langchainSpans.filter((span) => !Object.keys(span.attributes).some((key) => key.startsWith('gen_ai.')));
-  assert.ok(dropped.length > 0 && dropped.every((span) => span.name.startsWith('step ') || span.name === 'RunnableLambda'), JSON.stringify(names(dropped)));
+  assert.deepEqual(
+    [...new Set(keptLangChain)],
+    ['chat gpt-4o-mini', 'execute_tool get_weather', 'invoke_agent weather_agent'],
+  );
+  const dropped = langchainSpans.filter(
+    (span) => !Object.keys(span.attributes).some((key) => key.startsWith('gen_ai.')),
+  );
+  assert.ok(
+    dropped.length > 0 && dropped.every((span) => span.name.startsWith('step ') || span.name === 'RunnableLambda'),
+    JSON.stringify(names(dropped)),
+  );
 });
 
 test('with the documented shouldExportSpan, Langfuse keeps every Runproof span of both apps: steps and checkpoints too', async () => {

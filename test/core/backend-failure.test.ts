@@ -38,15 +38,28 @@ for (const [what, backend] of backends) {
     const endpoint = await backend();
     const result = await runApp(app, {
       args: ['--expose-gc'],
-      env: { RUNS: String(RUNS), OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '200' },
+      env: {
+        RUNS: String(RUNS),
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+      },
       timeoutMs: 60_000,
     });
     assert.equal(result.code, 0, result.stderr);
     // The only output is the one warning that says what was lost, and where it was going.
-    assert.match(result.stderr, new RegExp(`^runproof: telemetry was lost, none of it reached its destination: ${2 * RUNS} spans to ${endpoint}/v1/traces \\([^\\n]+\\)\\n$`));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^runproof: telemetry was lost, none of it reached its destination: ${2 * RUNS} spans to ${endpoint}/v1/traces \\([^\\n]+\\)\\n$`,
+      ),
+    );
     const report = JSON.parse(result.stdout) as { completed: number; heapGrowthBytes: number; shutdownMs: number };
     assert.equal(report.completed, RUNS);
-    assert.ok(report.heapGrowthBytes < 24 * 1024 * 1024, `heap grew by ${(report.heapGrowthBytes / 1048576).toFixed(1)} MiB`);
+    assert.ok(
+      report.heapGrowthBytes < 24 * 1024 * 1024,
+      `heap grew by ${(report.heapGrowthBytes / 1048576).toFixed(1)} MiB`,
+    );
     // shutdown() is bounded by the shutdown budget (2 s by default).
     assert.ok(report.shutdownMs < 3000, `shutdown took ${report.shutdownMs} ms`);
   });

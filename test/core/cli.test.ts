@@ -13,7 +13,12 @@ const directory = mkdtempSync(join(tmpdir(), 'runproof-cli-'));
 async function recordRun(file: string, prompt: string): Promise<string> {
   const result = await runApp(app, {
     args: ['--import', '@runproof/core/register'],
-    env: { OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: join(directory, file), RUNPROOF_CODE_VERSION: 'abc123', APP_CONDITIONS: JSON.stringify({ prompt }) },
+    env: {
+      OTEL_TRACES_EXPORTER: 'file',
+      RUNPROOF_TRACES_FILE: join(directory, file),
+      RUNPROOF_CODE_VERSION: 'abc123',
+      APP_CONDITIONS: JSON.stringify({ prompt }),
+    },
   });
   assert.equal(result.code, 0, result.stderr);
   return (JSON.parse(result.stdout) as { runId: string }).runId;
@@ -22,7 +27,11 @@ async function recordRun(file: string, prompt: string): Promise<string> {
 const runproof = (...scriptArgs: string[]) => runApp(cli, { scriptArgs, cwd: directory });
 
 test('runproof diff reads manifests from OTLP JSON trace files and names what diverged', async () => {
-  const [first, second] = await Promise.all([recordRun('a.json', 'triage-v3'), recordRun('b.json', 'triage-v3'), recordRun('c.json', 'triage-v4')]);
+  const [first, second] = await Promise.all([
+    recordRun('a.json', 'triage-v3'),
+    recordRun('b.json', 'triage-v3'),
+    recordRun('c.json', 'triage-v4'),
+  ]);
 
   const listed = await runproof('manifests', 'a.json');
   assert.equal(listed.code, 0, listed.stderr);

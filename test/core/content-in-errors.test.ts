@@ -35,9 +35,18 @@ after(() => Promise.all([simulator.close(), receiver.close()]));
 const promptIs = (start: string) => (body: Record<string, unknown>) => JSON.stringify(body.messages).includes(start);
 
 /** Runs the app with capture on or off; returns what it caught and the spans of each of its runs. */
-async function runFailingApp(capture: boolean): Promise<{ caught: AppOutput; spans: (runName: keyof AppOutput, spanName: string) => ReceivedSpan }> {
+async function runFailingApp(
+  capture: boolean,
+): Promise<{ caught: AppOutput; spans: (runName: keyof AppOutput, spanName: string) => ReceivedSpan }> {
   simulator.reset();
-  simulator.enqueue({ match: promptIs('Extract the invoice total'), reply: COMPLETION }, { match: promptIs('My card'), status: 400, error: { message: PROVIDER_MESSAGE, param: 'messages[0].content', code: 'invalid_value' } });
+  simulator.enqueue(
+    { match: promptIs('Extract the invoice total'), reply: COMPLETION },
+    {
+      match: promptIs('My card'),
+      status: 400,
+      error: { message: PROVIDER_MESSAGE, param: 'messages[0].content', code: 'invalid_value' },
+    },
+  );
   const result = await runApp(fileURLToPath(new URL('./apps/content-in-errors.mjs', import.meta.url)), {
     args: ['--import', '@runproof/core/register'],
     env: {
@@ -50,11 +59,17 @@ async function runFailingApp(capture: boolean): Promise<{ caught: AppOutput; spa
   assert.equal(result.code, 0, result.stderr);
   const caught = JSON.parse(result.stdout) as AppOutput;
   const ids = new Set(Object.values(caught).map((entry) => entry.runId));
-  const received = (await receiver.waitFor((spans) => spans.filter((span) => ids.has(String(span.attributes['runproof.run.id']))).length === 7)).filter((span) => ids.has(String(span.attributes['runproof.run.id'])));
+  const received = (
+    await receiver.waitFor(
+      (spans) => spans.filter((span) => ids.has(String(span.attributes['runproof.run.id']))).length === 7,
+    )
+  ).filter((span) => ids.has(String(span.attributes['runproof.run.id'])));
   return {
     caught,
     spans(runName, spanName) {
-      const found = received.filter((span) => span.attributes['runproof.run.id'] === caught[runName].runId && span.name === spanName);
+      const found = received.filter(
+        (span) => span.attributes['runproof.run.id'] === caught[runName].runId && span.name === spanName,
+      );
       assert.equal(found.length, 1, `${runName}: ${spanName}`);
       return found[0]!;
     },
@@ -65,16 +80,25 @@ async function runFailingApp(capture: boolean): Promise<{ caught: AppOutput; spa
 function failure(caught: Caught, type: string, withheld: boolean): Pick<ReceivedSpan, 'status' | 'events'> {
   const message = withheld ? WITHHELD : caught.message;
   // Withheld, the stack keeps its frames under a first line that no longer quotes the message.
-  const stacktrace = withheld ? `${type}: ${WITHHELD}${caught.stack.slice(caught.stack.indexOf('\n    at '))}` : caught.stack;
+  const stacktrace = withheld
+    ? `${type}: ${WITHHELD}${caught.stack.slice(caught.stack.indexOf('\n    at '))}`
+    : caught.stack;
   return {
     status: { code: 'STATUS_CODE_ERROR', message },
-    events: [{ name: 'exception', attributes: { 'exception.type': type, 'exception.message': message, 'exception.stacktrace': stacktrace } }],
+    events: [
+      {
+        name: 'exception',
+        attributes: { 'exception.type': type, 'exception.message': message, 'exception.stacktrace': stacktrace },
+      },
+    ],
   };
 }
 
 const statusAndEvents = (span: ReceivedSpan) => ({
   status: span.status,
-  events: span.events.filter((event) => event.name === 'exception').map((event) => ({ name: event.name, attributes: event.attributes })),
+  events: span.events
+    .filter((event) => event.name === 'exception')
+    .map((event) => ({ name: event.name, attributes: event.attributes })),
 });
 
 for (const capture of [false, true]) {
@@ -119,7 +143,11 @@ for (const capture of [false, true]) {
     }
 
     if (withheld) {
-      const everything = JSON.stringify(['checkout', 'invoice-extract', 'support-reply'].map((run) => receiver.spans.filter((span) => span.attributes['runproof.run.id'] === caught[run as keyof AppOutput].runId)));
+      const everything = JSON.stringify(
+        ['checkout', 'invoice-extract', 'support-reply'].map((run) =>
+          receiver.spans.filter((span) => span.attributes['runproof.run.id'] === caught[run as keyof AppOutput].runId),
+        ),
+      );
       assert.doesNotMatch(everything, /4111|Sure! The/);
     }
   });

@@ -57,5 +57,8 @@ test('with capture on, a span queued for export keeps only the capped copy of a 
   // Content adds the prompt cut to maxContentBytes and the short reply; holding the whole prompt
   // would add 256 KB per run.
   const added = withContent - withoutContent;
-  assert.ok(added < 2 * MAX_CONTENT_BYTES, `content capture keeps ${Math.round(added / 1024)} KB per run (${Math.round(withContent / 1024)} KB with it, ${Math.round(withoutContent / 1024)} KB without)`);
+  assert.ok(
+    added < 2 * MAX_CONTENT_BYTES,
+    `content capture keeps ${Math.round(added / 1024)} KB per run (${Math.round(withContent / 1024)} KB with it, ${Math.round(withoutContent / 1024)} KB without)`,
+  );
 });

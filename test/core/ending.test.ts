@@ -34,7 +34,13 @@ const endings: [string, Partial<Pick<AppResult, 'code' | 'signal'>>][] = [
  */
 function ended(result: AppResult) {
   const [arrow, ...rest] = result.stderr.split('\n\n');
-  return { code: result.code, signal: result.signal, stdout: result.stdout, arrow: rest.length > 0 ? arrow : undefined, error: rest.length > 0 ? rest.join('\n\n') : result.stderr };
+  return {
+    code: result.code,
+    signal: result.signal,
+    stdout: result.stdout,
+    arrow: rest.length > 0 ? arrow : undefined,
+    error: rest.length > 0 ? rest.join('\n\n') : result.stderr,
+  };
 }
 
 const results = new Map<string, { without: AppResult; withRunproof: AppResult }>();
@@ -52,13 +58,25 @@ for (const [ending, expected] of endings) {
     });
     const tookMs = Date.now() - started;
     results.set(ending, { without, withRunproof });
-    assert.deepEqual({ code: without.code, signal: without.signal }, { code: null, signal: null, ...expected }, without.stderr);
+    assert.deepEqual(
+      { code: without.code, signal: without.signal },
+      { code: null, signal: null, ...expected },
+      without.stderr,
+    );
     const { arrow: _arrowWith, ...endedWith } = ended(withRunproof);
     const { arrow: _arrowWithout, ...endedWithout } = ended(without);
     assert.deepEqual(endedWith, endedWithout);
     assert.ok(tookMs < 4000, `took ${tookMs} ms`);
-    const spans = await receiver.waitFor((received) => received.some((span) => span.resource['service.name'] === service && span.name === 'invoke_workflow nightly-report'), 2000);
-    const failed = spans.find((span) => span.resource['service.name'] === service && span.name === 'invoke_workflow nightly-report');
+    const spans = await receiver.waitFor(
+      (received) =>
+        received.some(
+          (span) => span.resource['service.name'] === service && span.name === 'invoke_workflow nightly-report',
+        ),
+      2000,
+    );
+    const failed = spans.find(
+      (span) => span.resource['service.name'] === service && span.name === 'invoke_workflow nightly-report',
+    );
     assert.equal(failed?.attributes['runproof.run.outcome'], 'failed');
     assert.equal(failed?.status.code, 'STATUS_CODE_ERROR');
   });
@@ -66,18 +84,29 @@ for (const [ending, expected] of endings) {
 
 test(
   'a crash prints the same source line as without Runproof',
-  { todo: 'a run that fails records its exception on the span, and reading error.stack (telemetry/span-status.ts) makes V8 drop the throw location Node prints above an unhandled rejection: it then points into node:internal' },
+  {
+    todo: 'a run that fails records its exception on the span, and reading error.stack (telemetry/span-status.ts) makes V8 drop the throw location Node prints above an unhandled rejection: it then points into node:internal',
+  },
   () => {
-    for (const [ending, { without, withRunproof }] of results) assert.equal(ended(withRunproof).arrow, ended(without).arrow, ending);
+    for (const [ending, { without, withRunproof }] of results)
+      assert.equal(ended(withRunproof).arrow, ended(without).arrow, ending);
   },
 );
 
 test('process.exit(): the trace file exporter writes the failed run synchronously', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'runproof-ending-')), 'traces.json');
-  const result = await runApp(app, { args: register, scriptArgs: ['process-exit'], env: { OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: path } });
+  const result = await runApp(app, {
+    args: register,
+    scriptArgs: ['process-exit'],
+    env: { OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: path },
+  });
   assert.equal(result.code, 3, result.stderr);
   assert.equal(result.stderr, '');
-  const document = JSON.parse(readFileSync(path, 'utf8')) as { resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[] };
-  const names = document.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.name)));
+  const document = JSON.parse(readFileSync(path, 'utf8')) as {
+    resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[];
+  };
+  const names = document.resourceSpans.flatMap((resource) =>
+    resource.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.name)),
+  );
   assert.deepEqual(names.sort(), ['invoke_workflow nightly-report', 'step load']);
 });

@@ -29,11 +29,23 @@ async function closedPort(): Promise<string> {
 
 const BUDGET_MS = 2000;
 const backends: [string, () => Promise<string>][] = [
-  ['healthy (answers 200 at once)', () => listen((request, response) => request.resume().on('end', () => response.writeHead(200).end()))],
+  [
+    'healthy (answers 200 at once)',
+    () => listen((request, response) => request.resume().on('end', () => response.writeHead(200).end())),
+  ],
   ['down (connection refused)', closedPort],
   ['hanging (accepts, never answers)', () => listen(() => {})],
-  ['answering 503', () => listen((request, response) => request.resume().on('end', () => response.writeHead(503).end()))],
-  ['slow (answers 200 after 4 s)', () => listen((request, response) => request.resume().on('end', () => setTimeout(() => response.writeHead(200).end(), 4000)))],
+  [
+    'answering 503',
+    () => listen((request, response) => request.resume().on('end', () => response.writeHead(503).end())),
+  ],
+  [
+    'slow (answers 200 after 4 s)',
+    () =>
+      listen((request, response) =>
+        request.resume().on('end', () => setTimeout(() => response.writeHead(200).end(), 4000)),
+      ),
+  ],
 ];
 const intervals: [string, Record<string, string>][] = [
   ['OTEL_METRIC_EXPORT_INTERVAL=1000', { OTEL_METRIC_EXPORT_INTERVAL: '1000' }],
@@ -67,7 +79,11 @@ for (const [backendName, backend] of backends) {
       assert.ok(exitMs <= BUDGET_MS + 1000, `exited ${exitMs} ms after its work ended`);
       if (backendName.startsWith('healthy')) assert.equal(result.stderr, '');
       // What could not be sent is said once, on stderr: nothing reached the backend.
-      else assert.match(result.stderr, /^runproof: telemetry was lost, none of it reached its destination: \d+ spans? to http:\/\/127\.0\.0\.1:\d+\/v1\/traces \(.+\); \d+ metric exports? to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics \(.+\)\n$/);
+      else
+        assert.match(
+          result.stderr,
+          /^runproof: telemetry was lost, none of it reached its destination: \d+ spans? to http:\/\/127\.0\.0\.1:\d+\/v1\/traces \(.+\); \d+ metric exports? to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics \(.+\)\n$/,
+        );
     });
   }
 }
@@ -75,7 +91,12 @@ for (const [backendName, backend] of backends) {
 test('RUNPROOF_SHUTDOWN_TIMEOUT_MS sets the budget: 300 ms with a backend that never answers', async (t) => {
   const result = await runApp(app, {
     args: ['--import', '@runproof/core/register'],
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: await listen(() => {}), OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '1000', RUNPROOF_SHUTDOWN_TIMEOUT_MS: '300' },
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: await listen(() => {}),
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
+      RUNPROOF_SHUTDOWN_TIMEOUT_MS: '300',
+    },
     timeoutMs: 20_000,
   });
   const exitMs = Date.now() - (JSON.parse(result.stdout) as { workEndedAt: number }).workEndedAt;

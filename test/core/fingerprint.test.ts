@@ -7,7 +7,10 @@ import { runApp } from '../support/app.ts';
 const app = fileURLToPath(new URL('./apps/workflow.mjs', import.meta.url));
 
 async function runWorkflow(env: Record<string, string>): Promise<RunManifest> {
-  const result = await runApp(app, { args: ['--import', '@runproof/core/register'], env: { OTEL_TRACES_EXPORTER: 'none', ...env } });
+  const result = await runApp(app, {
+    args: ['--import', '@runproof/core/register'],
+    env: { OTEL_TRACES_EXPORTER: 'none', ...env },
+  });
   assert.equal(result.code, 0, result.stderr);
   return (JSON.parse(result.stdout) as { manifest: RunManifest }).manifest;
 }
@@ -26,7 +29,11 @@ test('two processes running the same run produce the same fingerprint; one chang
   assert.deepEqual(diffManifests(first, second), []);
 
   assert.notEqual(changedPrompt.fingerprint, first.fingerprint);
-  assert.deepEqual(diffManifests(first, changedPrompt), [{ path: 'declared.conditions.prompt', kind: 'changed', before: 'triage-v3', after: 'triage-v4' }]);
+  assert.deepEqual(diffManifests(first, changedPrompt), [
+    { path: 'declared.conditions.prompt', kind: 'changed', before: 'triage-v3', after: 'triage-v4' },
+  ]);
   assert.notEqual(changedCode.fingerprint, first.fingerprint);
-  assert.deepEqual(diffManifests(first, changedCode), [{ path: 'declared.code.version', kind: 'changed', before: '9f1c2ab', after: '7d00e41' }]);
+  assert.deepEqual(diffManifests(first, changedCode), [
+    { path: 'declared.code.version', kind: 'changed', before: '9f1c2ab', after: '7d00e41' },
+  ]);
 });

@@ -33,7 +33,11 @@ test("start({ policies }) after --import register replaces the config file's pol
 test('options a later start() cannot apply are named once on stderr, without OTEL_LOG_LEVEL', async () => {
   const result = await runApp(app, {
     args: register,
-    env: { ...quiet, START_OPTIONS: JSON.stringify({ serviceName: 'invoices', traceExporters: ['console'], captureContent: false }), START_AGAIN: '1' },
+    env: {
+      ...quiet,
+      START_OPTIONS: JSON.stringify({ serviceName: 'invoices', traceExporters: ['console'], captureContent: false }),
+      START_AGAIN: '1',
+    },
   });
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(JSON.parse(result.stdout), { deleted: false, halted: true, rule: 'allowed_tools' });
@@ -44,8 +48,14 @@ test('options a later start() cannot apply are named once on stderr, without OTE
 });
 
 test('a later start() validates its options like the first: a bad one throws a ConfigError naming the field', async () => {
-  const result = await runApp(app, { args: register, env: { ...quiet, START_OPTIONS: JSON.stringify({ maxContentBytes: 10 }) } });
+  const result = await runApp(app, {
+    args: register,
+    env: { ...quiet, START_OPTIONS: JSON.stringify({ maxContentBytes: 10 }) },
+  });
   assert.equal(result.code, 1);
   assert.equal(result.stdout, '');
-  assert.match(result.stderr, /ConfigError: Invalid Runproof configuration \(start\(\) options\):\n {2}- maxContentBytes: Too small: expected number to be >=256\n/);
+  assert.match(
+    result.stderr,
+    /ConfigError: Invalid Runproof configuration \(start\(\) options\):\n {2}- maxContentBytes: Too small: expected number to be >=256\n/,
+  );
 });

@@ -19,16 +19,28 @@ for (const [ending, expected] of [
 ] as const) {
   test(`${ending} while a run and its step are open: both spans are exported, failed with RUNPROOF_PROCESS_ENDED`, async () => {
     const service = `open-at-exit-${ending}`;
-    const result = await runApp(app, { args: ['--import', '@runproof/core/register'], scriptArgs: [ending], env: { OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, timeoutMs: 15_000 });
+    const result = await runApp(app, {
+      args: ['--import', '@runproof/core/register'],
+      scriptArgs: [ending],
+      env: { OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      timeoutMs: 15_000,
+    });
     assert.deepEqual({ code: result.code, signal: result.signal }, expected, result.stderr);
-    const spans = await receiver.waitFor((received) => received.filter((span) => span.resource['service.name'] === service).length === 2, 3000);
+    const spans = await receiver.waitFor(
+      (received) => received.filter((span) => span.resource['service.name'] === service).length === 2,
+      3000,
+    );
     const mine = spans.filter((span) => span.resource['service.name'] === service);
     const runSpan = mine.find((span) => span.name === 'invoke_workflow open-at-exit')!;
     const stepSpan = mine.find((span) => span.name === 'step waiting')!;
     assert.equal(stepSpan.parentSpanId, runSpan.spanId);
     for (const span of [runSpan, stepSpan]) {
       assert.equal(span.attributes['error.type'], 'RUNPROOF_PROCESS_ENDED', span.name);
-      assert.deepEqual(span.status, { code: 'STATUS_CODE_ERROR', message: 'The process ended while this was in progress' }, span.name);
+      assert.deepEqual(
+        span.status,
+        { code: 'STATUS_CODE_ERROR', message: 'The process ended while this was in progress' },
+        span.name,
+      );
     }
     assert.equal(runSpan.attributes['runproof.run.outcome'], 'failed');
   });

@@ -14,7 +14,11 @@ before(async () => {
   receiver = await startOtlpReceiver();
   const result = await runApp(fileURLToPath(new URL('./apps/run-identity.mjs', import.meta.url)), {
     args: ['--import', '@runproof/core/register'],
-    env: { OTEL_SERVICE_NAME: 'identity', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+    env: {
+      OTEL_SERVICE_NAME: 'identity',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    },
   });
   assert.equal(result.code, 0, result.stderr);
   seen = JSON.parse(result.stdout) as Record<string, string | null>;
@@ -31,8 +35,13 @@ function named(name: string): ReceivedSpan {
 }
 
 /** The attributes a completed run span carries; the digests are read back from its manifest. */
-function runAttributes(span: ReceivedSpan, run: { name: string; id: string; parentId?: string; attempt?: number; continuation?: string }): Record<string, unknown> {
-  const manifest = JSON.parse(String(span.events.find((event) => event.name === 'runproof.run.manifest')?.attributes?.['runproof.manifest'])) as { runId: string; fingerprint: string; observedDigest: string };
+function runAttributes(
+  span: ReceivedSpan,
+  run: { name: string; id: string; parentId?: string; attempt?: number; continuation?: string },
+): Record<string, unknown> {
+  const manifest = JSON.parse(
+    String(span.events.find((event) => event.name === 'runproof.run.manifest')?.attributes?.['runproof.manifest']),
+  ) as { runId: string; fingerprint: string; observedDigest: string };
   assert.equal(manifest.runId, run.id, `the manifest of ${run.name} names its own run`);
   return {
     'gen_ai.operation.name': 'invoke_workflow',
@@ -48,32 +57,66 @@ function runAttributes(span: ReceivedSpan, run: { name: string; id: string; pare
   };
 }
 
-test('a run inside another carries its own id on its span, and the outer run\'s id as runproof.run.parent_id', () => {
+test("a run inside another carries its own id on its span, and the outer run's id as runproof.run.parent_id", () => {
   assert.match(String(seen.inner), UUID_V7);
   assert.notEqual(seen.inner, seen.outer);
-  assert.deepEqual(named('invoke_workflow outer').attributes, runAttributes(named('invoke_workflow outer'), { name: 'outer', id: seen.outer! }));
-  assert.deepEqual(named('invoke_workflow inner').attributes, runAttributes(named('invoke_workflow inner'), { name: 'inner', id: seen.inner!, parentId: seen.outer! }));
-  assert.deepEqual(named('step inner-work').attributes, { 'runproof.step.name': 'inner-work', 'runproof.run.id': seen.inner });
-  assert.equal(named('invoke_workflow inner').parentSpanId, named('invoke_workflow outer').spanId, 'still a child span in the same trace');
+  assert.deepEqual(
+    named('invoke_workflow outer').attributes,
+    runAttributes(named('invoke_workflow outer'), { name: 'outer', id: seen.outer! }),
+  );
+  assert.deepEqual(
+    named('invoke_workflow inner').attributes,
+    runAttributes(named('invoke_workflow inner'), { name: 'inner', id: seen.inner!, parentId: seen.outer! }),
+  );
+  assert.deepEqual(named('step inner-work').attributes, {
+    'runproof.step.name': 'inner-work',
+    'runproof.run.id': seen.inner,
+  });
+  assert.equal(
+    named('invoke_workflow inner').parentSpanId,
+    named('invoke_workflow outer').spanId,
+    'still a child span in the same trace',
+  );
 });
 
 test('a run continued under an explicit id inside another run carries that id, attempt and continuation, with the enclosing run as parent', () => {
   const id = '0190a5c4-1b2c-7d3e-8f40-5a6b7c8d9e0f';
-  assert.deepEqual(named('invoke_workflow supervisor').attributes, runAttributes(named('invoke_workflow supervisor'), { name: 'supervisor', id: seen.supervisor! }));
+  assert.deepEqual(
+    named('invoke_workflow supervisor').attributes,
+    runAttributes(named('invoke_workflow supervisor'), { name: 'supervisor', id: seen.supervisor! }),
+  );
   assert.deepEqual(
     named('invoke_workflow resumed').attributes,
-    runAttributes(named('invoke_workflow resumed'), { name: 'resumed', id, parentId: seen.supervisor!, attempt: 2, continuation: 'resume' }),
+    runAttributes(named('invoke_workflow resumed'), {
+      name: 'resumed',
+      id,
+      parentId: seen.supervisor!,
+      attempt: 2,
+      continuation: 'resume',
+    }),
   );
-  assert.deepEqual(named('step resumed-work').attributes, { 'runproof.step.name': 'resumed-work', 'runproof.run.id': id });
+  assert.deepEqual(named('step resumed-work').attributes, {
+    'runproof.step.name': 'resumed-work',
+    'runproof.run.id': id,
+  });
 });
 
-test('a downstream service\'s run, started from W3C baggage received over HTTP, carries its own id and the upstream run\'s as parent', () => {
+test("a downstream service's run, started from W3C baggage received over HTTP, carries its own id and the upstream run's as parent", () => {
   assert.match(String(seen.downstream), UUID_V7);
   assert.notEqual(seen.downstream, seen.upstream);
-  assert.deepEqual(named('invoke_workflow upstream').attributes, runAttributes(named('invoke_workflow upstream'), { name: 'upstream', id: seen.upstream! }));
+  assert.deepEqual(
+    named('invoke_workflow upstream').attributes,
+    runAttributes(named('invoke_workflow upstream'), { name: 'upstream', id: seen.upstream! }),
+  );
   const downstream = named('invoke_workflow downstream');
-  assert.deepEqual(downstream.attributes, runAttributes(downstream, { name: 'downstream', id: seen.downstream!, parentId: seen.upstream! }));
+  assert.deepEqual(
+    downstream.attributes,
+    runAttributes(downstream, { name: 'downstream', id: seen.downstream!, parentId: seen.upstream! }),
+  );
   assert.equal(downstream.traceId, named('invoke_workflow upstream').traceId, 'the trace context crossed too');
-  assert.deepEqual(named('step downstream-work').attributes, { 'runproof.step.name': 'downstream-work', 'runproof.run.id': seen.downstream });
+  assert.deepEqual(named('step downstream-work').attributes, {
+    'runproof.step.name': 'downstream-work',
+    'runproof.run.id': seen.downstream,
+  });
   assert.equal(seen.outside, null);
 });

@@ -17,7 +17,10 @@ test('a malformed OTEL_EXPORTER_OTLP_HEADERS stops start-up naming the variable,
   const result = await runApp(app, { args: register, env: { OTEL_EXPORTER_OTLP_HEADERS: 'api key=abc' } });
   assert.equal(result.code, 78);
   assert.equal(result.stdout, '', 'the app did not run');
-  assert.equal(result.stderr, 'Invalid Runproof configuration (environment):\n  - OTEL_EXPORTER_OTLP_HEADERS: expected comma-separated name=value pairs; "api key" is not a valid HTTP header name\n');
+  assert.equal(
+    result.stderr,
+    'Invalid Runproof configuration (environment):\n  - OTEL_EXPORTER_OTLP_HEADERS: expected comma-separated name=value pairs; "api key" is not a valid HTTP header name\n',
+  );
 });
 
 test('a bad config file and bad variables are reported together', async () => {
@@ -25,7 +28,13 @@ test('a bad config file and bad variables are reported together', async () => {
   writeFileSync(config, JSON.stringify({ serviceName: '' }));
   const result = await runApp(app, {
     args: register,
-    env: { RUNPROOF_CONFIG: config, OTEL_TRACES_SAMPLER_ARG: 'half', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_BSP_MAX_QUEUE_SIZE: '2k', OTEL_LOG_LEVEL: 'chatty' },
+    env: {
+      RUNPROOF_CONFIG: config,
+      OTEL_TRACES_SAMPLER_ARG: 'half',
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_BSP_MAX_QUEUE_SIZE: '2k',
+      OTEL_LOG_LEVEL: 'chatty',
+    },
   });
   assert.equal(result.code, 78);
   assert.equal(result.stdout, '');
@@ -45,14 +54,23 @@ test('a bad config file and bad variables are reported together', async () => {
 test('an unwritable RUNPROOF_TRACES_FILE stops start-up naming it', async () => {
   const notAFolder = join(directory, 'a-file');
   writeFileSync(notAFolder, '');
-  const result = await runApp(app, { args: register, env: { OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: join(notAFolder, 'traces.json') } });
+  const result = await runApp(app, {
+    args: register,
+    env: { OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: join(notAFolder, 'traces.json') },
+  });
   assert.equal(result.code, 78);
   assert.equal(result.stdout, '');
-  assert.equal(result.stderr, `Invalid Runproof configuration (environment):\n  - RUNPROOF_TRACES_FILE: cannot write the trace file "${join(notAFolder, 'traces.json')}" (ENOTDIR: a folder on the way is a file)\n`);
+  assert.equal(
+    result.stderr,
+    `Invalid Runproof configuration (environment):\n  - RUNPROOF_TRACES_FILE: cannot write the trace file "${join(notAFolder, 'traces.json')}" (ENOTDIR: a folder on the way is a file)\n`,
+  );
 });
 
 test('OTEL_SDK_DISABLED=yes (not true or false) stops start-up rather than leaving telemetry on', async () => {
   const result = await runApp(app, { args: register, env: { OTEL_SDK_DISABLED: 'yes' } });
   assert.equal(result.code, 78);
-  assert.equal(result.stderr, 'Invalid Runproof configuration (environment):\n  - OTEL_SDK_DISABLED: expected true or false, got "yes"\n');
+  assert.equal(
+    result.stderr,
+    'Invalid Runproof configuration (environment):\n  - OTEL_SDK_DISABLED: expected true or false, got "yes"\n',
+  );
 });

@@ -21,5 +21,8 @@ test('a backend that receives nothing is said on stderr at exit, without OTEL_LO
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', RUNPROOF_SHUTDOWN_TIMEOUT_MS: '300' },
   });
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stderr, /^runproof: telemetry was lost, none of it reached its destination: 4 spans to http:\/\/127\.0\.0\.1:9\/v1\/traces \(.*connect ECONNREFUSED 127\.0\.0\.1:9\)\n$/);
+  assert.match(
+    result.stderr,
+    /^runproof: telemetry was lost, none of it reached its destination: 4 spans to http:\/\/127\.0\.0\.1:9\/v1\/traces \(.*connect ECONNREFUSED 127\.0\.0\.1:9\)\n$/,
+  );
 });

@@ -14,7 +14,13 @@ let sim: Simulator;
 useSimulator(harness, (started) => (sim = started));
 
 function createWeatherAgent() {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0, configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    temperature: 0,
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
   const getWeather = tool(
     async ({ city }) => {
       trace.getTracer('user-app').startSpan('lookup forecast').end();
@@ -34,8 +40,14 @@ const question = { messages: [{ role: 'user', content: 'How warm is Paris in Fah
 
 test('a two-turn createAgent tool loop records the agent, each model call and each tool call with exact attributes', async () => {
   sim.enqueue(
-    { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], usage: { inputTokens: 88, outputTokens: 17 } },
-    { toolCalls: [{ name: 'to_fahrenheit', arguments: { celsius: 22 } }], usage: { inputTokens: 120, outputTokens: 19 } },
+    {
+      toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }],
+      usage: { inputTokens: 88, outputTokens: 17 },
+    },
+    {
+      toolCalls: [{ name: 'to_fahrenheit', arguments: { celsius: 22 } }],
+      usage: { inputTokens: 120, outputTokens: 19 },
+    },
     { reply: 'It is 71.6 F in Paris.', usage: { inputTokens: 151, outputTokens: 11 } },
   );
   const result = await createWeatherAgent().invoke(question);
@@ -45,7 +57,12 @@ test('a two-turn createAgent tool loop records the agent, each model call and ea
   const agent = harness.span('invoke_agent weather_agent');
   assert.equal(agent.kind, SpanKind.INTERNAL);
   // The provider the conventions require on invoke_agent, and the model, from the agent's first model call.
-  assert.deepEqual(agent.attributes, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'weather_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini' });
+  assert.deepEqual(agent.attributes, {
+    'gen_ai.operation.name': 'invoke_agent',
+    'gen_ai.agent.name': 'weather_agent',
+    'gen_ai.provider.name': 'openai',
+    'gen_ai.request.model': 'gpt-4o-mini',
+  });
 
   const chats = spans.filter((span) => span.name === 'chat gpt-4o-mini');
   assert.equal(chats.length, 3, 'one span per model call');
@@ -73,7 +90,14 @@ test('a two-turn createAgent tool loop records the agent, each model call and ea
   );
   assert.match(String(first!.attributes['gen_ai.response.id']), /^chatcmpl-/);
   assert.match(String(first!.attributes['runproof.call.fingerprint']), /^[0-9a-f]{64}$/);
-  assert.deepEqual(chats.map((span) => [span.attributes['gen_ai.usage.input_tokens'], span.attributes['gen_ai.usage.output_tokens']]), [[88, 17], [120, 19], [151, 11]]);
+  assert.deepEqual(
+    chats.map((span) => [span.attributes['gen_ai.usage.input_tokens'], span.attributes['gen_ai.usage.output_tokens']]),
+    [
+      [88, 17],
+      [120, 19],
+      [151, 11],
+    ],
+  );
   assert.equal(parentOf(first!, spans)?.name, 'step model_request');
   assert.equal(parentOf(parentOf(first!, spans)!, spans), agent);
 
@@ -111,7 +135,10 @@ test('a span the user starts inside a tool is a child of its execute_tool span',
 test('tool arguments that fail the Zod schema are an execute_tool span with validation outcome fail, handled by the agent', async () => {
   sim.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 7 } }] }, { reply: 'Sorry.' });
   const result = await createWeatherAgent().invoke(question);
-  assert.equal((result.messages.find((message) => message.type === 'tool') as { status?: string } | undefined)?.status, 'error');
+  assert.equal(
+    (result.messages.find((message) => message.type === 'tool') as { status?: string } | undefined)?.status,
+    'error',
+  );
   const span = harness.span('execute_tool get_weather');
   assert.deepEqual(span.attributes, {
     'gen_ai.operation.name': 'execute_tool',
@@ -127,7 +154,10 @@ test('tool arguments that fail the Zod schema are an execute_tool span with vali
   });
   assert.equal(span.status.code, SpanStatusCode.ERROR);
   const failure = span.events.find((event) => event.name === 'runproof.validation.failure');
-  assert.deepEqual(failure?.attributes, { 'runproof.validation.issue.codes': ['invalid_type'], 'runproof.validation.issue.paths': ['city'] });
+  assert.deepEqual(failure?.attributes, {
+    'runproof.validation.issue.codes': ['invalid_type'],
+    'runproof.validation.issue.paths': ['city'],
+  });
   assert.equal(parentOf(span, harness.spans())?.name, 'step tools');
 });
 
@@ -149,7 +179,12 @@ test('a call to a tool the model was not offered fails the tool_calls check on t
 });
 
 test('a tool error the agent turns into a ToolMessage is recorded as handled', async () => {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
   const flaky = tool(
     async () => {
       throw new RangeError('vendor API is down');
@@ -167,12 +202,21 @@ test('a tool error the agent turns into a ToolMessage is recorded as handled', a
 });
 
 test('interrupt() inside a tool (human in the loop) pauses the agent: no failure, and the question stays out', async () => {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
-  const approve = tool(async ({ amount }) => `decision: ${interrupt<{ question: string }, string>({ question: `Approve payment of ${amount}?` })}`, {
-    name: 'approve_payment',
-    description: 'Asks a human to approve a payment',
-    schema: z.object({ amount: z.number() }),
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
   });
+  const approve = tool(
+    async ({ amount }) =>
+      `decision: ${interrupt<{ question: string }, string>({ question: `Approve payment of ${amount}?` })}`,
+    {
+      name: 'approve_payment',
+      description: 'Asks a human to approve a payment',
+      schema: z.object({ amount: z.number() }),
+    },
+  );
   const agent = createAgent({ model, tools: [approve], name: 'payer', checkpointer: new MemorySaver() });
   const config = { configurable: { thread_id: 'payment-7' } };
   sim.enqueue({ toolCalls: [{ name: 'approve_payment', arguments: { amount: 1280 } }] });
@@ -189,7 +233,12 @@ test('interrupt() inside a tool (human in the loop) pauses the agent: no failure
 });
 
 test('an aborted model call is cancelled, and a failed one counts in the duration metric by its error type', async () => {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
   sim.enqueue({ hang: true });
   const controller = new AbortController();
   const pending = model.invoke('Which invoices are overdue?', { signal: controller.signal });
@@ -201,10 +250,19 @@ test('an aborted model call is cancelled, and a failed one counts in the duratio
 
   sim.enqueue({ status: 500 });
   await assert.rejects(model.invoke('Which invoices are overdue?'));
-  const duration = (await harness.metrics()).find((metric) => metric.descriptor.name === 'gen_ai.client.operation.duration');
+  const duration = (await harness.metrics()).find(
+    (metric) => metric.descriptor.name === 'gen_ai.client.operation.duration',
+  );
   assert.deepEqual(
     duration?.dataPoints.map((point) => point.attributes),
-    [{ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'error.type': 'InternalServerError' }],
+    [
+      {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'error.type': 'InternalServerError',
+      },
+    ],
   );
 });
 
@@ -225,11 +283,21 @@ test('20 concurrent agent invocations each nest under their own request span', a
   const spans = harness.spans();
   for (let index = 0; index < 20; index++) {
     const request = harness.span(`request ${index}`);
-    const agentSpan = spans.find((span) => span.name === 'invoke_agent weather_agent' && parentOf(span, spans) === request);
+    const agentSpan = spans.find(
+      (span) => span.name === 'invoke_agent weather_agent' && parentOf(span, spans) === request,
+    );
     assert.ok(agentSpan, `request ${index} has its agent`);
     const below = descendantsOf(agentSpan, spans);
-    assert.equal(below.filter((span) => span.name === 'chat gpt-4o-mini').length, 2, `request ${index}: its two model calls`);
-    assert.equal(below.filter((span) => span.name === 'execute_tool get_weather').length, 1, `request ${index}: its tool call`);
+    assert.equal(
+      below.filter((span) => span.name === 'chat gpt-4o-mini').length,
+      2,
+      `request ${index}: its two model calls`,
+    );
+    assert.equal(
+      below.filter((span) => span.name === 'execute_tool get_weather').length,
+      1,
+      `request ${index}: its tool call`,
+    );
     assert.equal(below.filter((span) => span.name === 'lookup forecast').length, 1, `request ${index}: its user span`);
   }
   assert.equal(spans.filter((span) => span.name === 'chat gpt-4o-mini').length, 40);
@@ -237,7 +305,11 @@ test('20 concurrent agent invocations each nest under their own request span', a
 
 test("the user's own callback handlers and streamEvents keep working", async () => {
   const seen: string[] = [];
-  const userHandler = { name: 'user', handleToolStart: () => void seen.push('tool'), handleLLMEnd: () => void seen.push('llm') };
+  const userHandler = {
+    name: 'user',
+    handleToolStart: () => void seen.push('tool'),
+    handleLLMEnd: () => void seen.push('llm'),
+  };
   sim.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }] }, { reply: 'Warm.' });
   await createWeatherAgent().invoke(question, { callbacks: [userHandler] });
   assert.deepEqual(seen, ['llm', 'tool', 'llm']);
@@ -247,21 +319,32 @@ test("the user's own callback handlers and streamEvents keep working", async () 
   sim.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }] }, { reply: 'Warm.' });
   const events: string[] = [];
   for await (const event of createWeatherAgent().streamEvents(question, { version: 'v2' })) events.push(event.event);
-  assert.ok(events.includes('on_tool_start') && events.includes('on_chat_model_stream') && events.includes('on_chain_end'));
+  assert.ok(
+    events.includes('on_tool_start') && events.includes('on_chat_model_stream') && events.includes('on_chain_end'),
+  );
   assert.equal(harness.spans().filter((span) => span.name === 'chat gpt-4o-mini').length, 2);
   assert.equal(harness.spans().filter((span) => span.name === 'execute_tool get_weather').length, 1);
 });
 
 test('an agent called from a tool of another agent is its own invoke_agent span, under that tool', async () => {
-  const model = () => new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = () =>
+    new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
   const researcher = createAgent({ model: model(), tools: [], name: 'researcher' });
-  const askResearcher = tool(async ({ question: asked }) => String((await researcher.invoke({ messages: [{ role: 'user', content: asked }] })).messages.at(-1)?.text), {
-    name: 'ask_researcher',
-    description: 'Asks the research agent',
-    schema: z.object({ question: z.string() }),
-  });
+  const askResearcher = tool(
+    async ({ question: asked }) =>
+      String((await researcher.invoke({ messages: [{ role: 'user', content: asked }] })).messages.at(-1)?.text),
+    {
+      name: 'ask_researcher',
+      description: 'Asks the research agent',
+      schema: z.object({ question: z.string() }),
+    },
+  );
   const planner = createAgent({ model: model(), tools: [askResearcher], name: 'planner' });
-  sim.enqueue({ toolCalls: [{ name: 'ask_researcher', arguments: { question: 'Who is vendor v-1?' } }] }, { reply: 'Acme Corp.' }, { reply: 'Vendor v-1 is Acme Corp.' });
+  sim.enqueue(
+    { toolCalls: [{ name: 'ask_researcher', arguments: { question: 'Who is vendor v-1?' } }] },
+    { reply: 'Acme Corp.' },
+    { reply: 'Vendor v-1 is Acme Corp.' },
+  );
   const result = await planner.invoke(question);
   assert.equal(result.messages.at(-1)?.content, 'Vendor v-1 is Acme Corp.');
   const spans = harness.spans();
@@ -275,7 +358,13 @@ test('an agent called from a tool of another agent is its own invoke_agent span,
 });
 
 test('ChatOpenAI on the Responses API: finish reasons and response model from the response status, invoked and streamed', async () => {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0, useResponsesApi: true });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+    useResponsesApi: true,
+  });
   const reported = () => {
     const span = harness.span('chat gpt-4o-mini');
     return [span.attributes['gen_ai.response.finish_reasons'], span.attributes['gen_ai.response.model']];
@@ -291,19 +380,32 @@ test('ChatOpenAI on the Responses API: finish reasons and response model from th
   assert.deepEqual(reported(), [['length'], 'gpt-4o-mini-2024-07-18']);
   await harness.reset();
   sim.enqueue({ toolCalls: [{ name: 'lookup_vendor', arguments: { id: 'v-1' } }] });
-  const lookupVendor = tool(async ({ id }) => id, { name: 'lookup_vendor', description: 'Looks up a vendor', schema: z.object({ id: z.string() }) });
+  const lookupVendor = tool(async ({ id }) => id, {
+    name: 'lookup_vendor',
+    description: 'Looks up a vendor',
+    schema: z.object({ id: z.string() }),
+  });
   await model.bindTools([lookupVendor]).invoke('Who is vendor v-1?');
   assert.deepEqual(reported(), [['tool_calls'], 'gpt-4o-mini-2024-07-18']);
 });
 
 test('a LangGraph signal out of a tool that the agent turns into an error result is a failed tool call', async () => {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
   const State = Annotation.Root({ route: Annotation<string> });
   const router = new StateGraph(State)
     .addNode('hand_over', () => new Command({ graph: Command.PARENT, goto: 'review', update: {} }), { ends: [] })
     .addEdge(START, 'hand_over')
     .compile();
-  const route = tool(async () => JSON.stringify(await router.invoke({ route: '' })), { name: 'route_invoice', description: 'Routes an invoice', schema: z.object({}) });
+  const route = tool(async () => JSON.stringify(await router.invoke({ route: '' })), {
+    name: 'route_invoice',
+    description: 'Routes an invoice',
+    schema: z.object({}),
+  });
   sim.enqueue({ toolCalls: [{ name: 'route_invoice', arguments: {} }] }, { reply: 'Routing failed.' });
   const result = await createAgent({ model, tools: [route], name: 'router' }).invoke(question);
   assert.equal((result.messages.find((message) => message.type === 'tool') as { status?: string }).status, 'error');
@@ -338,11 +440,15 @@ test('a tool that calls another tool and recovers from its failure: both spans e
 });
 
 test('an agent called from a tool with the tool config passed on, or unnamed, is still its own invoke_agent span; a plain graph is not', async () => {
-  const model = () => new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = () =>
+    new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
   const researcher = createAgent({ model: model(), tools: [], name: 'researcher' });
   const helper = createAgent({ model: model(), tools: [] });
   const State = Annotation.Root({ vendor: Annotation<string> });
-  const lookup = new StateGraph(State).addNode('fetch', () => ({ vendor: 'Acme Corp.' })).addEdge(START, 'fetch').compile({ name: 'vendor_lookup' });
+  const lookup = new StateGraph(State)
+    .addNode('fetch', () => ({ vendor: 'Acme Corp.' }))
+    .addEdge(START, 'fetch')
+    .compile({ name: 'vendor_lookup' });
   const ask = tool(
     async ({ question: asked }, config) => {
       const found = await lookup.invoke({ vendor: '' }, config);
@@ -352,21 +458,48 @@ test('an agent called from a tool with the tool config passed on, or unnamed, is
     },
     { name: 'ask_team', description: 'Asks the team', schema: z.object({ question: z.string() }) },
   );
-  sim.enqueue({ toolCalls: [{ name: 'ask_team', arguments: { question: 'Who is vendor v-1?' } }] }, { reply: 'Researched.' }, { reply: 'Helped.' }, { reply: 'Done.' });
+  sim.enqueue(
+    { toolCalls: [{ name: 'ask_team', arguments: { question: 'Who is vendor v-1?' } }] },
+    { reply: 'Researched.' },
+    { reply: 'Helped.' },
+    { reply: 'Done.' },
+  );
   await createAgent({ model: model(), tools: [ask], name: 'planner' }).invoke(question);
   const spans = harness.spans();
-  const underTool = spans.filter((span) => parentOf(span, spans)?.name === 'execute_tool ask_team').map((span) => [span.name, span.attributes['gen_ai.agent.name']]);
-  assert.deepEqual(underTool, [['vendor_lookup', undefined], ['invoke_agent researcher', 'researcher'], ['invoke_agent LangGraph', 'LangGraph']]);
+  const underTool = spans
+    .filter((span) => parentOf(span, spans)?.name === 'execute_tool ask_team')
+    .map((span) => [span.name, span.attributes['gen_ai.agent.name']]);
+  assert.deepEqual(underTool, [
+    ['vendor_lookup', undefined],
+    ['invoke_agent researcher', 'researcher'],
+    ['invoke_agent LangGraph', 'LangGraph'],
+  ]);
   for (const agent of ['invoke_agent researcher', 'invoke_agent LangGraph']) {
-    assert.equal(descendantsOf(harness.span(agent), spans).filter((span) => span.name === 'chat gpt-4o-mini').length, 1, agent);
+    assert.equal(
+      descendantsOf(harness.span(agent), spans).filter((span) => span.name === 'chat gpt-4o-mini').length,
+      1,
+      agent,
+    );
   }
 });
 
 test('generate() with two prompts at once: two sibling model spans, each with its own usage', async () => {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
-  sim.enqueue({ reply: 'Paris.', usage: { inputTokens: 12, outputTokens: 2 } }, { reply: 'Rome.', usage: { inputTokens: 18, outputTokens: 3 } });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
+  sim.enqueue(
+    { reply: 'Paris.', usage: { inputTokens: 12, outputTokens: 2 } },
+    { reply: 'Rome.', usage: { inputTokens: 18, outputTokens: 3 } },
+  );
   await model.generate([[new HumanMessage('Capital of France?')], [new HumanMessage('Capital of Italy?')]]);
   const chats = harness.spans().filter((span) => span.name === 'chat gpt-4o-mini');
-  assert.deepEqual(chats.map((span) => span.parentSpanContext?.spanId), [undefined, undefined], 'neither under the other');
+  assert.deepEqual(
+    chats.map((span) => span.parentSpanContext?.spanId),
+    [undefined, undefined],
+    'neither under the other',
+  );
   assert.deepEqual(chats.map((span) => span.attributes['gen_ai.usage.input_tokens']).sort(), [12, 18]);
 });

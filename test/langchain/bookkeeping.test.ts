@@ -21,7 +21,10 @@ test('two invocations given the same runId (one config reused) each end their sp
   }).withConfig({ runName: 'classify' });
   const config = { runId: '6f9c2a4e-0b1d-4c3e-8a7f-2d5e1c0b9a84', callbacks: [new RunproofCallbackHandler()] };
   await Promise.all([classify.invoke(1, config), classify.invoke(2, config)]);
-  assert.deepEqual(harness.spans().map((span) => span.name), ['classify', 'classify']);
+  assert.deepEqual(
+    harness.spans().map((span) => span.name),
+    ['classify', 'classify'],
+  );
 });
 
 test('a tool that fails after the run that started it has returned still ends its span', async () => {
@@ -39,5 +42,11 @@ test('a tool that fails after the run that started it has returned still ends it
   }).withConfig({ runName: 'dispatch' });
   await dispatch.invoke({}, { callbacks: [new RunproofCallbackHandler()] });
   await sleep(100);
-  assert.deepEqual(harness.spans().map((span) => span.name).sort(), ['dispatch', 'execute_tool lookup_vendor']);
+  assert.deepEqual(
+    harness
+      .spans()
+      .map((span) => span.name)
+      .sort(),
+    ['dispatch', 'execute_tool lookup_vendor'],
+  );
 });

@@ -14,21 +14,40 @@ useSimulator(harness, (started) => (sim = started));
 
 const executed: string[] = [];
 function createAgentWithTools() {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', temperature: 0, configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
-  const lookup = tool(async ({ vendor }) => (executed.push(`lookup ${vendor}`), 'approved supplier'), { name: 'lookup_vendor', description: 'Vendor registry', schema: z.object({ vendor: z.string() }) });
-  const pay = tool(async ({ amount }) => (executed.push(`pay ${amount}`), 'paid'), { name: 'pay_invoice', description: 'Pays an invoice', schema: z.object({ amount: z.number() }) });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    temperature: 0,
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
+  const lookup = tool(async ({ vendor }) => (executed.push(`lookup ${vendor}`), 'approved supplier'), {
+    name: 'lookup_vendor',
+    description: 'Vendor registry',
+    schema: z.object({ vendor: z.string() }),
+  });
+  const pay = tool(async ({ amount }) => (executed.push(`pay ${amount}`), 'paid'), {
+    name: 'pay_invoice',
+    description: 'Pays an invoice',
+    schema: z.object({ amount: z.number() }),
+  });
   return createAgent({ model, tools: [lookup, pay], name: 'payables_agent' });
 }
 const question = { messages: [{ role: 'user', content: 'Check ACME and pay invoice INV-2291.' }] };
 
 test('a LangChain tool the policy does not allow is halted before it runs, and the run ends halted', async () => {
   executed.length = 0;
-  sim.enqueue({ toolCalls: [{ name: 'lookup_vendor', arguments: { vendor: 'ACME' } }] }, { toolCalls: [{ name: 'pay_invoice', arguments: { amount: 1280.5 } }] }, { reply: 'Done.' });
+  sim.enqueue(
+    { toolCalls: [{ name: 'lookup_vendor', arguments: { vendor: 'ACME' } }] },
+    { toolCalls: [{ name: 'pay_invoice', arguments: { amount: 1280.5 } }] },
+    { reply: 'Done.' },
+  );
   const boundary: BoundaryPolicy = { name: 'payables-read-only', allowedTools: ['lookup_*'] };
   const agent = createAgentWithTools();
   await assert.rejects(
     run({ name: 'payables', boundary }, () => agent.invoke(question)),
-    (error) => error instanceof BoundaryViolationError && error.rule === 'allowed_tools' && error.observed === 'pay_invoice',
+    (error) =>
+      error instanceof BoundaryViolationError && error.rule === 'allowed_tools' && error.observed === 'pay_invoice',
   );
   assert.deepEqual(executed, ['lookup ACME'], 'pay_invoice never ran');
 
@@ -56,12 +75,20 @@ test('a tool-call budget escalates the call over the limit and the agent goes on
     { toolCalls: [{ name: 'lookup_vendor', arguments: { vendor: 'Initech' } }] },
     { reply: 'All three are approved.' },
   );
-  const boundary: BoundaryPolicy = { name: 'two-lookups', maxToolCalls: 2, decisions: { maxToolCalls: 'escalate' }, onEscalate: (violation) => void escalations.push(`${violation.rule} ${violation.observed}/${violation.limit}`) };
+  const boundary: BoundaryPolicy = {
+    name: 'two-lookups',
+    maxToolCalls: 2,
+    decisions: { maxToolCalls: 'escalate' },
+    onEscalate: (violation) => void escalations.push(`${violation.rule} ${violation.observed}/${violation.limit}`),
+  };
   const result = await run({ name: 'payables', boundary }, () => createAgentWithTools().invoke(question));
   assert.equal(result.messages.at(-1)?.content, 'All three are approved.');
   assert.deepEqual(executed, ['lookup ACME', 'lookup Globex', 'lookup Initech']);
   assert.deepEqual(escalations, ['max_tool_calls 3/2']);
-  const decisions = harness.spans().filter((span) => span.name === 'execute_tool lookup_vendor').map((span) => span.attributes['runproof.boundary.decision']);
+  const decisions = harness
+    .spans()
+    .filter((span) => span.name === 'execute_tool lookup_vendor')
+    .map((span) => span.attributes['runproof.boundary.decision']);
   assert.deepEqual(decisions, ['allow', 'allow', 'escalate']);
   assert.equal(harness.span('invoke_workflow payables').attributes['runproof.run.outcome'], 'escalated');
 });

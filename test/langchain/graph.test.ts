@@ -21,7 +21,9 @@ useSimulator(harness, (started) => (sim = started));
 function createApprovalGraph() {
   const State = Annotation.Root({ amount: Annotation<number>, decision: Annotation<string> });
   return new StateGraph(State)
-    .addNode('review', (state) => ({ decision: interrupt<{ question: string }, string>({ question: `Approve ${state.amount}?` }) }))
+    .addNode('review', (state) => ({
+      decision: interrupt<{ question: string }, string>({ question: `Approve ${state.amount}?` }),
+    }))
     .addNode('book', (state) => ({ decision: `${state.decision}: booked` }))
     .addEdge(START, 'review')
     .addEdge('review', 'book')
@@ -55,7 +57,11 @@ test('interrupt() marks the node and graph interrupted, not failed, and a Comman
   const resumed = await graph.invoke(new Command({ resume: 'approved' }), config);
   assert.equal(resumed.decision, 'approved: booked');
   const resumedGraph = harness.span('approval');
-  assert.deepEqual(resumedGraph.attributes, { 'gen_ai.conversation.id': 'invoice-42', 'runproof.run.id': runId, 'runproof.run.continuation': 'resume' });
+  assert.deepEqual(resumedGraph.attributes, {
+    'gen_ai.conversation.id': 'invoice-42',
+    'runproof.run.id': runId,
+    'runproof.run.continuation': 'resume',
+  });
   assert.equal(resumedGraph.links.length, 1);
   assert.deepEqual(resumedGraph.links[0]!.context, interruptedGraph.spanContext());
   assert.deepEqual(resumedGraph.links[0]!.attributes, { 'runproof.run.continuation': 'resume' });
@@ -84,11 +90,24 @@ class ArchiveRetriever extends BaseRetriever {
 }
 
 test('a retriever chain records the retrieval, the prompt chain and the model call under one sequence', async () => {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
-  const prompt = ChatPromptTemplate.fromMessages([['system', 'Answer from: {context}'], ['human', '{question}']]);
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
+  const prompt = ChatPromptTemplate.fromMessages([
+    ['system', 'Answer from: {context}'],
+    ['human', '{question}'],
+  ]);
   const retriever = new ArchiveRetriever();
   const chain = RunnableSequence.from([
-    { context: retriever.pipe(RunnableLambda.from((documents: Document[]) => documents.map((document) => document.pageContent).join('\n'))), question: (input: string) => input },
+    {
+      context: retriever.pipe(
+        RunnableLambda.from((documents: Document[]) => documents.map((document) => document.pageContent).join('\n')),
+      ),
+      question: (input: string) => input,
+    },
     prompt,
     model,
   ]).withConfig({ runName: 'policy-qa' });
@@ -106,7 +125,13 @@ test('a retriever chain records the retrieval, the prompt chain and the model ca
 });
 
 test('a streamed model call records usage, the stream flag and time to first chunk', async () => {
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0, streamUsage: true });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+    streamUsage: true,
+  });
   sim.enqueue({ reply: 'Paris is the capital of France.', usage: { inputTokens: 11, outputTokens: 7 } });
   let text = '';
   for await (const chunk of await model.stream('Capital of France?')) text += chunk.text;
@@ -121,8 +146,13 @@ test('a streamed model call records usage, the stream flag and time to first chu
   const metrics = await harness.metrics();
   const usage = metrics.find((metric) => metric.descriptor.name === 'gen_ai.client.token.usage');
   assert.deepEqual(
-    usage?.dataPoints.map((point) => [point.attributes['gen_ai.token.type'], (point.value as { sum?: number }).sum]).sort(),
-    [['input', 11], ['output', 7]],
+    usage?.dataPoints
+      .map((point) => [point.attributes['gen_ai.token.type'], (point.value as { sum?: number }).sum])
+      .sort(),
+    [
+      ['input', 11],
+      ['output', 7],
+    ],
   );
 });
 
@@ -167,9 +197,14 @@ test('a caller that abandons a graph stream after the first node: the graph span
   assert.equal(harness.span('triage').attributes['error.type'], undefined);
 });
 
-test('abandoning a graph stream while a node\'s model call streams: the model span ends, not as a failure', async () => {
+test("abandoning a graph stream while a node's model call streams: the model span ends, not as a failure", async () => {
   sim.enqueue({ reply: Array.from({ length: 80 }, (_, index) => `word${index}`).join(' '), chunkDelayMs: 2 });
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
   const State = Annotation.Root({ answer: Annotation<string> });
   const graph = new StateGraph(State)
     .addNode('ask', async () => ({ answer: (await model.invoke('Which invoices are overdue?')).text }))
@@ -184,11 +219,14 @@ test('abandoning a graph stream while a node\'s model call streams: the model sp
   assert.equal(chat.attributes['error.type'], undefined);
 });
 
-test('abandoning a graph stream while a node\'s tool awaits abortable work: the tool span ends, not as a failure', async () => {
-  const lookup = tool(async (_input, config: ToolRunnableConfig) => {
-    await sleep(200, undefined, { signal: config.signal });
-    return 'Acme Corp';
-  }, { name: 'lookup_vendor', description: 'Finds a vendor.', schema: z.object({ name: z.string() }) });
+test("abandoning a graph stream while a node's tool awaits abortable work: the tool span ends, not as a failure", async () => {
+  const lookup = tool(
+    async (_input, config: ToolRunnableConfig) => {
+      await sleep(200, undefined, { signal: config.signal });
+      return 'Acme Corp';
+    },
+    { name: 'lookup_vendor', description: 'Finds a vendor.', schema: z.object({ name: z.string() }) },
+  );
   const State = Annotation.Root({ total: Annotation<number>, vendor: Annotation<string> });
   const graph = new StateGraph(State)
     .addNode('extract', () => ({ total: 1240 }))
@@ -210,7 +248,10 @@ test('abandoning a graph stream while a node\'s tool awaits abortable work: the 
 test('a subgraph handing over to its parent (Command.PARENT) is not a failure', async () => {
   const State = Annotation.Root({ route: Annotation<string> });
   const triage = new StateGraph(State)
-    .addNode('escalate', () => new Command({ graph: Command.PARENT, goto: 'human_review', update: { route: 'escalated' } }))
+    .addNode(
+      'escalate',
+      () => new Command({ graph: Command.PARENT, goto: 'human_review', update: { route: 'escalated' } }),
+    )
     .addEdge(START, 'escalate')
     .compile({ name: 'triage' });
   const graph = new StateGraph(State)
@@ -220,9 +261,20 @@ test('a subgraph handing over to its parent (Command.PARENT) is not a failure', 
     .addEdge('human_review', END)
     .compile({ name: 'invoice_flow' });
   assert.deepEqual(await graph.invoke({ route: 'new' }), { route: 'escalated, reviewed' });
-  const failed = harness.spans().filter((span) => span.status.code !== SpanStatusCode.UNSET || span.attributes['error.type'] !== undefined);
-  assert.deepEqual(failed.map((span) => span.name), []);
-  assert.ok(harness.spans().some((span) => span.name === 'step human_review'), harness.spans().map((span) => span.name).join(', '));
+  const failed = harness
+    .spans()
+    .filter((span) => span.status.code !== SpanStatusCode.UNSET || span.attributes['error.type'] !== undefined);
+  assert.deepEqual(
+    failed.map((span) => span.name),
+    [],
+  );
+  assert.ok(
+    harness.spans().some((span) => span.name === 'step human_review'),
+    harness
+      .spans()
+      .map((span) => span.name)
+      .join(', '),
+  );
 });
 
 test('a tool error that fails the graph stays content on every span it fails, not only on the tool span', async () => {
@@ -241,6 +293,10 @@ test('a tool error that fails the graph stays content on every span it fails, no
     .compile({ name: 'payment' });
   await assert.rejects(graph.invoke({ receipt: '' }), { message: secret });
   const failed = harness.spans().filter((span) => span.status.code === SpanStatusCode.ERROR);
-  assert.deepEqual(failed.map((span) => [span.name, span.attributes['error.type']]).sort(), [['execute_tool charge_card', 'Error'], ['payment', 'Error'], ['step pay', 'Error']]);
+  assert.deepEqual(failed.map((span) => [span.name, span.attributes['error.type']]).sort(), [
+    ['execute_tool charge_card', 'Error'],
+    ['payment', 'Error'],
+    ['step pay', 'Error'],
+  ]);
   assert.doesNotMatch(JSON.stringify(harness.spans().map((span) => [span.status, span.events])), /4111/);
 });

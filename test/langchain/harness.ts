@@ -17,7 +17,14 @@ import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 export function createLangChainHarness(others: Instrumentation[] = []): TestHarness {
   const instrumentation = createInstrumentation();
   const harness = createTestHarness({ instrumentations: [instrumentation, ...others] });
-  instrumentation.manuallyInstrument({ CallbackManager, BaseChatModel, BaseLLM, StructuredTool, BaseRetriever, Runnable });
+  instrumentation.manuallyInstrument({
+    CallbackManager,
+    BaseChatModel,
+    BaseLLM,
+    StructuredTool,
+    BaseRetriever,
+    Runnable,
+  });
   return harness;
 }
 

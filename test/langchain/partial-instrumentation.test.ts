@@ -21,7 +21,8 @@ let sim: Simulator;
 useSimulator(harness, (started) => (sim = started));
 
 test('a model streamed before BaseChatModel was patched: after the patch, abandoning its stream ends the model span', async () => {
-  const model = () => new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = () =>
+    new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
   sim.enqueue({ reply: 'Paris.' });
   for await (const _chunk of await model().stream('Capital of France?'));
   await harness.reset();
@@ -30,5 +31,8 @@ test('a model streamed before BaseChatModel was patched: after the patch, abando
   sim.enqueue({ reply: Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '), chunkDelayMs: 2 });
   let chunks = 0;
   for await (const _chunk of await model().stream('Tell me a long story.')) if (++chunks === 3) break;
-  assert.deepEqual(harness.spans().map((span) => span.name), ['chat gpt-4o-mini']);
+  assert.deepEqual(
+    harness.spans().map((span) => span.name),
+    ['chat gpt-4o-mini'],
+  );
 });

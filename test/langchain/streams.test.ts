@@ -35,16 +35,33 @@ function slowStream(name: string, count = 20) {
 }
 
 function ended(): string[] {
-  return harness.spans().map((span) => span.name).sort();
+  return harness
+    .spans()
+    .map((span) => span.name)
+    .sort();
 }
 
 test('RunnablePassthrough.assign over prompt | model | parser, abandoned after 3 chunks: every span ends', async () => {
   sim.enqueue({ reply: LONG_REPLY, chunkDelayMs: 2 });
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
-  const chain = RunnablePassthrough.assign({ answer: ChatPromptTemplate.fromTemplate('Q: {question}').pipe(model).pipe(new StringOutputParser()) });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
+  const chain = RunnablePassthrough.assign({
+    answer: ChatPromptTemplate.fromTemplate('Q: {question}').pipe(model).pipe(new StringOutputParser()),
+  });
   let chunks = 0;
   for await (const _chunk of await chain.stream({ question: 'Which invoices are overdue?' })) if (++chunks === 3) break;
-  assert.deepEqual(ended(), ['ChatPromptTemplate', 'RunnableAssign', 'RunnableMap', 'RunnableSequence', 'StrOutputParser', 'chat gpt-4o-mini']);
+  assert.deepEqual(ended(), [
+    'ChatPromptTemplate',
+    'RunnableAssign',
+    'RunnableMap',
+    'RunnableSequence',
+    'StrOutputParser',
+    'chat gpt-4o-mini',
+  ]);
   for (const span of harness.spans()) assert.equal(span.status.code, SpanStatusCode.UNSET, span.name);
 });
 
@@ -93,9 +110,12 @@ test('a real failure right after the chunk the caller stopped at is still a fail
 });
 
 test('a failed tool waiting on its streamed parent ends when the caller abandons the stream', async () => {
-  const lookup = tool(async () => {
-    throw new Error('vendor API down');
-  }, { name: 'lookup_vendor', description: 'Finds a vendor.', schema: z.object({ name: z.string() }) });
+  const lookup = tool(
+    async () => {
+      throw new Error('vendor API down');
+    },
+    { name: 'lookup_vendor', description: 'Finds a vendor.', schema: z.object({ name: z.string() }) },
+  );
   const agentish = RunnableLambda.from(async function* (_input: string, config) {
     try {
       await lookup.invoke({ name: 'Acme' }, config);
@@ -112,7 +132,7 @@ test('a failed tool waiting on its streamed parent ends when the caller abandons
   assert.equal(harness.span('execute_tool lookup_vendor').status.code, SpanStatusCode.ERROR);
 });
 
-test('a chain run while a transform pulls its first input does not take the transform\'s span', async () => {
+test("a chain run while a transform pulls its first input does not take the transform's span", async () => {
   const other = RunnableLambda.from((text: string) => `${text}!`).withConfig({ runName: 'other' });
   async function* inputs(): AsyncGenerator<string> {
     yield await other.invoke('a');
@@ -131,7 +151,12 @@ test('a chain run while a transform pulls its first input does not take the tran
 
 test('shutting down while a chain streams: its open spans end as they are, before the exporters flush', async () => {
   sim.enqueue({ reply: LONG_REPLY, chunkDelayMs: 2 });
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
   const chain = ChatPromptTemplate.fromTemplate('Q: {question}').pipe(model).pipe(new StringOutputParser());
   const iterator = (await chain.stream({ question: 'Which invoices are overdue?' }))[Symbol.asyncIterator]();
   for (let read = 0; read < 3; read++) await iterator.next();
@@ -140,7 +165,16 @@ test('shutting down while a chain streams: its open spans end as they are, befor
   await new RunSpanProcessor().shutdown();
   assert.deepEqual(ended(), ['ChatPromptTemplate', 'RunnableSequence', 'StrOutputParser', 'chat gpt-4o-mini']);
   const errors: string[] = [];
-  diag.setLogger({ error: (message) => void errors.push(message), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.ERROR);
+  diag.setLogger(
+    {
+      error: (message) => void errors.push(message),
+      warn: () => {},
+      info: () => {},
+      debug: () => {},
+      verbose: () => {},
+    },
+    DiagLogLevel.ERROR,
+  );
   try {
     await iterator.return?.();
     await sleep(20);
@@ -153,7 +187,12 @@ test('shutting down while a chain streams: its open spans end as they are, befor
 
 test('a handler made per request is not kept once its runs have ended (only open runs wait for shutdown)', async () => {
   const openCalls = (globalThis as Record<symbol, Set<unknown> | undefined>)[Symbol.for('runproof:open-calls')];
-  const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: sim.url }, apiKey: 'test', maxRetries: 0 });
+  const model = new ChatOpenAI({
+    model: 'gpt-4o-mini',
+    configuration: { baseURL: sim.url },
+    apiKey: 'test',
+    maxRetries: 0,
+  });
   for (let request = 0; request < 5; request++) {
     sim.enqueue({ reply: 'Paris.' });
     await model.invoke('Capital of France?', { callbacks: [new RunproofCallbackHandler()] });

@@ -6,13 +6,16 @@ import { dirname, join, posix, relative, sep } from 'node:path';
 /** file (relative to the package's src, posix separators) → the files it imports. */
 export type ImportGraph = Map<string, Set<string>>;
 
-const RELATIVE_IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+const RELATIVE_IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 function sourceFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')
+      ? [path]
+      : [];
   });
 }
 
@@ -66,7 +69,11 @@ export function layerOf(file: string, entryPoints: readonly string[]): string {
  * Imports that go against `order` (lowest layer first): a file may import its own layer and the
  * layers before it, never one after it. Entry points come last and nothing may import them.
  */
-export function findLayerViolations(graph: ImportGraph, order: readonly string[], entryPoints: readonly string[]): string[] {
+export function findLayerViolations(
+  graph: ImportGraph,
+  order: readonly string[],
+  entryPoints: readonly string[],
+): string[] {
   const rank = new Map([...order, 'entry'].map((layer, index) => [layer, index]));
   const violations: string[] = [];
   for (const [file, imports] of graph) {
@@ -77,7 +84,8 @@ export function findLayerViolations(graph: ImportGraph, order: readonly string[]
       const toRank = rank.get(to);
       if (fromRank === undefined) violations.push(`${file}: folder "${from}" is not in the layer order`);
       else if (toRank === undefined) violations.push(`${file} → ${target}: folder "${to}" is not in the layer order`);
-      else if (toRank > fromRank || (to === 'entry' && from === 'entry' && target !== file)) violations.push(`${file} (${from}) → ${target} (${to})`);
+      else if (toRank > fromRank || (to === 'entry' && from === 'entry' && target !== file))
+        violations.push(`${file} (${from}) → ${target} (${to})`);
     }
   }
   return [...new Set(violations)].sort();

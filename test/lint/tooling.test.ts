@@ -52,7 +52,11 @@ interface ToolResult {
 function runTool(bin: string, args: string[]): ToolResult {
   const script = realpathSync(join(root, 'node_modules/.bin', bin));
   // No colours, whatever the terminal or CI=true say: the assertions read plain text.
-  const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+  const result = spawnSync(process.execPath, [script, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+  });
   return { status: result.status, output: result.stdout + result.stderr };
 }
 

@@ -55,7 +55,10 @@ function milliseconds([seconds, nanoseconds]: readonly [number, number]): number
 }
 
 function assertNoDoubleEnd(): void {
-  assert.deepEqual(diagnosticMessages().filter((message) => message.includes('end')), []);
+  assert.deepEqual(
+    diagnosticMessages().filter((message) => message.includes('end')),
+    [],
+  );
 }
 
 test('a promise nobody awaits (fire and forget, inside a run): the span ends once the caller has abandoned it', async () => {
@@ -100,7 +103,10 @@ test('a stream read in part and then abandoned: the span ends with what was read
   await sleep(300);
   const span = await callSpanOnceCollected();
   // (Within the millisecond the span's clock and Date.now() may differ by, far from the 300 ms idle.)
-  assert.ok(milliseconds(span.endTime) < lastRead + 50, `the span ends at the last chunk read, not ${milliseconds(span.endTime) - lastRead} ms after`);
+  assert.ok(
+    milliseconds(span.endTime) < lastRead + 50,
+    `the span ends at the last chunk read, not ${milliseconds(span.endTime) - lastRead} ms after`,
+  );
   assert.equal(span.attributes['gen_ai.response.model'], 'gpt-4o-mini-2024-07-18');
   assert.equal(span.attributes['gen_ai.response.finish_reasons'], undefined);
   assertNoDoubleEnd();
@@ -150,7 +156,20 @@ test('stream.controller.abort() mid-stream: the span ends as cancelled, with wha
 
 // A failure the app never takes is an unhandled rejection for Node, and one it takes late is then
 // reported handled: the adapter's own reaction to the request must not change either.
-const USES = ['never awaited', 'awaited at once', 'withResponse()', 'asResponse()', 'asResponse(), then awaited', 'parse() helper', 'a stream', 'stream() helper', 'responses.create()', 'awaited 1 ms later', 'caught 100 ms later', 'allSettled 100 ms later'];
+const USES = [
+  'never awaited',
+  'awaited at once',
+  'withResponse()',
+  'asResponse()',
+  'asResponse(), then awaited',
+  'parse() helper',
+  'a stream',
+  'stream() helper',
+  'responses.create()',
+  'awaited 1 ms later',
+  'caught 100 ms later',
+  'allSettled 100 ms later',
+];
 for (const use of USES) {
   test(`a failing call, ${use}: the app sees the same rejections instrumented as not`, async () => {
     const app = fileURLToPath(new URL('./apps/failing-calls.mjs', import.meta.url));
@@ -158,9 +177,14 @@ for (const use of USES) {
     simulator.enqueue({ status: 400, times: 2 });
     const bare = await runApp(app, { env, scriptArgs: [use] });
     simulator.enqueue({ status: 400, times: 2 });
-    const instrumented = await runApp(app, { env: { ...env, OTEL_TRACES_EXPORTER: 'console' }, args: ['--import', '@runproof/core/register'], scriptArgs: [use] });
+    const instrumented = await runApp(app, {
+      env: { ...env, OTEL_TRACES_EXPORTER: 'console' },
+      args: ['--import', '@runproof/core/register'],
+      scriptArgs: [use],
+    });
     assert.match(bare.stdout, /^end$/m, bare.stderr);
-    const seen = (output: string): string[] => output.split('\n').filter((line) => /^(unhandled|handled later|caught|end)/.test(line));
+    const seen = (output: string): string[] =>
+      output.split('\n').filter((line) => /^(unhandled|handled later|caught|end)/.test(line));
     assert.deepEqual(seen(instrumented.stdout), seen(bare.stdout));
     // The instrumented run traced the call, as failed.
     assert.match(instrumented.stdout, /'error.type': 'BadRequestError'/);
@@ -173,16 +197,25 @@ test('shutting down mid-stream and mid-request: both spans are exported, with wh
   simulator.enqueue({ reply: LONG_REPLY, hangAfterChunks: 5 }, { match: '/embeddings', hang: true });
   try {
     const app = fileURLToPath(new URL('./apps/shutdown-mid-stream.cjs', import.meta.url));
-    const result = await runApp(app, { env: { SIMULATOR_URL: simulator.url, OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: file } });
+    const result = await runApp(app, {
+      env: { SIMULATOR_URL: simulator.url, OTEL_TRACES_EXPORTER: 'file', RUNPROOF_TRACES_FILE: file },
+    });
     assert.equal(result.code, 0, result.stderr);
-    const exported = JSON.parse(await readFile(file, 'utf8')) as { resourceSpans: { scopeSpans: { spans: { name: string; attributes: { key: string; value: Record<string, unknown> }[] }[] }[] }[] };
+    const exported = JSON.parse(await readFile(file, 'utf8')) as {
+      resourceSpans: {
+        scopeSpans: { spans: { name: string; attributes: { key: string; value: Record<string, unknown> }[] }[] }[];
+      }[];
+    };
     const spans = exported.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans));
-    const attribute = (name: string, key: string) => spans.find((span) => span.name === name)?.attributes.find((entry) => entry.key === key)?.value;
+    const attribute = (name: string, key: string) =>
+      spans.find((span) => span.name === name)?.attributes.find((entry) => entry.key === key)?.value;
     assert.deepEqual(spans.map((span) => span.name).sort(), ['chat gpt-4o-mini', 'embeddings text-embedding-3-small']);
     // The stream's span has what the three chunks read said, and no end of its own.
     assert.deepEqual(attribute('chat gpt-4o-mini', 'gen_ai.response.model'), { stringValue: 'gpt-4o-mini-2024-07-18' });
     assert.equal(attribute('chat gpt-4o-mini', 'gen_ai.response.finish_reasons'), undefined);
-    assert.deepEqual(attribute('embeddings text-embedding-3-small', 'gen_ai.request.model'), { stringValue: 'text-embedding-3-small' });
+    assert.deepEqual(attribute('embeddings text-embedding-3-small', 'gen_ai.request.model'), {
+      stringValue: 'text-embedding-3-small',
+    });
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

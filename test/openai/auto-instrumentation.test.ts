@@ -48,15 +48,24 @@ for (const { app, protocol } of cases) {
   test(`${app === 'app.mjs' ? 'an ES module' : 'a CommonJS'} app under --import @runproof/core/register exports every surface over OTLP ${protocol}`, async () => {
     const result = await runApp(fileURLToPath(new URL(`./apps/${app}`, import.meta.url)), {
       args: ['--import', '@runproof/core/register'],
-      env: { SIMULATOR_URL: simulator.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_SERVICE_NAME: `openai-${app}` },
+      env: {
+        SIMULATOR_URL: simulator.url,
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        OTEL_SERVICE_NAME: `openai-${app}`,
+      },
     });
     assert.equal(result.code, 0, result.stderr);
     const output = JSON.parse(result.stdout) as AppOutput;
-    const spans = (await receiver.waitFor((received) => received.filter((span) => span.attributes['runproof.run.id'] === output.runId).length === 6)).filter(
-      (span) => span.attributes['runproof.run.id'] === output.runId,
-    );
+    const spans = (
+      await receiver.waitFor(
+        (received) => received.filter((span) => span.attributes['runproof.run.id'] === output.runId).length === 6,
+      )
+    ).filter((span) => span.attributes['runproof.run.id'] === output.runId);
     const runSpan = spans.find((span) => span.name === 'invoke_workflow auto-instrumented')!;
-    const byResponseId = (id: string): ReceivedSpan => spans.find((span) => span.attributes['gen_ai.response.id'] === id)!;
+    const byResponseId = (id: string): ReceivedSpan =>
+      spans.find((span) => span.attributes['gen_ai.response.id'] === id)!;
     const common = (apiType?: string) => ({
       'gen_ai.operation.name': apiType === undefined ? 'embeddings' : 'chat',
       'gen_ai.provider.name': 'openai',
@@ -66,7 +75,8 @@ for (const { app, protocol } of cases) {
       'runproof.run.id': output.runId,
       'runproof.call.attempts': 1,
     });
-    const fingerprint = (conditions: Record<string, unknown>) => digest({ provider: 'openai', ...conditions, library: LIBRARY, adapter: ADAPTER });
+    const fingerprint = (conditions: Record<string, unknown>) =>
+      digest({ provider: 'openai', ...conditions, library: LIBRARY, adapter: ADAPTER });
 
     const chat = byResponseId(output.chat.id);
     assert.deepEqual(chat.attributes, {
@@ -80,7 +90,12 @@ for (const { app, protocol } of cases) {
         instructionsDigest: digest(['Be brief.']),
         templateDigest: digest(['system', 'user']),
       }),
-      'runproof.input.digest': sha256(JSON.stringify([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: QUESTION }])),
+      'runproof.input.digest': sha256(
+        JSON.stringify([
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: QUESTION },
+        ]),
+      ),
       'gen_ai.response.id': output.chat.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],
@@ -102,7 +117,11 @@ for (const { app, protocol } of cases) {
       ...common('chat_completions'),
       'gen_ai.request.model': 'gpt-4o-mini',
       'gen_ai.request.stream': true,
-      'runproof.call.fingerprint': fingerprint({ operation: 'chat', target: 'gpt-4o-mini', templateDigest: digest(['user']) }),
+      'runproof.call.fingerprint': fingerprint({
+        operation: 'chat',
+        target: 'gpt-4o-mini',
+        templateDigest: digest(['user']),
+      }),
       'runproof.input.digest': sha256(JSON.stringify([{ role: 'user', content: QUESTION }])),
       'gen_ai.response.id': output.chatStream.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
@@ -122,7 +141,12 @@ for (const { app, protocol } of cases) {
     assert.deepEqual(response.attributes, {
       ...common('responses'),
       'gen_ai.request.model': 'gpt-4o-mini',
-      'runproof.call.fingerprint': fingerprint({ operation: 'chat', target: 'gpt-4o-mini', instructionsDigest: digest(['Be brief.']), templateDigest: digest(['user']) }),
+      'runproof.call.fingerprint': fingerprint({
+        operation: 'chat',
+        target: 'gpt-4o-mini',
+        instructionsDigest: digest(['Be brief.']),
+        templateDigest: digest(['user']),
+      }),
       'runproof.input.digest': sha256(JSON.stringify(QUESTION)),
       'gen_ai.response.id': output.response.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
@@ -138,13 +162,18 @@ for (const { app, protocol } of cases) {
     });
 
     const responseStream = byResponseId(output.responseStream.id);
-    const { ['gen_ai.response.time_to_first_chunk']: responseFirstChunk, ...responseStreamAttributes } = responseStream.attributes;
+    const { ['gen_ai.response.time_to_first_chunk']: responseFirstChunk, ...responseStreamAttributes } =
+      responseStream.attributes;
     assert.equal(typeof responseFirstChunk, 'number');
     assert.deepEqual(responseStreamAttributes, {
       ...common('responses'),
       'gen_ai.request.model': 'gpt-4o-mini',
       'gen_ai.request.stream': true,
-      'runproof.call.fingerprint': fingerprint({ operation: 'chat', target: 'gpt-4o-mini', templateDigest: digest(['user']) }),
+      'runproof.call.fingerprint': fingerprint({
+        operation: 'chat',
+        target: 'gpt-4o-mini',
+        templateDigest: digest(['user']),
+      }),
       'runproof.input.digest': sha256(JSON.stringify(QUESTION)),
       'gen_ai.response.id': output.responseStream.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',

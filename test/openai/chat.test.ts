@@ -15,10 +15,18 @@ const WEATHER_TOOLS = [
     function: {
       name: 'get_weather',
       description: 'Current weather of a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city', 'days'], additionalProperties: false },
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string' }, days: { type: 'integer' } },
+        required: ['city', 'days'],
+        additionalProperties: false,
+      },
     },
   },
-  { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } } },
+  {
+    type: 'function' as const,
+    function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } },
+  },
 ];
 
 let simulator: Simulator;
@@ -28,7 +36,14 @@ useSimulator((fixture) => ({ simulator, client } = fixture));
 describe('chat.completions.create', () => {
   test('records a completion with the exact GenAI and Runproof attributes', async () => {
     simulator.enqueue({ reply: 'Paris.' });
-    const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, temperature: 0.2, max_completion_tokens: 50, seed: 7, stop: 'END' });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: MESSAGES,
+      temperature: 0.2,
+      max_completion_tokens: 50,
+      seed: 7,
+      stop: 'END',
+    });
 
     const span = onlySpan();
     assert.equal(span.name, 'chat gpt-4o-mini');
@@ -71,7 +86,12 @@ describe('chat.completions.create', () => {
 
   test('records a stream with its usage chunk, ending the span when the stream ends', async () => {
     simulator.enqueue({ reply: 'Paris is the capital of France.' });
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: MESSAGES,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     assert.equal(harness.spans().length, 0, 'the span is open while the stream is');
     let text = '';
     let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
@@ -131,13 +151,27 @@ describe('chat.completions.create', () => {
 
   for (const stream of [false, true]) {
     test(`records parallel tool calls: names, finish reason and the arguments' structure (${stream ? 'stream' : 'JSON'})`, async () => {
-      simulator.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris', days: 3 } }, { name: 'get_time', arguments: { zone: 'CET' } }] });
+      simulator.enqueue({
+        toolCalls: [
+          { name: 'get_weather', arguments: { city: 'Paris', days: 3 } },
+          { name: 'get_time', arguments: { zone: 'CET' } },
+        ],
+      });
       const result = await run('weather', async (current) => {
         if (stream) {
-          const chunks = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, tools: WEATHER_TOOLS, stream: true });
+          const chunks = await client.chat.completions.create({
+            model: 'gpt-4o-mini',
+            messages: MESSAGES,
+            tools: WEATHER_TOOLS,
+            stream: true,
+          });
           for await (const chunk of chunks) void chunk;
         } else {
-          const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, tools: WEATHER_TOOLS });
+          const completion = await client.chat.completions.create({
+            model: 'gpt-4o-mini',
+            messages: MESSAGES,
+            tools: WEATHER_TOOLS,
+          });
           assert.equal(completion.choices[0]!.message.tool_calls!.length, 2);
         }
         return current.manifest();
@@ -146,21 +180,32 @@ describe('chat.completions.create', () => {
       assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
       assert.equal(
         span.attributes['runproof.output.shape'],
-        digest({ tool_calls: [{ name: 'get_weather', arguments: { city: 'string', days: 'number' } }, { name: 'get_time', arguments: { zone: 'string' } }] }),
+        digest({
+          tool_calls: [
+            { name: 'get_weather', arguments: { city: 'string', days: 'number' } },
+            { name: 'get_time', arguments: { zone: 'string' } },
+          ],
+        }),
       );
-      assert.equal(span.attributes['runproof.call.fingerprint'], expectedFingerprint({
-        operation: 'chat',
-        target: 'gpt-4o-mini',
-        instructionsDigest: digest(['You answer in one word.']),
-        templateDigest: digest(['system', 'user']),
-        toolsDigest: digest(WEATHER_TOOLS),
-      }));
+      assert.equal(
+        span.attributes['runproof.call.fingerprint'],
+        expectedFingerprint({
+          operation: 'chat',
+          target: 'gpt-4o-mini',
+          instructionsDigest: digest(['You answer in one word.']),
+          templateDigest: digest(['system', 'user']),
+          toolsDigest: digest(WEATHER_TOOLS),
+        }),
+      );
       assert.deepEqual(result.observed.toolsCalled, ['get_time', 'get_weather']);
       assert.deepEqual(result.observed.resolvedModels, ['gpt-4o-mini-2024-07-18']);
       assert.equal(result.declared.calls.length, 1);
       assert.equal(result.declared.calls[0]!.toolsDigest, digest(WEATHER_TOOLS));
       const serialized = JSON.stringify(span.attributes);
-      assert.ok(!serialized.includes('Paris') && !serialized.includes('CET'), 'no argument values without content capture');
+      assert.ok(
+        !serialized.includes('Paris') && !serialized.includes('CET'),
+        'no argument values without content capture',
+      );
     });
   }
 
@@ -185,19 +230,31 @@ describe('chat.completions.create', () => {
   test('records structured output as json, with the structure of the JSON as its shape', async () => {
     const responseFormat = {
       type: 'json_schema' as const,
-      json_schema: { name: 'city', strict: true, schema: { type: 'object', properties: { city: { type: 'string' }, population: { type: 'integer' } }, required: ['city', 'population'], additionalProperties: false } },
+      json_schema: {
+        name: 'city',
+        strict: true,
+        schema: {
+          type: 'object',
+          properties: { city: { type: 'string' }, population: { type: 'integer' } },
+          required: ['city', 'population'],
+          additionalProperties: false,
+        },
+      },
     };
     simulator.enqueue({ json: { city: 'Paris', population: 2102650 } });
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, response_format: responseFormat });
     const attributes = onlySpan().attributes;
     assert.equal(attributes['gen_ai.output.type'], 'json');
     assert.equal(attributes['runproof.output.shape'], digest({ json: { city: 'string', population: 'number' } }));
-    assert.equal(attributes['runproof.call.fingerprint'], expectedFingerprint({
-      operation: 'chat',
-      target: 'gpt-4o-mini',
-      instructionsDigest: digest(['You answer in one word.']),
-      templateDigest: digest(['system', 'user']),
-      schemaDigest: digest(responseFormat),
-    }));
+    assert.equal(
+      attributes['runproof.call.fingerprint'],
+      expectedFingerprint({
+        operation: 'chat',
+        target: 'gpt-4o-mini',
+        instructionsDigest: digest(['You answer in one word.']),
+        templateDigest: digest(['system', 'user']),
+        schemaDigest: digest(responseFormat),
+      }),
+    );
   });
 });

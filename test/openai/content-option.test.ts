@@ -36,7 +36,15 @@ test('captureContent: false on the instrumentation wins over content captured gl
   const [span] = harness.spans();
   assert.equal(span!.attributes['runproof.validation.outcome'], 'fail');
   const failure = span!.events.find((event) => event.name === 'runproof.validation.failure');
-  assert.deepEqual(failure?.attributes, { 'runproof.validation.issue.codes': ['invalid_json'], 'runproof.validation.issue.paths': ['tool_calls[0]'] });
-  const telemetry = JSON.stringify(harness.spans().map((exported) => ({ attributes: exported.attributes, events: exported.events, status: exported.status })));
-  for (const secret of [SECRET_USER, SECRET_ARGUMENT]) assert.ok(!telemetry.includes(secret), `${secret} is not in the telemetry`);
+  assert.deepEqual(failure?.attributes, {
+    'runproof.validation.issue.codes': ['invalid_json'],
+    'runproof.validation.issue.paths': ['tool_calls[0]'],
+  });
+  const telemetry = JSON.stringify(
+    harness
+      .spans()
+      .map((exported) => ({ attributes: exported.attributes, events: exported.events, status: exported.status })),
+  );
+  for (const secret of [SECRET_USER, SECRET_ARGUMENT])
+    assert.ok(!telemetry.includes(secret), `${secret} is not in the telemetry`);
 });

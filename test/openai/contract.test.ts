@@ -11,7 +11,16 @@ import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { digest, run } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
-import { createClient, diagnosticMessages, harness, onlySpan, OpenAI, startFastSimulator, useSimulator, type Client } from './setup.ts';
+import {
+  createClient,
+  diagnosticMessages,
+  harness,
+  onlySpan,
+  OpenAI,
+  startFastSimulator,
+  useSimulator,
+  type Client,
+} from './setup.ts';
 
 const require = createRequire(import.meta.url);
 const { Stream } = require('openai/streaming') as typeof import('openai/streaming');
@@ -26,7 +35,10 @@ useSimulator((fixture) => ({ simulator, client } = fixture));
 
 /** Spans end once: the SDK logs through diag when `end()` is called on an ended span. */
 function assertNoDoubleEnd(): void {
-  assert.deepEqual(diagnosticMessages().filter((message) => message.includes('end')), []);
+  assert.deepEqual(
+    diagnosticMessages().filter((message) => message.includes('end')),
+    [],
+  );
 }
 
 describe('what the caller receives is unchanged', () => {
@@ -77,12 +89,24 @@ describe('what the caller receives is unchanged', () => {
       messages: MESSAGES,
       response_format: {
         type: 'json_schema',
-        json_schema: { name: 'city', strict: true, schema: { type: 'object', properties: { city: { type: 'string' }, population: { type: 'integer' } }, required: ['city', 'population'], additionalProperties: false } },
+        json_schema: {
+          name: 'city',
+          strict: true,
+          schema: {
+            type: 'object',
+            properties: { city: { type: 'string' }, population: { type: 'integer' } },
+            required: ['city', 'population'],
+            additionalProperties: false,
+          },
+        },
       },
     });
     assert.deepEqual(completion.choices[0]!.message.parsed, { city: 'Paris', population: 2102650 });
     assert.equal(completion._request_id, simulator.requests[0]!.requestId);
-    assert.equal(onlySpan().attributes['runproof.output.shape'], digest({ json: { city: 'string', population: 'number' } }));
+    assert.equal(
+      onlySpan().attributes['runproof.output.shape'],
+      digest({ json: { city: 'string', population: 'number' } }),
+    );
   });
 
   test('the chat.completions.stream() helper works and is recorded once', async () => {
@@ -106,7 +130,10 @@ describe('what the caller receives is unchanged', () => {
       for await (const chunk of branch) text += chunk.choices[0]?.delta.content ?? '';
       return text;
     };
-    assert.deepEqual(await Promise.all([read(left), read(right)]), ['Paris is lovely in spring.', 'Paris is lovely in spring.']);
+    assert.deepEqual(await Promise.all([read(left), read(right)]), [
+      'Paris is lovely in spring.',
+      'Paris is lovely in spring.',
+    ]);
     assert.deepEqual(onlySpan().attributes['gen_ai.response.finish_reasons'], ['stop']);
     assertNoDoubleEnd();
   });
@@ -115,7 +142,10 @@ describe('what the caller receives is unchanged', () => {
     simulator.enqueue({ reply: 'Paris.' });
     const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
     const text = await new Response(stream.toReadableStream()).text();
-    const chunks = text.trim().split('\n').map((line) => JSON.parse(line) as { choices: { delta: { content?: string } }[] });
+    const chunks = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { choices: { delta: { content?: string } }[] });
     assert.equal(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join(''), 'Paris.');
     assert.deepEqual(onlySpan().attributes['gen_ai.response.finish_reasons'], ['stop']);
   });
@@ -127,7 +157,8 @@ describe('what the caller receives is unchanged', () => {
       async () => {
         for await (const chunk of stream) void chunk;
       },
-      (error: Error) => error instanceof OpenAI.OpenAIError && /Cannot iterate over a consumed stream/.test(error.message),
+      (error: Error) =>
+        error instanceof OpenAI.OpenAIError && /Cannot iterate over a consumed stream/.test(error.message),
     );
     assert.deepEqual(onlySpan().status, { code: SpanStatusCode.UNSET });
   });
@@ -138,7 +169,11 @@ describe('every span ends exactly once', () => {
     const slow = await startFastSimulator();
     try {
       slow.enqueue({ reply: LONG_REPLY, chunkDelayMs: 5 });
-      const stream = await createClient(slow).chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
+      const stream = await createClient(slow).chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: MESSAGES,
+        stream: true,
+      });
       let seen = 0;
       for await (const chunk of stream) {
         void chunk;
@@ -163,7 +198,10 @@ describe('every span ends exactly once', () => {
   test('an AbortSignal mid-call ends the span as cancelled, and the caller gets the SDK abort error', async () => {
     simulator.enqueue({ hang: true });
     const controller = new AbortController();
-    const pending = client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES }, { signal: controller.signal });
+    const pending = client.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: MESSAGES },
+      { signal: controller.signal },
+    );
     while (simulator.requests.length === 0) await sleep(2);
     controller.abort();
     await assert.rejects(pending, (error: Error) => error instanceof OpenAI.APIUserAbortError);
@@ -175,7 +213,10 @@ describe('every span ends exactly once', () => {
   test('an AbortSignal mid-stream ends the span as cancelled with what was seen', async () => {
     simulator.enqueue({ reply: LONG_REPLY, chunkDelayMs: 5 });
     const controller = new AbortController();
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true }, { signal: controller.signal });
+    const stream = await client.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: MESSAGES, stream: true },
+      { signal: controller.signal },
+    );
     let seen = 0;
     try {
       for await (const chunk of stream) {
@@ -203,7 +244,13 @@ describe('every span ends exactly once', () => {
 
   test('a body that stalls past the timeout (openai 7 retries it): both attempts counted, the request id the caller got', async () => {
     simulator.enqueue({ stallBody: true });
-    const impatient = new OpenAI({ apiKey: 'sk-test', baseURL: simulator.url, maxRetries: 2, timeout: 300, logLevel: 'off' });
+    const impatient = new OpenAI({
+      apiKey: 'sk-test',
+      baseURL: simulator.url,
+      maxRetries: 2,
+      timeout: 300,
+      logLevel: 'off',
+    });
     const completion = await impatient.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES });
     assert.equal(simulator.requests.length, 2);
     assert.equal(completion._request_id, simulator.requests[1]!.requestId);
@@ -216,7 +263,9 @@ describe('every span ends exactly once', () => {
   test('500 until the retries run out: one span, every attempt counted, the original error reaches the caller', async () => {
     simulator.enqueue({ status: 500, retryAfterMs: 1, times: 3 });
     let caught: unknown;
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES }).catch((error: unknown) => (caught = error));
+    await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: MESSAGES })
+      .catch((error: unknown) => (caught = error));
     assert.ok(caught instanceof OpenAI.InternalServerError);
     assert.equal(caught.status, 500);
     assert.equal(simulator.requests.length, 3);
@@ -292,12 +341,23 @@ test('50 concurrent calls inside 50 runs: every span in the right trace with the
     Array.from({ length: 50 }, (_, index) =>
       run(`concurrent-${index}`, async (current) => {
         if (index % 2 === 0) {
-          await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${index}` }] });
+          await client.chat.completions.create({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: `question ${index}` }],
+          });
         } else {
-          const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${index}` }], stream: true });
+          const stream = await client.chat.completions.create({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: `question ${index}` }],
+            stream: true,
+          });
           for await (const chunk of stream) void chunk;
         }
-        return { id: current.id, spanId: current.span.spanContext().spanId, traceId: current.span.spanContext().traceId };
+        return {
+          id: current.id,
+          spanId: current.span.spanContext().spanId,
+          traceId: current.span.spanContext().traceId,
+        };
       }),
     ),
   );

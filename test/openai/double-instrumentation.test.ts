@@ -24,7 +24,11 @@ function wrapLikeShimmer(target: Record<string, unknown>, name: string): void {
       span.end();
     }
   };
-  for (const [key, value] of Object.entries({ __original: original, __unwrap: () => (target[name] = original), __wrapped: true })) {
+  for (const [key, value] of Object.entries({
+    __original: original,
+    __unwrap: () => (target[name] = original),
+    __wrapped: true,
+  })) {
     Object.defineProperty(wrapped, key, { value, configurable: true, writable: true, enumerable: false });
   }
   Object.defineProperty(target, name, { value: wrapped, configurable: true, writable: true, enumerable: false });
@@ -37,14 +41,17 @@ before(async () => {
 after(() => simulator.close());
 beforeEach(() => harness.reset());
 
-test('another instrumentation already wrapping create: one span per call, Runproof\'s, and one warning', async () => {
+test("another instrumentation already wrapping create: one span per call, Runproof's, and one warning", async () => {
   const client = new OpenAIv6({ apiKey: 'sk-test', baseURL: simulator.url, maxRetries: 0 });
   const prototype = Object.getPrototypeOf(client.chat.completions) as Record<string, unknown>;
   wrapLikeShimmer(prototype, 'create');
   instrumentOpenAI(client);
   await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
   await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
-  assert.deepEqual(harness.spans().map((span) => span.name), ['chat gpt-4o-mini', 'chat gpt-4o-mini']);
+  assert.deepEqual(
+    harness.spans().map((span) => span.name),
+    ['chat gpt-4o-mini', 'chat gpt-4o-mini'],
+  );
   const warnings = diagnosticMessages().filter((message) => message.includes('another instrumentation'));
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /OTEL_NODE_DISABLED_INSTRUMENTATIONS=openai/);
@@ -57,7 +64,10 @@ test('another instrumentation wrapping create after Runproof: Runproof takes the
   await client.responses.create({ model: 'gpt-4o-mini', input: 'Hi' });
   await client.responses.create({ model: 'gpt-4o-mini', input: 'Hi' });
   // The first call went through the other wrapper, which already had its span; from then on Runproof's wrapper is on top.
-  assert.deepEqual(harness.spans().map((span) => span.name), ['other chat', 'chat gpt-4o-mini']);
+  assert.deepEqual(
+    harness.spans().map((span) => span.name),
+    ['other chat', 'chat gpt-4o-mini'],
+  );
 });
 
 test('a call that arrives through the other wrapper is still guarded and counted, without a second span', async () => {
@@ -68,7 +78,10 @@ test('a call that arrives through the other wrapper is still guarded and counted
 
   // A model the policy does not allow: refused before the request, although the call came through the other wrapper.
   wrapLikeShimmer(prototype, 'create');
-  const halted = run({ name: 'halted', boundary: { name: 'small-only', allowedModels: ['text-embedding-3-small'] } }, () => embed('text-embedding-3-large'));
+  const halted = run(
+    { name: 'halted', boundary: { name: 'small-only', allowedModels: ['text-embedding-3-small'] } },
+    () => embed('text-embedding-3-large'),
+  );
   await assert.rejects(halted, BoundaryViolationError);
   assert.equal(simulator.requests.length, requestsBefore);
 
@@ -82,7 +95,10 @@ test('a call that arrives through the other wrapper is still guarded and counted
   assert.equal(simulator.requests.length, requestsBefore + 1);
 
   const calls = harness.spans().filter((span) => !span.name.startsWith('invoke_workflow'));
-  assert.deepEqual(calls.map((span) => span.name), ['other chat', 'other chat', 'embeddings text-embedding-3-small']);
+  assert.deepEqual(
+    calls.map((span) => span.name),
+    ['other chat', 'other chat', 'embeddings text-embedding-3-small'],
+  );
   assert.equal(calls[2]!.attributes['runproof.boundary.decision'], 'halt');
   assert.equal(calls[2]!.attributes['runproof.boundary.rule'], 'max_model_calls');
 });

@@ -10,7 +10,11 @@ let client: Client;
 useSimulator((fixture) => ({ simulator, client } = fixture));
 
 test('records an embeddings call with the exact attributes', async () => {
-  const result = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['first text', 'second text'], dimensions: 256 });
+  const result = await client.embeddings.create({
+    model: 'text-embedding-3-small',
+    input: ['first text', 'second text'],
+    dimensions: 256,
+  });
   assert.equal(result.data[0]!.embedding.length, 256);
   const span = onlySpan();
   assert.equal(span.name, 'embeddings text-embedding-3-small');
@@ -22,7 +26,11 @@ test('records an embeddings call with the exact attributes', async () => {
     'server.address': '127.0.0.1',
     'server.port': simulator.port,
     'gen_ai.embeddings.dimension.count': 256,
-    'runproof.call.fingerprint': expectedFingerprint({ operation: 'embeddings', target: 'text-embedding-3-small', parameters: { dimensions: 256 } }),
+    'runproof.call.fingerprint': expectedFingerprint({
+      operation: 'embeddings',
+      target: 'text-embedding-3-small',
+      parameters: { dimensions: 256 },
+    }),
     'runproof.input.digest': sha256(JSON.stringify(['first text', 'second text'])),
     'gen_ai.response.model': result.model,
     'gen_ai.usage.input_tokens': result.usage.prompt_tokens,
@@ -56,9 +64,15 @@ test('records the duration and token usage metrics with the GenAI attributes and
   assert.equal(duration.dataPoints.length, 1);
   assert.deepEqual(duration.dataPoints[0]!.attributes, common);
   const durationValue = duration.dataPoints[0]!.value as { buckets: { boundaries: number[] }; count: number };
-  assert.deepEqual(durationValue.buckets.boundaries, [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
+  assert.deepEqual(
+    durationValue.buckets.boundaries,
+    [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+  );
   assert.equal(durationValue.count, 1);
-  assert.deepEqual(tokens.dataPoints.map((point) => point.attributes), [{ ...common, 'gen_ai.token.type': 'input' }]);
+  assert.deepEqual(
+    tokens.dataPoints.map((point) => point.attributes),
+    [{ ...common, 'gen_ai.token.type': 'input' }],
+  );
   const tokenValue = tokens.dataPoints[0]!.value as { buckets: { boundaries: number[] }; sum: number };
   assert.equal(tokenValue.sum, result.usage.prompt_tokens);
   assert.equal(tokenValue.buckets.boundaries.at(-1), 67108864);

@@ -21,7 +21,11 @@ useSimulator((fixture) => ({ simulator, client } = fixture), { maxRetries: 0 });
 
 /** The failure part of a span: status, error type, and that it has no exception event (nothing was thrown). */
 function failureOf(span: ReturnType<typeof onlySpan>) {
-  return { status: span.status, errorType: span.attributes['error.type'], events: span.events.map((event) => event.name) };
+  return {
+    status: span.status,
+    errorType: span.attributes['error.type'],
+    events: span.events.map((event) => event.name),
+  };
 }
 
 test('chat.completions.create() answered by an HTML page: the caller gets the page as the SDK returns it, the span ends as invalid_response', async () => {
@@ -33,7 +37,11 @@ test('chat.completions.create() answered by an HTML page: the caller gets the pa
   assert.equal(received, uninstrumented);
 
   const span = onlySpan();
-  assert.deepEqual(failureOf(span), { status: { code: SpanStatusCode.ERROR, message: NOT_JSON }, errorType: 'invalid_response', events: [] });
+  assert.deepEqual(failureOf(span), {
+    status: { code: SpanStatusCode.ERROR, message: NOT_JSON },
+    errorType: 'invalid_response',
+    events: [],
+  });
   assert.equal(span.attributes['openai.request.id'], simulator.requests[1]!.requestId);
   assert.equal(span.attributes['gen_ai.response.id'], undefined);
 });
@@ -43,7 +51,11 @@ test('withResponse() of an HTML page: the same data and response, the span ends 
   const { data, response } = await client.chat.completions.create(BODY).withResponse();
   assert.equal(data, HTML_ERROR_PAGE);
   assert.equal(response.headers.get('content-type'), 'text/html; charset=utf-8');
-  assert.deepEqual(failureOf(onlySpan()), { status: { code: SpanStatusCode.ERROR, message: NOT_JSON }, errorType: 'invalid_response', events: [] });
+  assert.deepEqual(failureOf(onlySpan()), {
+    status: { code: SpanStatusCode.ERROR, message: NOT_JSON },
+    errorType: 'invalid_response',
+    events: [],
+  });
 });
 
 test('embeddings and responses answered by an HTML page end as invalid_response too, whatever the SDK makes of the page', async () => {
@@ -52,8 +64,16 @@ test('embeddings and responses answered by an HTML page end as invalid_response 
   // The SDK's own post-processing of a Responses result fails on a string: the caller gets that TypeError, as without Runproof.
   await assert.rejects(client.responses.create({ model: 'gpt-4o-mini', input: 'Tell me about Paris.' }), TypeError);
   const spans = harness.spans();
-  assert.deepEqual(spans.map((span) => span.name), ['embeddings text-embedding-3-small', 'chat gpt-4o-mini']);
-  for (const span of spans) assert.deepEqual(failureOf(span), { status: { code: SpanStatusCode.ERROR, message: NOT_JSON }, errorType: 'invalid_response', events: [] }, span.name);
+  assert.deepEqual(
+    spans.map((span) => span.name),
+    ['embeddings text-embedding-3-small', 'chat gpt-4o-mini'],
+  );
+  for (const span of spans)
+    assert.deepEqual(
+      failureOf(span),
+      { status: { code: SpanStatusCode.ERROR, message: NOT_JSON }, errorType: 'invalid_response', events: [] },
+      span.name,
+    );
 });
 
 test('a stream answered by an HTML page: the caller reads no chunk, as without Runproof, and the span ends as invalid_response', async () => {
@@ -61,5 +81,9 @@ test('a stream answered by an HTML page: the caller reads no chunk, as without R
   const chunks: unknown[] = [];
   for await (const chunk of await client.chat.completions.create({ ...BODY, stream: true })) chunks.push(chunk);
   assert.deepEqual(chunks, []);
-  assert.deepEqual(failureOf(onlySpan()), { status: { code: SpanStatusCode.ERROR, message: NOT_EVENTS }, errorType: 'invalid_response', events: [] });
+  assert.deepEqual(failureOf(onlySpan()), {
+    status: { code: SpanStatusCode.ERROR, message: NOT_EVENTS },
+    errorType: 'invalid_response',
+    events: [],
+  });
 });

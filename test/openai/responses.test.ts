@@ -3,10 +3,30 @@ import { describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { digest, sha256 } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
-import { createV6Client, expectedFingerprint, harness, onlySpan, OPENAI_V6_VERSION, useSimulator, withoutTimings, type Client } from './setup.ts';
+import {
+  createV6Client,
+  expectedFingerprint,
+  harness,
+  onlySpan,
+  OPENAI_V6_VERSION,
+  useSimulator,
+  withoutTimings,
+  type Client,
+} from './setup.ts';
 
 const TOOLS = [
-  { type: 'function' as const, name: 'get_weather', description: 'Current weather', strict: true, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } },
+  {
+    type: 'function' as const,
+    name: 'get_weather',
+    description: 'Current weather',
+    strict: true,
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
+  },
 ];
 
 let simulator: Simulator;
@@ -20,7 +40,13 @@ useSimulator((fixture) => {
 describe('responses.create', () => {
   test('records a response with the exact attributes, instructions as a digest', async () => {
     simulator.enqueue({ reply: 'Paris.' });
-    const response = await client.responses.create({ model: 'gpt-4o-mini', instructions: 'Answer in one word.', input: 'Capital of France?', max_output_tokens: 40, temperature: 0 });
+    const response = await client.responses.create({
+      model: 'gpt-4o-mini',
+      instructions: 'Answer in one word.',
+      input: 'Capital of France?',
+      max_output_tokens: 40,
+      temperature: 0,
+    });
     assert.equal(response.output_text, 'Paris.');
     const span = onlySpan();
     assert.equal(span.name, 'chat gpt-4o-mini');
@@ -59,7 +85,11 @@ describe('responses.create', () => {
 
   test('records a streamed response from its events', async () => {
     simulator.enqueue({ reply: 'Paris is the capital.' });
-    const stream = await client.responses.create({ model: 'gpt-4o-mini', input: [{ role: 'user', content: 'Capital of France?' }], stream: true });
+    const stream = await client.responses.create({
+      model: 'gpt-4o-mini',
+      input: [{ role: 'user', content: 'Capital of France?' }],
+      stream: true,
+    });
     let completed: { id: string; usage?: { input_tokens: number; output_tokens: number } | null } | undefined;
     for await (const event of stream) if (event.type === 'response.completed') completed = event.response;
     const span = onlySpan();
@@ -71,7 +101,11 @@ describe('responses.create', () => {
       'server.port': simulator.port,
       'openai.api.type': 'responses',
       'gen_ai.request.stream': true,
-      'runproof.call.fingerprint': expectedFingerprint({ operation: 'chat', target: 'gpt-4o-mini', templateDigest: digest(['user']) }),
+      'runproof.call.fingerprint': expectedFingerprint({
+        operation: 'chat',
+        target: 'gpt-4o-mini',
+        templateDigest: digest(['user']),
+      }),
       'runproof.input.digest': sha256(JSON.stringify([{ role: 'user', content: 'Capital of France?' }])),
       'gen_ai.response.id': completed!.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
@@ -89,14 +123,25 @@ describe('responses.create', () => {
     assert.equal(typeof span.attributes['gen_ai.response.time_to_first_chunk'], 'number');
   });
 
-  test('records a function call: tool name, finish reason, the arguments\' structure, no argument values', async () => {
+  test("records a function call: tool name, finish reason, the arguments' structure, no argument values", async () => {
     simulator.enqueue({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] });
     const response = await client.responses.create({ model: 'gpt-4o-mini', input: 'Weather in Paris?', tools: TOOLS });
     assert.equal(response.output[0]!.type, 'function_call');
     const attributes = onlySpan().attributes;
     assert.deepEqual(attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
-    assert.equal(attributes['runproof.output.shape'], digest({ tool_calls: [{ name: 'get_weather', arguments: { city: 'string' } }] }));
-    assert.equal(attributes['runproof.call.fingerprint'], expectedFingerprint({ operation: 'chat', target: 'gpt-4o-mini', templateDigest: digest(['user']), toolsDigest: digest(TOOLS) }));
+    assert.equal(
+      attributes['runproof.output.shape'],
+      digest({ tool_calls: [{ name: 'get_weather', arguments: { city: 'string' } }] }),
+    );
+    assert.equal(
+      attributes['runproof.call.fingerprint'],
+      expectedFingerprint({
+        operation: 'chat',
+        target: 'gpt-4o-mini',
+        templateDigest: digest(['user']),
+        toolsDigest: digest(TOOLS),
+      }),
+    );
     assert.ok(!JSON.stringify(attributes).includes('Paris'));
   });
 
@@ -118,18 +163,28 @@ describe('openai 6 (instrumentOpenAI)', () => {
   const library = `openai@${OPENAI_V6_VERSION}`;
 
   test('chat completion', async () => {
-    const completion = await v6.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    const completion = await v6.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     const attributes = onlySpan().attributes;
     assert.equal(attributes['gen_ai.response.id'], completion.id);
     assert.equal(attributes['openai.request.id'], completion._request_id);
-    assert.equal(attributes['runproof.call.fingerprint'], expectedFingerprint({ operation: 'chat', target: 'gpt-4o-mini', templateDigest: digest(['user']) }, library));
+    assert.equal(
+      attributes['runproof.call.fingerprint'],
+      expectedFingerprint({ operation: 'chat', target: 'gpt-4o-mini', templateDigest: digest(['user']) }, library),
+    );
     assert.deepEqual(attributes['gen_ai.response.finish_reasons'], ['stop']);
     assert.equal(attributes['gen_ai.usage.output_tokens'], completion.usage!.completion_tokens);
   });
 
   test('chat stream, including break after 3 chunks cancelling the request', async () => {
     simulator.enqueue({ reply: Array.from({ length: 60 }, (_, index) => `w${index}`).join(' '), chunkDelayMs: 3 });
-    const stream = await v6.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    const stream = await v6.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
     let seen = 0;
     for await (const _chunk of stream) if (++seen === 3) break;
     const [request] = await simulator.waitForRequests(1);
@@ -139,7 +194,12 @@ describe('openai 6 (instrumentOpenAI)', () => {
     assert.equal(span.attributes['gen_ai.response.model'], 'gpt-4o-mini-2024-07-18');
 
     await harness.reset();
-    const full = await v6.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } });
+    const full = await v6.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     for await (const chunk of full) void chunk;
     const attributes = onlySpan().attributes;
     assert.deepEqual(attributes['gen_ai.response.finish_reasons'], ['stop']);
@@ -149,7 +209,18 @@ describe('openai 6 (instrumentOpenAI)', () => {
   test('responses, JSON and stream', async () => {
     const response = await v6.responses.create({ model: 'gpt-4o-mini', input: 'Hi', instructions: 'Be brief.' });
     assert.equal(onlySpan().attributes['gen_ai.response.id'], response.id);
-    assert.equal(onlySpan().attributes['runproof.call.fingerprint'], expectedFingerprint({ operation: 'chat', target: 'gpt-4o-mini', instructionsDigest: digest(['Be brief.']), templateDigest: digest(['user']) }, library));
+    assert.equal(
+      onlySpan().attributes['runproof.call.fingerprint'],
+      expectedFingerprint(
+        {
+          operation: 'chat',
+          target: 'gpt-4o-mini',
+          instructionsDigest: digest(['Be brief.']),
+          templateDigest: digest(['user']),
+        },
+        library,
+      ),
+    );
     await harness.reset();
     const stream = await v6.responses.create({ model: 'gpt-4o-mini', input: 'Hi', stream: true });
     for await (const event of stream) void event;

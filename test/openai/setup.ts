@@ -53,7 +53,12 @@ export function startFastSimulator(): Promise<Simulator> {
 
 /** An `openai` 7 client of the simulator; the SDK's own retries are kept but its back-off is shortened by the scripts. */
 export function createClient(simulator: Simulator, options: { maxRetries?: number } = {}): Client {
-  return new OpenAI({ apiKey: 'sk-test', baseURL: simulator.url, maxRetries: options.maxRetries ?? 2, logLevel: 'off' });
+  return new OpenAI({
+    apiKey: 'sk-test',
+    baseURL: simulator.url,
+    maxRetries: options.maxRetries ?? 2,
+    logLevel: 'off',
+  });
 }
 
 /** A started simulator and an `openai` 7 client of it. */
@@ -67,7 +72,10 @@ export interface SimulatorFixture {
  * file's tests (handed to `onStart`), the simulator closed after them, and the simulator's scripts
  * and the harness's spans cleared before each test.
  */
-export function useSimulator(onStart: (fixture: SimulatorFixture) => void, clientOptions: { maxRetries?: number } = {}): void {
+export function useSimulator(
+  onStart: (fixture: SimulatorFixture) => void,
+  clientOptions: { maxRetries?: number } = {},
+): void {
   let simulator: Simulator | undefined;
   before(async () => {
     simulator = await startFastSimulator();
@@ -88,7 +96,8 @@ export function createV6Client(simulator: Simulator): Client {
 /** The one span of the harness; fails listing what is there otherwise. */
 export function onlySpan(): ReadableSpan {
   const spans = harness.spans();
-  if (spans.length !== 1) throw new Error(`expected one span, got ${spans.length}: ${JSON.stringify(spans.map((span) => span.name))}`);
+  if (spans.length !== 1)
+    throw new Error(`expected one span, got ${spans.length}: ${JSON.stringify(spans.map((span) => span.name))}`);
   return spans[0]!;
 }
 

@@ -33,7 +33,10 @@ export async function handleChatCompletions(exchange: Exchange): Promise<void> {
   const count = typeof body.n === 'number' && body.n > 1 ? Math.floor(body.n) : 1;
   const turnRequest = toTurnRequest(body, messages);
   const turns = Array.from({ length: count }, (_, index) => planTurn(turnRequest, script, index));
-  const inputTokens = estimateInputTokens(messages.map(messageText), serializeOptional(body.tools, body.response_format));
+  const inputTokens = estimateInputTokens(
+    messages.map(messageText),
+    serializeOptional(body.tools, body.response_format),
+  );
   const usage = computeUsage(model, inputTokens, turns, script?.usage);
   const header = {
     id: createId('chatcmpl-', 29),
@@ -62,7 +65,11 @@ export async function handleChatCompletions(exchange: Exchange): Promise<void> {
         refusal: turn.refusal,
         annotations: [],
         ...(turn.toolCalls.length > 0 && {
-          tool_calls: turn.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })),
+          tool_calls: turn.toolCalls.map((call) => ({
+            id: call.id,
+            type: 'function',
+            function: { name: call.name, arguments: call.arguments },
+          })),
         }),
       },
       logprobs: null,
@@ -83,8 +90,19 @@ interface ChunkHeader {
 }
 
 /** The stream's chunks: each choice's deltas, interleaved by index, then the usage chunk. */
-function* createChunks(header: ChunkHeader, turns: readonly AssistantTurn[], usage: TokenUsage | undefined): Generator<SseEvent> {
-  const base = { id: header.id, object: 'chat.completion.chunk', created: header.created, model: header.model, service_tier: header.service_tier, system_fingerprint: header.system_fingerprint };
+function* createChunks(
+  header: ChunkHeader,
+  turns: readonly AssistantTurn[],
+  usage: TokenUsage | undefined,
+): Generator<SseEvent> {
+  const base = {
+    id: header.id,
+    object: 'chat.completion.chunk',
+    created: header.created,
+    model: header.model,
+    service_tier: header.service_tier,
+    system_fingerprint: header.system_fingerprint,
+  };
   const usageField = usage === undefined ? {} : { usage: null };
   const sequences = turns.map(createDeltas);
   const longest = Math.max(...sequences.map((sequence) => sequence.length));
@@ -113,8 +131,13 @@ function createDeltas(turn: AssistantTurn): DeltaEntry[] {
   if (turn.toolCalls.length > 0) {
     turn.toolCalls.forEach((call, callIndex) => {
       const start = { index: callIndex, id: call.id, type: 'function', function: { name: call.name, arguments: '' } };
-      push(callIndex === 0 ? { role: 'assistant', content: null, tool_calls: [start], refusal: null } : { tool_calls: [start] });
-      for (const piece of splitTokens(call.arguments)) push({ tool_calls: [{ index: callIndex, function: { arguments: piece } }] });
+      push(
+        callIndex === 0
+          ? { role: 'assistant', content: null, tool_calls: [start], refusal: null }
+          : { tool_calls: [start] },
+      );
+      for (const piece of splitTokens(call.arguments))
+        push({ tool_calls: [{ index: callIndex, function: { arguments: piece } }] });
     });
   } else if (turn.refusal !== null) {
     push({ role: 'assistant', content: null, refusal: '' });
@@ -146,7 +169,8 @@ function toTurnRequest(body: Readonly<Record<string, unknown>>, messages: readon
   const last = messages.at(-1);
   const lastUser = messages.findLast((message) => message.role === 'user');
   let toolResult: TurnRequest['toolResult'];
-  if (last?.role === 'tool') toolResult = { name: findToolName(messages, last.tool_call_id), output: extractText(last.content) };
+  if (last?.role === 'tool')
+    toolResult = { name: findToolName(messages, last.tool_call_id), output: extractText(last.content) };
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   return {
     prompt: lastUser === undefined ? '' : extractText(lastUser.content),
@@ -162,7 +186,8 @@ function findToolName(messages: readonly Message[], toolCallId: unknown): string
   for (const message of messages) {
     if (!Array.isArray(message.tool_calls)) continue;
     for (const call of message.tool_calls) {
-      if (isRecord(call) && call.id === toolCallId && isRecord(call.function) && typeof call.function.name === 'string') return call.function.name;
+      if (isRecord(call) && call.id === toolCallId && isRecord(call.function) && typeof call.function.name === 'string')
+        return call.function.name;
     }
   }
   return undefined;
@@ -181,13 +206,15 @@ function toToolDefinitions(tools: unknown): ToolDefinition[] {
 
 function toToolChoice(choice: unknown): ToolChoice {
   if (choice === 'none' || choice === 'required') return choice;
-  if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === 'string') return { name: choice.function.name };
+  if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === 'string')
+    return { name: choice.function.name };
   return 'auto';
 }
 
 function toResponseFormat(format: unknown): ResponseFormat | undefined {
   if (!isRecord(format)) return undefined;
-  if (format.type === 'json_schema' && isRecord(format.json_schema)) return { type: 'json_schema', schema: format.json_schema.schema };
+  if (format.type === 'json_schema' && isRecord(format.json_schema))
+    return { type: 'json_schema', schema: format.json_schema.schema };
   if (format.type === 'json_object') return { type: 'json_object' };
   return undefined;
 }

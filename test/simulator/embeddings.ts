@@ -19,13 +19,25 @@ export function handleEmbeddings(exchange: Exchange): void {
   }
   const inputs = toInputs(body.input);
   if (inputs === undefined) {
-    return sendError(exchange, 400, { message: "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", param: 'input' });
+    return sendError(exchange, 400, {
+      message: "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+      param: 'input',
+    });
   }
-  const dimensions = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.floor(body.dimensions) : (DEFAULT_DIMENSIONS[body.model] ?? 1536);
+  const dimensions =
+    typeof body.dimensions === 'number' && body.dimensions > 0
+      ? Math.floor(body.dimensions)
+      : (DEFAULT_DIMENSIONS[body.model] ?? 1536);
   const base64 = body.encoding_format === 'base64';
   const data = inputs.map((input, index) => {
     const vector = createEmbedding(input, dimensions);
-    return { object: 'embedding', index, embedding: base64 ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64') : Array.from(vector) };
+    return {
+      object: 'embedding',
+      index,
+      embedding: base64
+        ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
+        : Array.from(vector),
+    };
   });
   const computedTokens = inputs.reduce((total, input) => total + estimateTokens(input), 0);
   const promptTokens = script?.usage?.inputTokens ?? computedTokens;

@@ -50,7 +50,12 @@ export function createResponseHeaders(exchange: Exchange, contentType: string): 
 }
 
 /** Answers with a JSON body. */
-export function sendJson(exchange: Exchange, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
+export function sendJson(
+  exchange: Exchange,
+  status: number,
+  body: unknown,
+  extraHeaders?: Record<string, string>,
+): void {
   const payload = JSON.stringify(body);
   const headers = createResponseHeaders(exchange, 'application/json');
   headers['content-length'] = String(Buffer.byteLength(payload));
@@ -76,14 +81,23 @@ function defaultError(status: number, model: string): ErrorDefaults {
       return { message: 'Invalid request.', type: 'invalid_request_error', code: null };
     case 401:
       return {
-        message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+        message:
+          'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
         type: 'invalid_request_error',
         code: 'invalid_api_key',
       };
     case 403:
-      return { message: `Project does not have access to model ${model}.`, type: 'invalid_request_error', code: 'model_not_found' };
+      return {
+        message: `Project does not have access to model ${model}.`,
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+      };
     case 404:
-      return { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', code: 'model_not_found' };
+      return {
+        message: `The model \`${model}\` does not exist or you do not have access to it.`,
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+      };
     case 429:
       return {
         message: `Rate limit reached for ${model} in organization org-runproof-simulator on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms. Visit https://platform.openai.com/account/rate-limits to learn more.`,
@@ -91,11 +105,19 @@ function defaultError(status: number, model: string): ErrorDefaults {
         code: 'rate_limit_exceeded',
       };
     case 500:
-      return { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null };
+      return {
+        message: 'The server had an error while processing your request. Sorry about that!',
+        type: 'server_error',
+        code: null,
+      };
     case 503:
       return { message: 'The server is overloaded or not ready yet.', type: 'server_error', code: null };
     default:
-      return { message: `Simulated error with status ${status}.`, type: status >= 500 ? 'server_error' : 'invalid_request_error', code: null };
+      return {
+        message: `Simulated error with status ${status}.`,
+        type: status >= 500 ? 'server_error' : 'invalid_request_error',
+        code: null,
+      };
   }
 }
 
@@ -128,7 +150,8 @@ export function sendMalformedJson(exchange: Exchange): void {
 }
 
 /** An error page a proxy in front of the API might serve with status 200 (a gateway, a captive portal). */
-export const HTML_ERROR_PAGE = '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server is unavailable. Please try again later.</p></body></html>\n';
+export const HTML_ERROR_PAGE =
+  '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server is unavailable. Please try again later.</p></body></html>\n';
 
 /** Answers 200 with {@link HTML_ERROR_PAGE} as `text/html`, for any endpoint, streamed or not. */
 export function sendHtmlErrorPage(exchange: Exchange): void {

@@ -5,7 +5,10 @@ import { HTML_ERROR_PAGE } from './exchange.ts';
 import { startSimulator } from './simulator.ts';
 import type { Simulator } from './simulator.ts';
 
-const REQUEST = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'What is the capital of France?' }] };
+const REQUEST = {
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user' as const, content: 'What is the capital of France?' }],
+};
 
 describe('simulator faults, as the openai v7 client experiences them', () => {
   let sim: Simulator;
@@ -27,13 +30,22 @@ describe('simulator faults, as the openai v7 client experiences them', () => {
     assert.equal(completion.choices[0]?.message.content, 'Paris.');
     const requests = await sim.waitForRequests(2);
     assert.equal(sim.requests.length, 2);
-    assert.deepEqual(requests.map((request) => [request.status, request.headers['x-stainless-retry-count']]), [[429, '0'], [200, '1']]);
+    assert.deepEqual(
+      requests.map((request) => [request.status, request.headers['x-stainless-retry-count']]),
+      [
+        [429, '0'],
+        [200, '1'],
+      ],
+    );
     assert.equal(completion._request_id, requests[1]?.requestId);
   });
 
   it('sends the retry-after header in seconds and the rate-limit error body', async () => {
     sim.enqueue({ status: 429, retryAfter: 2 });
-    const error = await client.chat.completions.create(REQUEST).then(() => undefined, (caught: unknown) => caught);
+    const error = await client.chat.completions.create(REQUEST).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     assert.ok(error instanceof OpenAI.RateLimitError);
     assert.equal(error.headers.get('retry-after'), '2');
     assert.equal(error.headers.get('retry-after-ms'), null);
@@ -47,7 +59,12 @@ describe('simulator faults, as the openai v7 client experiences them', () => {
     await assert.rejects(client.chat.completions.create(REQUEST), (error: unknown) => {
       assert.ok(error instanceof OpenAI.InternalServerError);
       assert.equal(error.status, 500);
-      assert.deepEqual(error.error, { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null });
+      assert.deepEqual(error.error, {
+        message: 'The server had an error while processing your request. Sorry about that!',
+        type: 'server_error',
+        param: null,
+        code: null,
+      });
       return true;
     });
     assert.equal(sim.requests.length, 1);
@@ -57,7 +74,10 @@ describe('simulator faults, as the openai v7 client experiences them', () => {
     sim.enqueue({ hang: true });
     await assert.rejects(client.chat.completions.create(REQUEST, { timeout: 100 }), OpenAI.APIConnectionTimeoutError);
     const [request] = await sim.waitForRequests(1);
-    assert.deepEqual([request?.status, request?.closedEarly, request?.completed, request?.chunksWritten], [0, true, false, 0]);
+    assert.deepEqual(
+      [request?.status, request?.closedEarly, request?.completed, request?.chunksWritten],
+      [0, true, false, 0],
+    );
   });
 
   it('waits delayMs before answering', async () => {
@@ -72,12 +92,18 @@ describe('simulator faults, as the openai v7 client experiences them', () => {
     sim.enqueue({ cutAfterChunks: 3 });
     const stream = await client.chat.completions.create({ ...REQUEST, stream: true });
     const received: string[] = [];
-    await assert.rejects(async () => {
-      for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
-    }, { name: 'TypeError', message: 'terminated' });
+    await assert.rejects(
+      async () => {
+        for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
+      },
+      { name: 'TypeError', message: 'terminated' },
+    );
     assert.deepEqual(received, ['', 'Based', ' on']);
     const [request] = await sim.waitForRequests(1);
-    assert.deepEqual([request?.status, request?.completed, request?.closedEarly, request?.chunksWritten], [200, false, false, 3]);
+    assert.deepEqual(
+      [request?.status, request?.completed, request?.closedEarly, request?.chunksWritten],
+      [200, false, false, 3],
+    );
   });
 
   it('drops the connection of a non-stream request with cutAfterChunks', async () => {
@@ -89,9 +115,12 @@ describe('simulator faults, as the openai v7 client experiences them', () => {
     sim.enqueue({ malformed: true });
     const stream = await client.chat.completions.create({ ...REQUEST, stream: true });
     let chunks = 0;
-    await assert.rejects(async () => {
-      for await (const _chunk of stream) chunks += 1;
-    }, { name: 'SyntaxError', message: 'Error reading response: malformed server-sent event JSON.' });
+    await assert.rejects(
+      async () => {
+        for await (const _chunk of stream) chunks += 1;
+      },
+      { name: 'SyntaxError', message: 'Error reading response: malformed server-sent event JSON.' },
+    );
     assert.equal(chunks, 2);
     sim.enqueue({ malformed: true });
     await assert.rejects(client.chat.completions.create(REQUEST), SyntaxError);
@@ -146,11 +175,21 @@ describe('simulator faults, as the openai v7 client experiences them', () => {
     for await (const chunk of await client.chat.completions.create({ ...REQUEST, stream: true })) chunks.push(chunk);
     assert.deepEqual(chunks, []);
     const requests = await sim.waitForRequests(2);
-    assert.deepEqual(requests.map((request) => [request.status, request.completed]), [[200, true], [200, true]]);
+    assert.deepEqual(
+      requests.map((request) => [request.status, request.completed]),
+      [
+        [200, true],
+        [200, true],
+      ],
+    );
   });
 
   it('rejects bad JSON bodies with 400 and closes hanging requests on close()', async () => {
-    const response = await fetch(`${sim.url}/chat/completions`, { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
+    const response = await fetch(`${sim.url}/chat/completions`, {
+      method: 'POST',
+      body: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(response.status, 400);
     assert.equal(((await response.json()) as { error: { type: string } }).error.type, 'invalid_request_error');
 

@@ -24,7 +24,9 @@ const SENTENCES = [
  */
 export function createDefaultReply(prompt: string, variant = 0): string {
   const topic = summarizeTopic(prompt);
-  const opening = topic ? `Based on your question about "${topic}", here is a short answer.` : 'Here is a short answer.';
+  const opening = topic
+    ? `Based on your question about "${topic}", here is a short answer.`
+    : 'Here is a short answer.';
   return [opening, ...pickSentences(hashString(prompt) + variant, 4)].join(' ');
 }
 

@@ -51,7 +51,11 @@ export interface TrackOptions {
  * Starts the record of a request (body and `stream` are filled in once read) and settles it
  * when the response closes, whoever closed it.
  */
-export function trackRequest(request: IncomingMessage, response: ServerResponse, options: TrackOptions): { record: RecordedRequest; progress: ExchangeProgress } {
+export function trackRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: TrackOptions,
+): { record: RecordedRequest; progress: ExchangeProgress } {
   const progress: ExchangeProgress = { chunksWritten: 0, cutByServer: false, closed: false };
   let resolveSettled: (record: RecordedRequest) => void = () => {};
   const settled = new Promise<RecordedRequest>((resolve) => (resolveSettled = resolve));

@@ -17,9 +17,16 @@ describe('simulator: the Responses API through the openai v7 client', () => {
   after(() => sim.close());
 
   it('answers the Responses API with a message, echoed instructions and Responses-style usage', async () => {
-    const response = await client.responses.create({ model: 'gpt-4o-mini', instructions: 'Be brief.', input: QUESTION });
+    const response = await client.responses.create({
+      model: 'gpt-4o-mini',
+      instructions: 'Be brief.',
+      input: QUESTION,
+    });
     assert.match(response.id, /^resp_[0-9a-f]{50}$/);
-    assert.deepEqual([response.object, response.status, response.model, response.instructions], ['response', 'completed', 'gpt-4o-mini-2024-07-18', 'Be brief.']);
+    assert.deepEqual(
+      [response.object, response.status, response.model, response.instructions],
+      ['response', 'completed', 'gpt-4o-mini-2024-07-18', 'Be brief.'],
+    );
     assert.equal(response.output.length, 1);
     const message = response.output[0];
     assert.ok(message?.type === 'message');
@@ -30,21 +37,38 @@ describe('simulator: the Responses API through the openai v7 client', () => {
       input_tokens_details: { cached_tokens: 0 },
       output_tokens: Math.ceil(response.output_text.length / 4),
       output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: 3 + 8 + Math.ceil('Be brief.'.length / 4) + Math.ceil(QUESTION.length / 4) + Math.ceil(response.output_text.length / 4),
+      total_tokens:
+        3 +
+        8 +
+        Math.ceil('Be brief.'.length / 4) +
+        Math.ceil(QUESTION.length / 4) +
+        Math.ceil(response.output_text.length / 4),
     });
 
-    const tools: OpenAI.Responses.FunctionTool[] = [{ type: 'function', name: 'get_weather', parameters: WEATHER_TOOL.function.parameters, strict: true }];
+    const tools: OpenAI.Responses.FunctionTool[] = [
+      { type: 'function', name: 'get_weather', parameters: WEATHER_TOOL.function.parameters, strict: true },
+    ];
     const withTool = await client.responses.create({ model: 'o4-mini', input: 'Weather in Paris?', tools });
-    assert.deepEqual(withTool.output.map((item) => item.type), ['reasoning', 'function_call']);
+    assert.deepEqual(
+      withTool.output.map((item) => item.type),
+      ['reasoning', 'function_call'],
+    );
     const call = withTool.output[1];
     assert.ok(call?.type === 'function_call');
-    assert.deepEqual([call.name, JSON.parse(call.arguments)], ['get_weather', { city: 'Paris', unit: 'celsius', days: 7 }]);
+    assert.deepEqual(
+      [call.name, JSON.parse(call.arguments)],
+      ['get_weather', { city: 'Paris', unit: 'celsius', days: 7 }],
+    );
     assert.ok(call.call_id.startsWith('call_'));
     assert.ok((withTool.usage?.output_tokens_details.reasoning_tokens ?? 0) > 0);
 
     const followUp = await client.responses.create({
       model: 'gpt-4o-mini',
-      input: [{ role: 'user', content: 'Weather in Paris?' }, call, { type: 'function_call_output', call_id: call.call_id, output: '21°C' }],
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        call,
+        { type: 'function_call_output', call_id: call.call_id, output: '21°C' },
+      ],
       tools,
     });
     assert.ok(followUp.output_text.startsWith('Based on the get_weather result (21°C)'));
@@ -67,7 +91,10 @@ describe('simulator: the Responses API through the openai v7 client', () => {
       'response.output_item.done',
       'response.completed',
     ]);
-    assert.deepEqual(events.map((event) => event.sequence_number), events.map((_, index) => index));
+    assert.deepEqual(
+      events.map((event) => event.sequence_number),
+      events.map((_, index) => index),
+    );
     const deltas = events.flatMap((event) => (event.type === 'response.output_text.delta' ? [event.delta] : []));
     assert.ok(deltas.length >= 20);
     const completed = events.at(-1);
@@ -75,10 +102,15 @@ describe('simulator: the Responses API through the openai v7 client', () => {
     const done = events.find((event) => event.type === 'response.output_text.done');
     assert.equal(deltas.join(''), done?.type === 'response.output_text.done' ? done.text : undefined);
     const message = completed.response.output[0];
-    assert.equal(message?.type === 'message' && message.content[0]?.type === 'output_text' ? message.content[0].text : undefined, deltas.join(''));
+    assert.equal(
+      message?.type === 'message' && message.content[0]?.type === 'output_text' ? message.content[0].text : undefined,
+      deltas.join(''),
+    );
     const created = events[0];
     assert.ok(created?.type === 'response.created');
-    assert.deepEqual([created.response.status, created.response.output, created.response.id], ['in_progress', [], completed.response.id]);
+    assert.deepEqual(
+      [created.response.status, created.response.output, created.response.id],
+      ['in_progress', [], completed.response.id],
+    );
   });
-
 });

@@ -20,14 +20,23 @@ type OutputItem = Record<string, unknown> & { id: string; type: string };
 export async function handleResponses(exchange: Exchange): Promise<void> {
   const { body, script } = exchange;
   if (typeof body.model !== 'string' || body.model === '') {
-    return sendError(exchange, 400, { message: "Missing required parameter: 'model'.", param: 'model', code: 'missing_required_parameter' });
+    return sendError(exchange, 400, {
+      message: "Missing required parameter: 'model'.",
+      param: 'model',
+      code: 'missing_required_parameter',
+    });
   }
   const items = toInputItems(body.input);
   const model = exchange.resolveModel(body.model);
   const turn = planTurn(toTurnRequest(body, items), script, 0);
   const instructions = typeof body.instructions === 'string' ? body.instructions : null;
   const texts = [...(instructions === null ? [] : [instructions]), ...items.map(itemText)];
-  const usage = computeUsage(model, estimateInputTokens(texts, serializeOptional(body.tools, body.text)), [turn], script?.usage);
+  const usage = computeUsage(
+    model,
+    estimateInputTokens(texts, serializeOptional(body.tools, body.text)),
+    [turn],
+    script?.usage,
+  );
   const output = createOutputItems(turn, model);
   const incomplete = turn.finishReason === 'length';
   const response = {
@@ -52,7 +61,10 @@ export async function handleResponses(exchange: Exchange): Promise<void> {
     service_tier: body.service_tier === undefined || body.service_tier === 'auto' ? 'default' : body.service_tier,
     store: body.store ?? true,
     temperature: body.temperature ?? 1,
-    text: { format: isRecord(body.text) && isRecord(body.text.format) ? body.text.format : { type: 'text' }, verbosity: 'medium' },
+    text: {
+      format: isRecord(body.text) && isRecord(body.text.format) ? body.text.format : { type: 'text' },
+      verbosity: 'medium',
+    },
     tool_choice: body.tool_choice ?? 'auto',
     tools: Array.isArray(body.tools) ? body.tools : [],
     top_logprobs: 0,
@@ -73,12 +85,20 @@ function createOutputItems(turn: AssistantTurn, model: string): OutputItem[] {
   const items: OutputItem[] = [];
   if (isReasoningModel(model)) items.push({ id: createHexId('rs_', 25), type: 'reasoning', summary: [] });
   for (const call of turn.toolCalls) {
-    items.push({ id: createHexId('fc_', 25), type: 'function_call', status: 'completed', arguments: call.arguments, call_id: call.id, name: call.name });
+    items.push({
+      id: createHexId('fc_', 25),
+      type: 'function_call',
+      status: 'completed',
+      arguments: call.arguments,
+      call_id: call.id,
+      name: call.name,
+    });
   }
   if (turn.toolCalls.length === 0) {
-    const part = turn.refusal === null
-      ? { type: 'output_text', annotations: [], logprobs: [], text: turn.content ?? '' }
-      : { type: 'refusal', refusal: turn.refusal };
+    const part =
+      turn.refusal === null
+        ? { type: 'output_text', annotations: [], logprobs: [], text: turn.content ?? '' }
+        : { type: 'refusal', refusal: turn.refusal };
     const status = turn.finishReason === 'length' ? 'incomplete' : 'completed';
     items.push({ id: createHexId('msg_', 25), type: 'message', status, content: [part], role: 'assistant' });
   }
@@ -88,27 +108,46 @@ function createOutputItems(turn: AssistantTurn, model: string): OutputItem[] {
 /** The stream's events, in the order and shape the real API sends them. */
 function* createEvents(response: Record<string, unknown>, output: readonly OutputItem[]): Generator<SseEvent> {
   let sequence = 0;
-  const event = (type: string, fields: Record<string, unknown>): SseEvent => ({ event: type, data: { type, sequence_number: sequence++, ...fields } });
-  const pending = { ...response, status: 'in_progress', completed_at: null, incomplete_details: null, output: [], usage: null };
+  const event = (type: string, fields: Record<string, unknown>): SseEvent => ({
+    event: type,
+    data: { type, sequence_number: sequence++, ...fields },
+  });
+  const pending = {
+    ...response,
+    status: 'in_progress',
+    completed_at: null,
+    incomplete_details: null,
+    output: [],
+    usage: null,
+  };
   yield event('response.created', { response: pending });
   yield event('response.in_progress', { response: pending });
   for (const [outputIndex, item] of output.entries()) {
     const at = { item_id: item.id, output_index: outputIndex };
     if (item.type === 'function_call') {
-      yield event('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress', arguments: '' } });
-      for (const delta of splitTokens(String(item.arguments))) yield event('response.function_call_arguments.delta', { ...at, delta });
+      yield event('response.output_item.added', {
+        output_index: outputIndex,
+        item: { ...item, status: 'in_progress', arguments: '' },
+      });
+      for (const delta of splitTokens(String(item.arguments)))
+        yield event('response.function_call_arguments.delta', { ...at, delta });
       yield event('response.function_call_arguments.done', { ...at, arguments: item.arguments });
     } else if (item.type === 'message') {
-      yield event('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress', content: [] } });
+      yield event('response.output_item.added', {
+        output_index: outputIndex,
+        item: { ...item, status: 'in_progress', content: [] },
+      });
       const part = (item.content as Array<Record<string, unknown>>)[0]!;
       const partAt = { ...at, content_index: 0 };
       if (part.type === 'refusal') {
         yield event('response.content_part.added', { ...partAt, part: { type: 'refusal', refusal: '' } });
-        for (const delta of splitTokens(String(part.refusal))) yield event('response.refusal.delta', { ...partAt, delta });
+        for (const delta of splitTokens(String(part.refusal)))
+          yield event('response.refusal.delta', { ...partAt, delta });
         yield event('response.refusal.done', { ...partAt, refusal: part.refusal });
       } else {
         yield event('response.content_part.added', { ...partAt, part: { ...part, text: '' } });
-        for (const delta of splitTokens(String(part.text))) yield event('response.output_text.delta', { ...partAt, delta, logprobs: [] });
+        for (const delta of splitTokens(String(part.text)))
+          yield event('response.output_text.delta', { ...partAt, delta, logprobs: [] });
         yield event('response.output_text.done', { ...partAt, text: part.text, logprobs: [] });
       }
       yield event('response.content_part.done', { ...partAt, part });
@@ -141,7 +180,10 @@ function toTurnRequest(body: Readonly<Record<string, unknown>>, items: readonly 
   let toolResult: TurnRequest['toolResult'];
   if (last?.type === 'function_call_output') {
     const call = items.find((item) => item.type === 'function_call' && item.call_id === last.call_id);
-    toolResult = { name: typeof call?.name === 'string' ? call.name : undefined, output: typeof last.output === 'string' ? last.output : JSON.stringify(last.output) };
+    toolResult = {
+      name: typeof call?.name === 'string' ? call.name : undefined,
+      output: typeof last.output === 'string' ? last.output : JSON.stringify(last.output),
+    };
   }
   return {
     prompt: lastUser === undefined ? '' : extractText(lastUser.content),
@@ -155,7 +197,8 @@ function toTurnRequest(body: Readonly<Record<string, unknown>>, items: readonly 
 
 function toToolDefinitions(tools: unknown): ToolDefinition[] {
   if (!Array.isArray(tools)) return [];
-  return tools.filter((tool) => isRecord(tool) && tool.type === 'function' && typeof tool.name === 'string')
+  return tools
+    .filter((tool) => isRecord(tool) && tool.type === 'function' && typeof tool.name === 'string')
     .map((tool: Item) => ({ name: tool.name as string, parameters: tool.parameters }));
 }
 
@@ -173,9 +216,11 @@ function toResponseFormat(format: unknown): ResponseFormat | undefined {
 }
 
 function itemText(item: Item): string {
-  if (item.type === 'function_call') return (typeof item.name === 'string' ? item.name : '') + (typeof item.arguments === 'string' ? item.arguments : '');
-  if (item.type === 'function_call_output') return typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? '');
+  if (item.type === 'function_call')
+    return (
+      (typeof item.name === 'string' ? item.name : '') + (typeof item.arguments === 'string' ? item.arguments : '')
+    );
+  if (item.type === 'function_call_output')
+    return typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? '');
   return extractText(item.content);
 }
-
-

@@ -111,10 +111,13 @@ const STRINGS_BY_NAME: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/(status|state)$/i, ['open', 'closed']],
   [/(category|type|kind|label|tag)s?$/i, ['billing', 'support', 'sales']],
   [/(sentiment)$/i, ['positive', 'neutral']],
-  [/(description|summary|reason|explanation|answer|text|content|message|comment|note|details|step)s?$/i, [
-    'The invoice total matches the purchase order and is due within 30 days.',
-    'The customer asked to move the delivery to next week.',
-  ]],
+  [
+    /(description|summary|reason|explanation|answer|text|content|message|comment|note|details|step)s?$/i,
+    [
+      'The invoice total matches the purchase order and is due within 30 days.',
+      'The customer asked to move the delivery to next week.',
+    ],
+  ],
 ];
 
 const STRINGS_BY_FORMAT: Readonly<Record<string, string>> = {
@@ -183,7 +186,10 @@ function resolveRef(schema: Schema, root: Schema): Schema {
   for (let hops = 0; typeof current.$ref === 'string' && hops < 16; hops++) {
     const ref = current.$ref;
     if (ref === '#') return root;
-    const path = ref.replace(/^#\//, '').split('/').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const path = ref
+      .replace(/^#\//, '')
+      .split('/')
+      .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
     let target: unknown = root;
     for (const part of path) target = asSchema(target)[part];
     const { $ref: _ref, ...siblings } = current;

@@ -94,7 +94,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const receivedAt = Date.now();
     const path = (request.url ?? '/').split('?')[0]!;
     const requestId = createHexId('req_');
-    const { record, progress } = trackRequest(request, response, { path, requestId, receivedAt, isClosing: () => closing });
+    const { record, progress } = trackRequest(request, response, {
+      path,
+      requestId,
+      receivedAt,
+      isClosing: () => closing,
+    });
     let body: { valid: boolean; value: unknown };
     try {
       body = parseBody(await readBody(request));
@@ -135,7 +140,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     };
     if (!body.valid) {
       return sendError(exchange, 400, {
-        message: "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+        message:
+          "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
       });
     }
     await respond(exchange);
@@ -146,7 +152,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       // A simulator bug must fail the test that hit it loudly, not hang it.
       if (!response.headersSent) {
         response.writeHead(500, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: { message: `simulator error: ${String(error)}`, type: 'server_error', param: null, code: null } }));
+        response.end(
+          JSON.stringify({
+            error: { message: `simulator error: ${String(error)}`, type: 'server_error', param: null, code: null },
+          }),
+        );
       } else {
         response.destroy();
       }
@@ -181,7 +191,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const timedOut = (what: string): Error => new Error(`waitForRequests(${count}): ${what} after ${timeoutMs} ms`);
       while (requests.length < count) {
         const recorded = new Promise<'recorded'>((resolve) => recordWaiters.add(() => resolve('recorded')));
-        if ((await Promise.race([recorded, deadline])) === 'timeout') throw timedOut(`only ${requests.length} request(s) arrived`);
+        if ((await Promise.race([recorded, deadline])) === 'timeout')
+          throw timedOut(`only ${requests.length} request(s) arrived`);
       }
       if (waitForSettled) {
         const settled = Promise.all(requests.slice(0, count).map((record) => record.settled));

@@ -24,10 +24,17 @@ const MALFORMED_AFTER_CHUNKS = 2;
  * Writes `events` as an SSE response, then `data: [DONE]` when `done` is set (chat completions)
  * and ends it. Stops early, without throwing, when the client goes away.
  */
-export async function writeEventStream(exchange: Exchange, events: Iterable<SseEvent>, options: { done: boolean }): Promise<StreamOutcome> {
+export async function writeEventStream(
+  exchange: Exchange,
+  events: Iterable<SseEvent>,
+  options: { done: boolean },
+): Promise<StreamOutcome> {
   const { response, script, progress } = exchange;
   const chunkDelayMs = script?.chunkDelayMs ?? exchange.chunkDelayMs;
-  response.writeHead(200, { ...createResponseHeaders(exchange, 'text/event-stream; charset=utf-8'), 'cache-control': 'no-cache' });
+  response.writeHead(200, {
+    ...createResponseHeaders(exchange, 'text/event-stream; charset=utf-8'),
+    'cache-control': 'no-cache',
+  });
   response.flushHeaders();
 
   let written = 0;

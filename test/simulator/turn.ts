@@ -58,7 +58,11 @@ export interface AssistantTurn {
  */
 export function planTurn(request: TurnRequest, script: Script | undefined, variant: number): AssistantTurn {
   const turn = planContent(request, script, variant);
-  if (turn.content !== null && request.maxOutputTokens !== undefined && splitTokens(turn.content).length > request.maxOutputTokens) {
+  if (
+    turn.content !== null &&
+    request.maxOutputTokens !== undefined &&
+    splitTokens(turn.content).length > request.maxOutputTokens
+  ) {
     turn.content = truncateToTokens(turn.content, request.maxOutputTokens);
     turn.finishReason = 'length';
   }
@@ -75,16 +79,22 @@ function planContent(request: TurnRequest, script: Script | undefined, variant: 
     }));
     return { content: null, refusal: null, toolCalls, finishReason: 'tool_calls' };
   }
-  if (script?.refusal !== undefined) return { content: null, refusal: script.refusal, toolCalls: [], finishReason: 'stop' };
+  if (script?.refusal !== undefined)
+    return { content: null, refusal: script.refusal, toolCalls: [], finishReason: 'stop' };
   if (script?.json !== undefined) return textTurn(JSON.stringify(script.json));
   if (script?.reply !== undefined) return textTurn(script.reply);
 
   const tool = chooseTool(request);
   if (tool !== undefined) {
-    const call = { id: createId('call_'), name: tool.name, arguments: JSON.stringify(sampleFromSchema(tool.parameters)) };
+    const call = {
+      id: createId('call_'),
+      name: tool.name,
+      arguments: JSON.stringify(sampleFromSchema(tool.parameters)),
+    };
     return { content: null, refusal: null, toolCalls: [call], finishReason: 'tool_calls' };
   }
-  if (request.responseFormat?.type === 'json_schema') return textTurn(JSON.stringify(sampleFromSchema(request.responseFormat.schema)));
+  if (request.responseFormat?.type === 'json_schema')
+    return textTurn(JSON.stringify(sampleFromSchema(request.responseFormat.schema)));
   if (request.responseFormat?.type === 'json_object') return textTurn(createJsonObjectReply(request.prompt));
   if (request.toolResult !== undefined) {
     return textTurn(createToolSummaryReply(request.toolResult.name, request.toolResult.output, variant));
@@ -95,7 +105,8 @@ function planContent(request: TurnRequest, script: Script | undefined, variant: 
 function chooseTool(request: TurnRequest): ToolDefinition | undefined {
   if (request.tools.length === 0 || request.toolResult !== undefined || request.toolChoice === 'none') return undefined;
   const { toolChoice } = request;
-  if (typeof toolChoice === 'object') return request.tools.find((tool) => tool.name === toolChoice.name) ?? request.tools[0];
+  if (typeof toolChoice === 'object')
+    return request.tools.find((tool) => tool.name === toolChoice.name) ?? request.tools[0];
   return request.tools[0];
 }
 
@@ -131,14 +142,21 @@ export function serializeOptional(...values: unknown[]): string {
  * (1024 + 128-token increments) as cached, and reasoning models spend reasoning tokens, as the real
  * API does; script overrides win.
  */
-export function computeUsage(model: string, inputTokens: number, turns: readonly AssistantTurn[], override?: ScriptedUsage): TokenUsage {
+export function computeUsage(
+  model: string,
+  inputTokens: number,
+  turns: readonly AssistantTurn[],
+  override?: ScriptedUsage,
+): TokenUsage {
   let visibleTokens = 0;
   for (const turn of turns) {
     visibleTokens += estimateTokens(turn.content ?? turn.refusal ?? '');
     for (const call of turn.toolCalls) visibleTokens += 6 + estimateTokens(call.name) + estimateTokens(call.arguments);
   }
-  const reasoningTokens = override?.reasoningTokens ?? (isReasoningModel(model) ? 64 * Math.ceil(Math.max(visibleTokens, 1) / 20) : 0);
-  const cachedTokens = override?.cachedTokens ?? (inputTokens >= 1024 ? 1024 + Math.floor((inputTokens - 1024) / 128) * 128 : 0);
+  const reasoningTokens =
+    override?.reasoningTokens ?? (isReasoningModel(model) ? 64 * Math.ceil(Math.max(visibleTokens, 1) / 20) : 0);
+  const cachedTokens =
+    override?.cachedTokens ?? (inputTokens >= 1024 ? 1024 + Math.floor((inputTokens - 1024) / 128) * 128 : 0);
   return {
     inputTokens: override?.inputTokens ?? inputTokens,
     outputTokens: override?.outputTokens ?? visibleTokens + reasoningTokens,

@@ -53,7 +53,11 @@ export interface OtlpReceiver {
 interface NormalizedTrace {
   resourceSpans?: {
     resource?: { attributes?: Record<string, unknown> };
-    scopeSpans?: { scope?: { name?: string }; schemaUrl?: string; spans?: Omit<ReceivedSpan, 'resource' | 'scope' | 'schemaUrl'>[] }[];
+    scopeSpans?: {
+      scope?: { name?: string };
+      schemaUrl?: string;
+      spans?: Omit<ReceivedSpan, 'resource' | 'scope' | 'schemaUrl'>[];
+    }[];
   }[];
 }
 
@@ -63,7 +67,11 @@ interface NormalizedMetrics {
     scopeMetrics?: {
       scope?: { name?: string };
       schemaUrl?: string;
-      metrics?: { name: string; unit?: string; histogram?: { dataPoints?: Partial<Record<keyof ReceivedHistogramPoint, unknown>>[] } }[];
+      metrics?: {
+        name: string;
+        unit?: string;
+        histogram?: { dataPoints?: Partial<Record<keyof ReceivedHistogramPoint, unknown>>[] };
+      }[];
     }[];
   }[];
 }
@@ -130,7 +138,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   });
   await server.start();
   const url = String(server.httpUrl).replace(/\/$/, '');
-  function waitUntil<T>(received: T[], predicate: (received: T[]) => boolean, timeoutMs: number, describe: () => string): Promise<T[]> {
+  function waitUntil<T>(
+    received: T[],
+    predicate: (received: T[]) => boolean,
+    timeoutMs: number,
+    describe: () => string,
+  ): Promise<T[]> {
     return new Promise((resolve, reject) => {
       const check = () => {
         if (!predicate(received)) return;
@@ -150,8 +163,15 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url,
     spans,
     metrics,
-    waitFor: (predicate, timeoutMs = 10_000) => waitUntil(spans, predicate, timeoutMs, () => `received spans: ${JSON.stringify(spans.map((span) => span.name))}`),
-    waitForMetrics: (predicate, timeoutMs = 10_000) => waitUntil(metrics, predicate, timeoutMs, () => `received metrics: ${JSON.stringify(metrics.map((metric) => metric.name))}`),
+    waitFor: (predicate, timeoutMs = 10_000) =>
+      waitUntil(spans, predicate, timeoutMs, () => `received spans: ${JSON.stringify(spans.map((span) => span.name))}`),
+    waitForMetrics: (predicate, timeoutMs = 10_000) =>
+      waitUntil(
+        metrics,
+        predicate,
+        timeoutMs,
+        () => `received metrics: ${JSON.stringify(metrics.map((metric) => metric.name))}`,
+      ),
     close: () => server.close(),
   };
 }

@@ -10,7 +10,12 @@ export type { ValidationOutcome, ValidationResult } from './validation/result.ts
 export type { ValidationRecord, DeclaredTools, Verdict } from './validation/validation.ts';
 export { detectDrift } from './drift/drift.ts';
 export type { DriftObservation } from './drift/drift.ts';
-export { genAIInstruments, globalGenAIInstruments, recordGenAIMetrics, recordStreamMetrics } from './telemetry/gen-ai-metrics.ts';
+export {
+  genAIInstruments,
+  globalGenAIInstruments,
+  recordGenAIMetrics,
+  recordStreamMetrics,
+} from './telemetry/gen-ai-metrics.ts';
 export type { GenAIInstruments } from './telemetry/gen-ai-metrics.ts';
 export { recordContent, captureContent, capBytes } from './telemetry/content.ts';
 export { getSettings } from './settings.ts';

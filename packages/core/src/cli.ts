@@ -31,7 +31,8 @@ function pickManifest(reference: string): RunManifest {
   const [path = '', runId] = reference.split('#');
   const manifests = readManifests(readFileSync(path, 'utf8'));
   const found = runId === undefined ? manifests.at(-1) : manifests.find((manifest) => manifest.runId === runId);
-  if (found === undefined) throw new Error(runId === undefined ? `${path} holds no run manifest` : `${path} holds no run ${runId}`);
+  if (found === undefined)
+    throw new Error(runId === undefined ? `${path} holds no run manifest` : `${path} holds no run ${runId}`);
   return found;
 }
 
@@ -63,13 +64,22 @@ async function runs(operands: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: operands,
     allowPositionals: true,
-    options: { store: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      store: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const status = values.status as RunStatus | undefined;
-  if (status !== undefined && !STATUSES.includes(status)) throw new Error(`--status must be one of ${STATUSES.join(', ')}`);
+  if (status !== undefined && !STATUSES.includes(status))
+    throw new Error(`--status must be one of ${STATUSES.join(', ')}`);
   const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error('--limit must be a positive integer');
-  const store = await openStore(values.store ?? process.env.RUNPROOF_STORE ?? DEFAULT_STORE, { field: values.store === undefined ? 'RUNPROOF_STORE' : '--store' });
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+    throw new Error('--limit must be a positive integer');
+  const store = await openStore(values.store ?? process.env.RUNPROOF_STORE ?? DEFAULT_STORE, {
+    field: values.store === undefined ? 'RUNPROOF_STORE' : '--store',
+  });
   try {
     if (positionals[0] === 'show' && positionals.length === 2) {
       const journal = await store.read(positionals[1]!);
@@ -106,7 +116,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'manifests' && operands.length === 1) {
     for (const manifest of readManifests(readFileSync(operands[0]!, 'utf8'))) {
-      process.stdout.write(`${manifest.runId}  ${manifest.declared.run}  attempt ${manifest.attempt}  fingerprint ${manifest.fingerprint.slice(0, 16)}…\n`);
+      process.stdout.write(
+        `${manifest.runId}  ${manifest.declared.run}  attempt ${manifest.attempt}  fingerprint ${manifest.fingerprint.slice(0, 16)}…\n`,
+      );
     }
     return 0;
   }

@@ -132,5 +132,7 @@ export class ValidationError extends RunproofError {
  */
 export function isCancellation(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return error.name === 'AbortError' || error.name === 'APIUserAbortError' || error.constructor.name === 'APIUserAbortError';
+  return (
+    error.name === 'AbortError' || error.name === 'APIUserAbortError' || error.constructor.name === 'APIUserAbortError'
+  );
 }

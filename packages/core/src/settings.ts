@@ -35,7 +35,14 @@ export function setSettings(settings: Settings): void {
 
 /** A git SHA from the environment variables CI systems and platforms set, when there is one. */
 export function codeVersionFromEnvironment(environment: NodeJS.ProcessEnv = process.env): string | null {
-  for (const name of ['RUNPROOF_CODE_VERSION', 'GIT_COMMIT', 'GITHUB_SHA', 'CI_COMMIT_SHA', 'VERCEL_GIT_COMMIT_SHA', 'SOURCE_VERSION']) {
+  for (const name of [
+    'RUNPROOF_CODE_VERSION',
+    'GIT_COMMIT',
+    'GITHUB_SHA',
+    'CI_COMMIT_SHA',
+    'VERCEL_GIT_COMMIT_SHA',
+    'SOURCE_VERSION',
+  ]) {
     const value = environment[name]?.trim();
     if (value) return value;
   }

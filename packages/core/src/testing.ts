@@ -76,10 +76,18 @@ export function createTestHarness(options: { instrumentations?: Instrumentation[
       return found[0]!;
     },
     spansWith: (attributes) =>
-      installed.spanExporter.getFinishedSpans().filter((span) => Object.entries(attributes).every(([key, value]) => JSON.stringify(span.attributes[key]) === JSON.stringify(value))),
+      installed.spanExporter
+        .getFinishedSpans()
+        .filter((span) =>
+          Object.entries(attributes).every(
+            ([key, value]) => JSON.stringify(span.attributes[key]) === JSON.stringify(value),
+          ),
+        ),
     async metrics() {
       await installed.reader.forceFlush();
-      return installed.metricExporter.getMetrics().flatMap((resourceMetrics) => resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics));
+      return installed.metricExporter
+        .getMetrics()
+        .flatMap((resourceMetrics) => resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics));
     },
     configure: (settings) => setSettings({ ...getSettings(), ...settings }),
     useDurability: (durability) => void configureDurability(durability),
@@ -96,10 +104,14 @@ function install(): Installed {
   const spanExporter = new InMemorySpanExporter();
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
   const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
-  const tracerProvider = new TracerProvider({ spanProcessors: [new RunSpanProcessor(), new SimpleSpanProcessor({ exporter: spanExporter })] });
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [new RunSpanProcessor(), new SimpleSpanProcessor({ exporter: spanExporter })],
+  });
   const meterProvider = new MeterProvider({ readers: [reader] });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
   return { spanExporter, metricExporter, reader, instrumentations: new Set() };

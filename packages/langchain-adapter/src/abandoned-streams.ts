@@ -54,6 +54,7 @@ function isInAbandonedStream(record: RunRecord): boolean {
 }
 
 function isBelow(record: RunRecord, root: RunRecord): boolean {
-  for (let ancestor = record.parent; ancestor !== undefined; ancestor = ancestor.parent) if (ancestor === root) return true;
+  for (let ancestor = record.parent; ancestor !== undefined; ancestor = ancestor.parent)
+    if (ancestor === root) return true;
   return false;
 }

@@ -1,6 +1,22 @@
-import { context, SpanKind, trace, type Attributes, type Context, type Link, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import {
+  context,
+  SpanKind,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import type { Serialized } from '@langchain/core/load/serializable';
-import { captureContent, guardModelCall, guardToolCall, reportObserved, safely, SCOPE_OPTIONS } from '@runproof/core/adapter';
+import {
+  captureContent,
+  guardModelCall,
+  guardToolCall,
+  reportObserved,
+  safely,
+  SCOPE_OPTIONS,
+} from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -18,7 +34,13 @@ import { endAbandonedStream, isAbandonedStreamClosing } from './abandoned-stream
 import { markFailure } from './cancellations.ts';
 import { describeAgentModel, describeChainRun, recognizeNestedAgent } from './chain-runs.ts';
 import { enterScope, pendingScope, RunScope, takenScope, type ScopeKind } from './deferred-span.ts';
-import { graphSignal, InterruptedThreads, readThreadId, type InterruptedThread, type ResumePoint } from './langgraph.ts';
+import {
+  graphSignal,
+  InterruptedThreads,
+  readThreadId,
+  type InterruptedThread,
+  type ResumePoint,
+} from './langgraph.ts';
 import { asRecord, readModelRequest } from './model-attributes.ts';
 import { endModelRun, failModelRun } from './model-end.ts';
 import { newRunRecord, now, OpenRuns, type RunRecord } from './open-runs.ts';
@@ -100,7 +122,17 @@ export class RunproofCallbackHandler {
     this.#threads.expectResume(command, threadId, point);
   }
 
-  handleChainStart(chain: Serialized, inputs: unknown, runId: string, parentRunId?: string, _tags?: string[], metadata?: Record<string, unknown>, _runType?: string, runName?: string, extra?: Record<string, unknown>): void {
+  handleChainStart(
+    chain: Serialized,
+    inputs: unknown,
+    runId: string,
+    parentRunId?: string,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+    _runType?: string,
+    runName?: string,
+    extra?: Record<string, unknown>,
+  ): void {
     safely('recording a LangChain chain start', undefined, () => {
       const parent = this.#runs.get(parentRunId);
       const name = runName ?? chain?.id?.at(-1) ?? 'chain';
@@ -109,7 +141,8 @@ export class RunproofCallbackHandler {
       const threadId = readThreadId(metadata);
       let parentContext = parent?.context ?? context.active();
       const links: Link[] = [];
-      const resumed = parent === undefined && threadId !== undefined ? this.#threads.resumeOf(threadId, inputs) : undefined;
+      const resumed =
+        parent === undefined && threadId !== undefined ? this.#threads.resumeOf(threadId, inputs) : undefined;
       if (parent === undefined && threadId !== undefined) {
         attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
         parentContext = this.#threads.continueThread(resumed, parentContext, attributes, links);
@@ -119,13 +152,23 @@ export class RunproofCallbackHandler {
       // A transform (lambda, parser) starts its run only after pulling its first input, so runs
       // made while pulling it must not take its scope: it waits for a run with deferred inputs.
       const scopeKind = asRecord(extra).lc_defers_inputs === true ? 'transform' : 'chain';
-      const record = this.#start(runId, parent, spanName, SpanKind.INTERNAL, attributes, parentContext, scopeKind, links);
+      const record = this.#start(
+        runId,
+        parent,
+        spanName,
+        SpanKind.INTERNAL,
+        attributes,
+        parentContext,
+        scopeKind,
+        links,
+      );
       record.agentName = agentName;
       if (startsAgent) record.agentModel = 'pending';
       if (chain?.id?.at(-1) === 'CompiledStateGraph') record.graph = { name, agent: startsAgent };
       record.checkpointNamespace = task?.checkpointNamespace ?? parent?.checkpointNamespace;
       record.threadId = parent === undefined ? threadId : undefined;
-      record.threadRunId = typeof attributes[ATTR_RUNPROOF_RUN_ID] === 'string' ? attributes[ATTR_RUNPROOF_RUN_ID] : undefined;
+      record.threadRunId =
+        typeof attributes[ATTR_RUNPROOF_RUN_ID] === 'string' ? attributes[ATTR_RUNPROOF_RUN_ID] : undefined;
       this.#threads.started(record);
       if (resumed !== undefined) recordReplayedNodes(this.#tracerFor(), record.context, resumed.replayedNodes);
     });
@@ -139,13 +182,33 @@ export class RunproofCallbackHandler {
     safely('recording a LangChain chain error', undefined, () => this.#endChain(runId, error));
   }
 
-  handleChatModelStart(_model: Serialized, messages: unknown, runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
-    const record = safely('recording a LangChain chat model start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_CHAT, runId, parentRunId, extraParams, metadata));
+  handleChatModelStart(
+    _model: Serialized,
+    messages: unknown,
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+  ): void {
+    const record = safely('recording a LangChain chat model start', undefined, () =>
+      this.#startModel(GEN_AI_OPERATION_VALUE_CHAT, runId, parentRunId, extraParams, metadata),
+    );
     this.#guardModel(runId, record, () => inputTextOf(messages, extraParams));
   }
 
-  handleLLMStart(_model: Serialized, prompts: string[], runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
-    const record = safely('recording a LangChain LLM start', undefined, () => this.#startModel(GEN_AI_OPERATION_VALUE_TEXT_COMPLETION, runId, parentRunId, extraParams, metadata));
+  handleLLMStart(
+    _model: Serialized,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+  ): void {
+    const record = safely('recording a LangChain LLM start', undefined, () =>
+      this.#startModel(GEN_AI_OPERATION_VALUE_TEXT_COMPLETION, runId, parentRunId, extraParams, metadata),
+    );
     this.#guardModel(runId, record, () => inputTextOf(prompts, extraParams));
   }
 
@@ -156,7 +219,10 @@ export class RunproofCallbackHandler {
     if (record.streamed) return;
     record.streamed = true;
     record.firstChunkTime = now();
-    record.span.setAttributes({ [ATTR_GEN_AI_REQUEST_STREAM]: true, [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: (record.firstChunkTime - record.startTime) / 1000 });
+    record.span.setAttributes({
+      [ATTR_GEN_AI_REQUEST_STREAM]: true,
+      [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: (record.firstChunkTime - record.startTime) / 1000,
+    });
   }
 
   handleLLMEnd(output: unknown, runId: string): void {
@@ -173,11 +239,28 @@ export class RunproofCallbackHandler {
     });
   }
 
-  handleToolStart(tool: Serialized, input: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, runName?: string, toolCallId?: string): void {
+  handleToolStart(
+    tool: Serialized,
+    input: string,
+    runId: string,
+    parentRunId?: string,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    runName?: string,
+    toolCallId?: string,
+  ): void {
     const started = safely('recording a LangChain tool start', undefined, () => {
       const parent = this.#runs.get(parentRunId);
       const name = runName ?? (asRecord(tool).name as string | undefined) ?? tool?.id?.at(-1) ?? 'tool';
-      const record = this.#start(runId, parent, `${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`, SpanKind.INTERNAL, toolAttributes(name, toolCallId), parent?.context ?? context.active(), 'tool');
+      const record = this.#start(
+        runId,
+        parent,
+        `${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`,
+        SpanKind.INTERNAL,
+        toolAttributes(name, toolCallId),
+        parent?.context ?? context.active(),
+        'tool',
+      );
       captureContent(record.span, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, input);
       reportObserved({ toolsCalled: [name] }, record.context);
       return { record, name };
@@ -207,11 +290,27 @@ export class RunproofCallbackHandler {
     });
   }
 
-  handleRetrieverStart(retriever: Serialized, _query: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, runName?: string): void {
+  handleRetrieverStart(
+    retriever: Serialized,
+    _query: string,
+    runId: string,
+    parentRunId?: string,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
     safely('recording a LangChain retriever start', undefined, () => {
       const parent = this.#runs.get(parentRunId);
       const name = runName ?? retriever?.id?.at(-1) ?? 'retriever';
-      this.#start(runId, parent, `${GEN_AI_OPERATION_VALUE_RETRIEVAL} ${name}`, SpanKind.INTERNAL, { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_RETRIEVAL }, parent?.context ?? context.active(), 'retriever');
+      this.#start(
+        runId,
+        parent,
+        `${GEN_AI_OPERATION_VALUE_RETRIEVAL} ${name}`,
+        SpanKind.INTERNAL,
+        { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_RETRIEVAL },
+        parent?.context ?? context.active(),
+        'retriever',
+      );
     });
   }
 
@@ -232,21 +331,49 @@ export class RunproofCallbackHandler {
    * @internal Records a tool call LangChain rejected before any callback fired because its
    * arguments failed the tool's schema: an `execute_tool` span with validation outcome `fail`.
    */
-  recordToolInputFailure(name: string, toolCallId: string | undefined, schema: unknown, input: unknown, parentRunId: string | undefined, error: unknown): Promise<void> {
-    return recordRejectedToolCall(() => this.#tracerFor(), this.#runs.get(parentRunId), { name, toolCallId, schema, input, error });
+  recordToolInputFailure(
+    name: string,
+    toolCallId: string | undefined,
+    schema: unknown,
+    input: unknown,
+    parentRunId: string | undefined,
+    error: unknown,
+  ): Promise<void> {
+    return recordRejectedToolCall(() => this.#tracerFor(), this.#runs.get(parentRunId), {
+      name,
+      toolCallId,
+      schema,
+      input,
+      error,
+    });
   }
 
   #tracerFor(): Tracer {
-    return (this.#tracer ??= (this.#tracerProvider ?? trace.getTracerProvider()).getTracer('@runproof/langchain-adapter', VERSION, SCOPE_OPTIONS));
+    return (this.#tracer ??= (this.#tracerProvider ?? trace.getTracerProvider()).getTracer(
+      '@runproof/langchain-adapter',
+      VERSION,
+      SCOPE_OPTIONS,
+    ));
   }
 
-  #start(runId: string, parent: RunRecord | undefined, name: string, kind: SpanKind, attributes: Attributes, parentContext: Context, scopeKind?: ScopeKind, links?: Link[]): RunRecord {
+  #start(
+    runId: string,
+    parent: RunRecord | undefined,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    parentContext: Context,
+    scopeKind?: ScopeKind,
+    links?: Link[],
+  ): RunRecord {
     const pending = scopeKind === undefined ? undefined : pendingScope(scopeKind);
     // A `generate()` with several prompts starts a model run per prompt inside one call, whose scope
     // the first took: each later one gets a scope of its own, beside the first, not below it.
     const sibling = pending === undefined && scopeKind === 'model' ? takenScope('model') : undefined;
     const own = sibling === undefined ? undefined : new RunScope('model', sibling.outer);
-    if (sibling !== undefined && parent === undefined) parentContext = sibling.outer === undefined ? trace.deleteSpan(parentContext) : trace.setSpan(parentContext, sibling.outer);
+    if (sibling !== undefined && parent === undefined)
+      parentContext =
+        sibling.outer === undefined ? trace.deleteSpan(parentContext) : trace.setSpan(parentContext, sibling.outer);
     const scope = pending ?? own;
     const span = this.#tracerFor().startSpan(name, { kind, attributes, links }, parentContext);
     if (scope !== undefined) {
@@ -277,21 +404,39 @@ export class RunproofCallbackHandler {
   #guardModel(runId: string, record: RunRecord | undefined, inputText: () => string): void {
     if (record?.model === undefined) return;
     try {
-      record.ticket = guardModelCall({ model: record.model.model ?? '', maxOutputTokens: record.model.maxOutputTokens, inputText }, record.span, record.context);
+      record.ticket = guardModelCall(
+        { model: record.model.model ?? '', maxOutputTokens: record.model.maxOutputTokens, inputText },
+        record.span,
+        record.context,
+      );
     } catch (error) {
       this.#runs.take(runId)?.span.end();
       throw error;
     }
   }
 
-  #startModel(operation: string, runId: string, parentRunId: string | undefined, extraParams: unknown, metadata: unknown): RunRecord {
+  #startModel(
+    operation: string,
+    runId: string,
+    parentRunId: string | undefined,
+    extraParams: unknown,
+    metadata: unknown,
+  ): RunRecord {
     const parent = this.#runs.get(parentRunId);
     const model = readModelRequest(operation, extraParams, metadata);
     const attributes = { ...model.attributes };
     const threadId = readThreadId(metadata);
     if (threadId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = threadId;
     const name = model.model === undefined ? operation : `${operation} ${model.model}`;
-    const record = this.#start(runId, parent, name, SpanKind.CLIENT, attributes, parent?.context ?? context.active(), 'model');
+    const record = this.#start(
+      runId,
+      parent,
+      name,
+      SpanKind.CLIENT,
+      attributes,
+      parent?.context ?? context.active(),
+      'model',
+    );
     record.model = model;
     describeAgentModel(parent, model);
     return record;
@@ -307,9 +452,12 @@ export class RunproofCallbackHandler {
     // LangGraph's signals (an interrupt, a handover to the parent graph) pass through runs that did not fail.
     const signal = error === undefined ? undefined : graphSignal(error);
     if (signal === 'interrupt') {
-      for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent) ancestor.interrupted = true;
+      for (let ancestor: RunRecord | undefined = record; ancestor !== undefined; ancestor = ancestor.parent)
+        ancestor.interrupted = true;
     } else if (error !== undefined && signal === undefined) {
-      markFailure(record.span, error, { quotesContent: typeof error === 'object' && error !== null && this.#toolErrors.has(error) });
+      markFailure(record.span, error, {
+        quotesContent: typeof error === 'object' && error !== null && this.#toolErrors.has(error),
+      });
       this.#parserFailures.record(record.span, error);
     }
     if (record.interrupted) record.span.setAttribute(ATTR_RUNPROOF_STEP_INTERRUPTED, true);

@@ -20,5 +20,7 @@ export function markFailure(span: Span, error: unknown, options?: { quotesConten
  */
 export function isLangChainCancellation(error: unknown): boolean {
   if (isCancellation(error)) return true;
-  return error instanceof Error && error.name === 'Error' && (error.message === 'Abort' || error.message === 'AbortError');
+  return (
+    error instanceof Error && error.name === 'Error' && (error.message === 'Abort' || error.message === 'AbortError')
+  );
 }

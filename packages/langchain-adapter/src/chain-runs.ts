@@ -33,12 +33,27 @@ export function describeChainRun(name: string, metadata: unknown, parent: RunRec
   const values = asRecord(metadata);
   const task = readGraphTask(metadata);
   const namedAgent = typeof values.lc_agent_name === 'string' ? values.lc_agent_name : undefined;
-  if (values.ls_integration === 'langchain_create_agent' && (parent?.agentName === undefined || (namedAgent !== undefined && namedAgent !== parent.agentName))) {
+  if (
+    values.ls_integration === 'langchain_create_agent' &&
+    (parent?.agentName === undefined || (namedAgent !== undefined && namedAgent !== parent.agentName))
+  ) {
     const agentName = namedAgent ?? name;
-    return { spanName: agentSpanName(agentName), attributes: agentAttributes(agentName), agentName, startsAgent: true, task };
+    return {
+      spanName: agentSpanName(agentName),
+      attributes: agentAttributes(agentName),
+      agentName,
+      startsAgent: true,
+      task,
+    };
   }
   if (task !== undefined && task.checkpointNamespace !== parent?.checkpointNamespace) {
-    return { spanName: `${SPAN_NAME_PREFIX_STEP} ${name}`, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name, ...task.attributes }, agentName: parent?.agentName, startsAgent: false, task };
+    return {
+      spanName: `${SPAN_NAME_PREFIX_STEP} ${name}`,
+      attributes: { [ATTR_RUNPROOF_STEP_NAME]: name, ...task.attributes },
+      agentName: parent?.agentName,
+      startsAgent: false,
+      task,
+    };
   }
   return { spanName: name, attributes: {}, agentName: parent?.agentName, startsAgent: false, task };
 }

@@ -150,7 +150,12 @@ export function takenScope(kind: ScopeKind, callContext: Context = context.activ
  * consumer pulls. Steps in flight are counted on the scope. A `return()` before the end (the caller
  * abandons the stream) marks the scope abandoned, closes the generator, then calls `onAbandoned`.
  */
-export function bindAsyncGenerator<T>(generator: AsyncGenerator<T>, callContext: Context, scope: RunScope, onAbandoned: () => void): AsyncGenerator<T> {
+export function bindAsyncGenerator<T>(
+  generator: AsyncGenerator<T>,
+  callContext: Context,
+  scope: RunScope,
+  onAbandoned: () => void,
+): AsyncGenerator<T> {
   const abandon = async (value: unknown): Promise<IteratorResult<T>> => {
     scope.abandoned = true;
     try {

@@ -1,8 +1,23 @@
 import { trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+  isWrapped,
+} from '@opentelemetry/instrumentation';
 import { SCOPE_OPTIONS } from '@runproof/core/adapter';
 import { RunproofCallbackHandler } from './callback-handler.ts';
-import { wrapCallWithConfig, wrapConfigure, wrapGraphStream, wrapPromptGenerate, wrapScoped, wrapScopedGenerator, wrapStreamEntry, wrapToolCall, type Method } from './patches.ts';
+import {
+  wrapCallWithConfig,
+  wrapConfigure,
+  wrapGraphStream,
+  wrapPromptGenerate,
+  wrapScoped,
+  wrapScopedGenerator,
+  wrapStreamEntry,
+  wrapToolCall,
+  type Method,
+} from './patches.ts';
 import type { LangChainClasses, LangChainInstrumentationConfig } from './types.ts';
 import { VERSION } from './version.ts';
 
@@ -21,24 +36,101 @@ interface Patch {
 }
 
 const PATCHES: readonly Patch[] = [
-  { file: 'dist/callbacks/manager', className: 'CallbackManager', isStatic: true, method: '_configureSync', wrap: (original, instrumentation) => wrapConfigure(original, instrumentation.handler, () => instrumentation.isEnabled()) },
-  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_generateUncached', wrap: (original, instrumentation) => wrapScoped('model', original, (model) => instrumentation.wrapPromptGenerate(model)) },
-  { file: 'dist/language_models/chat_models', className: 'BaseChatModel', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('model', original, handler) },
-  { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_generateUncached', wrap: (original) => wrapScoped('model', original) },
-  { file: 'dist/language_models/llms', className: 'BaseLLM', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('model', original, handler) },
-  { file: 'dist/tools/index', className: 'StructuredTool', isStatic: false, method: 'call', wrap: (original, { handler }) => wrapToolCall(original, handler) },
-  { file: 'dist/retrievers/index', className: 'BaseRetriever', isStatic: false, method: 'invoke', wrap: (original) => wrapScoped('retriever', original) },
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_callWithConfig', wrap: (original, { handler }) => wrapCallWithConfig(original, handler) },
+  {
+    file: 'dist/callbacks/manager',
+    className: 'CallbackManager',
+    isStatic: true,
+    method: '_configureSync',
+    wrap: (original, instrumentation) =>
+      wrapConfigure(original, instrumentation.handler, () => instrumentation.isEnabled()),
+  },
+  {
+    file: 'dist/language_models/chat_models',
+    className: 'BaseChatModel',
+    isStatic: false,
+    method: '_generateUncached',
+    wrap: (original, instrumentation) =>
+      wrapScoped('model', original, (model) => instrumentation.wrapPromptGenerate(model)),
+  },
+  {
+    file: 'dist/language_models/chat_models',
+    className: 'BaseChatModel',
+    isStatic: false,
+    method: '_streamIterator',
+    wrap: (original, { handler }) => wrapScopedGenerator('model', original, handler),
+  },
+  {
+    file: 'dist/language_models/llms',
+    className: 'BaseLLM',
+    isStatic: false,
+    method: '_generateUncached',
+    wrap: (original) => wrapScoped('model', original),
+  },
+  {
+    file: 'dist/language_models/llms',
+    className: 'BaseLLM',
+    isStatic: false,
+    method: '_streamIterator',
+    wrap: (original, { handler }) => wrapScopedGenerator('model', original, handler),
+  },
+  {
+    file: 'dist/tools/index',
+    className: 'StructuredTool',
+    isStatic: false,
+    method: 'call',
+    wrap: (original, { handler }) => wrapToolCall(original, handler),
+  },
+  {
+    file: 'dist/retrievers/index',
+    className: 'BaseRetriever',
+    isStatic: false,
+    method: 'invoke',
+    wrap: (original) => wrapScoped('retriever', original),
+  },
+  {
+    file: 'dist/runnables/base',
+    className: 'Runnable',
+    isStatic: false,
+    method: '_callWithConfig',
+    wrap: (original, { handler }) => wrapCallWithConfig(original, handler),
+  },
   // Chain streams: every generator that starts a chain run gets a scope of its own, so the run each
   // starts is the one its scope ends when the caller abandons the stream. Runnable's own
   // `_streamIterator` (a finished `invoke`) and `_transformStreamWithConfig` (lambdas, parsers, maps)
   // here; a subclass's own `_streamIterator` (a sequence's, a graph's) on its first `stream` or
   // `transform`.
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_streamIterator', wrap: (original, { handler }) => wrapScopedGenerator('chain', original, handler) },
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: '_transformStreamWithConfig', wrap: (original, { handler }) => wrapScopedGenerator('transform', original, handler) },
+  {
+    file: 'dist/runnables/base',
+    className: 'Runnable',
+    isStatic: false,
+    method: '_streamIterator',
+    wrap: (original, { handler }) => wrapScopedGenerator('chain', original, handler),
+  },
+  {
+    file: 'dist/runnables/base',
+    className: 'Runnable',
+    isStatic: false,
+    method: '_transformStreamWithConfig',
+    wrap: (original, { handler }) => wrapScopedGenerator('transform', original, handler),
+  },
   // A LangGraph graph's `invoke` streams through `stream`: its thread's checkpoints carry the run.
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'stream', wrap: (original, instrumentation) => wrapGraphStream(wrapChainStreamEntry(original, instrumentation), instrumentation.handler, () => instrumentation.isEnabled()) },
-  { file: 'dist/runnables/base', className: 'Runnable', isStatic: false, method: 'transform', wrap: wrapChainStreamEntry },
+  {
+    file: 'dist/runnables/base',
+    className: 'Runnable',
+    isStatic: false,
+    method: 'stream',
+    wrap: (original, instrumentation) =>
+      wrapGraphStream(wrapChainStreamEntry(original, instrumentation), instrumentation.handler, () =>
+        instrumentation.isEnabled(),
+      ),
+  },
+  {
+    file: 'dist/runnables/base',
+    className: 'Runnable',
+    isStatic: false,
+    method: 'transform',
+    wrap: wrapChainStreamEntry,
+  },
 ];
 
 function wrapChainStreamEntry(original: Method, instrumentation: LangChainInstrumentation): Method {
@@ -88,7 +180,10 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
   }
 
   private scopedTracer(): Tracer {
-    return scopedTracers.get(this) ?? trace.getTracerProvider().getTracer('@runproof/langchain-adapter', VERSION, SCOPE_OPTIONS);
+    return (
+      scopedTracers.get(this) ??
+      trace.getTracerProvider().getTracer('@runproof/langchain-adapter', VERSION, SCOPE_OPTIONS)
+    );
   }
 
   /**
@@ -115,7 +210,9 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
    */
   wrapChainStreamIterator(runnable: object): void {
     const handler = this.handler;
-    this.wrapOwnMethod(runnable, '_streamIterator', chainStreamOwners, (original) => wrapScopedGenerator('chain', original, handler));
+    this.wrapOwnMethod(runnable, '_streamIterator', chainStreamOwners, (original) =>
+      wrapScopedGenerator('chain', original, handler),
+    );
   }
 
   /**
@@ -129,10 +226,16 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
   }
 
   /** Wraps `method` on the prototype of `target`'s chain that defines it, once, remembering the owner in `owners` (unwrapped on disable). */
-  private wrapOwnMethod(target: object, method: string, owners: WeakMap<LangChainInstrumentation, Set<Record<string, Method>>>, wrap: (original: Method) => Method): void {
+  private wrapOwnMethod(
+    target: object,
+    method: string,
+    owners: WeakMap<LangChainInstrumentation, Set<Record<string, Method>>>,
+    wrap: (original: Method) => Method,
+  ): void {
     if (!this.isEnabled()) return;
     let owner = Object.getPrototypeOf(target) as Record<string, Method> | null;
-    while (owner !== null && !Object.hasOwn(owner, method)) owner = Object.getPrototypeOf(owner) as Record<string, Method> | null;
+    while (owner !== null && !Object.hasOwn(owner, method))
+      owner = Object.getPrototypeOf(owner) as Record<string, Method> | null;
     if (owner === null || typeof owner[method] !== 'function' || isWrapped(owner[method])) return;
     this._wrap(owner, method, wrap);
     let mine = owners.get(this);
@@ -142,9 +245,11 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
 
   override disable(): void {
     super.disable();
-    for (const owner of chainStreamOwners.get(this) ?? []) if (isWrapped(owner._streamIterator)) this._unwrap(owner, '_streamIterator');
+    for (const owner of chainStreamOwners.get(this) ?? [])
+      if (isWrapped(owner._streamIterator)) this._unwrap(owner, '_streamIterator');
     chainStreamOwners.delete(this);
-    for (const owner of generateOwners.get(this) ?? []) if (isWrapped(owner._generate)) this._unwrap(owner, '_generate');
+    for (const owner of generateOwners.get(this) ?? [])
+      if (isWrapped(owner._generate)) this._unwrap(owner, '_generate');
     generateOwners.delete(this);
   }
 
@@ -171,7 +276,8 @@ export class LangChainInstrumentation extends InstrumentationBase<LangChainInstr
 
   private methodOwner(patch: Patch, target: unknown): Record<string, Method> | undefined {
     if (typeof target !== 'function') return undefined;
-    const owner = (patch.isStatic ? target : (target as { prototype?: unknown }).prototype) as Record<string, Method> | undefined;
+    const owner = (patch.isStatic ? target : (target as { prototype?: unknown }).prototype) as
+      Record<string, Method> | undefined;
     return typeof owner?.[patch.method] === 'function' ? owner : undefined;
   }
 

@@ -31,8 +31,10 @@ export function readGraphTask(metadata: unknown): GraphTask | undefined {
   const checkpointNamespace = typeof values.langgraph_checkpoint_ns === 'string' ? values.langgraph_checkpoint_ns : '';
   const attributes: Attributes = { [ATTR_RUNPROOF_LANGGRAPH_NODE]: node };
   if (typeof values.langgraph_step === 'number') attributes[ATTR_RUNPROOF_LANGGRAPH_STEP] = values.langgraph_step;
-  if (Array.isArray(values.langgraph_triggers)) attributes[ATTR_RUNPROOF_LANGGRAPH_TRIGGERS] = values.langgraph_triggers.map(String);
-  if (Array.isArray(values.langgraph_path)) attributes[ATTR_RUNPROOF_LANGGRAPH_PATH] = values.langgraph_path.map(String);
+  if (Array.isArray(values.langgraph_triggers))
+    attributes[ATTR_RUNPROOF_LANGGRAPH_TRIGGERS] = values.langgraph_triggers.map(String);
+  if (Array.isArray(values.langgraph_path))
+    attributes[ATTR_RUNPROOF_LANGGRAPH_PATH] = values.langgraph_path.map(String);
   if (checkpointNamespace !== '') attributes[ATTR_RUNPROOF_LANGGRAPH_CHECKPOINT_NS] = checkpointNamespace;
   return { node, checkpointNamespace, attributes };
 }
@@ -40,7 +42,11 @@ export function readGraphTask(metadata: unknown): GraphTask | undefined {
 /** The LangGraph thread (`configurable.thread_id`, which LangGraph copies into metadata). */
 export function readThreadId(metadata: unknown): string | undefined {
   const threadId = asRecord(metadata).thread_id;
-  return typeof threadId === 'string' && threadId !== '' ? threadId : typeof threadId === 'number' ? String(threadId) : undefined;
+  return typeof threadId === 'string' && threadId !== ''
+    ? threadId
+    : typeof threadId === 'number'
+      ? String(threadId)
+      : undefined;
 }
 
 /**
@@ -51,7 +57,8 @@ export function readThreadId(metadata: unknown): string | undefined {
  */
 export function graphSignal(error: unknown): 'interrupt' | 'control' | undefined {
   const record = asRecord(error);
-  if (record.name === 'GraphInterrupt' || record.name === 'NodeInterrupt' || record.name === 'GraphDrained') return 'interrupt';
+  if (record.name === 'GraphInterrupt' || record.name === 'NodeInterrupt' || record.name === 'GraphDrained')
+    return 'interrupt';
   return record.name === 'ParentCommand' || record.is_bubble_up === true ? 'control' : undefined;
 }
 
@@ -132,7 +139,10 @@ export class InterruptedThreads {
     points?.delete(threadId);
     const remembered = this.#threads.get(threadId);
     if (read === undefined) return remembered === undefined ? undefined : { thread: remembered, replayedNodes: [] };
-    const same = remembered !== undefined && remembered.spanContext.spanId === read.thread.spanContext.spanId && remembered.spanContext.traceId === read.thread.spanContext.traceId;
+    const same =
+      remembered !== undefined &&
+      remembered.spanContext.spanId === read.thread.spanContext.spanId &&
+      remembered.spanContext.traceId === read.thread.spanContext.traceId;
     return same ? { ...read, thread: remembered } : read;
   }
 
@@ -143,7 +153,13 @@ export class InterruptedThreads {
   rememberIfInterrupted(record: RunRecord): void {
     if (record.threadId === undefined) return;
     if (this.#running.get(record.threadId) === record) this.#running.delete(record.threadId);
-    if (record.interrupted) remember(this.#threads, record.threadId, { runId: record.threadRunId ?? activeRunId(record.context), spanContext: record.span.spanContext() }, this.capacity);
+    if (record.interrupted)
+      remember(
+        this.#threads,
+        record.threadId,
+        { runId: record.threadRunId ?? activeRunId(record.context), spanContext: record.span.spanContext() },
+        this.capacity,
+      );
     else this.#threads.delete(record.threadId);
   }
 
@@ -153,15 +169,28 @@ export class InterruptedThreads {
    * link to its span (added to `attributes` and `links`). Returns the context the invocation runs
    * in: the run id in W3C baggage, so every span below (the OpenAI adapter's, HTTP) carries it.
    */
-  continueThread(resumed: ResumePoint | undefined, parentContext: Context, attributes: Attributes, links: Link[]): Context {
+  continueThread(
+    resumed: ResumePoint | undefined,
+    parentContext: Context,
+    attributes: Attributes,
+    links: Link[],
+  ): Context {
     const interrupted = resumed?.thread;
-    if (interrupted !== undefined) links.push({ context: interrupted.spanContext, attributes: { [ATTR_RUNPROOF_RUN_CONTINUATION]: RUN_CONTINUATION_VALUE_RESUME } });
+    if (interrupted !== undefined)
+      links.push({
+        context: interrupted.spanContext,
+        attributes: { [ATTR_RUNPROOF_RUN_CONTINUATION]: RUN_CONTINUATION_VALUE_RESUME },
+      });
     if (activeRunId(parentContext) !== undefined) return parentContext;
     const resumedRunId = interrupted?.runId;
     const runId = resumedRunId ?? createRunId();
     attributes[ATTR_RUNPROOF_RUN_ID] = runId;
-    attributes[ATTR_RUNPROOF_RUN_CONTINUATION] = resumedRunId !== undefined ? RUN_CONTINUATION_VALUE_RESUME : RUN_CONTINUATION_VALUE_NEW;
-    const baggage = (propagation.getBaggage(parentContext) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: runId });
+    attributes[ATTR_RUNPROOF_RUN_CONTINUATION] =
+      resumedRunId !== undefined ? RUN_CONTINUATION_VALUE_RESUME : RUN_CONTINUATION_VALUE_NEW;
+    const baggage = (propagation.getBaggage(parentContext) ?? propagation.createBaggage()).setEntry(
+      BAGGAGE_RUNPROOF_RUN_ID,
+      { value: runId },
+    );
     return propagation.setBaggage(parentContext, baggage);
   }
 }

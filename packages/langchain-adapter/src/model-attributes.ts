@@ -66,7 +66,10 @@ export function readModelRequest(operation: string, extraParams: unknown, metada
   if (model !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
   const numeric: [string, unknown][] = [
     [ATTR_GEN_AI_REQUEST_TEMPERATURE, lsMetadata.ls_temperature ?? invocation.temperature],
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS, lsMetadata.ls_max_tokens ?? invocation.max_tokens ?? invocation.max_completion_tokens],
+    [
+      ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+      lsMetadata.ls_max_tokens ?? invocation.max_tokens ?? invocation.max_completion_tokens,
+    ],
     [ATTR_GEN_AI_REQUEST_TOP_P, invocation.top_p],
     [ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, invocation.frequency_penalty],
     [ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, invocation.presence_penalty],
@@ -80,20 +83,33 @@ export function readModelRequest(operation: string, extraParams: unknown, metada
     parameters[key.slice(key.lastIndexOf('.') + 1)] = value;
   }
   const stop = lsMetadata.ls_stop ?? invocation.stop;
-  const stopSequences = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop.filter((entry): entry is string => typeof entry === 'string') : [];
+  const stopSequences =
+    typeof stop === 'string'
+      ? [stop]
+      : Array.isArray(stop)
+        ? stop.filter((entry): entry is string => typeof entry === 'string')
+        : [];
   if (stopSequences.length > 0) {
     attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stopSequences;
     parameters.stop_sequences = stopSequences;
   }
   const tools = Array.isArray(invocation.tools) ? invocation.tools : [];
-  const toolNames = tools.map((entry) => asString(asRecord(asRecord(entry).function).name) ?? asString(asRecord(entry).name)).filter((name): name is string => name !== undefined);
-  const maxOutputTokens = asNumber(lsMetadata.ls_max_tokens ?? invocation.max_tokens ?? invocation.max_completion_tokens);
+  const toolNames = tools
+    .map((entry) => asString(asRecord(asRecord(entry).function).name) ?? asString(asRecord(entry).name))
+    .filter((name): name is string => name !== undefined);
+  const maxOutputTokens = asNumber(
+    lsMetadata.ls_max_tokens ?? invocation.max_tokens ?? invocation.max_completion_tokens,
+  );
   return { operation, provider, model, attributes, parameters, toolNames, maxOutputTokens };
 }
 
 /** The declared conditions of a model call, for the run's manifest. */
 export function modelCallConditions(request: ModelRequest, toolsDigest: string | undefined): CallConditions {
-  const conditions: CallConditions = { provider: request.provider, operation: request.operation, adapter: `@runproof/langchain-adapter@${VERSION}` };
+  const conditions: CallConditions = {
+    provider: request.provider,
+    operation: request.operation,
+    adapter: `@runproof/langchain-adapter@${VERSION}`,
+  };
   if (request.model !== undefined) conditions.target = request.model;
   if (Object.keys(request.parameters).length > 0) conditions.parameters = request.parameters;
   if (toolsDigest !== undefined) conditions.toolsDigest = toolsDigest;
@@ -102,7 +118,10 @@ export function modelCallConditions(request: ModelRequest, toolsDigest: string |
 
 /** The bounded attributes of the GenAI client metrics for a model call. */
 export function modelMetricAttributes(request: ModelRequest, responseModel: string | undefined): Attributes {
-  const attributes: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: request.operation, [ATTR_GEN_AI_PROVIDER_NAME]: request.provider };
+  const attributes: Attributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: request.operation,
+    [ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
+  };
   if (request.model !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = request.model;
   if (responseModel !== undefined) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
   return attributes;
@@ -125,10 +144,15 @@ export interface ModelResponse {
 function finishReasonOf(generation: unknown): string | undefined {
   const message = asRecord(asRecord(generation).message);
   const metadata = asRecord(message.response_metadata);
-  const reason = asString(asRecord(asRecord(generation).generationInfo).finish_reason) ?? asString(metadata.finish_reason);
+  const reason =
+    asString(asRecord(asRecord(generation).generationInfo).finish_reason) ?? asString(metadata.finish_reason);
   if (reason !== undefined || metadata.object !== 'response') return reason;
   const calledTools = Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
-  return responsesFinishReason({ status: metadata.status, incompleteReason: asString(asRecord(metadata.incomplete_details).reason), calledTools });
+  return responsesFinishReason({
+    status: metadata.status,
+    incompleteReason: asString(asRecord(metadata.incomplete_details).reason),
+    calledTools,
+  });
 }
 
 /**
@@ -144,13 +168,17 @@ export function readModelResponse(output: unknown): ModelResponse {
   const usage = asRecord(message.usage_metadata);
   const llmUsage = asRecord(asRecord(asRecord(output).llmOutput).tokenUsage);
   const attributes: Attributes = {};
-  const responseModel = asString(responseMetadata.model_name) ?? asString(generationInfo.model_name) ?? asString(responseMetadata.model);
+  const responseModel =
+    asString(responseMetadata.model_name) ?? asString(generationInfo.model_name) ?? asString(responseMetadata.model);
   if (responseModel !== undefined) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
   const responseId = asString(message.id);
   if (responseId !== undefined && !responseId.startsWith('run-')) attributes[ATTR_GEN_AI_RESPONSE_ID] = responseId;
-  const finishReasons = (Array.isArray(generations) ? generations.flat() : []).map(finishReasonOf).filter((reason): reason is string => reason !== undefined);
+  const finishReasons = (Array.isArray(generations) ? generations.flat() : [])
+    .map(finishReasonOf)
+    .filter((reason): reason is string => reason !== undefined);
   if (finishReasons.length > 0) attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = finishReasons;
-  const systemFingerprint = asString(responseMetadata.system_fingerprint) ?? asString(generationInfo.system_fingerprint);
+  const systemFingerprint =
+    asString(responseMetadata.system_fingerprint) ?? asString(generationInfo.system_fingerprint);
   if (systemFingerprint !== undefined) attributes[ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = systemFingerprint;
   const inputTokens = asNumber(usage.input_tokens) ?? asNumber(llmUsage.promptTokens);
   const outputTokens = asNumber(usage.output_tokens) ?? asNumber(llmUsage.completionTokens);
@@ -161,6 +189,8 @@ export function readModelResponse(output: unknown): ModelResponse {
   const reasoning = asNumber(asRecord(usage.output_token_details).reasoning);
   if (reasoning !== undefined && reasoning > 0) attributes[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = reasoning;
   const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls : [];
-  const toolCallNames = toolCalls.map((call) => asString(asRecord(call).name)).filter((name): name is string => name !== undefined);
+  const toolCallNames = toolCalls
+    .map((call) => asString(asRecord(call).name))
+    .filter((name): name is string => name !== undefined);
   return { attributes, inputTokens, outputTokens, responseModel, systemFingerprint, toolCallNames };
 }

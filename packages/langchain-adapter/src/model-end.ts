@@ -15,7 +15,13 @@ import {
 } from '@runproof/core/semconv';
 import { isAbandonedStreamClosing } from './abandoned-streams.ts';
 import { markFailure } from './cancellations.ts';
-import { modelCallConditions, modelMetricAttributes, readModelResponse, type ModelRequest, type ModelResponse } from './model-attributes.ts';
+import {
+  modelCallConditions,
+  modelMetricAttributes,
+  readModelResponse,
+  type ModelRequest,
+  type ModelResponse,
+} from './model-attributes.ts';
 import { recordModelMetrics, recordModelStreamMetrics } from './model-metrics.ts';
 import { now, settleUnanswered, type RunRecord } from './open-runs.ts';
 import { outputTextOf } from './usage-text.ts';
@@ -24,7 +30,12 @@ import { outputTextOf } from './usage-text.ts';
 export function endModelRun(record: RunRecord, output: unknown): void {
   const { span, model } = record;
   const response = readModelResponse(output);
-  record.ticket?.settle({ inputTokens: response.inputTokens, outputTokens: response.outputTokens, model: response.responseModel, outputText: () => outputTextOf(output) });
+  record.ticket?.settle({
+    inputTokens: response.inputTokens,
+    outputTokens: response.outputTokens,
+    model: response.responseModel,
+    outputText: () => outputTextOf(output),
+  });
   if (model !== undefined && ownsGenAI(record)) {
     const endTime = now();
     recordModelStreamMetrics(modelMetricAttributes(model, response.responseModel), record, endTime);
@@ -46,7 +57,12 @@ export function failModelRun(record: RunRecord, error: unknown): void {
       const endTime = now();
       const attributes = modelMetricAttributes(model, undefined);
       recordModelStreamMetrics(attributes, record, endTime);
-      recordModelMetrics({ ...attributes, [ATTR_ERROR_TYPE]: errorType }, (endTime - record.startTime) / 1000, undefined, undefined);
+      recordModelMetrics(
+        { ...attributes, [ATTR_ERROR_TYPE]: errorType },
+        (endTime - record.startTime) / 1000,
+        undefined,
+        undefined,
+      );
     }
   }
   record.span.end();
@@ -63,15 +79,45 @@ function ownsGenAI(record: RunRecord): boolean {
  * fingerprint and observed conditions, the GenAI metrics, and whether the model only called tools
  * it was offered.
  */
-export function recordModelEnd(span: Span, model: ModelRequest, response: ModelResponse, callContext: Context, durationSeconds: number): void {
+export function recordModelEnd(
+  span: Span,
+  model: ModelRequest,
+  response: ModelResponse,
+  callContext: Context,
+  durationSeconds: number,
+): void {
   span.setAttributes(response.attributes);
   const toolsDigest = model.toolNames.length > 0 ? digest(model.toolNames) : undefined;
   span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, reportCall(modelCallConditions(model, toolsDigest), callContext));
-  reportObserved({ resolvedModel: response.responseModel, systemFingerprint: response.systemFingerprint, toolsCalled: response.toolCallNames }, callContext);
-  recordModelMetrics(modelMetricAttributes(model, response.responseModel), durationSeconds, response.inputTokens, response.outputTokens);
+  reportObserved(
+    {
+      resolvedModel: response.responseModel,
+      systemFingerprint: response.systemFingerprint,
+      toolsCalled: response.toolCallNames,
+    },
+    callContext,
+  );
+  recordModelMetrics(
+    modelMetricAttributes(model, response.responseModel),
+    durationSeconds,
+    response.inputTokens,
+    response.outputTokens,
+  );
   if (response.toolCallNames.length === 0 || model.toolNames.length === 0) return;
   const issues = response.toolCallNames.flatMap((name, index) =>
-    model.toolNames.includes(name) ? [] : [{ code: VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL, path: ['tool_calls', index, 'name'], message: `the model called ${name}, which it was not offered` }],
+    model.toolNames.includes(name)
+      ? []
+      : [
+          {
+            code: VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL,
+            path: ['tool_calls', index, 'name'],
+            message: `the model called ${name}, which it was not offered`,
+          },
+        ],
   );
-  recordValidation(span, { checkpoint: VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS, outcome: issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS, issues });
+  recordValidation(span, {
+    checkpoint: VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,
+    outcome: issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS,
+    issues,
+  });
 }

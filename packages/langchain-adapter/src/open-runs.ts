@@ -43,7 +43,13 @@ export interface RunRecord {
 }
 
 /** A run's record as it starts: below `parent`, in `runContext` (its span active), filling `scope` if it has one. */
-export function newRunRecord(span: Span, kind: ScopeKind | undefined, runContext: Context, parent: RunRecord | undefined, scope: RunScope | undefined): RunRecord {
+export function newRunRecord(
+  span: Span,
+  kind: ScopeKind | undefined,
+  runContext: Context,
+  parent: RunRecord | undefined,
+  scope: RunScope | undefined,
+): RunRecord {
   return {
     span,
     kind,

@@ -1,6 +1,10 @@
 import type { Span } from '@opentelemetry/api';
 import { recordValidation } from '@runproof/core/adapter';
-import { VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER, VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER, VALIDATION_OUTCOME_VALUE_FAIL } from '@runproof/core/semconv';
+import {
+  VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER,
+  VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER,
+  VALIDATION_OUTCOME_VALUE_FAIL,
+} from '@runproof/core/semconv';
 
 /**
  * Output parsers that rejected the model's output, recorded as failed validations on the parser's
@@ -17,12 +21,21 @@ export class ParserFailures {
     recordValidation(span, {
       checkpoint: VALIDATION_CHECKPOINT_VALUE_OUTPUT_PARSER,
       outcome: VALIDATION_OUTCOME_VALUE_FAIL,
-      issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER, path: [], message: 'the output parser rejected the model output' }],
+      issues: [
+        {
+          code: VALIDATION_ISSUE_CODE_VALUE_OUTPUT_PARSER,
+          path: [],
+          message: 'the output parser rejected the model output',
+        },
+      ],
     });
   }
 }
 
 /** LangChain's `OutputParserException` (its `name` stays `Error`; the class name identifies it). */
 function isOutputParserError(error: unknown): error is Error {
-  return error instanceof Error && (error.constructor.name === 'OutputParserException' || error.name === 'OutputParserException');
+  return (
+    error instanceof Error &&
+    (error.constructor.name === 'OutputParserException' || error.name === 'OutputParserException')
+  );
 }

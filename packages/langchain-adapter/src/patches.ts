@@ -25,10 +25,12 @@ export function wrapConfigure(original: Method, handler: RunproofCallbackHandler
     // Classes patched by hand stay patched after `disable()`; the handler is then left out.
     if (!enabled()) return original.apply(this, args);
     const given = !!args[0] || !!args[1];
-    const manager = original.apply(this, given ? args : [[handler], ...args.slice(1)]) as CallbackManagerLike | undefined;
+    const manager = original.apply(this, given ? args : [[handler], ...args.slice(1)]) as
+      CallbackManagerLike | undefined;
     if (given && manager !== undefined) {
       safely('adding the Runproof callback handler', undefined, () => {
-        if (!manager.handlers.some((existing) => existing === handler || existing?.name === HANDLER_NAME)) manager.addHandler(handler, true);
+        if (!manager.handlers.some((existing) => existing === handler || existing?.name === HANDLER_NAME))
+          manager.addHandler(handler, true);
       });
     }
     return manager;
@@ -46,7 +48,8 @@ function scopedContext(kind: ScopeKind, scope = new RunScope(kind, trace.getSpan
  */
 export function wrapScoped(kind: ScopeKind, original: Method, prepare?: (target: object) => void): Method {
   return function runInScope(this: unknown, ...args: unknown[]): unknown {
-    if (prepare !== undefined && this !== null && typeof this === 'object') safely('preparing a LangChain call', undefined, () => prepare(this));
+    if (prepare !== undefined && this !== null && typeof this === 'object')
+      safely('preparing a LangChain call', undefined, () => prepare(this));
     return context.with(scopedContext(kind), () => original.apply(this, args));
   };
 }
@@ -62,7 +65,9 @@ export function wrapScopedGenerator(kind: ScopeKind, original: Method, handler: 
     const scope = new RunScope(kind, trace.getSpan(context.active()));
     const scoped = scopedContext(kind, scope);
     const generator = context.with(scoped, () => original.apply(this, args)) as AsyncGenerator<unknown>;
-    return safely('binding a LangChain stream to its span', generator, () => bindAsyncGenerator(generator, scoped, scope, () => handler.endAbandoned(scope)));
+    return safely('binding a LangChain stream to its span', generator, () =>
+      bindAsyncGenerator(generator, scoped, scope, () => handler.endAbandoned(scope)),
+    );
   };
 }
 
@@ -75,7 +80,9 @@ export function wrapPromptGenerate(original: Method, handler: RunproofCallbackHa
   return function generateInPromptRun(this: unknown, ...args: unknown[]): unknown {
     const runId = asRecord(args[2]).runId;
     const promptContext = typeof runId === 'string' ? handler.contextForPrompt(runId) : undefined;
-    return promptContext === undefined ? original.apply(this, args) : context.with(promptContext, () => original.apply(this, args));
+    return promptContext === undefined
+      ? original.apply(this, args)
+      : context.with(promptContext, () => original.apply(this, args));
   };
 }
 
@@ -87,7 +94,8 @@ export function wrapPromptGenerate(original: Method, handler: RunproofCallbackHa
  */
 export function wrapStreamEntry(original: Method, prepare: (runnable: object) => void): Method {
   return function streamWithEndingSpans(this: unknown, ...args: unknown[]): unknown {
-    if (this !== null && typeof this === 'object') safely('preparing a LangChain stream', undefined, () => prepare(this));
+    if (this !== null && typeof this === 'object')
+      safely('preparing a LangChain stream', undefined, () => prepare(this));
     return original.apply(this, args);
   };
 }
@@ -103,12 +111,19 @@ export function wrapGraphStream(original: Method, handler: RunproofCallbackHandl
   return function streamWithThreadCheckpoints(this: unknown, ...args: unknown[]): unknown {
     const graph = enabled() ? safely('reading a LangGraph graph', undefined, () => checkpointedGraph(this)) : undefined;
     if (graph === undefined) return original.apply(this, args);
-    safely("adding Runproof's entry to LangGraph checkpoints", undefined, () => addEntryOnPut(graph.checkpointer, (threadId) => handler.runningThread(threadId)));
+    safely("adding Runproof's entry to LangGraph checkpoints", undefined, () =>
+      addEntryOnPut(graph.checkpointer, (threadId) => handler.runningThread(threadId)),
+    );
     const [input, options] = args;
-    const resumed = safely('reading the thread a LangGraph call resumes', undefined, () => resumedThread(input, options));
+    const resumed = safely('reading the thread a LangGraph call resumes', undefined, () =>
+      resumedThread(input, options),
+    );
     if (resumed === undefined) return original.apply(this, args);
     return readResumePoint(graph, resumed.configurable).then((point) => {
-      if (point !== undefined) safely('keeping a LangGraph resume point', undefined, () => handler.expectResume(input as object, resumed.threadId, point));
+      if (point !== undefined)
+        safely('keeping a LangGraph resume point', undefined, () =>
+          handler.expectResume(input as object, resumed.threadId, point),
+        );
       return original.apply(this, args);
     });
   };
@@ -131,10 +146,20 @@ export function wrapToolCall(original: Method, handler: RunproofCallbackHandler)
           const [input, config] = args;
           const toolCall = asRecord(input).type === 'tool_call' ? asRecord(input) : asRecord(asRecord(config).toolCall);
           const callbacks = asRecord(asRecord(config).callbacks);
-          const parentRunId = typeof callbacks.getParentRunId === 'function' ? (callbacks as { getParentRunId(): string | undefined }).getParentRunId() : undefined;
+          const parentRunId =
+            typeof callbacks.getParentRunId === 'function'
+              ? (callbacks as { getParentRunId(): string | undefined }).getParentRunId()
+              : undefined;
           const toolCallId = typeof toolCall.id === 'string' ? toolCall.id : undefined;
           const toolInput = asRecord(input).type === 'tool_call' ? asRecord(input).args : input;
-          return handler.recordToolInputFailure(typeof tool.name === 'string' ? tool.name : 'tool', toolCallId, tool.schema, toolInput, parentRunId, error);
+          return handler.recordToolInputFailure(
+            typeof tool.name === 'string' ? tool.name : 'tool',
+            toolCallId,
+            tool.schema,
+            toolInput,
+            parentRunId,
+            error,
+          );
         });
       }
       throw error;
@@ -154,7 +179,9 @@ export function wrapCallWithConfig(original: Method, handler: RunproofCallbackHa
     const inSpan = function (this: unknown, ...bodyArgs: unknown[]): unknown {
       const runManager = asRecord(bodyArgs[2]);
       const runContext = handler.contextForRun(typeof runManager.runId === 'string' ? runManager.runId : undefined);
-      return runContext === undefined ? run.apply(this, bodyArgs) : context.with(runContext, () => run.apply(this, bodyArgs));
+      return runContext === undefined
+        ? run.apply(this, bodyArgs)
+        : context.with(runContext, () => run.apply(this, bodyArgs));
     };
     return original.apply(this, [inSpan, ...rest]);
   };
@@ -162,5 +189,8 @@ export function wrapCallWithConfig(original: Method, handler: RunproofCallbackHa
 
 /** LangChain's `ToolInputParsingException` keeps `name` = `Error`; its class name is what identifies it. */
 function isToolInputParsingError(error: unknown): boolean {
-  return error instanceof Error && (error.constructor.name === 'ToolInputParsingException' || error.name === 'ToolInputParsingException');
+  return (
+    error instanceof Error &&
+    (error.constructor.name === 'ToolInputParsingException' || error.name === 'ToolInputParsingException')
+  );
 }

@@ -5,7 +5,11 @@
 import { context, SpanKind, type Tracer } from '@opentelemetry/api';
 import { isStandardSchema, standardSchemaDigest, validateStandardSchema, type Issue } from '@runproof/core';
 import { markError, recordValidation, safely } from '@runproof/core/adapter';
-import { GEN_AI_OPERATION_VALUE_EXECUTE_TOOL, VALIDATION_ISSUE_CODE_VALUE_INVALID, VALIDATION_OUTCOME_VALUE_FAIL } from '@runproof/core/semconv';
+import {
+  GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
+  VALIDATION_ISSUE_CODE_VALUE_INVALID,
+  VALIDATION_OUTCOME_VALUE_FAIL,
+} from '@runproof/core/semconv';
 import type { RunRecord } from './open-runs.ts';
 import { settleLater, toolAttributes } from './tool-runs.ts';
 
@@ -32,14 +36,27 @@ export interface ToolInputCheck {
  * tool), with validation outcome `fail` and the issues the schema finds; like any failed tool, it
  * ends when its parent does.
  */
-export async function recordRejectedToolCall(tracer: () => Tracer, parent: RunRecord | undefined, call: RejectedToolCall): Promise<void> {
+export async function recordRejectedToolCall(
+  tracer: () => Tracer,
+  parent: RunRecord | undefined,
+  call: RejectedToolCall,
+): Promise<void> {
   const span = safely('recording a tool argument failure', undefined, () =>
-    tracer().startSpan(`${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${call.name}`, { kind: SpanKind.INTERNAL, attributes: toolAttributes(call.name, call.toolCallId) }, parent?.context ?? context.active()),
+    tracer().startSpan(
+      `${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${call.name}`,
+      { kind: SpanKind.INTERNAL, attributes: toolAttributes(call.name, call.toolCallId) },
+      parent?.context ?? context.active(),
+    ),
   );
   if (span === undefined) return;
   const check = await checkToolInput(call.schema, call.input);
   safely('recording a tool argument failure', undefined, () => {
-    recordValidation(span, { checkpoint: `${call.name}${TOOL_ARGUMENTS_CHECKPOINT_SUFFIX}`, outcome: VALIDATION_OUTCOME_VALUE_FAIL, issues: check.issues, schemaDigest: check.schemaDigest });
+    recordValidation(span, {
+      checkpoint: `${call.name}${TOOL_ARGUMENTS_CHECKPOINT_SUFFIX}`,
+      outcome: VALIDATION_OUTCOME_VALUE_FAIL,
+      issues: check.issues,
+      schemaDigest: check.schemaDigest,
+    });
     markError(span, call.error);
     settleLater(span, parent);
   });
@@ -60,5 +77,10 @@ export async function checkToolInput(schema: unknown, input: unknown): Promise<T
       // The validator itself failed; fall through to the generic issue.
     }
   }
-  return { issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_INVALID, path: [], message: 'the arguments did not match the tool schema' }], schemaDigest: undefined };
+  return {
+    issues: [
+      { code: VALIDATION_ISSUE_CODE_VALUE_INVALID, path: [], message: 'the arguments did not match the tool schema' },
+    ],
+    schemaDigest: undefined,
+  };
 }

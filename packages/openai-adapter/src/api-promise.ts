@@ -35,7 +35,12 @@ const watchedPrototypes = new WeakSet<object>();
 export function observeResult(call: ModelCall, result: unknown): unknown {
   return safely('following an OpenAI response', result, () => {
     const promise = result as APIPromiseLike | null;
-    if (promise === null || typeof promise !== 'object' || typeof promise.parse !== 'function' || !isThenable(promise.responsePromise)) {
+    if (
+      promise === null ||
+      typeof promise !== 'object' ||
+      typeof promise.parse !== 'function' ||
+      !isThenable(promise.responsePromise)
+    ) {
       // Not an APIPromise this adapter knows: follow it as a plain promise, or end the span now.
       if (isThenable(result)) result.then(call.onResult, call.onFailure);
       else call.onResult(result);
@@ -147,17 +152,27 @@ class FollowedRequest {
 function watchPrototype(prototype: object | null): void {
   if (prototype === null || watchedPrototypes.has(prototype)) return;
   watchedPrototypes.add(prototype);
-  wrapOnPrototype(prototype, 'parse', (parse) =>
-    function watchedParse(this: APIPromiseLike): unknown {
-      const request = requestOf(this);
-      return request === undefined ? Reflect.apply(parse, this, arguments) : request.followParse(parse, this, arguments);
-    });
-  wrapOnPrototype(prototype, 'asResponse', (asResponse) =>
-    function watchedAsResponse(this: APIPromiseLike): unknown {
-      // `withResponse()` parses first; only a bare `asResponse()` finds nothing parsing.
-      if (this.parsedPromise === undefined) requestOf(this)?.expectRawResponse();
-      return Reflect.apply(asResponse, this, arguments);
-    });
+  wrapOnPrototype(
+    prototype,
+    'parse',
+    (parse) =>
+      function watchedParse(this: APIPromiseLike): unknown {
+        const request = requestOf(this);
+        return request === undefined
+          ? Reflect.apply(parse, this, arguments)
+          : request.followParse(parse, this, arguments);
+      },
+  );
+  wrapOnPrototype(
+    prototype,
+    'asResponse',
+    (asResponse) =>
+      function watchedAsResponse(this: APIPromiseLike): unknown {
+        // `withResponse()` parses first; only a bare `asResponse()` finds nothing parsing.
+        if (this.parsedPromise === undefined) requestOf(this)?.expectRawResponse();
+        return Reflect.apply(asResponse, this, arguments);
+      },
+  );
 }
 
 function requestOf(promise: APIPromiseLike): FollowedRequest | undefined {
@@ -169,9 +184,14 @@ function requestOf(promise: APIPromiseLike): FollowedRequest | undefined {
 function wrapOnPrototype(prototype: object, name: string, wrap: (original: Method) => Function): void {
   const owner = findOwner(prototype, name);
   const descriptor = owner === undefined ? undefined : Object.getOwnPropertyDescriptor(owner, name);
-  if (typeof descriptor?.value === 'function') Object.defineProperty(owner, name, { ...descriptor, value: wrap(descriptor.value as Method) });
+  if (typeof descriptor?.value === 'function')
+    Object.defineProperty(owner, name, { ...descriptor, value: wrap(descriptor.value as Method) });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

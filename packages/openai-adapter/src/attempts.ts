@@ -23,7 +23,11 @@ export function patchAttemptCounter(clientPrototype: object | undefined): boolea
 
 /** The object in `start`'s prototype chain that defines `name` itself. */
 export function findOwner(start: object | undefined, name: string): object | undefined {
-  for (let current = start; current !== undefined && current !== null && current !== Object.prototype; current = Object.getPrototypeOf(current) as object | undefined) {
+  for (
+    let current = start;
+    current !== undefined && current !== null && current !== Object.prototype;
+    current = Object.getPrototypeOf(current) as object | undefined
+  ) {
     if (Object.prototype.hasOwnProperty.call(current, name)) return current;
   }
   return undefined;

@@ -60,9 +60,11 @@ export function describeSampling(body: RequestBody, attributes: Attributes): voi
   setNumber(attributes, ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, body.presence_penalty);
   const stop = body.stop;
   if (typeof stop === 'string') attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [stop];
-  else if (Array.isArray(stop) && stop.every((item) => typeof item === 'string')) attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop as string[];
+  else if (Array.isArray(stop) && stop.every((item) => typeof item === 'string'))
+    attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop as string[];
   // The conventions ask for the requested tier only when it is not `auto`.
-  if (typeof body.service_tier === 'string' && body.service_tier !== 'auto') attributes[ATTR_OPENAI_REQUEST_SERVICE_TIER] = body.service_tier;
+  if (typeof body.service_tier === 'string' && body.service_tier !== 'auto')
+    attributes[ATTR_OPENAI_REQUEST_SERVICE_TIER] = body.service_tier;
   if (body.stream === true) attributes[ATTR_GEN_AI_REQUEST_STREAM] = true;
 }
 
@@ -79,8 +81,11 @@ export function writeOutputAttributes(span: Span, output: CallOutput): void {
   if (output.finishReasons.length > 0) span.setAttribute(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, output.finishReasons);
   if (output.inputTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, output.inputTokens);
   if (output.outputTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, output.outputTokens);
-  if (output.cacheReadTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, output.cacheReadTokens);
-  if (output.reasoningTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, output.reasoningTokens);
+  if (output.cacheReadTokens !== undefined)
+    span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, output.cacheReadTokens);
+  if (output.reasoningTokens !== undefined)
+    span.setAttribute(ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, output.reasoningTokens);
   if (output.serviceTier !== undefined) span.setAttribute(ATTR_OPENAI_RESPONSE_SERVICE_TIER, output.serviceTier);
-  if (output.systemFingerprint !== undefined) span.setAttribute(ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT, output.systemFingerprint);
+  if (output.systemFingerprint !== undefined)
+    span.setAttribute(ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT, output.systemFingerprint);
 }

@@ -15,9 +15,23 @@ import {
   OPENAI_API_TYPE_VALUE_CHAT_COMPLETIONS,
 } from '@runproof/core/semconv';
 import { describeSampling, setNumber } from './attributes.ts';
-import { digestByIdentity, digestInput, digestInstructions, digestTemplate, pickParameters, shapeOfJsonText } from './conditions.ts';
+import {
+  digestByIdentity,
+  digestInput,
+  digestInstructions,
+  digestTemplate,
+  pickParameters,
+  shapeOfJsonText,
+} from './conditions.ts';
 import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
-import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
+import {
+  checkEnding,
+  checkStructuredOutput,
+  checkToolCall,
+  declaredTools,
+  OutputChecks,
+  structuredOutputSchema,
+} from './output-checks.ts';
 import { readUsage } from './usage.ts';
 import { chatInputText, outputTextOf } from './usage-text.ts';
 import type { CallOutput, DeclaredRequest, RequestBody, StreamReader, Surface } from './surface.ts';
@@ -25,8 +39,21 @@ import { numberOr, recordOr, stringOr } from './values.ts';
 
 /** Request members that change what the model may return: the call's declared parameters. */
 const CHAT_PARAMETERS = [
-  'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'frequency_penalty', 'presence_penalty', 'stop',
-  'seed', 'n', 'logit_bias', 'reasoning_effort', 'verbosity', 'tool_choice', 'parallel_tool_calls', 'modalities',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'frequency_penalty',
+  'presence_penalty',
+  'stop',
+  'seed',
+  'n',
+  'logit_bias',
+  'reasoning_effort',
+  'verbosity',
+  'tool_choice',
+  'parallel_tool_calls',
+  'modalities',
 ] as const;
 
 type JsonRecord = Readonly<Record<string, unknown>>;
@@ -45,7 +72,8 @@ export const chatSurface: Surface = {
     if (choiceCount !== undefined && choiceCount !== 1) attributes[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = choiceCount;
     const responseFormat = recordOr(body.response_format);
     const formatType = responseFormat?.type;
-    if (formatType === 'json_schema' || formatType === 'json_object') attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_JSON;
+    if (formatType === 'json_schema' || formatType === 'json_object')
+      attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_JSON;
     else if (formatType === 'text') attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_TEXT;
 
     const roles: string[] = [];
@@ -59,7 +87,10 @@ export const chatSurface: Surface = {
     }
     const parameters = pickParameters(body, CHAT_PARAMETERS);
     return {
-      parameters: typeof formatType === 'string' && formatType !== 'json_schema' ? { ...parameters, response_format: formatType } : parameters,
+      parameters:
+        typeof formatType === 'string' && formatType !== 'json_schema'
+          ? { ...parameters, response_format: formatType }
+          : parameters,
       instructionsDigest: digestInstructions(instructions),
       templateDigest: digestTemplate(roles),
       toolsDigest: Array.isArray(body.tools) && body.tools.length > 0 ? digestByIdentity(body.tools) : undefined,
@@ -72,8 +103,10 @@ export const chatSurface: Surface = {
   },
 
   captureInput(body: RequestBody, span: Span): void {
-    if (Array.isArray(body.messages)) recordContent(span, ATTR_GEN_AI_INPUT_MESSAGES, (body.messages as unknown[]).map(toInputMessage));
-    if (Array.isArray(body.tools) && body.tools.length > 0) recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, (body.tools as unknown[]).map(toToolDefinition));
+    if (Array.isArray(body.messages))
+      recordContent(span, ATTR_GEN_AI_INPUT_MESSAGES, (body.messages as unknown[]).map(toInputMessage));
+    if (Array.isArray(body.tools) && body.tools.length > 0)
+      recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, (body.tools as unknown[]).map(toToolDefinition));
   },
 
   inputText: chatInputText,
@@ -95,7 +128,8 @@ function readChatCompletion(result: unknown, body: RequestBody, output: CallOutp
   output.systemFingerprint = stringOr(completion.system_fingerprint);
   readUsage(completion.usage, output);
   if (!Array.isArray(completion.choices)) return;
-  if (output.outputTokens === undefined) output.text = outputTextOf((completion.choices as unknown[]).map((choice) => recordOr(choice)?.message));
+  if (output.outputTokens === undefined)
+    output.text = outputTextOf((completion.choices as unknown[]).map((choice) => recordOr(choice)?.message));
   const json = isJsonOutput(body);
   const checks = (output.checks = new OutputChecks());
   const schema = structuredOutputSchema(body.response_format);
@@ -110,20 +144,39 @@ function readChatCompletion(result: unknown, body: RequestBody, output: CallOutp
     const message = recordOr(choice.message);
     output.shapes.push(shapeOfMessage(message, json, output.toolsCalled));
     checkChoice(checks, message, finishReason, schema, tools, choices.length > 1 ? ['choices', index] : []);
-    if (capture) output.messages?.push({ role: 'assistant', parts: toOutputParts(message), finish_reason: finishReason ?? 'error' });
+    if (capture)
+      output.messages?.push({
+        role: 'assistant',
+        parts: toOutputParts(message),
+        finish_reason: finishReason ?? 'error',
+      });
   }
 }
 
 /** Validates one choice: its tool calls against the declared tools, its JSON against the schema, how it ended. */
-function checkChoice(checks: OutputChecks, message: JsonRecord | undefined, finishReason: string | undefined, schema: JsonSchema | undefined, tools: Map<string, JsonSchema | undefined> | undefined, prefix: (string | number)[]): void {
+function checkChoice(
+  checks: OutputChecks,
+  message: JsonRecord | undefined,
+  finishReason: string | undefined,
+  schema: JsonSchema | undefined,
+  tools: Map<string, JsonSchema | undefined> | undefined,
+  prefix: (string | number)[],
+): void {
   const refusal = stringOr(message?.refusal);
   if (tools !== undefined && Array.isArray(message?.tool_calls)) {
     for (const [index, item] of (message.tool_calls as unknown[]).entries()) {
       const fn = recordOr(recordOr(item)?.function);
-      if (fn !== undefined) checkToolCall(checks, tools, stringOr(fn.name) ?? '', stringOr(fn.arguments), [...prefix, 'tool_calls', index]);
+      if (fn !== undefined)
+        checkToolCall(checks, tools, stringOr(fn.name) ?? '', stringOr(fn.arguments), [...prefix, 'tool_calls', index]);
     }
   }
-  if (schema !== undefined && refusal === undefined && typeof message?.content === 'string' && finishReason !== 'length') checkStructuredOutput(checks, schema, message.content, prefix);
+  if (
+    schema !== undefined &&
+    refusal === undefined &&
+    typeof message?.content === 'string' &&
+    finishReason !== 'length'
+  )
+    checkStructuredOutput(checks, schema, message.content, prefix);
   checkEnding(checks, finishReason, refusal, prefix);
 }
 
@@ -182,7 +235,8 @@ function toOutputParts(message: JsonRecord | undefined): GenAIPart[] {
 function toToolDefinition(item: unknown): Record<string, unknown> {
   const tool = recordOr(item) ?? {};
   const fn = recordOr(tool.function);
-  if (fn !== undefined) return { type: 'function', name: fn.name, description: fn.description, parameters: fn.parameters };
+  if (fn !== undefined)
+    return { type: 'function', name: fn.name, description: fn.description, parameters: fn.parameters };
   const custom = recordOr(tool.custom);
   return { type: String(tool.type), name: custom?.name, description: custom?.description };
 }
@@ -263,11 +317,22 @@ class ChatStreamReader implements StreamReader {
         refusal: state.refusal,
         tool_calls:
           state.toolCalls.length > 0
-            ? state.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }))
+            ? state.toolCalls.map((call) => ({
+                id: call.id,
+                type: 'function',
+                function: { name: call.name, arguments: call.arguments },
+              }))
             : undefined,
       },
     }));
-    const completion = { id: this.id, model: this.model, service_tier: this.serviceTier, system_fingerprint: this.systemFingerprint, usage: this.usage, choices };
+    const completion = {
+      id: this.id,
+      model: this.model,
+      service_tier: this.serviceTier,
+      system_fingerprint: this.systemFingerprint,
+      usage: this.usage,
+      choices,
+    };
     readChatCompletion(completion, this.body, output, this.capture);
   }
 }

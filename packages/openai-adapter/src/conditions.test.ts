@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { digest } from '@runproof/core';
-import { digestByIdentity, digestInstructions, digestShape, digestTemplate, pickParameters, shapeOf, shapeOfJsonText } from './conditions.ts';
+import {
+  digestByIdentity,
+  digestInstructions,
+  digestShape,
+  digestTemplate,
+  pickParameters,
+  shapeOf,
+  shapeOfJsonText,
+} from './conditions.ts';
 
 test('the shape of a value keeps keys and JSON types, never values, and not array lengths', () => {
   assert.deepEqual(shapeOf({ city: 'Paris', days: [1, 2, 3], exact: true, note: null, nested: { at: 1.5 } }), {
@@ -34,6 +42,9 @@ test('a value that is not plain JSON still gets a digest', () => {
 });
 
 test('parameters keep only the members that are set', () => {
-  assert.deepEqual(pickParameters({ temperature: 0, top_p: null, seed: undefined, n: 2 }, ['temperature', 'top_p', 'seed', 'n']), { temperature: 0, n: 2 });
+  assert.deepEqual(
+    pickParameters({ temperature: 0, top_p: null, seed: undefined, n: 2 }, ['temperature', 'top_p', 'seed', 'n']),
+    { temperature: 0, n: 2 },
+  );
   assert.equal(pickParameters({}, ['temperature']), undefined);
 });

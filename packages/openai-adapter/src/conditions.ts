@@ -57,7 +57,10 @@ export function digestTemplate(roles: readonly string[]): string | undefined {
 }
 
 /** The members of `body` named in `names` that are set, or `undefined` when none is. */
-export function pickParameters(body: Readonly<Record<string, unknown>>, names: readonly string[]): Record<string, unknown> | undefined {
+export function pickParameters(
+  body: Readonly<Record<string, unknown>>,
+  names: readonly string[],
+): Record<string, unknown> | undefined {
   let picked: Record<string, unknown> | undefined;
   for (const name of names) {
     const value = body[name];

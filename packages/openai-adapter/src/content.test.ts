@@ -12,10 +12,23 @@ test('capBytes cuts on a character boundary, within the byte limit', () => {
 
 test('message content becomes GenAI parts', () => {
   assert.deepEqual(toParts('hi'), [{ type: 'text', content: 'hi' }]);
-  assert.deepEqual(toParts([{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }]), [
-    { type: 'text', content: 'look' },
-    { type: 'uri', modality: 'image', uri: 'https://example.com/a.png' },
+  assert.deepEqual(
+    toParts([
+      { type: 'text', text: 'look' },
+      { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+    ]),
+    [
+      { type: 'text', content: 'look' },
+      { type: 'uri', modality: 'image', uri: 'https://example.com/a.png' },
+    ],
+  );
+  assert.deepEqual(toParts([{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }]), [
+    { type: 'blob', modality: 'image', mime_type: 'image/png', content: 'AAAA' },
   ]);
-  assert.deepEqual(toParts([{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }]), [{ type: 'blob', modality: 'image', mime_type: 'image/png', content: 'AAAA' }]);
-  assert.deepEqual(toToolCallPart('call_1', 'f', '{"a":1}'), { type: 'tool_call', id: 'call_1', name: 'f', arguments: { a: 1 } });
+  assert.deepEqual(toToolCallPart('call_1', 'f', '{"a":1}'), {
+    type: 'tool_call',
+    id: 'call_1',
+    name: 'f',
+    arguments: { a: 1 },
+  });
 });

@@ -43,7 +43,11 @@ export function toParts(content: unknown): GenAIPart[] {
         break;
       }
       case 'input_image':
-        parts.push(typeof part.file_id === 'string' ? { type: 'file', modality: 'image', file_id: part.file_id } : toImagePart(part.image_url));
+        parts.push(
+          typeof part.file_id === 'string'
+            ? { type: 'file', modality: 'image', file_id: part.file_id }
+            : toImagePart(part.image_url),
+        );
         break;
       default:
         parts.push({ type: String(part.type) });

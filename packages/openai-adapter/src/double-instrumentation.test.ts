@@ -13,20 +13,20 @@ function shimmerWrap(original: Function): Function {
   return wrapped;
 }
 
-test('a shimmer-wrapped function is another instrumentation\'s wrapper; a plain one is not', () => {
+test("a shimmer-wrapped function is another instrumentation's wrapper; a plain one is not", () => {
   const create = function create(): void {};
   assert.equal(isForeignWrapper(create), false);
   assert.equal(isForeignWrapper(shimmerWrap(create)), true);
   assert.equal(isForeignWrapper(undefined), false);
 });
 
-test('a Runproof wrapper is never another instrumentation\'s, even with shimmer markers', () => {
+test("a Runproof wrapper is never another instrumentation's, even with shimmer markers", () => {
   const ours = shimmerWrap(function create(): void {});
   Object.defineProperty(ours, RUNPROOF_PATCH, { value: {} });
   assert.equal(isForeignWrapper(ours), false);
 });
 
-test('peeling follows __original through every other wrapper and stops at Runproof\'s', () => {
+test("peeling follows __original through every other wrapper and stops at Runproof's", () => {
   const create = function create(): void {};
   assert.equal(peelForeignWrappers(shimmerWrap(shimmerWrap(create))), create);
   const ours = function runproofCreate(): void {};

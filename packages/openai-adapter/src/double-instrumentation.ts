@@ -29,7 +29,9 @@ interface ShimmerWrapped {
 
 /** The Runproof patch record of `value`, when it is one of our wrappers. */
 export function patchRecordOf(value: unknown): PatchRecord | undefined {
-  return typeof value === 'function' ? ((value as unknown as Record<symbol, PatchRecord | undefined>)[RUNPROOF_PATCH]) : undefined;
+  return typeof value === 'function'
+    ? (value as unknown as Record<symbol, PatchRecord | undefined>)[RUNPROOF_PATCH]
+    : undefined;
 }
 
 /**

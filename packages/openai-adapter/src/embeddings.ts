@@ -22,7 +22,8 @@ export const embeddingsSurface: Surface = {
 
   describe(body: RequestBody, attributes: Attributes): DeclaredRequest {
     // Only a format the caller chose: the SDK asks for base64 on the wire and decodes it itself.
-    if (typeof body.encoding_format === 'string') attributes[ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = [body.encoding_format];
+    if (typeof body.encoding_format === 'string')
+      attributes[ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = [body.encoding_format];
     setNumber(attributes, ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT, body.dimensions);
     return { parameters: pickParameters(body, EMBEDDINGS_PARAMETERS) };
   },
@@ -45,7 +46,8 @@ export const embeddingsSurface: Surface = {
     const first = Array.isArray(response.data) ? recordOr(response.data[0]) : undefined;
     const vector = first?.embedding;
     // The structure of an embedding is its encoding and dimension count.
-    if (typeof vector === 'string') output.shapes.push({ embedding: 'base64', dimensions: Buffer.byteLength(vector, 'base64') / 4 });
+    if (typeof vector === 'string')
+      output.shapes.push({ embedding: 'base64', dimensions: Buffer.byteLength(vector, 'base64') / 4 });
     else output.shapes.push({ embedding: 'float', dimensions: Array.isArray(vector) ? vector.length : 0 });
   },
 

@@ -50,7 +50,8 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
 
   currentTracer(): Tracer {
     let tracer = scopedTracers.get(this);
-    if (tracer === undefined) scopedTracers.set(this, (tracer = trace.getTracerProvider().getTracer(PACKAGE_NAME, VERSION, SCOPE_OPTIONS)));
+    if (tracer === undefined)
+      scopedTracers.set(this, (tracer = trace.getTracerProvider().getTracer(PACKAGE_NAME, VERSION, SCOPE_OPTIONS)));
     return tracer;
   }
 

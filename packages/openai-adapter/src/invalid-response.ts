@@ -47,7 +47,9 @@ export function describeNonJsonBody(headers: ResponseHeaders | undefined): strin
   if (typeof type !== 'string') return undefined;
   // The SDK's own test for a JSON body.
   const mediaType = type.split(';')[0]?.trim().toLowerCase() ?? '';
-  return mediaType.includes('application/json') || mediaType.endsWith('+json') ? undefined : `expected a JSON body, received ${type}`;
+  return mediaType.includes('application/json') || mediaType.endsWith('+json')
+    ? undefined
+    : `expected a JSON body, received ${type}`;
 }
 
 /**

@@ -1,5 +1,31 @@
-import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { activeRunId, claimModelSpan, closeCall, openCall, isCancellation, markCancelled, detectDrift, guardModelCall, markError, recordContent, recordGenAIMetrics, recordStreamMetrics, releaseModelSpan, reportCall, reportObserved, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
+import {
+  INVALID_SPAN_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import {
+  activeRunId,
+  claimModelSpan,
+  closeCall,
+  openCall,
+  isCancellation,
+  markCancelled,
+  detectDrift,
+  guardModelCall,
+  markError,
+  recordContent,
+  recordGenAIMetrics,
+  recordStreamMetrics,
+  releaseModelSpan,
+  reportCall,
+  reportObserved,
+  type BoundaryTicket,
+  type OpenCall,
+} from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -22,7 +48,13 @@ import {
 import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attributes.ts';
 import { CALL_KEY, type CallAttempts } from './call-context.ts';
 import { digestShape } from './conditions.ts';
-import { describeNonEventStream, describeNonJsonBody, describeNonJsonResult, markInvalidResponse, type ResponseHeaders } from './invalid-response.ts';
+import {
+  describeNonEventStream,
+  describeNonJsonBody,
+  describeNonJsonResult,
+  markInvalidResponse,
+  type ResponseHeaders,
+} from './invalid-response.ts';
 import { shouldCaptureContent } from './content.ts';
 import { recordChecks } from './output-checks.ts';
 import { observeStream, type StreamedCall, type StreamObservation } from './stream.ts';
@@ -71,7 +103,16 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   private outputShape: string | undefined;
 
   /** `withSpan` false: another instrumentation's span stands for this call; it is guarded, counted and measured without a span of its own. */
-  constructor(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context, withSpan = true) {
+  constructor(
+    surface: Surface,
+    source: TelemetrySource,
+    library: string,
+    body: RequestBody,
+    resource: unknown,
+    options: unknown,
+    parent: Context,
+    withSpan = true,
+  ) {
     this.surface = surface;
     this.source = source;
     this.body = body;
@@ -99,7 +140,11 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     this.ownsSpan = frameworkSpan === undefined;
     if (frameworkSpan !== undefined) frameworkSpan.setAttributes(attributes);
     const spanless = frameworkSpan === undefined && !withSpan;
-    this.span = frameworkSpan ?? (spanless ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT) : source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent));
+    this.span =
+      frameworkSpan ??
+      (spanless
+        ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+        : source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent));
     // Through another instrumentation's wrapper, its span stays the active one for the request.
     this.context = (withSpan ? trace.setSpan(parent, this.span) : parent).setValue(CALL_KEY, this);
     const recording = this.span.isRecording();
@@ -143,8 +188,14 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   guard(): void {
     if (this.passive || !this.ownsSpan) return;
     try {
-      const maxOutputTokens = numberOr(this.body.max_completion_tokens ?? this.body.max_tokens ?? this.body.max_output_tokens);
-      this.ticket = guardModelCall({ model: this.requestModel ?? '', maxOutputTokens, inputText: () => this.surface.inputText(this.body) }, this.span, this.parent);
+      const maxOutputTokens = numberOr(
+        this.body.max_completion_tokens ?? this.body.max_tokens ?? this.body.max_output_tokens,
+      );
+      this.ticket = guardModelCall(
+        { model: this.requestModel ?? '', maxOutputTokens, inputText: () => this.surface.inputText(this.body) },
+        this.span,
+        this.parent,
+      );
     } catch (error) {
       this.ended = true;
       closeCall(this);
@@ -167,7 +218,11 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     const requestId = (result as { _request_id?: unknown } | null)?._request_id;
     if (typeof requestId === 'string') this.requestId = requestId;
     if (this.body.stream === true) {
-      this.stream = observeStream(result, this, this.surface.createStreamReader(this.body, this.capture, this.ticket?.countsUsage === true));
+      this.stream = observeStream(
+        result,
+        this,
+        this.surface.createStreamReader(this.body, this.capture, this.ticket?.countsUsage === true),
+      );
       if (this.stream === undefined) this.finish();
     } else {
       this.result = result;
@@ -198,13 +253,21 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       const output = this.readOutput();
       if (output.errorType !== undefined) {
         this.span.setAttribute(ATTR_ERROR_TYPE, output.errorType);
-        this.span.setStatus(output.errorMessage === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message: output.errorMessage });
+        this.span.setStatus(
+          output.errorMessage === undefined
+            ? { code: SpanStatusCode.ERROR }
+            : { code: SpanStatusCode.ERROR, message: output.errorMessage },
+        );
       }
       this.report(output, output.errorType, endTime);
       recordChecks(this.span, output.checks, this.capture);
       // Only a complete output is compared: a stream the caller abandoned has a partial structure.
       if (output.errorType === undefined && output.finishReasons.length > 0) {
-        detectDrift(this.span, this.callFingerprint, { resolvedModel: output.responseModel, systemFingerprint: output.systemFingerprint, outputShape: this.outputShape });
+        detectDrift(this.span, this.callFingerprint, {
+          resolvedModel: output.responseModel,
+          systemFingerprint: output.systemFingerprint,
+          outputShape: this.outputShape,
+        });
       }
       this.settle(output);
     } catch {
@@ -230,7 +293,11 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       // A page that is not JSON can make the SDK's own post-processing throw (a TypeError): the page is the cause.
       const unreadable = this.body.stream === true ? undefined : describeNonJsonBody(this.responseHeaders);
       const errorType =
-        isCancellation(error) || this.userSignal?.aborted === true ? markCancelled(this.span, error) : unreadable !== undefined ? markInvalidResponse(this.span, unreadable) : markError(this.span, error);
+        isCancellation(error) || this.userSignal?.aborted === true
+          ? markCancelled(this.span, error)
+          : unreadable !== undefined
+            ? markInvalidResponse(this.span, unreadable)
+            : markError(this.span, error);
       const requestId = (error as { requestID?: unknown } | null)?.requestID;
       if (typeof requestId === 'string') this.requestId = requestId;
       const output = this.readOutput();
@@ -250,13 +317,23 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
 
   /** Settles the boundary's hold with what the call used; what the API did not report, the budget estimates. */
   private settle(output: CallOutput): void {
-    this.ticket?.settle({ inputTokens: output.inputTokens, outputTokens: output.outputTokens, model: output.responseModel, outputText: () => output.text ?? '' });
+    this.ticket?.settle({
+      inputTokens: output.inputTokens,
+      outputTokens: output.outputTokens,
+      model: output.responseModel,
+      outputText: () => output.text ?? '',
+    });
   }
 
   private readOutput(): CallOutput {
     const output = new CallOutput();
     // A 200 the SDK did not fail on may still be no answer of the API (a gateway's HTML page).
-    const unreadable = this.stream?.endedEmpty === true ? describeNonEventStream(this.responseHeaders) : this.parsed ? describeNonJsonResult(this.result, this.responseHeaders) : undefined;
+    const unreadable =
+      this.stream?.endedEmpty === true
+        ? describeNonEventStream(this.responseHeaders)
+        : this.parsed
+          ? describeNonJsonResult(this.result, this.responseHeaders)
+          : undefined;
     if (unreadable !== undefined) {
       output.errorType = ERROR_TYPE_VALUE_INVALID_RESPONSE;
       output.errorMessage = unreadable;
@@ -270,7 +347,8 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     const span = this.span;
     writeOutputAttributes(span, output);
     const firstChunkTime = this.stream?.firstChunkTime;
-    if (firstChunkTime !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (firstChunkTime - this.startTime) / 1000);
+    if (firstChunkTime !== undefined)
+      span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (firstChunkTime - this.startTime) / 1000);
     if (output.shapes.length > 0) {
       const shape = digestShape(output.shapes.length === 1 ? output.shapes[0] : output.shapes);
       if (shape !== undefined) span.setAttribute(ATTR_RUNPROOF_OUTPUT_SHAPE, shape);
@@ -282,7 +360,14 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     if (output.messages !== undefined) recordContent(span, ATTR_GEN_AI_OUTPUT_MESSAGES, output.messages);
 
     if (output.responseModel !== undefined || output.systemFingerprint !== undefined || output.toolsCalled.length > 0) {
-      reportObserved({ resolvedModel: output.responseModel, systemFingerprint: output.systemFingerprint, toolsCalled: output.toolsCalled }, this.parent);
+      reportObserved(
+        {
+          resolvedModel: output.responseModel,
+          systemFingerprint: output.systemFingerprint,
+          toolsCalled: output.toolsCalled,
+        },
+        this.parent,
+      );
     }
     const metricAttributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: this.surface.operation,
@@ -297,8 +382,19 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     const instruments = this.source.currentInstruments();
     if (firstChunkTime !== undefined) {
       const interval = this.stream?.meanChunkInterval(endTime);
-      recordStreamMetrics(instruments, metricAttributes, (firstChunkTime - this.startTime) / 1000, interval === undefined ? undefined : interval / 1000);
+      recordStreamMetrics(
+        instruments,
+        metricAttributes,
+        (firstChunkTime - this.startTime) / 1000,
+        interval === undefined ? undefined : interval / 1000,
+      );
     }
-    recordGenAIMetrics(instruments, errorType === undefined ? metricAttributes : { ...metricAttributes, [ATTR_ERROR_TYPE]: errorType }, (endTime - this.startTime) / 1000, output.inputTokens, output.outputTokens);
+    recordGenAIMetrics(
+      instruments,
+      errorType === undefined ? metricAttributes : { ...metricAttributes, [ATTR_ERROR_TYPE]: errorType },
+      (endTime - this.startTime) / 1000,
+      output.inputTokens,
+      output.outputTokens,
+    );
   }
 }

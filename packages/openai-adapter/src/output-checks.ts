@@ -6,7 +6,13 @@
  */
 import type { Span } from '@opentelemetry/api';
 import { jsonSchemaDigest, type Issue, type JsonSchema, type ValidationResult } from '@runproof/core';
-import { checkJsonOutput, checkToolCallArguments, classifyFinish, recordValidation, type Verdict } from '@runproof/core/adapter';
+import {
+  checkJsonOutput,
+  checkToolCallArguments,
+  classifyFinish,
+  recordValidation,
+  type Verdict,
+} from '@runproof/core/adapter';
 import {
   VALIDATION_CHECKPOINT_VALUE_FINISH,
   VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT,
@@ -70,18 +76,38 @@ export function structuredOutputSchema(format: unknown): JsonSchema | undefined 
 }
 
 /** Checks a structured output's text against the request's JSON schema (`response_format` checkpoint). */
-export function checkStructuredOutput(checks: OutputChecks, schema: JsonSchema, text: string, prefix: (string | number)[]): void {
+export function checkStructuredOutput(
+  checks: OutputChecks,
+  schema: JsonSchema,
+  text: string,
+  prefix: (string | number)[],
+): void {
   checks.schemaDigest ??= jsonSchemaDigest(schema);
   checks.add(VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT, checkJsonOutput(schema, text), prefix);
 }
 
 /** Checks one tool call against the declared tools: its name, its JSON, its schema (`tool_calls` checkpoint). */
-export function checkToolCall(checks: OutputChecks, tools: Map<string, JsonSchema | undefined>, name: string, argumentsText: string | undefined, prefix: (string | number)[]): void {
-  checks.add(VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS, checkToolCallArguments({ name, arguments: argumentsText }, tools), prefix);
+export function checkToolCall(
+  checks: OutputChecks,
+  tools: Map<string, JsonSchema | undefined>,
+  name: string,
+  argumentsText: string | undefined,
+  prefix: (string | number)[],
+): void {
+  checks.add(
+    VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,
+    checkToolCallArguments({ name, arguments: argumentsText }, tools),
+    prefix,
+  );
 }
 
 /** Records a refusal, a truncated output or a content filter stop (`finish` checkpoint). */
-export function checkEnding(checks: OutputChecks, finishReason: string | undefined, refusal: string | undefined, prefix: (string | number)[]): void {
+export function checkEnding(
+  checks: OutputChecks,
+  finishReason: string | undefined,
+  refusal: string | undefined,
+  prefix: (string | number)[],
+): void {
   const result = classifyFinish({ finishReason, refusal });
   if (result !== undefined) checks.add(VALIDATION_CHECKPOINT_VALUE_FINISH, result, prefix);
 }
@@ -102,8 +128,16 @@ export function recordChecks(span: Span, checks: OutputChecks | undefined, captu
     // One evaluation per check, so an evaluation view shows which one failed.
     verdicts: checks.checkpoints.map((checkpoint, index): Verdict => {
       const issues = checks.issuesByCheckpoint[index] ?? [];
-      return { checkpoint, outcome: issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS, issues };
+      return {
+        checkpoint,
+        outcome: issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS,
+        issues,
+      };
     }),
   } as const;
-  recordValidation(span, checks.schemaDigest === undefined ? record : { ...record, schemaDigest: checks.schemaDigest }, { captureContent });
+  recordValidation(
+    span,
+    checks.schemaDigest === undefined ? record : { ...record, schemaDigest: checks.schemaDigest },
+    { captureContent },
+  );
 }

@@ -77,5 +77,10 @@ export function callMode(record: PatchRecord): 'record' | 'guard' | 'off' {
 
 function install(target: object, name: string, value: Function): void {
   const descriptor = Object.getOwnPropertyDescriptor(target, name);
-  Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: descriptor?.enumerable ?? false });
+  Object.defineProperty(target, name, {
+    value,
+    writable: true,
+    configurable: true,
+    enumerable: descriptor?.enumerable ?? false,
+  });
 }

@@ -14,9 +14,23 @@ import {
   OPENAI_API_TYPE_VALUE_RESPONSES,
 } from '@runproof/core/semconv';
 import { describeSampling, setNumber } from './attributes.ts';
-import { digestByIdentity, digestInput, digestInstructions, digestTemplate, pickParameters, shapeOfJsonText } from './conditions.ts';
+import {
+  digestByIdentity,
+  digestInput,
+  digestInstructions,
+  digestTemplate,
+  pickParameters,
+  shapeOfJsonText,
+} from './conditions.ts';
 import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
-import { checkEnding, checkStructuredOutput, checkToolCall, declaredTools, OutputChecks, structuredOutputSchema } from './output-checks.ts';
+import {
+  checkEnding,
+  checkStructuredOutput,
+  checkToolCall,
+  declaredTools,
+  OutputChecks,
+  structuredOutputSchema,
+} from './output-checks.ts';
 import { readUsage } from './usage.ts';
 import { responsesInputText, outputTextOf } from './usage-text.ts';
 import type { CallOutput, DeclaredRequest, RequestBody, StreamReader, Surface } from './surface.ts';
@@ -24,7 +38,15 @@ import { recordOr, stringOr } from './values.ts';
 
 /** Request members that change what the model may return: the call's declared parameters. */
 const RESPONSES_PARAMETERS = [
-  'temperature', 'top_p', 'max_output_tokens', 'max_tool_calls', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'truncation', 'top_logprobs',
+  'temperature',
+  'top_p',
+  'max_output_tokens',
+  'max_tool_calls',
+  'tool_choice',
+  'parallel_tool_calls',
+  'reasoning',
+  'truncation',
+  'top_logprobs',
 ] as const;
 
 type JsonRecord = Readonly<Record<string, unknown>>;
@@ -41,17 +63,23 @@ export const responsesSurface: Surface = {
     const text = recordOr(body.text);
     const format = recordOr(text?.format);
     const formatType = format?.type;
-    if (formatType === 'json_schema' || formatType === 'json_object') attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_JSON;
+    if (formatType === 'json_schema' || formatType === 'json_object')
+      attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_JSON;
     else if (formatType === 'text') attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_TEXT;
-    const conversation = typeof body.conversation === 'string' ? body.conversation : stringOr(recordOr(body.conversation)?.id);
+    const conversation =
+      typeof body.conversation === 'string' ? body.conversation : stringOr(recordOr(body.conversation)?.id);
     if (conversation !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversation;
 
     let parameters = pickParameters(body, RESPONSES_PARAMETERS);
-    if (typeof formatType === 'string' && formatType !== 'json_schema') parameters = { ...parameters, response_format: formatType };
+    if (typeof formatType === 'string' && formatType !== 'json_schema')
+      parameters = { ...parameters, response_format: formatType };
     if (text?.verbosity != null) parameters = { ...parameters, verbosity: text.verbosity };
     return {
       parameters,
-      instructionsDigest: body.instructions == null ? undefined : digestInstructions(Array.isArray(body.instructions) ? body.instructions : [body.instructions]),
+      instructionsDigest:
+        body.instructions == null
+          ? undefined
+          : digestInstructions(Array.isArray(body.instructions) ? body.instructions : [body.instructions]),
       templateDigest: digestTemplate(inputRoles(body.input)),
       toolsDigest: Array.isArray(body.tools) && body.tools.length > 0 ? digestByIdentity(body.tools) : undefined,
       schemaDigest: formatType === 'json_schema' ? digestByIdentity(format) : undefined,
@@ -63,9 +91,11 @@ export const responsesSurface: Surface = {
   },
 
   captureInput(body: RequestBody, span: Span): void {
-    if (typeof body.instructions === 'string') recordContent(span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, [{ type: 'text', content: body.instructions }]);
+    if (typeof body.instructions === 'string')
+      recordContent(span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, [{ type: 'text', content: body.instructions }]);
     if (body.input !== undefined) recordContent(span, ATTR_GEN_AI_INPUT_MESSAGES, toInputMessages(body.input));
-    if (Array.isArray(body.tools) && body.tools.length > 0) recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, (body.tools as unknown[]).map(toToolDefinition));
+    if (Array.isArray(body.tools) && body.tools.length > 0)
+      recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, (body.tools as unknown[]).map(toToolDefinition));
   },
 
   inputText: responsesInputText,
@@ -104,7 +134,8 @@ function readResponse(result: unknown, body: RequestBody, output: CallOutput, ca
       const name = stringOr(item.name) ?? 'unknown';
       output.toolsCalled.push(name);
       toolCalls.push({ name, arguments: item.type === 'function_call' ? shapeOfJsonText(item.arguments) : 'string' });
-      if (capture) parts.push(toToolCallPart(item.call_id, name, item.type === 'function_call' ? item.arguments : item.input));
+      if (capture)
+        parts.push(toToolCallPart(item.call_id, name, item.type === 'function_call' ? item.arguments : item.input));
     } else if (item?.type === 'message' && Array.isArray(item.content)) {
       for (const content of item.content as (JsonRecord | null)[]) {
         if (content?.type === 'output_text' && typeof content.text === 'string') text = (text ?? '') + content.text;
@@ -127,25 +158,37 @@ function readResponse(result: unknown, body: RequestBody, output: CallOutput, ca
 }
 
 /** Validates function calls against the declared tools, JSON text against `text.format`, and how it ended. */
-function checkResponse(response: JsonRecord, body: RequestBody, text: string | undefined, refused: boolean, finishReason: string | undefined): OutputChecks {
+function checkResponse(
+  response: JsonRecord,
+  body: RequestBody,
+  text: string | undefined,
+  refused: boolean,
+  finishReason: string | undefined,
+): OutputChecks {
   const checks = new OutputChecks();
   const tools = declaredTools(body.tools);
   const items = Array.isArray(response.output) ? (response.output as unknown[]) : [];
   if (tools !== undefined) {
     for (const [index, entry] of items.entries()) {
       const item = recordOr(entry);
-      if (item?.type === 'function_call') checkToolCall(checks, tools, stringOr(item.name) ?? '', stringOr(item.arguments), ['output', index]);
+      if (item?.type === 'function_call')
+        checkToolCall(checks, tools, stringOr(item.name) ?? '', stringOr(item.arguments), ['output', index]);
     }
   }
   const schema = structuredOutputSchema(recordOr(body.text)?.format);
-  if (schema !== undefined && text !== undefined && !refused && finishReason !== 'length') checkStructuredOutput(checks, schema, text, []);
+  if (schema !== undefined && text !== undefined && !refused && finishReason !== 'length')
+    checkStructuredOutput(checks, schema, text, []);
   checkEnding(checks, finishReason, refused ? 'refused' : undefined, []);
   return checks;
 }
 
 /** A finish reason in chat completions' terms, from the response's status. */
 function finishReasonOf(response: JsonRecord, calledTools: boolean): string | undefined {
-  return responsesFinishReason({ status: response.status, incompleteReason: stringOr(recordOr(response.incomplete_details)?.reason), calledTools });
+  return responsesFinishReason({
+    status: response.status,
+    incompleteReason: stringOr(recordOr(response.incomplete_details)?.reason),
+    calledTools,
+  });
 }
 
 function toInputMessages(input: unknown): GenAIMessage[] {
@@ -157,7 +200,10 @@ function toInputMessages(input: unknown): GenAIMessage[] {
       case 'function_call':
         return { role: 'assistant', parts: [toToolCallPart(item.call_id, item.name, item.arguments)] };
       case 'function_call_output':
-        return { role: 'tool', parts: [{ type: 'tool_call_response', id: item.call_id ?? null, response: item.output }] };
+        return {
+          role: 'tool',
+          parts: [{ type: 'tool_call_response', id: item.call_id ?? null, response: item.output }],
+        };
       case undefined:
       case 'message': {
         const role = typeof item.role === 'string' ? item.role : 'user';
@@ -171,7 +217,8 @@ function toInputMessages(input: unknown): GenAIMessage[] {
 
 function toToolDefinition(item: unknown): Record<string, unknown> {
   const tool = recordOr(item) ?? {};
-  if (tool.type === 'function') return { type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters };
+  if (tool.type === 'function')
+    return { type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters };
   return { type: String(tool.type), name: tool.name };
 }
 
@@ -206,7 +253,8 @@ class ResponseStreamReader implements StreamReader {
 
   read(chunk: unknown): void {
     const event = recordOr(chunk);
-    if (this.keepText && typeof event?.delta === 'string' && TEXT_DELTA_EVENTS.has(event.type as string)) this.streamedText += event.delta;
+    if (this.keepText && typeof event?.delta === 'string' && TEXT_DELTA_EVENTS.has(event.type as string))
+      this.streamedText += event.delta;
     switch (event?.type) {
       case 'response.created':
       case 'response.queued':

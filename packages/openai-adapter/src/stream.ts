@@ -27,7 +27,11 @@ interface StreamLike {
  * Starts observing a `Stream` the SDK returned, its chunks read by `reader`; `undefined` when
  * `result` is not one (the caller then ends the span without a body).
  */
-export function observeStream(result: unknown, call: StreamedCall, reader: StreamReader): StreamObservation | undefined {
+export function observeStream(
+  result: unknown,
+  call: StreamedCall,
+  reader: StreamReader,
+): StreamObservation | undefined {
   const stream = result as StreamLike | null;
   if (stream === null || typeof stream !== 'object' || typeof stream.iterator !== 'function') return undefined;
   const signal = stream.controller?.signal instanceof AbortSignal ? stream.controller.signal : undefined;

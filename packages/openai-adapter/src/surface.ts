@@ -7,7 +7,10 @@ import type { OutputChecks } from './output-checks.ts';
 export type RequestBody = Readonly<Record<string, unknown>>;
 
 /** The declared conditions a surface derives from a request (the rest — provider, library… — are common). */
-export type DeclaredRequest = Pick<CallConditions, 'parameters' | 'instructionsDigest' | 'templateDigest' | 'toolsDigest' | 'schemaDigest'>;
+export type DeclaredRequest = Pick<
+  CallConditions,
+  'parameters' | 'instructionsDigest' | 'templateDigest' | 'toolsDigest' | 'schemaDigest'
+>;
 
 /** What a call returned, gathered from a JSON response or from stream chunks, before it becomes attributes. */
 export class CallOutput {

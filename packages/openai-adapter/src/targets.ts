@@ -59,11 +59,17 @@ export function patchTargets(targets: OpenAITargets, source: TelemetrySource, li
   ];
   for (const [prototype, surface] of surfaces) {
     if (!patchCreate(prototype, surface, source, library)) {
-      warnOnce(`missing:${library}:${surface.method}`, `runproof: ${library} has no ${surface.method} to instrument; those calls will not be traced`);
+      warnOnce(
+        `missing:${library}:${surface.method}`,
+        `runproof: ${library} has no ${surface.method} to instrument; those calls will not be traced`,
+      );
     }
   }
   if (!patchAttemptCounter(targets.client)) {
-    warnOnce(`missing:${library}:attempts`, `runproof: ${library} has no per-attempt request method; runproof.call.attempts will be 0`);
+    warnOnce(
+      `missing:${library}:attempts`,
+      `runproof: ${library} has no per-attempt request method; runproof.call.attempts will be 0`,
+    );
   }
 }
 
@@ -82,5 +88,7 @@ function prototypeOf(value: unknown): object | undefined {
 }
 
 function createOwner(resource: unknown): object | undefined {
-  return resource !== null && typeof resource === 'object' ? findOwner(Object.getPrototypeOf(resource) as object, 'create') : undefined;
+  return resource !== null && typeof resource === 'object'
+    ? findOwner(Object.getPrototypeOf(resource) as object, 'create')
+    : undefined;
 }

@@ -15,5 +15,7 @@ export function stringOr(value: unknown): string | undefined {
 
 /** `value` as a record, or `undefined`. */
 export function recordOr(value: unknown): Readonly<Record<string, unknown>> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }

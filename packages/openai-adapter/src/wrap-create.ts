@@ -14,14 +14,20 @@ import { recordOr } from './values.ts';
  * request, with the request running in the call's context, and the SDK's `APIPromise` returned
  * observed (see `observeResult`). Anything unexpected falls back to calling the SDK untouched.
  */
-export function patchCreate(prototype: object | undefined, surface: Surface, source: TelemetrySource, library: string): boolean {
+export function patchCreate(
+  prototype: object | undefined,
+  surface: Surface,
+  source: TelemetrySource,
+  library: string,
+): boolean {
   if (prototype === undefined || prototype === null) return false;
   return patchMethod(prototype, 'create', surface.method, (record) => {
     const original = record.original;
     return function runproofCreate(this: unknown, body: unknown, options?: unknown): unknown {
       const parent = context.active();
       // Already inside a recorded call (one wrapper calling another), or a body we cannot read.
-      if (parent.getValue(CALL_KEY) !== undefined || body === null || typeof body !== 'object') return Reflect.apply(original, this, arguments);
+      if (parent.getValue(CALL_KEY) !== undefined || body === null || typeof body !== 'object')
+        return Reflect.apply(original, this, arguments);
       const mode = callMode(record);
       if (mode === 'off') return Reflect.apply(original, this, arguments);
       const call = startCall(surface, source, library, body as RequestBody, this, options, parent, mode === 'record');
@@ -33,10 +39,19 @@ export function patchCreate(prototype: object | undefined, surface: Surface, sou
         // delivers every failure, as a rejection of the returned promise.
         return rejectedAPIPromise(halt);
       }
-      const sent = source.includeStreamUsageOption() ? safely('asking for the usage of a stream', undefined, () => withStreamUsage(surface, body as RequestBody)) : undefined;
+      const sent = source.includeStreamUsageOption()
+        ? safely('asking for the usage of a stream', undefined, () => withStreamUsage(surface, body as RequestBody))
+        : undefined;
       let result: unknown;
       try {
-        result = context.with(call.context, Reflect.apply, undefined, original, this, sent === undefined ? arguments : [sent, options]);
+        result = context.with(
+          call.context,
+          Reflect.apply,
+          undefined,
+          original,
+          this,
+          sent === undefined ? arguments : [sent, options],
+        );
       } catch (error) {
         call.fail(error);
         throw error;
@@ -75,6 +90,19 @@ function withStreamUsage(surface: Surface, body: RequestBody): RequestBody | und
   return { ...body, stream_options: { ...streamOptions, include_usage: true } };
 }
 
-function startCall(surface: Surface, source: TelemetrySource, library: string, body: RequestBody, resource: unknown, options: unknown, parent: Context, withSpan: boolean): ModelCall | undefined {
-  return safely(`starting a span for openai ${surface.method}`, undefined, () => new ModelCall(surface, source, library, body, resource, options, parent, withSpan));
+function startCall(
+  surface: Surface,
+  source: TelemetrySource,
+  library: string,
+  body: RequestBody,
+  resource: unknown,
+  options: unknown,
+  parent: Context,
+  withSpan: boolean,
+): ModelCall | undefined {
+  return safely(
+    `starting a span for openai ${surface.method}`,
+    undefined,
+    () => new ModelCall(surface, source, library, body, resource, options, parent, withSpan),
+  );
 }

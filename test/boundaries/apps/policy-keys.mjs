@@ -22,5 +22,16 @@ async function calls(name) {
 }
 
 const seen = {};
-for (const name of ['invoice-intake', 'invoice-triage', 'invoice-triage-eu', 'Billing', 'Billing', 'biling', 'Invoice-Intake', 'payroll', 'bill']) seen[name] = await calls(name);
+for (const name of [
+  'invoice-intake',
+  'invoice-triage',
+  'invoice-triage-eu',
+  'Billing',
+  'Billing',
+  'biling',
+  'Invoice-Intake',
+  'payroll',
+  'bill',
+])
+  seen[name] = await calls(name);
 process.stdout.write(`${JSON.stringify(seen)}\n`);

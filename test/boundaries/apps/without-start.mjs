@@ -14,7 +14,13 @@ async function attempt(work) {
   try {
     return { ok: true, value: await work() };
   } catch (error) {
-    return { ok: false, kind: BoundaryViolationError.isInstance(error) ? 'boundary' : error.constructor.name, code: error.code, rule: error.rule, observed: error.observed };
+    return {
+      ok: false,
+      kind: BoundaryViolationError.isInstance(error) ? 'boundary' : error.constructor.name,
+      code: error.code,
+      rule: error.rule,
+      observed: error.observed,
+    };
   }
 }
 
@@ -34,7 +40,14 @@ seen.models = await attempt(() =>
   }),
 );
 seen.checkpoint = await attempt(() =>
-  run('extract', () => checkpoint('invoice.fields', z.object({ vendor: z.string(), currency: z.string().default('EUR') }), { vendor: 'ACME' }, { mode: 'enforce' })),
+  run('extract', () =>
+    checkpoint(
+      'invoice.fields',
+      z.object({ vendor: z.string(), currency: z.string().default('EUR') }),
+      { vendor: 'ACME' },
+      { mode: 'enforce' },
+    ),
+  ),
 );
 seen.outside = currentRun() === undefined;
 seen.ran = ran;

@@ -8,7 +8,10 @@ const client = new OpenAI({ apiKey: 'test', baseURL: process.env.OPENAI_BASE_URL
 const pending = process.env.RUN_IDS.split(',').sort(() => Math.random() - 0.5);
 
 async function ask(runId, number) {
-  const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${runId} step ${number}` }] });
+  const completion = await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: `${runId} step ${number}` }],
+  });
   await new Promise((resolve) => setTimeout(resolve, Number(process.env.STEP_DELAY_MS ?? 0))); // work after the call: a kill lands mid-step
   return completion.choices[0].message.content;
 }

@@ -15,11 +15,17 @@ import { handoff, run, step } from '@runproof/core';
 const client = new OpenAI({ apiKey: 'test', baseURL: process.env.OPENAI_BASE_URL, maxRetries: 0 });
 const killIn = Number(process.env.KILL_IN_STEP ?? 0);
 const failIn = Number(process.env.FAIL_IN_STEP ?? 0);
-const durable = process.env.BY ? { by: process.env.BY, input: process.env.INPUT ? JSON.parse(process.env.INPUT) : undefined } : true;
+const durable = process.env.BY
+  ? { by: process.env.BY, input: process.env.INPUT ? JSON.parse(process.env.INPUT) : undefined }
+  : true;
 
 async function ask(number, question) {
-  const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `step ${number}: ${question}` }] });
-  if (number === 1 && process.env.HOLD_MS) await new Promise((resolve) => setTimeout(resolve, Number(process.env.HOLD_MS)));
+  const completion = await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: `step ${number}: ${question}` }],
+  });
+  if (number === 1 && process.env.HOLD_MS)
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.HOLD_MS)));
   if (number === killIn) process.kill(process.pid, 'SIGKILL');
   if (number === Number(process.env.TERM_IN_STEP)) {
     process.kill(process.pid, 'SIGTERM'); // as an orchestrator stops a pod
@@ -34,20 +40,30 @@ async function ask(number, question) {
 }
 
 try {
-  const result = await run({ name: 'invoice-triage', id: process.env.RUN_ID, durable, boundary: { maxModelCalls: Number(process.env.MAX_MODEL_CALLS ?? 5) } }, async () => {
-    const fields = await step('extract', () => ask(1, 'extract the fields'));
-    const verdict = await step('classify', () => ask(2, 'classify the invoice'));
-    if (process.env.HANDOFF) {
-      const decision = await handoff({ to: 'ap-team', reason: 'amount over the approval limit' });
-      if (!decision?.approved) return { posted: false };
-    }
-    const check = await step('check', () => ask(3, 'check the vendor'));
-    const draft = await step('draft', () => ask(4, 'draft the entry'));
-    const posted = await step('post', () => ask(5, 'post it'));
-    return { fields, verdict, check, draft, posted };
-  });
+  const result = await run(
+    {
+      name: 'invoice-triage',
+      id: process.env.RUN_ID,
+      durable,
+      boundary: { maxModelCalls: Number(process.env.MAX_MODEL_CALLS ?? 5) },
+    },
+    async () => {
+      const fields = await step('extract', () => ask(1, 'extract the fields'));
+      const verdict = await step('classify', () => ask(2, 'classify the invoice'));
+      if (process.env.HANDOFF) {
+        const decision = await handoff({ to: 'ap-team', reason: 'amount over the approval limit' });
+        if (!decision?.approved) return { posted: false };
+      }
+      const check = await step('check', () => ask(3, 'check the vendor'));
+      const draft = await step('draft', () => ask(4, 'draft the entry'));
+      const posted = await step('post', () => ask(5, 'post it'));
+      return { fields, verdict, check, draft, posted };
+    },
+  );
   process.stdout.write(`${JSON.stringify({ result })}\n`);
 } catch (error) {
-  process.stdout.write(`${JSON.stringify({ error: { name: error.name, code: error.code, message: error.message } })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ error: { name: error.name, code: error.code, message: error.message } })}\n`,
+  );
   process.exitCode = 1;
 }

@@ -25,11 +25,19 @@ await attempt('checkout', () => chargeCard({ card: '4111 1111 1111 1111' }));
 
 await attempt('invoice-extract', () =>
   step('parse', async () => {
-    const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Extract the invoice total as JSON.' }] });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Extract the invoice total as JSON.' }],
+    });
     return JSON.parse(completion.choices[0].message.content);
   }),
 );
 
-await attempt('support-reply', () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'My card 4111 1111 1111 1111 was charged twice.' }] }));
+await attempt('support-reply', () =>
+  client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'My card 4111 1111 1111 1111 was charged twice.' }],
+  }),
+);
 
 process.stdout.write(JSON.stringify(caught));

@@ -18,7 +18,12 @@ const heapAfterGc = () => {
 
 // One run first, so what every run shares (modules, caches, the instruments) is in the baseline.
 const triage = (index) =>
-  run('invoice-triage', () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Invoice ${index}. Extract the total.\n${invoice}` }] }));
+  run('invoice-triage', () =>
+    client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: `Invoice ${index}. Extract the total.\n${invoice}` }],
+    }),
+  );
 await triage(0);
 const before = heapAfterGc();
 for (let index = 1; index <= runs; index++) await triage(index);

@@ -12,7 +12,11 @@ const keepServing = () => setInterval(() => {}, 1000); // a server would keep th
 
 switch (process.argv[2]) {
   case 'uncaught-exception':
-    failingRun().catch((error) => setTimeout(() => { throw error; }, 10));
+    failingRun().catch((error) =>
+      setTimeout(() => {
+        throw error;
+      }, 10),
+    );
     break;
   case 'unhandled-rejection':
     failingRun();
@@ -48,7 +52,9 @@ switch (process.argv[2]) {
       process.stdout.write(`recovered from: ${error.message}\n`);
       process.exitCode = 5;
     });
-    setTimeout(() => { throw new Error('a bug the app survives'); }, 10);
+    setTimeout(() => {
+      throw new Error('a bug the app survives');
+    }, 10);
     break;
   }
   default:

@@ -13,4 +13,6 @@ globalThis.gc();
 const heapAfter = process.memoryUsage().heapUsed;
 const shutdownStarted = Date.now();
 await handle.shutdown();
-process.stdout.write(`${JSON.stringify({ completed, heapGrowthBytes: heapAfter - heapBefore, shutdownMs: Date.now() - shutdownStarted })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ completed, heapGrowthBytes: heapAfter - heapBefore, shutdownMs: Date.now() - shutdownStarted })}\n`,
+);

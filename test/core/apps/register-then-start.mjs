@@ -17,4 +17,6 @@ try {
 } catch (caught) {
   error = caught;
 }
-process.stdout.write(`${JSON.stringify({ deleted, halted: BoundaryViolationError.isInstance(error), rule: error?.rule })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ deleted, halted: BoundaryViolationError.isInstance(error), rule: error?.rule })}\n`,
+);

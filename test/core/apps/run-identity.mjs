@@ -19,18 +19,22 @@ await run('outer', async (outer) => {
 // A run continued under its own id (a resume) inside another run.
 await run('supervisor', async (supervisor) => {
   seen.supervisor = supervisor.id;
-  await run({ name: 'resumed', id: CONTINUED_ID, attempt: 2, continuation: 'resume' }, () => step('resumed-work', () => undefined));
+  await run({ name: 'resumed', id: CONTINUED_ID, attempt: 2, continuation: 'resume' }, () =>
+    step('resumed-work', () => undefined),
+  );
 });
 
 // A downstream service: its handler runs in the context extracted from the request's headers.
 const server = createServer((request, response) => {
   const extracted = propagation.extract(ROOT_CONTEXT, request.headers);
-  context.with(extracted, () =>
-    run('downstream', async (downstream) => {
-      seen.downstream = downstream.id;
-      await step('downstream-work', () => undefined);
-    }),
-  ).then(() => response.end('ok'));
+  context
+    .with(extracted, () =>
+      run('downstream', async (downstream) => {
+        seen.downstream = downstream.id;
+        await step('downstream-work', () => undefined);
+      }),
+    )
+    .then(() => response.end('ok'));
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const { port } = server.address();

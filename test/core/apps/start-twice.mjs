@@ -6,4 +6,6 @@ const second = start({ serviceName: 'ignored' });
 await run('console-run', () => undefined);
 await first.shutdown();
 await second.shutdown();
-process.stderr.write(`${JSON.stringify({ same: first === second, enabled: first.enabled, instrumentations: first.instrumentations, service: first.config.serviceName })}\n`);
+process.stderr.write(
+  `${JSON.stringify({ same: first === second, enabled: first.enabled, instrumentations: first.instrumentations, service: first.config.serviceName })}\n`,
+);

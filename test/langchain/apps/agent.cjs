@@ -4,7 +4,12 @@ const { ChatOpenAI } = require('@langchain/openai');
 const { createAgent, tool } = require('langchain');
 const { z } = require('zod');
 
-const model = new ChatOpenAI({ model: 'gpt-4o-mini', configuration: { baseURL: process.env.SIMULATOR_URL }, apiKey: 'test', maxRetries: 0 });
+const model = new ChatOpenAI({
+  model: 'gpt-4o-mini',
+  configuration: { baseURL: process.env.SIMULATOR_URL },
+  apiKey: 'test',
+  maxRetries: 0,
+});
 const getWeather = tool(
   async ({ city }) => {
     trace.getTracer('user-app').startSpan('lookup forecast').end();

@@ -11,16 +11,29 @@ const { MemorySaver } = require('@langchain/langgraph');
 const { createAgent, tool } = require('langchain');
 const { z } = require('zod');
 
-const options = { model: 'gpt-4o-mini', configuration: { baseURL: process.env.SIMULATOR_URL }, apiKey: 'test', maxRetries: 0 };
+const options = {
+  model: 'gpt-4o-mini',
+  configuration: { baseURL: process.env.SIMULATOR_URL },
+  apiKey: 'test',
+  maxRetries: 0,
+};
 const getWeather = tool(async ({ city }) => `22 degrees Celsius in ${city}`, {
   name: 'get_weather',
   description: 'Current weather in a city',
   schema: z.object({ city: z.string() }),
 });
-const agent = createAgent({ model: new ChatOpenAI(options), tools: [getWeather], name: 'weather_agent', checkpointer: new MemorySaver() });
+const agent = createAgent({
+  model: new ChatOpenAI(options),
+  tools: [getWeather],
+  name: 'weather_agent',
+  checkpointer: new MemorySaver(),
+});
 
 async function main() {
-  const result = await agent.invoke({ messages: [{ role: 'user', content: 'Weather in Paris?' }] }, { configurable: { thread_id: 'thread-paris' } });
+  const result = await agent.invoke(
+    { messages: [{ role: 'user', content: 'Weather in Paris?' }] },
+    { configurable: { thread_id: 'thread-paris' } },
+  );
   let streamed = '';
   for await (const chunk of await new ChatOpenAI(options).stream('Say hello.')) streamed += chunk.content;
   process.stdout.write(`${JSON.stringify({ answer: result.messages.at(-1).content, streamed })}\n`);

@@ -13,7 +13,12 @@ const invoiceFormat = {
   json_schema: {
     name: 'invoice',
     strict: true,
-    schema: { type: 'object', properties: { vendor: { type: 'string' }, total: { type: 'number' } }, required: ['vendor', 'total'], additionalProperties: false },
+    schema: {
+      type: 'object',
+      properties: { vendor: { type: 'string' }, total: { type: 'number' } },
+      required: ['vendor', 'total'],
+      additionalProperties: false,
+    },
   },
 };
 const lookupVendor = tool('lookup_vendor', async ({ vendor }) => ({ vendor, country: 'FR' }));
@@ -33,8 +38,16 @@ const result = await run('conventions', async (current) => {
   });
   const invoice = await checkpoint('invoice.fields', Invoice, extracted);
   const vendor = await lookupVendor.forCall('call_lookup_1')({ vendor: invoice.vendor });
-  const first = await client.responses.create({ model: 'gpt-4o-mini', input: 'Summarize the invoice.', conversation: 'conv_invoices_1' });
-  const chained = await client.responses.create({ model: 'gpt-4o-mini', input: 'And the vendor?', previous_response_id: first.id });
+  const first = await client.responses.create({
+    model: 'gpt-4o-mini',
+    input: 'Summarize the invoice.',
+    conversation: 'conv_invoices_1',
+  });
+  const chained = await client.responses.create({
+    model: 'gpt-4o-mini',
+    input: 'And the vendor?',
+    previous_response_id: first.id,
+  });
   return { runId: current.id, firstResponseId: first.id, chainedResponseId: chained.id, vendor };
 });
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -30,8 +30,15 @@ const uses = {
   },
   'parse() helper': () => attempt(() => client.chat.completions.parse(body)),
   'a stream': () => attempt(() => client.chat.completions.create({ ...body, stream: true })),
-  'stream() helper': () => attempt(() => client.chat.completions.stream(body).on('error', () => {}).finalChatCompletion()),
-  'responses.create()': () => attempt(() => client.responses.create({ model: 'gpt-4o-mini', input: 'Tell me about Paris.' })),
+  'stream() helper': () =>
+    attempt(() =>
+      client.chat.completions
+        .stream(body)
+        .on('error', () => {})
+        .finalChatCompletion(),
+    ),
+  'responses.create()': () =>
+    attempt(() => client.responses.create({ model: 'gpt-4o-mini', input: 'Tell me about Paris.' })),
   'awaited 1 ms later': async () => {
     const promise = client.chat.completions.create(body);
     await sleep(1);

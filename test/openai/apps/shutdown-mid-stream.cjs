@@ -7,7 +7,11 @@ const OpenAI = require('openai').default;
 
 async function main() {
   const client = new OpenAI({ apiKey: 'sk-test', baseURL: process.env.SIMULATOR_URL, maxRetries: 0, logLevel: 'off' });
-  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Tell me about Paris.' }], stream: true });
+  const stream = await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Tell me about Paris.' }],
+    stream: true,
+  });
   const iterator = stream[Symbol.asyncIterator]();
   for (let read = 0; read < 3; read++) await iterator.next();
   const pending = client.embeddings.create({ model: 'text-embedding-3-small', input: 'Paris' });

@@ -9,12 +9,20 @@ export async function workload(OpenAI) {
   const result = await run('auto-instrumented', async (current) => {
     const chat = await client.chat.completions.create({
       model: 'gpt-4o-mini',
-      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: QUESTION }],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: QUESTION },
+      ],
       temperature: 0,
     });
 
     const streamed = await client.chat.completions
-      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: QUESTION }], stream: true, stream_options: { include_usage: true } })
+      .create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: QUESTION }],
+        stream: true,
+        stream_options: { include_usage: true },
+      })
       .withResponse();
     const chatStream = { requestId: streamed.request_id };
     for await (const chunk of streamed.data) {
@@ -23,12 +31,19 @@ export async function workload(OpenAI) {
       if (chunk.usage) chatStream.usage = chunk.usage;
     }
 
-    const response = await client.responses.create({ model: 'gpt-4o-mini', instructions: 'Be brief.', input: QUESTION });
+    const response = await client.responses.create({
+      model: 'gpt-4o-mini',
+      instructions: 'Be brief.',
+      input: QUESTION,
+    });
 
-    const events = await client.responses.create({ model: 'gpt-4o-mini', input: QUESTION, stream: true }).withResponse();
+    const events = await client.responses
+      .create({ model: 'gpt-4o-mini', input: QUESTION, stream: true })
+      .withResponse();
     const responseStream = { requestId: events.request_id };
     for await (const event of events.data) {
-      if (event.type === 'response.completed') Object.assign(responseStream, { id: event.response.id, usage: event.response.usage });
+      if (event.type === 'response.completed')
+        Object.assign(responseStream, { id: event.response.id, usage: event.response.usage });
     }
 
     const embedding = await client.embeddings.create({ model: 'text-embedding-3-small', input: QUESTION });
@@ -39,7 +54,11 @@ export async function workload(OpenAI) {
       chatStream,
       response: { id: response.id, requestId: response._request_id, usage: response.usage },
       responseStream,
-      embedding: { requestId: embedding._request_id, usage: embedding.usage, dimensions: embedding.data[0].embedding.length },
+      embedding: {
+        requestId: embedding._request_id,
+        usage: embedding.usage,
+        dimensions: embedding.data[0].embedding.length,
+      },
     };
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);

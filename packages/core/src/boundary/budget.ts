@@ -46,7 +46,10 @@ export class RunBudget {
  * @example
  * findPrice({ 'gpt-4o-mini*': { input: 0.15, output: 0.6 } }, 'gpt-4o-mini-2024-07-18') // { input: 0.15, output: 0.6 }
  */
-export function findPrice(prices: Readonly<Record<string, ModelPrice>> | undefined, model: string): ModelPrice | undefined {
+export function findPrice(
+  prices: Readonly<Record<string, ModelPrice>> | undefined,
+  model: string,
+): ModelPrice | undefined {
   if (prices === undefined) return undefined;
   if (Object.hasOwn(prices, model)) return prices[model];
   const key = findBestMatch(Object.keys(prices), model);

@@ -34,9 +34,16 @@ const RANK: Record<BoundaryDecision, number> = { allow: 0, record: 1, escalate: 
  * `BoundaryViolationError` on `halt` — unless `afterCall`, when the call has already been made and
  * a halt can only stop the next one. Returns the decision.
  */
-export function applyDecision(state: RunBoundary, findings: readonly Finding[], span: Span | undefined, options: { afterCall?: boolean; previous?: BoundaryDecision } = {}): BoundaryDecision {
+export function applyDecision(
+  state: RunBoundary,
+  findings: readonly Finding[],
+  span: Span | undefined,
+  options: { afterCall?: boolean; previous?: BoundaryDecision } = {},
+): BoundaryDecision {
   let strongest: Finding | undefined;
-  for (const found of findings) if (strongest === undefined || RANK[found.violation.decision] > RANK[strongest.violation.decision]) strongest = found;
+  for (const found of findings)
+    if (strongest === undefined || RANK[found.violation.decision] > RANK[strongest.violation.decision])
+      strongest = found;
   const decision: BoundaryDecision = strongest?.violation.decision ?? BOUNDARY_DECISION_VALUE_ALLOW;
 
   // The run's state changes outside the telemetry's safety net: a failed attribute must never let a halted run go on.
@@ -46,7 +53,8 @@ export function applyDecision(state: RunBoundary, findings: readonly Finding[], 
   if (state.haltedBy !== undefined) state.run.setOutcome(RUN_OUTCOME_VALUE_HALTED);
   else if (decision === 'escalate') state.run.setOutcome(RUN_OUTCOME_VALUE_ESCALATED);
 
-  const error = decision === 'halt' && !options.afterCall ? new BoundaryViolationError(strongest!.violation) : undefined;
+  const error =
+    decision === 'halt' && !options.afterCall ? new BoundaryViolationError(strongest!.violation) : undefined;
   safely('recording a boundary decision', undefined, () => record(state, findings, strongest, span, options, error));
   for (const { violation, repeated } of findings) {
     if (violation.decision === 'escalate' && !repeated) escalate(state, violation);
@@ -66,8 +74,14 @@ function record(
   const policy = state.policy.name;
   const counter = getInstruments().boundaryDecisions;
   if (strongest === undefined) {
-    counter.add(1, { [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy, [ATTR_RUNPROOF_BOUNDARY_DECISION]: BOUNDARY_DECISION_VALUE_ALLOW });
-    span?.setAttributes({ [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy, [ATTR_RUNPROOF_BOUNDARY_DECISION]: BOUNDARY_DECISION_VALUE_ALLOW });
+    counter.add(1, {
+      [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy,
+      [ATTR_RUNPROOF_BOUNDARY_DECISION]: BOUNDARY_DECISION_VALUE_ALLOW,
+    });
+    span?.setAttributes({
+      [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy,
+      [ATTR_RUNPROOF_BOUNDARY_DECISION]: BOUNDARY_DECISION_VALUE_ALLOW,
+    });
     return;
   }
   const target = span ?? state.run.span;
@@ -79,13 +93,21 @@ function record(
       [ATTR_RUNPROOF_BOUNDARY_DECISION]: violation.decision,
     };
     target.addEvent(EVENT_RUNPROOF_BOUNDARY_VIOLATION, attributes);
-    counter.add(1, { [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy, [ATTR_RUNPROOF_BOUNDARY_RULE]: violation.rule, [ATTR_RUNPROOF_BOUNDARY_DECISION]: violation.decision });
+    counter.add(1, {
+      [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy,
+      [ATTR_RUNPROOF_BOUNDARY_RULE]: violation.rule,
+      [ATTR_RUNPROOF_BOUNDARY_DECISION]: violation.decision,
+    });
   }
   if (span === undefined) return;
   const { violation } = strongest;
   // After the call, a decision only replaces the one taken before it when it is stronger.
   if (options.afterCall && RANK[violation.decision] <= RANK[options.previous ?? 'allow']) return;
-  span.setAttributes({ [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy, [ATTR_RUNPROOF_BOUNDARY_DECISION]: violation.decision, [ATTR_RUNPROOF_BOUNDARY_RULE]: violation.rule });
+  span.setAttributes({
+    [ATTR_RUNPROOF_BOUNDARY_POLICY]: policy,
+    [ATTR_RUNPROOF_BOUNDARY_DECISION]: violation.decision,
+    [ATTR_RUNPROOF_BOUNDARY_RULE]: violation.rule,
+  });
   if (error !== undefined) {
     span.setAttribute(ATTR_ERROR_TYPE, error.code);
     span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
@@ -103,6 +125,11 @@ function escalate(state: RunBoundary, violation: BoundaryViolation): void {
   if (hook === undefined) return;
   safely(`the onEscalate hook of policy "${state.policy.name}"`, undefined, () => {
     const result = hook(violation, state.run);
-    if (result instanceof Promise) result.catch((error: unknown) => safely(`the onEscalate hook of policy "${state.policy.name}"`, undefined, () => { throw error; }));
+    if (result instanceof Promise)
+      result.catch((error: unknown) =>
+        safely(`the onEscalate hook of policy "${state.policy.name}"`, undefined, () => {
+          throw error;
+        }),
+      );
   });
 }

@@ -51,7 +51,9 @@ export function findBestMatch(patterns: Iterable<string>, name: string): string 
 function compile(pattern: string): RegExp {
   const source = pattern
     .split('')
-    .map((character) => (character === '*' ? '.*' : character === '?' ? '.' : character.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+    .map((character) =>
+      character === '*' ? '.*' : character === '?' ? '.' : character.replace(/[\\^$.|+()[\]{}]/g, '\\$&'),
+    )
     .join('');
   return new RegExp(`^${source}$`, 's');
 }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { BoundaryViolationError, run, step, type BoundaryPolicy, type BoundaryViolation, type Run } from '@runproof/core';
+import {
+  BoundaryViolationError,
+  run,
+  step,
+  type BoundaryPolicy,
+  type BoundaryViolation,
+  type Run,
+} from '@runproof/core';
 import { guardModelCall, guardToolCall } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
@@ -10,7 +17,11 @@ beforeEach(() => harness.reset());
 const tracer = trace.getTracer('adapter-under-test');
 
 /** What an adapter does around a model call: a span, the guard, the call, settle. */
-async function modelCall(model: string, maxOutputTokens: number | undefined, usage: { inputTokens: number; outputTokens: number }): Promise<'sent' | 'refused'> {
+async function modelCall(
+  model: string,
+  maxOutputTokens: number | undefined,
+  usage: { inputTokens: number; outputTokens: number },
+): Promise<'sent' | 'refused'> {
   const span = tracer.startSpan(`chat ${model}`);
   try {
     const ticket = guardModelCall({ model, maxOutputTokens }, span);
@@ -30,16 +41,30 @@ test('outside a run, or in a run without a policy, a guard allows at once and re
   await run('no-policy', () => assert.equal(guardToolCall({ tool: 'anything' }, span).decision, 'allow'));
   span.end();
   assert.deepEqual(harness.span('chat gpt-4o-mini').attributes, {});
-  assert.equal((await harness.metrics()).some((metric) => metric.descriptor.name === 'runproof.boundary.decisions'), false);
+  assert.equal(
+    (await harness.metrics()).some((metric) => metric.descriptor.name === 'runproof.boundary.decisions'),
+    false,
+  );
 });
 
 test('an allowed call gets decision allow and the policy name, and is counted', async () => {
-  await run({ name: 'triage', boundary: { name: 'triage-policy', allowedModels: ['gpt-4o-mini*'] } }, () => modelCall('gpt-4o-mini', 100, { inputTokens: 10, outputTokens: 5 }));
+  await run({ name: 'triage', boundary: { name: 'triage-policy', allowedModels: ['gpt-4o-mini*'] } }, () =>
+    modelCall('gpt-4o-mini', 100, { inputTokens: 10, outputTokens: 5 }),
+  );
   const span = harness.span('chat gpt-4o-mini');
-  assert.deepEqual(span.attributes, { 'runproof.run.id': span.attributes['runproof.run.id'], 'runproof.boundary.policy': 'triage-policy', 'runproof.boundary.decision': 'allow' });
+  assert.deepEqual(span.attributes, {
+    'runproof.run.id': span.attributes['runproof.run.id'],
+    'runproof.boundary.policy': 'triage-policy',
+    'runproof.boundary.decision': 'allow',
+  });
   assert.deepEqual(span.events, []);
-  const decisions = (await harness.metrics()).find((metric) => metric.descriptor.name === 'runproof.boundary.decisions');
-  assert.deepEqual(decisions?.dataPoints.map((point) => [point.attributes, point.value]), [[{ 'runproof.boundary.policy': 'triage-policy', 'runproof.boundary.decision': 'allow' }, 2]]);
+  const decisions = (await harness.metrics()).find(
+    (metric) => metric.descriptor.name === 'runproof.boundary.decisions',
+  );
+  assert.deepEqual(
+    decisions?.dataPoints.map((point) => [point.attributes, point.value]),
+    [[{ 'runproof.boundary.policy': 'triage-policy', 'runproof.boundary.decision': 'allow' }, 2]],
+  );
 });
 
 test('a disallowed model halts before the call: status ERROR, error.type, the violation event, outcome halted', async () => {
@@ -61,8 +86,22 @@ test('a disallowed model halts before the call: status ERROR, error.type, the vi
   const error = thrown as BoundaryViolationError;
   const runSpan = harness.span('invoke_workflow triage');
   assert.deepEqual(
-    { code: error.code, policy: error.policy, rule: error.rule, limit: error.limit, observed: error.observed, runId: error.runId },
-    { code: 'RUNPROOF_BOUNDARY_HALT', policy: 'triage', rule: 'allowed_models', limit: 'gpt-4o-mini', observed: 'gpt-4o', runId: runSpan.attributes['runproof.run.id'] },
+    {
+      code: error.code,
+      policy: error.policy,
+      rule: error.rule,
+      limit: error.limit,
+      observed: error.observed,
+      runId: error.runId,
+    },
+    {
+      code: 'RUNPROOF_BOUNDARY_HALT',
+      policy: 'triage',
+      rule: 'allowed_models',
+      limit: 'gpt-4o-mini',
+      observed: 'gpt-4o',
+      runId: runSpan.attributes['runproof.run.id'],
+    },
   );
   const span = harness.span('chat gpt-4o');
   assert.deepEqual(span.attributes, {
@@ -73,36 +112,71 @@ test('a disallowed model halts before the call: status ERROR, error.type, the vi
     'error.type': 'RUNPROOF_BOUNDARY_HALT',
   });
   assert.equal(span.status.code, SpanStatusCode.ERROR);
-  assert.deepEqual(span.events.map((event) => [event.name, event.attributes]), [
-    ['runproof.boundary.violation', { 'runproof.boundary.rule': 'allowed_models', 'runproof.boundary.limit': 'gpt-4o-mini', 'runproof.boundary.observed': 'gpt-4o', 'runproof.boundary.decision': 'halt' }],
-  ]);
+  assert.deepEqual(
+    span.events.map((event) => [event.name, event.attributes]),
+    [
+      [
+        'runproof.boundary.violation',
+        {
+          'runproof.boundary.rule': 'allowed_models',
+          'runproof.boundary.limit': 'gpt-4o-mini',
+          'runproof.boundary.observed': 'gpt-4o',
+          'runproof.boundary.decision': 'halt',
+        },
+      ],
+    ],
+  );
   assert.equal(runSpan.attributes['runproof.run.outcome'], 'halted');
   assert.equal(runSpan.attributes['error.type'], 'RUNPROOF_BOUNDARY_HALT');
 });
 
 test('escalate calls onEscalate with the violation and the run, records an escalation event and goes on', async () => {
   const escalations: [BoundaryViolation, Run][] = [];
-  const policy: BoundaryPolicy = { maxToolCalls: 1, decisions: { maxToolCalls: 'escalate' }, escalationTarget: 'finance-ops', onEscalate: (violation, current) => void escalations.push([violation, current]) };
-  const decisions = await run({ name: 'escalating', boundary: policy }, () => [guardToolCall({ tool: 'a' }).decision, guardToolCall({ tool: 'b' }).decision]);
+  const policy: BoundaryPolicy = {
+    maxToolCalls: 1,
+    decisions: { maxToolCalls: 'escalate' },
+    escalationTarget: 'finance-ops',
+    onEscalate: (violation, current) => void escalations.push([violation, current]),
+  };
+  const decisions = await run({ name: 'escalating', boundary: policy }, () => [
+    guardToolCall({ tool: 'a' }).decision,
+    guardToolCall({ tool: 'b' }).decision,
+  ]);
   assert.deepEqual(decisions, ['allow', 'escalate']);
   const runSpan = harness.span('invoke_workflow escalating');
   assert.equal(escalations.length, 1);
   assert.deepEqual(escalations[0]![0], {
-    policy: 'escalating', rule: 'max_tool_calls', decision: 'escalate', limit: 1, observed: 2, runId: runSpan.attributes['runproof.run.id'],
+    policy: 'escalating',
+    rule: 'max_tool_calls',
+    decision: 'escalate',
+    limit: 1,
+    observed: 2,
+    runId: runSpan.attributes['runproof.run.id'],
     message: 'Boundary "escalating" (max_tool_calls, escalate): tool call 2 is over the limit of 1 tool calls',
   });
   assert.equal(escalations[0]![1].id, runSpan.attributes['runproof.run.id']);
   assert.equal(runSpan.attributes['runproof.run.outcome'], 'escalated');
   const escalation = runSpan.events.find((event) => event.name === 'runproof.escalation');
-  assert.deepEqual(escalation?.attributes, { 'runproof.escalation.reason': escalations[0]![0].message, 'runproof.escalation.target': 'finance-ops' });
+  assert.deepEqual(escalation?.attributes, {
+    'runproof.escalation.reason': escalations[0]![0].message,
+    'runproof.escalation.target': 'finance-ops',
+  });
 });
 
 test('a throwing or rejecting onEscalate hook never reaches the caller', async () => {
-  for (const onEscalate of [() => { throw new Error('pager down'); }, () => Promise.reject(new Error('pager down'))]) {
-    const decision = await run({ name: 'hooks', boundary: { maxModelCalls: 1, decisions: { maxModelCalls: 'escalate' }, onEscalate } }, () => {
-      guardModelCall({ model: 'm' }).settle();
-      return guardModelCall({ model: 'm' }).decision;
-    });
+  for (const onEscalate of [
+    () => {
+      throw new Error('pager down');
+    },
+    () => Promise.reject(new Error('pager down')),
+  ]) {
+    const decision = await run(
+      { name: 'hooks', boundary: { maxModelCalls: 1, decisions: { maxModelCalls: 'escalate' }, onEscalate } },
+      () => {
+        guardModelCall({ model: 'm' }).settle();
+        return guardModelCall({ model: 'm' }).decision;
+      },
+    );
     assert.equal(decision, 'escalate');
   }
 });
@@ -126,7 +200,12 @@ test('a token budget reserves the ceiling: a call whose max_tokens could exceed 
     await modelCall('third', 600, { inputTokens: 100, outputTokens: 100 }),
   ]);
   assert.deepEqual(results, ['sent', 'refused', 'refused']);
-  assert.deepEqual(harness.span('chat second').events[0]?.attributes, { 'runproof.boundary.rule': 'max_total_tokens', 'runproof.boundary.limit': 1000, 'runproof.boundary.observed': 1100, 'runproof.boundary.decision': 'halt' });
+  assert.deepEqual(harness.span('chat second').events[0]?.attributes, {
+    'runproof.boundary.rule': 'max_total_tokens',
+    'runproof.boundary.limit': 1000,
+    'runproof.boundary.observed': 1100,
+    'runproof.boundary.decision': 'halt',
+  });
   // Once halted, the run refuses everything else with the same violation.
   assert.equal(harness.span('chat third').attributes['runproof.boundary.rule'], 'max_total_tokens');
 });
@@ -139,23 +218,43 @@ test('usage past the budget with no ceiling is recorded after the call and stops
   assert.deepEqual(results, ['sent', 'refused']);
   const first = harness.span('chat unbounded');
   assert.equal(first.status.code, SpanStatusCode.UNSET);
-  assert.deepEqual(first.events[0]?.attributes, { 'runproof.boundary.rule': 'max_total_tokens', 'runproof.boundary.limit': 100, 'runproof.boundary.observed': 130, 'runproof.boundary.decision': 'halt' });
+  assert.deepEqual(first.events[0]?.attributes, {
+    'runproof.boundary.rule': 'max_total_tokens',
+    'runproof.boundary.limit': 100,
+    'runproof.boundary.observed': 130,
+    'runproof.boundary.decision': 'halt',
+  });
   assert.equal(harness.span('invoke_workflow overrun').attributes['runproof.run.outcome'], 'halted');
 });
 
 test('a cost budget prices calls by the most specific model pattern', async () => {
-  const boundary: BoundaryPolicy = { maxCostUsd: 0.001, prices: { '*': { input: 100, output: 100 }, 'gpt-4o-mini*': { input: 0.15, output: 0.6 } } };
+  const boundary: BoundaryPolicy = {
+    maxCostUsd: 0.001,
+    prices: { '*': { input: 100, output: 100 }, 'gpt-4o-mini*': { input: 0.15, output: 0.6 } },
+  };
   const results = await run({ name: 'cost', boundary }, async () => [
     await modelCall('gpt-4o-mini', 1000, { inputTokens: 1000, outputTokens: 1000 }), // at most $0.0006
     await modelCall('gpt-4o', 10, { inputTokens: 0, outputTokens: 0 }), // at most $0.001, with $0.00075 spent
   ]);
   assert.deepEqual(results, ['sent', 'refused']);
-  assert.deepEqual(harness.span('chat gpt-4o').events[0]?.attributes, { 'runproof.boundary.rule': 'max_cost_usd', 'runproof.boundary.limit': 0.001, 'runproof.boundary.observed': 0.00175, 'runproof.boundary.decision': 'halt' });
+  assert.deepEqual(harness.span('chat gpt-4o').events[0]?.attributes, {
+    'runproof.boundary.rule': 'max_cost_usd',
+    'runproof.boundary.limit': 0.001,
+    'runproof.boundary.observed': 0.00175,
+    'runproof.boundary.decision': 'halt',
+  });
 });
 
 test('per-tool limits count each tool on its own; a glob limits every matching tool', async () => {
-  const decisions = await run({ name: 'per-tool', boundary: { maxToolCallsPerTool: { '*': 2, lookup_vendor: 1 }, decisions: { maxToolCallsPerTool: 'record' } } }, () =>
-    ['lookup_vendor', 'lookup_vendor', 'fetch', 'fetch', 'fetch'].map((name) => guardToolCall({ tool: name }).decision),
+  const decisions = await run(
+    {
+      name: 'per-tool',
+      boundary: { maxToolCallsPerTool: { '*': 2, lookup_vendor: 1 }, decisions: { maxToolCallsPerTool: 'record' } },
+    },
+    () =>
+      ['lookup_vendor', 'lookup_vendor', 'fetch', 'fetch', 'fetch'].map(
+        (name) => guardToolCall({ tool: name }).decision,
+      ),
   );
   assert.deepEqual(decisions, ['allow', 'record', 'allow', 'allow', 'record']);
 });
@@ -166,9 +265,16 @@ test('past the run deadline no step or call starts, and completed steps stay rec
     run({ name: 'deadline', boundary: { maxDurationMs: 20 } }, async () => {
       await step('early', () => 'done');
       await new Promise((resolve) => setTimeout(resolve, 40));
-      await step('late', () => { ranLate = true; });
+      await step('late', () => {
+        ranLate = true;
+      });
     }),
-    (error) => BoundaryViolationError.isInstance(error) && error.rule === 'max_duration_ms' && error.limit === 20 && typeof error.observed === 'number' && error.observed > 20,
+    (error) =>
+      BoundaryViolationError.isInstance(error) &&
+      error.rule === 'max_duration_ms' &&
+      error.limit === 20 &&
+      typeof error.observed === 'number' &&
+      error.observed > 20,
   );
   assert.equal(ranLate, false);
   assert.equal(harness.span('step early').status.code, SpanStatusCode.UNSET);
@@ -181,7 +287,21 @@ test('past the run deadline no step or call starts, and completed steps stay rec
 
 test('a run past its maximum attempts halts before its function runs', async () => {
   let ran = false;
-  await assert.rejects(run({ name: 'retried', id: '0190a5c4-1b2c-7d3e-8f40-5a6b7c8d9e0f', attempt: 4, continuation: 'retry', boundary: { maxAttempts: 3 } }, () => { ran = true; }), /max_attempts/);
+  await assert.rejects(
+    run(
+      {
+        name: 'retried',
+        id: '0190a5c4-1b2c-7d3e-8f40-5a6b7c8d9e0f',
+        attempt: 4,
+        continuation: 'retry',
+        boundary: { maxAttempts: 3 },
+      },
+      () => {
+        ran = true;
+      },
+    ),
+    /max_attempts/,
+  );
   assert.equal(ran, false);
   const span = harness.span('invoke_workflow retried');
   assert.equal(span.attributes['runproof.boundary.rule'], 'max_attempts');
@@ -200,16 +320,18 @@ test('the policy digest is in the manifest, so a changed policy changes the fing
 
 test('concurrent calls share the budget: two parallel calls cannot both take its last part', async () => {
   const results = await run({ name: 'parallel', boundary: { maxTotalTokens: 150 } }, () =>
-    Promise.all(['a', 'b'].map(async (model) => {
-      try {
-        const ticket = guardModelCall({ model, maxOutputTokens: 100 });
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        ticket.settle({ inputTokens: 10, outputTokens: 10 });
-        return 'sent';
-      } catch {
-        return 'refused';
-      }
-    })),
+    Promise.all(
+      ['a', 'b'].map(async (model) => {
+        try {
+          const ticket = guardModelCall({ model, maxOutputTokens: 100 });
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          ticket.settle({ inputTokens: 10, outputTokens: 10 });
+          return 'sent';
+        } catch {
+          return 'refused';
+        }
+      }),
+    ),
   );
   assert.deepEqual(results, ['sent', 'refused']);
 });

@@ -5,7 +5,13 @@ import { findBestMatch, matchesGlob } from './glob.ts';
 import type { Run } from '../identity/run-handle.ts';
 import { getRunBoundary, RunBoundary } from './run-boundary.ts';
 import { applyDecision, type Finding } from './decision.ts';
-import { BOUNDARY_RULES, resolvePolicy, type BoundaryDecision, type BoundaryPolicy, type BoundaryRuleField } from './policy.ts';
+import {
+  BOUNDARY_RULES,
+  resolvePolicy,
+  type BoundaryDecision,
+  type BoundaryPolicy,
+  type BoundaryRuleField,
+} from './policy.ts';
 import { safely, warnOnce } from '../safely.ts';
 import { ATTR_RUNPROOF_USAGE_ESTIMATED } from '../semconv.ts';
 import { estimateTokens, usedTokens, type ModelCallUsage } from './usage-estimate.ts';
@@ -72,10 +78,16 @@ const ALLOW_TICKET: BoundaryTicket = Object.freeze({ decision: 'allow', countsUs
  *   throw error;
  * }
  */
-export function guardModelCall(request: ModelCallRequest, span?: Span, callContext: Context = context.active()): BoundaryTicket {
+export function guardModelCall(
+  request: ModelCallRequest,
+  span?: Span,
+  callContext: Context = context.active(),
+): BoundaryTicket {
   const state = getRunBoundary(callContext);
   if (state === undefined) return ALLOW_TICKET;
-  const evaluated = safely('checking a model call against its boundary', undefined, () => evaluateModelCall(state, request));
+  const evaluated = safely('checking a model call against its boundary', undefined, () =>
+    evaluateModelCall(state, request),
+  );
   if (evaluated === undefined) return ALLOW_TICKET;
   const decision = applyDecision(state, evaluated.findings, span);
   const budget = state.budget;
@@ -88,7 +100,9 @@ export function guardModelCall(request: ModelCallRequest, span?: Span, callConte
     settle(usage) {
       if (settled) return;
       settled = true;
-      safely('settling a model call against its boundary', undefined, () => settleModelCall(state, request, evaluated, usage, span, decision));
+      safely('settling a model call against its boundary', undefined, () =>
+        settleModelCall(state, request, evaluated, usage, span, decision),
+      );
     },
   };
 }
@@ -103,10 +117,16 @@ export function guardModelCall(request: ModelCallRequest, span?: Span, callConte
  * const ticket = guardToolCall({ tool: 'lookup_vendor' }, span);
  * try { return await lookupVendor(args); } finally { ticket.settle(); }
  */
-export function guardToolCall(request: ToolCallRequest, span?: Span, callContext: Context = context.active()): BoundaryTicket {
+export function guardToolCall(
+  request: ToolCallRequest,
+  span?: Span,
+  callContext: Context = context.active(),
+): BoundaryTicket {
   const state = getRunBoundary(callContext);
   if (state === undefined) return ALLOW_TICKET;
-  const findings = safely('checking a tool call against its boundary', undefined, () => evaluateToolCall(state, request.tool));
+  const findings = safely('checking a tool call against its boundary', undefined, () =>
+    evaluateToolCall(state, request.tool),
+  );
   if (findings === undefined) return ALLOW_TICKET;
   const decision = applyDecision(state, findings, span);
   state.budget.countTool(request.tool);
@@ -127,7 +147,16 @@ export function guardRunStart(state: RunBoundary | undefined): void {
   if (state === undefined) return;
   const limit = state.policy.policy.maxAttempts;
   const findings: Finding[] = [];
-  if (limit !== undefined && state.run.attempt > limit) findings.push(finding(state, 'maxAttempts', limit, state.run.attempt, `attempt ${state.run.attempt} is past the limit of ${limit} attempts`));
+  if (limit !== undefined && state.run.attempt > limit)
+    findings.push(
+      finding(
+        state,
+        'maxAttempts',
+        limit,
+        state.run.attempt,
+        `attempt ${state.run.attempt} is past the limit of ${limit} attempts`,
+      ),
+    );
   applyDecision(state, findings, state.run.span);
 }
 
@@ -158,10 +187,26 @@ function evaluateModelCall(state: RunBoundary, request: ModelCallRequest): Model
   const findings: Finding[] = [];
   const { model } = request;
   if (policy.allowedModels !== undefined && !policy.allowedModels.some((pattern) => matchesGlob(pattern, model))) {
-    findings.push(finding(state, 'allowedModels', policy.allowedModels.join(', '), model, `model "${model}" is not in the allowed models (${policy.allowedModels.join(', ')})`));
+    findings.push(
+      finding(
+        state,
+        'allowedModels',
+        policy.allowedModels.join(', '),
+        model,
+        `model "${model}" is not in the allowed models (${policy.allowedModels.join(', ')})`,
+      ),
+    );
   }
   if (policy.maxModelCalls !== undefined && budget.modelCalls + 1 > policy.maxModelCalls) {
-    findings.push(finding(state, 'maxModelCalls', policy.maxModelCalls, budget.modelCalls + 1, `model call ${budget.modelCalls + 1} is over the limit of ${policy.maxModelCalls}`));
+    findings.push(
+      finding(
+        state,
+        'maxModelCalls',
+        policy.maxModelCalls,
+        budget.modelCalls + 1,
+        `model call ${budget.modelCalls + 1} is over the limit of ${policy.maxModelCalls}`,
+      ),
+    );
   }
   const inputTokens = countsUsage ? nonNegative(request.estimatedInputTokens ?? countInput(request)) : 0;
   const outputTokens = nonNegative(request.maxOutputTokens);
@@ -170,7 +215,15 @@ function evaluateModelCall(state: RunBoundary, request: ModelCallRequest): Model
     // A call uses at least one token, so a spent budget stops even a call with no ceiling.
     const projected = budget.usedTokens + budget.reservedTokens + Math.max(reservation.tokens, 1);
     if (projected > policy.maxTotalTokens) {
-      findings.push(finding(state, 'maxTotalTokens', policy.maxTotalTokens, projected, `the call could bring the run to ${projected} tokens (used ${budget.usedTokens}, in flight ${budget.reservedTokens}, this call up to ${reservation.tokens}), over the limit of ${policy.maxTotalTokens}`));
+      findings.push(
+        finding(
+          state,
+          'maxTotalTokens',
+          policy.maxTotalTokens,
+          projected,
+          `the call could bring the run to ${projected} tokens (used ${budget.usedTokens}, in flight ${budget.reservedTokens}, this call up to ${reservation.tokens}), over the limit of ${policy.maxTotalTokens}`,
+        ),
+      );
     }
   }
   if (policy.maxCostUsd !== undefined) {
@@ -178,8 +231,19 @@ function evaluateModelCall(state: RunBoundary, request: ModelCallRequest): Model
     reservation.costUsd = price === undefined ? 0 : costOf(price, inputTokens, outputTokens);
     const spent = budget.usedCostUsd + budget.reservedCostUsd;
     const projected = roundUsd(spent + reservation.costUsd);
-    if (projected > policy.maxCostUsd || (price !== undefined && reservation.costUsd === 0 && spent >= policy.maxCostUsd)) {
-      findings.push(finding(state, 'maxCostUsd', policy.maxCostUsd, projected, `the call could bring the run to $${projected}, over the limit of $${policy.maxCostUsd}`));
+    if (
+      projected > policy.maxCostUsd ||
+      (price !== undefined && reservation.costUsd === 0 && spent >= policy.maxCostUsd)
+    ) {
+      findings.push(
+        finding(
+          state,
+          'maxCostUsd',
+          policy.maxCostUsd,
+          projected,
+          `the call could bring the run to $${projected}, over the limit of $${policy.maxCostUsd}`,
+        ),
+      );
     }
   }
   return { findings, reservation, countsUsage, inputEstimate: inputTokens };
@@ -196,16 +260,43 @@ function evaluateToolCall(state: RunBoundary, tool: string): Finding[] {
   const budget = state.budget;
   const findings: Finding[] = [];
   if (policy.allowedTools !== undefined && !policy.allowedTools.some((pattern) => matchesGlob(pattern, tool))) {
-    findings.push(finding(state, 'allowedTools', policy.allowedTools.join(', '), tool, `tool "${tool}" is not in the allowed tools (${policy.allowedTools.join(', ')})`));
+    findings.push(
+      finding(
+        state,
+        'allowedTools',
+        policy.allowedTools.join(', '),
+        tool,
+        `tool "${tool}" is not in the allowed tools (${policy.allowedTools.join(', ')})`,
+      ),
+    );
   }
   if (policy.maxToolCalls !== undefined && budget.toolCalls + 1 > policy.maxToolCalls) {
-    findings.push(finding(state, 'maxToolCalls', policy.maxToolCalls, budget.toolCalls + 1, `tool call ${budget.toolCalls + 1} is over the limit of ${policy.maxToolCalls} tool calls`));
+    findings.push(
+      finding(
+        state,
+        'maxToolCalls',
+        policy.maxToolCalls,
+        budget.toolCalls + 1,
+        `tool call ${budget.toolCalls + 1} is over the limit of ${policy.maxToolCalls} tool calls`,
+      ),
+    );
   }
   if (policy.maxToolCallsPerTool !== undefined) {
-    const key = Object.hasOwn(policy.maxToolCallsPerTool, tool) ? tool : findBestMatch(Object.keys(policy.maxToolCallsPerTool), tool);
+    const key = Object.hasOwn(policy.maxToolCallsPerTool, tool)
+      ? tool
+      : findBestMatch(Object.keys(policy.maxToolCallsPerTool), tool);
     const limit = key === undefined ? undefined : policy.maxToolCallsPerTool[key];
     const count = (budget.toolCallsByName.get(tool) ?? 0) + 1;
-    if (limit !== undefined && count > limit) findings.push(finding(state, 'maxToolCallsPerTool', limit, count, `call ${count} of tool "${tool}" is over its limit of ${limit}`));
+    if (limit !== undefined && count > limit)
+      findings.push(
+        finding(
+          state,
+          'maxToolCallsPerTool',
+          limit,
+          count,
+          `call ${count} of tool "${tool}" is over its limit of ${limit}`,
+        ),
+      );
   }
   return findings;
 }
@@ -220,19 +311,45 @@ function settleModelCall(
 ): void {
   const policy = state.policy.policy;
   const budget = state.budget;
-  const { inputTokens, outputTokens, estimated } = usedTokens(usage, evaluation.countsUsage ? evaluation.inputEstimate : undefined);
+  const { inputTokens, outputTokens, estimated } = usedTokens(
+    usage,
+    evaluation.countsUsage ? evaluation.inputEstimate : undefined,
+  );
   if (estimated) span?.setAttribute(ATTR_RUNPROOF_USAGE_ESTIMATED, true);
-  const price = policy.maxCostUsd === undefined ? undefined : findPrice(policy.prices, usage?.model ?? request.model) ?? findPrice(policy.prices, request.model);
-  budget.settle(evaluation.reservation, inputTokens + outputTokens, price === undefined ? 0 : costOf(price, inputTokens, outputTokens));
+  const price =
+    policy.maxCostUsd === undefined
+      ? undefined
+      : (findPrice(policy.prices, usage?.model ?? request.model) ?? findPrice(policy.prices, request.model));
+  budget.settle(
+    evaluation.reservation,
+    inputTokens + outputTokens,
+    price === undefined ? 0 : costOf(price, inputTokens, outputTokens),
+  );
   if (state.haltedBy !== undefined) return;
   // Usage beyond what was reserved (no ceiling, or an input estimate too low) shows only now: record
   // it on the call's span; a `halt` cannot stop a call already made, so it stops the next one.
   const findings: Finding[] = [];
   if (policy.maxTotalTokens !== undefined && budget.usedTokens > policy.maxTotalTokens) {
-    findings.push(finding(state, 'maxTotalTokens', policy.maxTotalTokens, budget.usedTokens, `the run used ${budget.usedTokens} tokens, over the limit of ${policy.maxTotalTokens}`));
+    findings.push(
+      finding(
+        state,
+        'maxTotalTokens',
+        policy.maxTotalTokens,
+        budget.usedTokens,
+        `the run used ${budget.usedTokens} tokens, over the limit of ${policy.maxTotalTokens}`,
+      ),
+    );
   }
   if (policy.maxCostUsd !== undefined && budget.usedCostUsd > policy.maxCostUsd) {
-    findings.push(finding(state, 'maxCostUsd', policy.maxCostUsd, roundUsd(budget.usedCostUsd), `the run spent $${roundUsd(budget.usedCostUsd)}, over the limit of $${policy.maxCostUsd}`));
+    findings.push(
+      finding(
+        state,
+        'maxCostUsd',
+        policy.maxCostUsd,
+        roundUsd(budget.usedCostUsd),
+        `the run spent $${roundUsd(budget.usedCostUsd)}, over the limit of $${policy.maxCostUsd}`,
+      ),
+    );
   }
   if (findings.length > 0) applyDecision(state, findings, span, { afterCall: true, previous });
 }
@@ -244,10 +361,24 @@ function haltedOrLate(state: RunBoundary): Finding[] | undefined {
   if (limit === undefined) return undefined;
   const elapsed = Math.round(performance.now() - state.startTime);
   if (elapsed <= limit) return undefined;
-  return [finding(state, 'maxDurationMs', limit, elapsed, `the run has been going for ${elapsed} ms, past its limit of ${limit} ms`)];
+  return [
+    finding(
+      state,
+      'maxDurationMs',
+      limit,
+      elapsed,
+      `the run has been going for ${elapsed} ms, past its limit of ${limit} ms`,
+    ),
+  ];
 }
 
-function finding(state: RunBoundary, field: BoundaryRuleField, limit: number | string, observed: number | string, detail: string): Finding {
+function finding(
+  state: RunBoundary,
+  field: BoundaryRuleField,
+  limit: number | string,
+  observed: number | string,
+  detail: string,
+): Finding {
   const policy = state.policy;
   const decision = policy.decisions[field];
   const violation: BoundaryViolation = {
@@ -264,7 +395,11 @@ function finding(state: RunBoundary, field: BoundaryRuleField, limit: number | s
 
 function priceOrWarn(state: RunBoundary, model: string) {
   const price = findPrice(state.policy.policy.prices, model);
-  if (price === undefined) warnOnce(`price:${state.policy.name}:${model}`, `runproof: policy "${state.policy.name}" has no price for model "${model}"; its cost is not counted against maxCostUsd`);
+  if (price === undefined)
+    warnOnce(
+      `price:${state.policy.name}:${model}`,
+      `runproof: policy "${state.policy.name}" has no price for model "${model}"; its cost is not counted against maxCostUsd`,
+    );
   return price;
 }
 

@@ -46,7 +46,8 @@ export function findNearMiss(keys: readonly string[], runName: string): string |
   const allowed = name.length >= 8 ? 2 : name.length >= 4 ? 1 : 0;
   for (const key of keys) {
     const lowered = key.toLowerCase();
-    if (isGlob(key) ? matchesGlob(lowered, name) : lowered === name || editDistance(lowered, name, allowed) <= allowed) return key;
+    if (isGlob(key) ? matchesGlob(lowered, name) : lowered === name || editDistance(lowered, name, allowed) <= allowed)
+      return key;
   }
   return undefined;
 }
@@ -66,7 +67,8 @@ function editDistance(a: string, b: string, limit: number): number {
     for (let column = 1; column <= b.length; column += 1) {
       const cost = a[row - 1] === b[column - 1] ? 0 : 1;
       let distance = Math.min(previous[column]! + 1, current[column - 1]! + 1, previous[column - 1]! + cost);
-      if (row > 1 && column > 1 && a[row - 1] === b[column - 2] && a[row - 2] === b[column - 1]) distance = Math.min(distance, twoBack[column - 2]! + 1);
+      if (row > 1 && column > 1 && a[row - 1] === b[column - 2] && a[row - 2] === b[column - 1])
+        distance = Math.min(distance, twoBack[column - 2]! + 1);
       current.push(distance);
       smallest = Math.min(smallest, distance);
     }

@@ -91,17 +91,18 @@ export interface BoundaryPolicy {
 }
 
 /** Each rule, its telemetry value (`ATTR_RUNPROOF_BOUNDARY_RULE`) and its default decision. */
-export const BOUNDARY_RULES: Readonly<Record<BoundaryRuleField, { rule: string; defaultDecision: ViolationDecision }>> = {
-  allowedModels: { rule: BOUNDARY_RULE_VALUE_ALLOWED_MODELS, defaultDecision: 'halt' },
-  allowedTools: { rule: BOUNDARY_RULE_VALUE_ALLOWED_TOOLS, defaultDecision: 'halt' },
-  maxModelCalls: { rule: BOUNDARY_RULE_VALUE_MAX_MODEL_CALLS, defaultDecision: 'halt' },
-  maxToolCalls: { rule: BOUNDARY_RULE_VALUE_MAX_TOOL_CALLS, defaultDecision: 'halt' },
-  maxToolCallsPerTool: { rule: BOUNDARY_RULE_VALUE_MAX_TOOL_CALLS_PER_TOOL, defaultDecision: 'halt' },
-  maxTotalTokens: { rule: BOUNDARY_RULE_VALUE_MAX_TOTAL_TOKENS, defaultDecision: 'halt' },
-  maxCostUsd: { rule: BOUNDARY_RULE_VALUE_MAX_COST_USD, defaultDecision: 'halt' },
-  maxDurationMs: { rule: BOUNDARY_RULE_VALUE_MAX_DURATION_MS, defaultDecision: 'halt' },
-  maxAttempts: { rule: BOUNDARY_RULE_VALUE_MAX_ATTEMPTS, defaultDecision: 'halt' },
-};
+export const BOUNDARY_RULES: Readonly<Record<BoundaryRuleField, { rule: string; defaultDecision: ViolationDecision }>> =
+  {
+    allowedModels: { rule: BOUNDARY_RULE_VALUE_ALLOWED_MODELS, defaultDecision: 'halt' },
+    allowedTools: { rule: BOUNDARY_RULE_VALUE_ALLOWED_TOOLS, defaultDecision: 'halt' },
+    maxModelCalls: { rule: BOUNDARY_RULE_VALUE_MAX_MODEL_CALLS, defaultDecision: 'halt' },
+    maxToolCalls: { rule: BOUNDARY_RULE_VALUE_MAX_TOOL_CALLS, defaultDecision: 'halt' },
+    maxToolCallsPerTool: { rule: BOUNDARY_RULE_VALUE_MAX_TOOL_CALLS_PER_TOOL, defaultDecision: 'halt' },
+    maxTotalTokens: { rule: BOUNDARY_RULE_VALUE_MAX_TOTAL_TOKENS, defaultDecision: 'halt' },
+    maxCostUsd: { rule: BOUNDARY_RULE_VALUE_MAX_COST_USD, defaultDecision: 'halt' },
+    maxDurationMs: { rule: BOUNDARY_RULE_VALUE_MAX_DURATION_MS, defaultDecision: 'halt' },
+    maxAttempts: { rule: BOUNDARY_RULE_VALUE_MAX_ATTEMPTS, defaultDecision: 'halt' },
+  };
 
 const RULE_FIELDS = Object.keys(BOUNDARY_RULES) as BoundaryRuleField[];
 
@@ -114,53 +115,108 @@ export interface ResolvedPolicy {
   readonly decisions: Readonly<Record<BoundaryRuleField, ViolationDecision>>;
 }
 
-const positiveInteger = z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
-const positiveNumber = (what: string) => z.number({ error: `expected a positive number (${what})` }).positive({ error: `expected a positive number (${what})` }).finite({ error: `expected a positive number (${what})` });
-const nonNegativeNumber = z.number({ error: 'expected a number >= 0 (USD per million tokens)' }).min(0, { error: 'expected a number >= 0 (USD per million tokens)' }).finite();
-const pattern = z.string({ error: 'expected a name or glob' }).trim().min(1, { error: 'expected a non-empty name or glob' });
-const names = (what: string) => z.array(pattern, { error: `expected an array of ${what} names or globs` }).min(1, { error: `expected at least one ${what} name or glob (leave the field out to allow any)` });
+const positiveInteger = z
+  .number({ error: 'expected a positive integer' })
+  .int({ error: 'expected a positive integer' })
+  .positive({ error: 'expected a positive integer' });
+const positiveNumber = (what: string) =>
+  z
+    .number({ error: `expected a positive number (${what})` })
+    .positive({ error: `expected a positive number (${what})` })
+    .finite({ error: `expected a positive number (${what})` });
+const nonNegativeNumber = z
+  .number({ error: 'expected a number >= 0 (USD per million tokens)' })
+  .min(0, { error: 'expected a number >= 0 (USD per million tokens)' })
+  .finite();
+const pattern = z
+  .string({ error: 'expected a name or glob' })
+  .trim()
+  .min(1, { error: 'expected a non-empty name or glob' });
+const names = (what: string) =>
+  z
+    .array(pattern, { error: `expected an array of ${what} names or globs` })
+    .min(1, { error: `expected at least one ${what} name or glob (leave the field out to allow any)` });
 const decision = z.enum(['record', 'escalate', 'halt'], { error: 'expected "record", "escalate" or "halt"' });
 
 const declarativeShape = {
-  name: z.string({ error: 'expected a non-empty string' }).trim().min(1, { error: 'expected a non-empty string' }).optional(),
+  name: z
+    .string({ error: 'expected a non-empty string' })
+    .trim()
+    .min(1, { error: 'expected a non-empty string' })
+    .optional(),
   allowedModels: names('model').optional(),
   allowedTools: names('tool').optional(),
   maxModelCalls: positiveInteger.optional(),
   maxToolCalls: positiveInteger.optional(),
-  maxToolCallsPerTool: z.record(pattern, positiveInteger, { error: 'expected an object of tool name or glob to a positive integer' }).optional(),
+  maxToolCallsPerTool: z
+    .record(pattern, positiveInteger, { error: 'expected an object of tool name or glob to a positive integer' })
+    .optional(),
   maxTotalTokens: positiveInteger.optional(),
   maxCostUsd: positiveNumber('USD').optional(),
   prices: z
-    .record(pattern, z.strictObject({ input: nonNegativeNumber, output: nonNegativeNumber }, { error: 'expected { input, output } in USD per million tokens' }), {
-      error: 'expected an object of model name or glob to { input, output }',
-    })
+    .record(
+      pattern,
+      z.strictObject(
+        { input: nonNegativeNumber, output: nonNegativeNumber },
+        { error: 'expected { input, output } in USD per million tokens' },
+      ),
+      {
+        error: 'expected an object of model name or glob to { input, output }',
+      },
+    )
     .optional(),
   maxDurationMs: positiveInteger.optional(),
   maxAttempts: positiveInteger.optional(),
-  decisions: z.strictObject(Object.fromEntries(RULE_FIELDS.map((field) => [field, decision.optional()])), { error: 'expected an object of rule name to "record", "escalate" or "halt"' }).optional(),
-  escalationTarget: z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' }).optional(),
+  decisions: z
+    .strictObject(Object.fromEntries(RULE_FIELDS.map((field) => [field, decision.optional()])), {
+      error: 'expected an object of rule name to "record", "escalate" or "halt"',
+    })
+    .optional(),
+  escalationTarget: z
+    .string({ error: 'expected a non-empty string' })
+    .min(1, { error: 'expected a non-empty string' })
+    .optional(),
 };
 
-function requirePrices(policy: { maxCostUsd?: number | undefined; prices?: Record<string, unknown> | undefined }, context: z.core.$RefinementCtx): void {
+function requirePrices(
+  policy: { maxCostUsd?: number | undefined; prices?: Record<string, unknown> | undefined },
+  context: z.core.$RefinementCtx,
+): void {
   if (policy.maxCostUsd !== undefined && (policy.prices === undefined || Object.keys(policy.prices).length === 0)) {
-    context.addIssue({ code: 'custom', path: ['prices'], message: 'required when maxCostUsd is set (USD per million tokens by model)' });
+    context.addIssue({
+      code: 'custom',
+      path: ['prices'],
+      message: 'required when maxCostUsd is set (USD per million tokens by model)',
+    });
   }
 }
 
 /** A policy as the `RUNPROOF_CONFIG` JSON file holds it: no hook. */
-export const jsonPolicySchema = z.strictObject(declarativeShape, { error: 'expected a policy object' }).superRefine(requirePrices);
+export const jsonPolicySchema = z
+  .strictObject(declarativeShape, { error: 'expected a policy object' })
+  .superRefine(requirePrices);
 
 /** A policy given in code (`run({ boundary })`, `start({ policies })`). */
 export const codePolicySchema = z
   .strictObject(
-    { ...declarativeShape, onEscalate: z.custom<NonNullable<BoundaryPolicy['onEscalate']>>((value) => typeof value === 'function', 'expected a function').optional() },
+    {
+      ...declarativeShape,
+      onEscalate: z
+        .custom<NonNullable<BoundaryPolicy['onEscalate']>>(
+          (value) => typeof value === 'function',
+          'expected a function',
+        )
+        .optional(),
+    },
     { error: 'expected a policy object' },
   )
   .superRefine(requirePrices);
 
 /** Policies by run name or glob, as `start({ policies })` and the config file's `policies` hold them. */
 export const policiesSchema = (policy: z.ZodType) =>
-  z.record(z.string().min(1, { error: 'expected a non-empty run name or glob' }), policy, { error: 'expected an object of run name or glob to policy' });
+  z.record(z.string().min(1, { error: 'expected a non-empty run name or glob' }), policy, {
+    error: 'expected an object of run name or glob to policy',
+  });
 
 const resolvedCache = new WeakMap<object, Map<string, ResolvedPolicy>>();
 
@@ -177,7 +233,9 @@ export function resolvePolicy(policy: BoundaryPolicy, runName: string, source = 
   const result = codePolicySchema.safeParse(policy);
   if (!result.success) throw new ConfigError(source, result.error.issues.map(toIssue));
   const { onEscalate, ...declared } = result.data;
-  const decisions = Object.fromEntries(RULE_FIELDS.map((field) => [field, declared.decisions?.[field] ?? BOUNDARY_RULES[field].defaultDecision])) as Record<BoundaryRuleField, ViolationDecision>;
+  const decisions = Object.fromEntries(
+    RULE_FIELDS.map((field) => [field, declared.decisions?.[field] ?? BOUNDARY_RULES[field].defaultDecision]),
+  ) as Record<BoundaryRuleField, ViolationDecision>;
   const name = declared.name ?? runName;
   const resolved: ResolvedPolicy = Object.freeze({
     name,
@@ -194,7 +252,12 @@ export function resolvePolicy(policy: BoundaryPolicy, runName: string, source = 
 /** Zod issue → `{ code, path, message }`, with unknown keys named. */
 export function toIssue(issue: z.core.$ZodIssue): Issue {
   const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part));
-  if (issue.code === 'unrecognized_keys') return { code: issue.code, path, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}` };
+  if (issue.code === 'unrecognized_keys')
+    return {
+      code: issue.code,
+      path,
+      message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`,
+    };
   return { code: issue.code, path, message: issue.message };
 }
 

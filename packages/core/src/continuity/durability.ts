@@ -74,13 +74,19 @@ function resolveDurability(options: DurabilityOptions): Durability {
   return {
     leaseMs: options.leaseMs ?? positiveFromEnvironment('RUNPROOF_LEASE_MS') ?? 30_000,
     retentionMs,
-    codec: { maxResultBytes: options.maxResultBytes ?? 2 * 1024 * 1024, encode: options.encodeResult, decode: options.decodeResult },
+    codec: {
+      maxResultBytes: options.maxResultBytes ?? 2 * 1024 * 1024,
+      encode: options.encodeResult,
+      decode: options.decodeResult,
+    },
     storeName: location?.displayName ?? (given as RunStore).kind,
     storeKind: location?.kind ?? (given as RunStore).kind,
     configured: options.store !== undefined || fromEnvironment !== undefined,
     store() {
       // A store that failed to open is tried again on the next run rather than failing every run after.
-      opened ??= (typeof given === 'string' ? openStore(given, { field: location!.field, retentionMs }) : Promise.resolve(given)).catch((error: unknown) => {
+      opened ??= (
+        typeof given === 'string' ? openStore(given, { field: location!.field, retentionMs }) : Promise.resolve(given)
+      ).catch((error: unknown) => {
         opened = undefined;
         throw error;
       });
@@ -97,5 +103,11 @@ function positiveFromEnvironment(name: string): number | undefined {
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
   if (Number.isInteger(value) && value > 0) return value;
-  throw new ConfigError(name, [{ code: 'invalid_type', path: [name], message: `expected a positive integer (milliseconds), got ${JSON.stringify(text)}` }]);
+  throw new ConfigError(name, [
+    {
+      code: 'invalid_type',
+      path: [name],
+      message: `expected a positive integer (milliseconds), got ${JSON.stringify(text)}`,
+    },
+  ]);
 }

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { RunproofError } from '../errors.ts';
 import type { RunContinuation, RunOutcome } from '../identity/run-handle.ts';
-import { JournalWriteError, LeaseLostError, RunIdConflictError, RunInProgressError, StoreUnavailableError } from './errors.ts';
+import {
+  JournalWriteError,
+  LeaseLostError,
+  RunIdConflictError,
+  RunInProgressError,
+  StoreUnavailableError,
+} from './errors.ts';
 import type { AttemptRecord, HandoffRecord, RunHeader, RunStore, RunUsage, StepRecord } from './journal.ts';
 import { newHeader } from './schema.ts';
 
@@ -73,15 +79,25 @@ export class DurableRun {
     if (claim.kind === 'busy') throw new RunInProgressError(options.runId, claim.leaseUntil);
     const journal = claim.journal;
     if (journal !== undefined && journal.header.name !== options.name && journal.header.attempts.length > 0) {
-      if (claim.kind === 'claimed') await options.store.writeHeader(journal.header, token, { release: true }).catch(() => {});
+      if (claim.kind === 'claimed')
+        await options.store.writeHeader(journal.header, token, { release: true }).catch(() => {});
       throw new RunIdConflictError(options.runId, journal.header.name, options.name);
     }
     if (claim.kind === 'completed') return { kind: 'completed', header: claim.journal.header };
     const header = journal?.header ?? newHeader(options.runId, options.name, now);
-    return { kind: 'execute', run: new DurableRun(options, token, header, journal?.steps ?? [], now + options.leaseMs) };
+    return {
+      kind: 'execute',
+      run: new DurableRun(options, token, header, journal?.steps ?? [], now + options.leaseMs),
+    };
   }
 
-  private constructor(options: DurableRunOptions, token: string, header: RunHeader, steps: StepRecord[], leaseUntil: number) {
+  private constructor(
+    options: DurableRunOptions,
+    token: string,
+    header: RunHeader,
+    steps: StepRecord[],
+    leaseUntil: number,
+  ) {
     this.#options = options;
     this.#token = token;
     this.#header = header;
@@ -90,7 +106,8 @@ export class DurableRun {
     this.previous = header.attempts.at(-1);
     this.attempt = (this.previous?.attempt ?? 0) + 1;
     const waiting = header.handoffs.find((handoff) => handoff.resumedAt === undefined);
-    this.pickedUp = waiting !== undefined && options.namedExecutor && waiting.to === options.executor ? waiting : undefined;
+    this.pickedUp =
+      waiting !== undefined && options.namedExecutor && waiting.to === options.executor ? waiting : undefined;
     this.continuation = continuationAfter(this.previous, this.pickedUp !== undefined);
   }
 
@@ -109,7 +126,14 @@ export class DurableRun {
     const header = this.#copy();
     header.status = 'in_progress';
     header.owners = this.#options.owners;
-    header.attempts.push({ attempt: this.attempt, continuation: this.continuation, startedAt: now, traceId, spanId, executor: this.#options.executor });
+    header.attempts.push({
+      attempt: this.attempt,
+      continuation: this.continuation,
+      startedAt: now,
+      traceId,
+      spanId,
+      executor: this.#options.executor,
+    });
     const picked = header.handoffs.find((handoff) => handoff.key === this.pickedUp?.key);
     if (picked !== undefined) {
       picked.resumedAt = now;
@@ -153,7 +177,8 @@ export class DurableRun {
   find(key: string, inputDigest: string | undefined): JournalMatch {
     const step = this.#steps.get(key);
     if (step === undefined) return undefined;
-    if (inputDigest !== undefined && step.inputDigest !== undefined && step.inputDigest !== inputDigest) return { kind: 'diverged', step };
+    if (inputDigest !== undefined && step.inputDigest !== undefined && step.inputDigest !== inputDigest)
+      return { kind: 'diverged', step };
     return { kind: 'replay', step };
   }
 
@@ -195,7 +220,14 @@ export class DurableRun {
 
   /** Adds a handoff to the journal; it is written when the attempt ends. */
   addHandoff(key: string, to: string, reason: string): HandoffRecord {
-    const handoff: HandoffRecord = { key, to, reason, by: this.#options.executor, attempt: this.attempt, at: Date.now() };
+    const handoff: HandoffRecord = {
+      key,
+      to,
+      reason,
+      by: this.#options.executor,
+      attempt: this.attempt,
+      at: Date.now(),
+    };
     this.#header.handoffs.push(handoff);
     return handoff;
   }
@@ -236,7 +268,9 @@ export class DurableRun {
     this.#stopRenewal();
     const header = this.#copy();
     header.updatedAt = Date.now();
-    void this.#write(undefined, () => this.#options.store.writeHeader(header, this.#token, { release: true })).catch(() => {});
+    void this.#write(undefined, () => this.#options.store.writeHeader(header, this.#token, { release: true })).catch(
+      () => {},
+    );
   }
 
   /** Stops renewing without writing: the attempt could not be recorded and its lease will expire. */
@@ -259,7 +293,11 @@ export class DurableRun {
       this.#adopt(header);
       this.#usageWritten = JSON.stringify(usage);
     } catch (error) {
-      if (error instanceof LeaseLostError || (error instanceof JournalWriteError && error.cause instanceof LeaseLostError)) this.#leaseLost = error;
+      if (
+        error instanceof LeaseLostError ||
+        (error instanceof JournalWriteError && error.cause instanceof LeaseLostError)
+      )
+        this.#leaseLost = error;
       // Other failures (the store briefly down) are retried at the next renewal; the lease may run out meanwhile.
     }
   }

@@ -27,7 +27,10 @@ export class RunInProgressError extends RunproofError {
   readonly leaseUntil: number;
 
   constructor(runId: string, leaseUntil: number) {
-    super('RUNPROOF_RUN_IN_PROGRESS', `Run ${JSON.stringify(runId)} is being executed elsewhere (its lease runs until ${new Date(leaseUntil).toISOString()})`);
+    super(
+      'RUNPROOF_RUN_IN_PROGRESS',
+      `Run ${JSON.stringify(runId)} is being executed elsewhere (its lease runs until ${new Date(leaseUntil).toISOString()})`,
+    );
     this.name = 'RunInProgressError';
     this.runId = runId;
     this.leaseUntil = leaseUntil;
@@ -50,7 +53,11 @@ export class JournalWriteError extends RunproofError {
 
   constructor(runId: string, step: string | undefined, cause: unknown) {
     const what = step === undefined ? 'its journal' : `the result of step "${step}"`;
-    super('RUNPROOF_JOURNAL_WRITE_FAILED', `Run ${JSON.stringify(runId)} could not record ${what}: ${messageOf(cause)}`, { cause });
+    super(
+      'RUNPROOF_JOURNAL_WRITE_FAILED',
+      `Run ${JSON.stringify(runId)} could not record ${what}: ${messageOf(cause)}`,
+      { cause },
+    );
     this.name = 'JournalWriteError';
     this.runId = runId;
     this.step = step;
@@ -127,7 +134,10 @@ export class RunIdConflictError extends RunproofError {
   readonly runId: string;
 
   constructor(runId: string, journaledName: string, name: string) {
-    super('RUNPROOF_RUN_ID_CONFLICT', `Run ${JSON.stringify(runId)} is journaled as a run of ${JSON.stringify(journaledName)}, not of ${JSON.stringify(name)}: give each workflow's runs their own ids`);
+    super(
+      'RUNPROOF_RUN_ID_CONFLICT',
+      `Run ${JSON.stringify(runId)} is journaled as a run of ${JSON.stringify(journaledName)}, not of ${JSON.stringify(name)}: give each workflow's runs their own ids`,
+    );
     this.name = 'RunIdConflictError';
     this.runId = runId;
   }

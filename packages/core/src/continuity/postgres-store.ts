@@ -180,10 +180,12 @@ export class PostgresStore implements RunStore, BaselineStore {
 
   /** Creates the baselines table on the first baseline call (journal-only users never get one). */
   #baselines(): Promise<void> {
-    this.#baselinesReady ??= this.#transaction((client) => baselines.migrateBaselines(client)).catch((error: unknown) => {
-      this.#baselinesReady = undefined;
-      throw error;
-    });
+    this.#baselinesReady ??= this.#transaction((client) => baselines.migrateBaselines(client)).catch(
+      (error: unknown) => {
+        this.#baselinesReady = undefined;
+        throw error;
+      },
+    );
     return this.#baselinesReady;
   }
 

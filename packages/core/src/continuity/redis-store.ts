@@ -1,10 +1,29 @@
 import { createHash } from 'node:crypto';
 import type * as Redis from 'redis';
 import { ConfigError } from '../errors.ts';
-import { BASELINES_SCHEMA_VERSION, checkBatch, DEFAULT_BASELINE_LISTING_LIMIT, newerBaselines, type BaselineListing, type BaselineObservation, type BaselineStore, type BaselineValue } from './baselines.ts';
+import {
+  BASELINES_SCHEMA_VERSION,
+  checkBatch,
+  DEFAULT_BASELINE_LISTING_LIMIT,
+  newerBaselines,
+  type BaselineListing,
+  type BaselineObservation,
+  type BaselineStore,
+  type BaselineValue,
+} from './baselines.ts';
 import { LeaseLostError } from './errors.ts';
 import type { Claim, RunFilter, RunHeader, RunJournal, RunStatus, RunStore, StepRecord } from './journal.ts';
-import { BASELINE_INDEX, BASELINE_KEY_PREFIX, BASELINES_VERSION, LIST_BASELINES, MOVE_BASELINE, READ_BASELINES, RECORD_OBSERVATIONS, recordArguments, valuesOfReply } from './redis-baselines.ts';
+import {
+  BASELINE_INDEX,
+  BASELINE_KEY_PREFIX,
+  BASELINES_VERSION,
+  LIST_BASELINES,
+  MOVE_BASELINE,
+  READ_BASELINES,
+  RECORD_OBSERVATIONS,
+  recordArguments,
+  valuesOfReply,
+} from './redis-baselines.ts';
 import { CLAIM, LIST, READ, REMOVE_COMPLETED, RENEW, WRITE, type RedisScript } from './redis-scripts.ts';
 import { SCHEMA_VERSION, newHeader, olderSchema } from './schema.ts';
 import { scrubError } from './scrub-error.ts';
@@ -128,7 +147,13 @@ export class RedisStore implements RunStore, BaselineStore {
 
   async readBaselines(subjects: readonly string[]): Promise<BaselineValue[]> {
     await this.#checkBaselines();
-    return valuesOfReply(await this.#script(READ_BASELINES, subjects.map((subject) => BASELINE_KEY_PREFIX + subject), [...subjects]));
+    return valuesOfReply(
+      await this.#script(
+        READ_BASELINES,
+        subjects.map((subject) => BASELINE_KEY_PREFIX + subject),
+        [...subjects],
+      ),
+    );
   }
 
   async recordObservations(batch: readonly BaselineObservation[]): Promise<BaselineValue[]> {
@@ -147,7 +172,11 @@ export class RedisStore implements RunStore, BaselineStore {
 
   async listBaselines(listing: BaselineListing = {}): Promise<BaselineValue[]> {
     await this.#checkBaselines();
-    const args = [String(listing.since ?? 0), String(listing.limit ?? DEFAULT_BASELINE_LISTING_LIMIT), BASELINE_KEY_PREFIX];
+    const args = [
+      String(listing.since ?? 0),
+      String(listing.limit ?? DEFAULT_BASELINE_LISTING_LIMIT),
+      BASELINE_KEY_PREFIX,
+    ];
     return valuesOfReply(await this.#script(LIST_BASELINES, [BASELINE_INDEX], args));
   }
 

@@ -15,6 +15,10 @@ export function newHeader(runId: string, name: string, now: number): RunHeader {
 /** The error for a store whose layout is newer than this version of Runproof reads. */
 export function olderSchema(found: number): ConfigError {
   return new ConfigError('store', [
-    { code: 'store_schema_too_new', path: ['store'], message: `the store holds journals of schema version ${found}; this version of Runproof reads up to ${SCHEMA_VERSION}: upgrade @runproof/core` },
+    {
+      code: 'store_schema_too_new',
+      path: ['store'],
+      message: `the store holds journals of schema version ${found}; this version of Runproof reads up to ${SCHEMA_VERSION}: upgrade @runproof/core`,
+    },
   ]);
 }

@@ -1,6 +1,12 @@
 import { createRequire } from 'node:module';
 import type * as NodeSqlite from 'node:sqlite';
-import { BaselineStoreBusyError, type BaselineListing, type BaselineObservation, type BaselineStore, type BaselineValue } from './baselines.ts';
+import {
+  BaselineStoreBusyError,
+  type BaselineListing,
+  type BaselineObservation,
+  type BaselineStore,
+  type BaselineValue,
+} from './baselines.ts';
 import { LeaseLostError } from './errors.ts';
 import type { Claim, RunFilter, RunHeader, RunJournal, RunStore, StepRecord } from './journal.ts';
 import * as baselines from './sqlite-baselines.ts';
@@ -39,7 +45,8 @@ export class SqliteStore implements RunStore, BaselineStore {
   #migrate(): void {
     const database = this.#database;
     database.exec(`CREATE TABLE IF NOT EXISTS runproof_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    const row = database.prepare(`SELECT value FROM runproof_meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+    const row = database.prepare(`SELECT value FROM runproof_meta WHERE key = 'schema_version'`).get() as
+      { value: string } | undefined;
     if (row !== undefined && Number(row.value) > SCHEMA_VERSION) throw olderSchema(Number(row.value));
     database.exec(`
       CREATE TABLE IF NOT EXISTS runproof_runs (
@@ -53,19 +60,24 @@ export class SqliteStore implements RunStore, BaselineStore {
 
   async claim(runId: string, name: string, token: string, leaseUntil: number, now: number): Promise<Claim> {
     return this.#transaction(() => {
-      const row = this.#database.prepare(`SELECT status, lease_token, lease_until FROM runproof_runs WHERE id = ?`).get(runId) as
-        | { status: string; lease_token: string | null; lease_until: number | null }
-        | undefined;
+      const row = this.#database
+        .prepare(`SELECT status, lease_token, lease_until FROM runproof_runs WHERE id = ?`)
+        .get(runId) as { status: string; lease_token: string | null; lease_until: number | null } | undefined;
       if (row === undefined) {
         const header = newHeader(runId, name, now);
         this.#database
-          .prepare(`INSERT INTO runproof_runs (id, name, status, updated_at, lease_token, lease_until, header) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+          .prepare(
+            `INSERT INTO runproof_runs (id, name, status, updated_at, lease_token, lease_until, header) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
           .run(runId, name, header.status, now, token, leaseUntil, JSON.stringify(header));
         return { kind: 'claimed', journal: undefined };
       }
       if (row.status === 'completed') return { kind: 'completed', journal: this.#readJournal(runId)! };
-      if (row.lease_token !== null && row.lease_token !== token && (row.lease_until ?? 0) > now) return { kind: 'busy', leaseUntil: row.lease_until! };
-      this.#database.prepare(`UPDATE runproof_runs SET lease_token = ?, lease_until = ? WHERE id = ?`).run(token, leaseUntil, runId);
+      if (row.lease_token !== null && row.lease_token !== token && (row.lease_until ?? 0) > now)
+        return { kind: 'busy', leaseUntil: row.lease_until! };
+      this.#database
+        .prepare(`UPDATE runproof_runs SET lease_token = ?, lease_until = ? WHERE id = ?`)
+        .run(token, leaseUntil, runId);
       return { kind: 'claimed', journal: this.#readJournal(runId) };
     });
   }
@@ -77,12 +89,16 @@ export class SqliteStore implements RunStore, BaselineStore {
   async writeStep(step: StepRecord, header: RunHeader, token: string): Promise<void> {
     this.#transaction(() => {
       this.#updateHeader(header, token, false);
-      this.#database.prepare(`INSERT OR REPLACE INTO runproof_steps (run_id, key, record) VALUES (?, ?, ?)`).run(header.id, step.key, JSON.stringify(step));
+      this.#database
+        .prepare(`INSERT OR REPLACE INTO runproof_steps (run_id, key, record) VALUES (?, ?, ?)`)
+        .run(header.id, step.key, JSON.stringify(step));
     });
   }
 
   async renew(runId: string, token: string, leaseUntil: number): Promise<void> {
-    const result = this.#database.prepare(`UPDATE runproof_runs SET lease_until = ? WHERE id = ? AND lease_token = ?`).run(leaseUntil, runId, token);
+    const result = this.#database
+      .prepare(`UPDATE runproof_runs SET lease_until = ? WHERE id = ? AND lease_token = ?`)
+      .run(leaseUntil, runId, token);
     if (result.changes === 0) throw new LeaseLostError(runId);
   }
 
@@ -95,15 +111,24 @@ export class SqliteStore implements RunStore, BaselineStore {
     const rows = (
       filter.status === undefined
         ? this.#database.prepare(`SELECT header FROM runproof_runs ORDER BY updated_at DESC LIMIT ?`).all(limit)
-        : this.#database.prepare(`SELECT header FROM runproof_runs WHERE status = ? ORDER BY updated_at DESC LIMIT ?`).all(filter.status, limit)
+        : this.#database
+            .prepare(`SELECT header FROM runproof_runs WHERE status = ? ORDER BY updated_at DESC LIMIT ?`)
+            .all(filter.status, limit)
     ) as { header: string }[];
     return rows.map((row) => JSON.parse(row.header) as RunHeader);
   }
 
   async removeCompleted(before: number): Promise<number> {
     return this.#transaction(() => {
-      this.#database.prepare(`DELETE FROM runproof_steps WHERE run_id IN (SELECT id FROM runproof_runs WHERE status = 'completed' AND updated_at < ?)`).run(before);
-      return Number(this.#database.prepare(`DELETE FROM runproof_runs WHERE status = 'completed' AND updated_at < ?`).run(before).changes);
+      this.#database
+        .prepare(
+          `DELETE FROM runproof_steps WHERE run_id IN (SELECT id FROM runproof_runs WHERE status = 'completed' AND updated_at < ?)`,
+        )
+        .run(before);
+      return Number(
+        this.#database.prepare(`DELETE FROM runproof_runs WHERE status = 'completed' AND updated_at < ?`).run(before)
+          .changes,
+      );
     });
   }
 
@@ -173,10 +198,16 @@ export class SqliteStore implements RunStore, BaselineStore {
   }
 
   #readJournal(runId: string): RunJournal | undefined {
-    const row = this.#database.prepare(`SELECT header FROM runproof_runs WHERE id = ?`).get(runId) as { header: string } | undefined;
+    const row = this.#database.prepare(`SELECT header FROM runproof_runs WHERE id = ?`).get(runId) as
+      { header: string } | undefined;
     if (row === undefined) return undefined;
-    const steps = this.#database.prepare(`SELECT record FROM runproof_steps WHERE run_id = ? ORDER BY rowid`).all(runId) as { record: string }[];
-    return { header: JSON.parse(row.header) as RunHeader, steps: steps.map((step) => JSON.parse(step.record) as StepRecord) };
+    const steps = this.#database
+      .prepare(`SELECT record FROM runproof_steps WHERE run_id = ? ORDER BY rowid`)
+      .all(runId) as { record: string }[];
+    return {
+      header: JSON.parse(row.header) as RunHeader,
+      steps: steps.map((step) => JSON.parse(step.record) as StepRecord),
+    };
   }
 
   #transaction<T>(work: () => T): T {

@@ -21,11 +21,18 @@ export function encodeResult(step: string, value: unknown, codec: ResultCodec): 
   try {
     json = value === undefined ? '' : canonicalize(value);
   } catch (error) {
-    const problem = error instanceof RangeError ? 'it refers to itself (a cycle)' : `it is not JSON-serializable (${(error as Error).message})`;
+    const problem =
+      error instanceof RangeError
+        ? 'it refers to itself (a cycle)'
+        : `it is not JSON-serializable (${(error as Error).message})`;
     throw new StepResultError(step, problem);
   }
   const bytes = Buffer.byteLength(json);
-  if (bytes > codec.maxResultBytes) throw new StepResultError(step, `it is ${bytes} bytes of JSON, over the limit of ${codec.maxResultBytes} (maxResultBytes)`);
+  if (bytes > codec.maxResultBytes)
+    throw new StepResultError(
+      step,
+      `it is ${bytes} bytes of JSON, over the limit of ${codec.maxResultBytes} (maxResultBytes)`,
+    );
   return codec.encode === undefined ? json : codec.encode(json);
 }
 

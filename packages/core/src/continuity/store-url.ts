@@ -32,7 +32,13 @@ export function parseStoreUrl(url: string, field = 'store'): StoreLocation {
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0]?.toLowerCase();
   const kind = scheme === undefined ? undefined : KINDS[scheme];
   if (kind === undefined) {
-    throw new ConfigError(field, [{ code: 'invalid_store_url', path: [field], message: 'expected a store URL starting with sqlite:, postgres:, postgresql:, redis: or rediss:' }]);
+    throw new ConfigError(field, [
+      {
+        code: 'invalid_store_url',
+        path: [field],
+        message: 'expected a store URL starting with sqlite:, postgres:, postgresql:, redis: or rediss:',
+      },
+    ]);
   }
   if (kind === 'sqlite') return { kind, url, displayName: url, secrets: [] };
   let parsed: URL;
@@ -48,7 +54,13 @@ export function parseStoreUrl(url: string, field = 'store'): StoreLocation {
     try {
       secrets.push(decodeURIComponent(raw));
     } catch {
-      throw new ConfigError(field, [{ code: 'invalid_store_url', path: [field], message: `not a valid ${kind} URL: a password holds a % that does not start an escape` }]);
+      throw new ConfigError(field, [
+        {
+          code: 'invalid_store_url',
+          path: [field],
+          message: `not a valid ${kind} URL: a password holds a % that does not start an escape`,
+        },
+      ]);
     }
   };
   keep(parsed.password);
@@ -59,7 +71,12 @@ export function parseStoreUrl(url: string, field = 'store'): StoreLocation {
     keep(value);
     parsed.searchParams.set(name, '***');
   }
-  return { kind, url, displayName: parsed.toString(), secrets: [...new Set(secrets)].sort((a, b) => b.length - a.length) };
+  return {
+    kind,
+    url,
+    displayName: parsed.toString(),
+    secrets: [...new Set(secrets)].sort((a, b) => b.length - a.length),
+  };
 }
 
 /** The SQLite file a `sqlite:` URL names (`:memory:` for an in-memory database). */
@@ -79,6 +96,10 @@ const SECRET_PARAMETER = /pass|secret|token|key/i;
 /** The `ConfigError` for a store whose client package is not installed. */
 export function missingClient(kind: string, packageName: string, cause: unknown): ConfigError {
   return new ConfigError('store', [
-    { code: 'missing_store_client', path: ['store'], message: `a ${kind} store needs the ${packageName} package (npm install ${packageName}); loading it failed: ${cause instanceof Error ? cause.message : String(cause)}` },
+    {
+      code: 'missing_store_client',
+      path: ['store'],
+      message: `a ${kind} store needs the ${packageName} package (npm install ${packageName}); loading it failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+    },
   ]);
 }

@@ -65,9 +65,7 @@ function serializeArray(values: readonly unknown[], path: (string | number)[]): 
 
 function serializeObject(object: object, path: (string | number)[]): string {
   const source =
-    typeof (object as { toJSON?: unknown }).toJSON === 'function'
-      ? (object as { toJSON(): unknown }).toJSON()
-      : object;
+    typeof (object as { toJSON?: unknown }).toJSON === 'function' ? (object as { toJSON(): unknown }).toJSON() : object;
   if (source !== object) return serialize(source, path);
   // Default sort compares UTF-16 code units, exactly the order RFC 8785 requires.
   const keys = Object.keys(object).sort();

@@ -86,7 +86,9 @@ export interface ManifestDifference {
  * @example
  * const manifest = createManifest({ runId, attempt: 1, continuation: 'new', declared, observed });
  */
-export function createManifest(input: Omit<RunManifest, 'manifestVersion' | 'fingerprint' | 'observedDigest'>): RunManifest {
+export function createManifest(
+  input: Omit<RunManifest, 'manifestVersion' | 'fingerprint' | 'observedDigest'>,
+): RunManifest {
   return {
     manifestVersion: 1,
     runId: input.runId,
@@ -143,7 +145,8 @@ function pickPartner(call: CallConditions, candidates: CallConditions[]): CallCo
   let best: CallConditions | undefined;
   let bestScore = 0;
   for (const candidate of candidates) {
-    if (candidate.provider !== call.provider || candidate.operation !== call.operation || candidate.step !== call.step) continue;
+    if (candidate.provider !== call.provider || candidate.operation !== call.operation || candidate.step !== call.step)
+      continue;
     const score = countEqualFields(call, candidate) + 1;
     if (score > bestScore) [best, bestScore] = [candidate, score];
   }

@@ -25,7 +25,8 @@ export function readManifests(text: string): RunManifest[] {
       for (const span of scopeSpans.spans ?? []) {
         for (const event of span.events ?? []) {
           if (event.name !== EVENT_RUNPROOF_RUN_MANIFEST) continue;
-          const json = event.attributes?.find((attribute) => attribute.key === ATTR_RUNPROOF_MANIFEST)?.value.stringValue;
+          const json = event.attributes?.find((attribute) => attribute.key === ATTR_RUNPROOF_MANIFEST)?.value
+            .stringValue;
           if (json !== undefined) manifests.push(JSON.parse(json) as RunManifest);
         }
       }
@@ -33,4 +34,3 @@ export function readManifests(text: string): RunManifest[] {
   }
   return manifests;
 }
-

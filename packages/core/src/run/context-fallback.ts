@@ -11,7 +11,9 @@ import { globalSlot } from '../internal/global.ts';
  */
 
 /** The manager `run()` installed, shared by every copy of core in the process. */
-const slot = globalSlot<{ manager: AsyncLocalStorageContextManager | undefined }>('fallback-context', () => ({ manager: undefined }));
+const slot = globalSlot<{ manager: AsyncLocalStorageContextManager | undefined }>('fallback-context', () => ({
+  manager: undefined,
+}));
 const PROBE = createContextKey('runproof:context-probe');
 
 /** Whether the registered context manager carries a context into a callback (the no-op one does not). */

@@ -56,7 +56,14 @@ export interface StepOptions {
  * that links to the one it ran in, nothing executed), else executed and its result journaled
  * before it is returned.
  */
-export async function runDurableStep<T>(durable: DurableRun, state: RunState, key: string, span: Span, options: StepOptions, execute: () => Promise<T>): Promise<T> {
+export async function runDurableStep<T>(
+  durable: DurableRun,
+  state: RunState,
+  key: string,
+  span: Span,
+  options: StepOptions,
+  execute: () => Promise<T>,
+): Promise<T> {
   const inputDigest = options.input === undefined ? undefined : digest(options.input);
   span.setAttribute(ATTR_RUNPROOF_STEP_KEY, key);
   if (inputDigest !== undefined) span.setAttribute(ATTR_RUNPROOF_STEP_INPUT_DIGEST, inputDigest);
@@ -64,7 +71,10 @@ export async function runDurableStep<T>(durable: DurableRun, state: RunState, ke
   if (found?.kind === 'replay') return replay(found.step, span);
   if (found?.kind === 'diverged') {
     span.setAttribute(ATTR_RUNPROOF_STEP_DIVERGED, true);
-    span.addEvent(EVENT_RUNPROOF_STEP_DIVERGED, { [ATTR_RUNPROOF_STEP_RECORDED_INPUT_DIGEST]: found.step.inputDigest ?? '', [ATTR_RUNPROOF_STEP_INPUT_DIGEST]: inputDigest ?? '' });
+    span.addEvent(EVENT_RUNPROOF_STEP_DIVERGED, {
+      [ATTR_RUNPROOF_STEP_RECORDED_INPUT_DIGEST]: found.step.inputDigest ?? '',
+      [ATTR_RUNPROOF_STEP_INPUT_DIGEST]: inputDigest ?? '',
+    });
   }
   const result = await durable.execute(key, execute);
   const stored = encodeResult(key, result, getDurability().codec);
@@ -78,4 +88,3 @@ function replay<T>(step: StepRecord, span: Span): T {
   span.addLink({ context: { traceId: step.traceId, spanId: step.spanId, traceFlags: 1, isRemote: true } });
   return decodeResult(step.result, getDurability().codec) as T;
 }
-

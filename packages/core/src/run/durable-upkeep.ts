@@ -20,10 +20,12 @@ export function watchWaitingHandoffs(store: RunStore): void {
   const provider = metrics.getMeterProvider();
   if (watched.get(store) === provider) return;
   watched.set(store, provider);
-  const gauge = provider.getMeter('@runproof/core', VERSION, SCOPE_OPTIONS).createObservableGauge(METRIC_RUNPROOF_HANDOFFS_WAITING, {
-    description: 'Durable runs waiting on a handoff, by run name and target (fleet-wide, from the run store).',
-    unit: '{run}',
-  });
+  const gauge = provider
+    .getMeter('@runproof/core', VERSION, SCOPE_OPTIONS)
+    .createObservableGauge(METRIC_RUNPROOF_HANDOFFS_WAITING, {
+      description: 'Durable runs waiting on a handoff, by run name and target (fleet-wide, from the run store).',
+      unit: '{run}',
+    });
   gauge.addCallback(async (result) => {
     const counts = new Map<string, { name: string; target: string; count: number }>();
     for (const header of await store.list({ status: 'handed_off', limit: 10_000 })) {
@@ -33,7 +35,8 @@ export function watchWaitingHandoffs(store: RunStore): void {
       entry.count += 1;
       counts.set(key, entry);
     }
-    for (const { name, target, count } of counts.values()) result.observe(count, { [ATTR_RUNPROOF_RUN_NAME]: name, [ATTR_RUNPROOF_HANDOFF_TARGET]: target });
+    for (const { name, target, count } of counts.values())
+      result.observe(count, { [ATTR_RUNPROOF_RUN_NAME]: name, [ATTR_RUNPROOF_HANDOFF_TARGET]: target });
   });
 }
 
@@ -45,6 +48,10 @@ export function removeExpiredSoon(store: RunStore, retentionMs: number): void {
   if (now - (lastCleanup.get(store) ?? 0) < 3600_000) return;
   lastCleanup.set(store, now);
   setImmediate(() => {
-    store.removeCompleted(Date.now() - retentionMs).catch((error: unknown) => safely('removing expired run journals', undefined, () => { throw error; }));
+    store.removeCompleted(Date.now() - retentionMs).catch((error: unknown) =>
+      safely('removing expired run journals', undefined, () => {
+        throw error;
+      }),
+    );
   });
 }

@@ -3,7 +3,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
-import { digest, handoff, JournalWriteError, openRunStore, run, RunHandedOffError, RunproofError, step, StepResultError, tool, type RunJournal } from '@runproof/core';
+import {
+  digest,
+  handoff,
+  JournalWriteError,
+  openRunStore,
+  run,
+  RunHandedOffError,
+  RunproofError,
+  step,
+  StepResultError,
+  tool,
+  type RunJournal,
+} from '@runproof/core';
 import { createTestHarness } from '@runproof/core/testing';
 
 const harness = createTestHarness();
@@ -29,7 +41,10 @@ async function journalOf(runId: string): Promise<RunJournal> {
 
 test('a step result JSON cannot hold is a StepResultError naming the step, before anything of it is journaled', async () => {
   for (const [result, problem] of [
-    [{ total: 10n }, /^The result of step "price#1" cannot be journaled: it is not JSON-serializable \(cannot canonicalize a bigint at \$\.total\)$/],
+    [
+      { total: 10n },
+      /^The result of step "price#1" cannot be journaled: it is not JSON-serializable \(cannot canonicalize a bigint at \$\.total\)$/,
+    ],
     [{ ratio: Number.NaN }, /cannot canonicalize NaN at \$\.ratio/],
     [{ run: () => 1 }, /cannot canonicalize a function at \$\.run/],
   ] as const) {
@@ -43,18 +58,29 @@ test('a step result JSON cannot hold is a StepResultError naming the step, befor
       (error) => StepResultError.isInstance(error) && error.step === 'price#1' && problem.test(error.message),
     );
     const journal = await journalOf(runId);
-    assert.deepEqual(journal.steps.map((step) => step.key), ['fetch#1'], 'the step before it is journaled, it is not');
+    assert.deepEqual(
+      journal.steps.map((step) => step.key),
+      ['fetch#1'],
+      'the step before it is journaled, it is not',
+    );
     assert.equal(journal.header.status, 'failed');
   }
 });
 
 test('a result over maxResultBytes is refused with its size; the cap is an option', async () => {
   harness.useDurability({ store, maxResultBytes: 1024 });
-  await assert.rejects(run({ name: 'big', id: 'over-the-cap', durable: true }, () => step('load', () => 'x'.repeat(2000))), {
-    code: 'RUNPROOF_STEP_RESULT_INVALID',
-    message: 'The result of step "load#1" cannot be journaled: it is 2002 bytes of JSON, over the limit of 1024 (maxResultBytes)',
-  });
-  assert.equal(await run({ name: 'big', id: 'under-the-cap', durable: true }, () => step('load', () => 'x'.repeat(1000))), 'x'.repeat(1000));
+  await assert.rejects(
+    run({ name: 'big', id: 'over-the-cap', durable: true }, () => step('load', () => 'x'.repeat(2000))),
+    {
+      code: 'RUNPROOF_STEP_RESULT_INVALID',
+      message:
+        'The result of step "load#1" cannot be journaled: it is 2002 bytes of JSON, over the limit of 1024 (maxResultBytes)',
+    },
+  );
+  assert.equal(
+    await run({ name: 'big', id: 'under-the-cap', durable: true }, () => step('load', () => 'x'.repeat(1000))),
+    'x'.repeat(1000),
+  );
 });
 
 test('steps are keyed by path and occurrence; a retry replays each one it finds, with the value JSON gives back', async () => {
@@ -71,19 +97,37 @@ test('steps are keyed by path and occurrence; a retry replays each one it finds,
   assert.equal(executions, 3);
   const result = await work(0);
   assert.equal(executions, 3, 'nothing ran again');
-  assert.deepEqual(result, { when: '2026-12-07T00:00:00.000Z', nested: { depth: 2 }, second: 'second' }, 'a Date comes back as its ISO string');
+  assert.deepEqual(
+    result,
+    { when: '2026-12-07T00:00:00.000Z', nested: { depth: 2 }, second: 'second' },
+    'a Date comes back as its ISO string',
+  );
   const journal = await journalOf('keys-1');
-  assert.deepEqual(journal.steps.map((step) => step.key), ['stamp#1', 'outer#1/inner#1', 'outer#1', 'stamp#2']);
-  const replayed = harness.spansWith({ 'runproof.step.replayed': true }).map((span) => span.attributes['runproof.step.key']).sort();
-  assert.deepEqual(replayed, ['outer#1', 'stamp#1', 'stamp#2'], 'the inner step never ran the second time: its parent was replayed');
+  assert.deepEqual(
+    journal.steps.map((step) => step.key),
+    ['stamp#1', 'outer#1/inner#1', 'outer#1', 'stamp#2'],
+  );
+  const replayed = harness
+    .spansWith({ 'runproof.step.replayed': true })
+    .map((span) => span.attributes['runproof.step.key'])
+    .sort();
+  assert.deepEqual(
+    replayed,
+    ['outer#1', 'stamp#1', 'stamp#2'],
+    'the inner step never ran the second time: its parent was replayed',
+  );
 });
 
 test('a step whose declared input changed runs again, flagged with both digests; an unchanged one replays', async () => {
   let executions = 0;
   const triage = (invoice: { amount: number }) =>
     run({ name: 'inputs', id: 'inputs-1', durable: true }, async () => {
-      const fields = await step('extract', () => (executions++, { amount: invoice.amount }), { input: { invoice: 'INV-1' } });
-      const verdict = await step('classify', () => (executions++, fields.amount > 1000 ? 'review' : 'pay'), { input: fields });
+      const fields = await step('extract', () => (executions++, { amount: invoice.amount }), {
+        input: { invoice: 'INV-1' },
+      });
+      const verdict = await step('classify', () => (executions++, fields.amount > 1000 ? 'review' : 'pay'), {
+        input: fields,
+      });
       if (verdict === 'pay') throw new Error('payments are down');
       return verdict;
     });
@@ -97,7 +141,9 @@ test('a step whose declared input changed runs again, flagged with both digests;
   // Now classify is declared with another input: it runs again.
   await harness.reset();
   const divergent = () =>
-    run({ name: 'inputs', id: 'inputs-1', durable: true }, () => step('classify', () => (executions++, 'review'), { input: { amount: 5000 } }));
+    run({ name: 'inputs', id: 'inputs-1', durable: true }, () =>
+      step('classify', () => (executions++, 'review'), { input: { amount: 5000 } }),
+    );
   // (the first step of this attempt is classify#1: another code path, as after a deploy)
   assert.equal(await divergent(), 'review');
   assert.equal(executions, 3);
@@ -131,8 +177,17 @@ test('encodeResult and decodeResult wrap what is stored (e.g. encryption) and wh
 });
 
 test('a durable run needs an id, and durable.by must name someone', async () => {
-  await assert.rejects(run({ name: 'no-id', durable: true }, () => 1), (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_ARGUMENT' && /a durable run needs an id/.test(error.message));
-  await assert.rejects(run({ name: 'no-by', id: 'x', durable: { by: ' ' } }, () => 1), /durable\.by must be a non-empty string/);
+  await assert.rejects(
+    run({ name: 'no-id', durable: true }, () => 1),
+    (error) =>
+      RunproofError.isInstance(error) &&
+      error.code === 'RUNPROOF_INVALID_ARGUMENT' &&
+      /a durable run needs an id/.test(error.message),
+  );
+  await assert.rejects(
+    run({ name: 'no-by', id: 'x', durable: { by: ' ' } }, () => 1),
+    /durable\.by must be a non-empty string/,
+  );
 });
 
 test('a nested step is keyed under its parent: a replayed parent never shifts the keys of the steps after it', async () => {
@@ -157,7 +212,10 @@ test('a nested step is keyed under its parent: a replayed parent never shifts th
     { item: 'invoice-B', data: 'data of invoice-B' },
   ]);
   assert.deepEqual(fetched, ['invoice-A', 'invoice-B'], 'B was fetched once: its fetch was journaled under process#2');
-  assert.deepEqual((await journalOf('nested-1')).steps.map((step) => step.key), ['process#1/fetch#1', 'process#1', 'process#2/fetch#1', 'process#2']);
+  assert.deepEqual(
+    (await journalOf('nested-1')).steps.map((step) => step.key),
+    ['process#1/fetch#1', 'process#1', 'process#2/fetch#1', 'process#2'],
+  );
 });
 
 test('names with / # @ % are escaped in keys, and an explicit key names a step whatever order it starts in', async () => {
@@ -177,8 +235,14 @@ test('names with / # @ % are escaped in keys, and an explicit key names a step w
   await assert.rejects(work(true), /receipt failed/);
   assert.deepEqual(await work(false), ['charged A', 'charged B']);
   assert.deepEqual(charged, ['A', 'B']);
-  assert.deepEqual((await journalOf('explicit-1')).steps.map((step) => step.key), ['a%2Fb%231#1', 'charge@A', 'charge@B']);
-  await assert.rejects(run({ name: 'explicit', id: 'explicit-2', durable: true }, () => step('x', () => 1, { key: '' })), /options\.key must be a non-empty string/);
+  assert.deepEqual(
+    (await journalOf('explicit-1')).steps.map((step) => step.key),
+    ['a%2Fb%231#1', 'charge@A', 'charge@B'],
+  );
+  await assert.rejects(
+    run({ name: 'explicit', id: 'explicit-2', durable: true }, () => step('x', () => 1, { key: '' })),
+    /options\.key must be a non-empty string/,
+  );
 });
 
 test('a handoff inside a replayed step keeps its key: a second handoff to someone else still waits for them', async () => {
@@ -191,30 +255,67 @@ test('a handoff inside a replayed step keeps its key: a second handoff to someon
       return { review, cfo };
     });
   await assert.rejects(work(true), (error) => RunHandedOffError.isInstance(error) && error.to === 'ap-team');
-  await assert.rejects(work({ by: 'ap-team', input: { approved: true } }), (error) => RunHandedOffError.isInstance(error) && error.to === 'cfo');
-  await assert.rejects(work(true), (error) => RunHandedOffError.isInstance(error) && error.to === 'cfo', 'a redelivery by nobody in particular still waits for the CFO');
+  await assert.rejects(
+    work({ by: 'ap-team', input: { approved: true } }),
+    (error) => RunHandedOffError.isInstance(error) && error.to === 'cfo',
+  );
+  await assert.rejects(
+    work(true),
+    (error) => RunHandedOffError.isInstance(error) && error.to === 'cfo',
+    'a redelivery by nobody in particular still waits for the CFO',
+  );
   assert.equal(paid, 0);
-  assert.deepEqual(await work({ by: 'cfo', input: { approved: 'yes' } }), { review: { approved: true }, cfo: { approved: 'yes' } });
+  assert.deepEqual(await work({ by: 'cfo', input: { approved: 'yes' } }), {
+    review: { approved: true },
+    cfo: { approved: 'yes' },
+  });
   assert.equal(paid, 1);
-  assert.deepEqual((await journalOf('approvals-1')).header.handoffs.map(({ key, to, resumedBy }) => ({ key, to, resumedBy })), [
-    { key: 'review#1/@handoff:ap-team#1', to: 'ap-team', resumedBy: 'ap-team' },
-    { key: '@handoff:cfo#1', to: 'cfo', resumedBy: 'cfo' },
-  ]);
+  assert.deepEqual(
+    (await journalOf('approvals-1')).header.handoffs.map(({ key, to, resumedBy }) => ({ key, to, resumedBy })),
+    [
+      { key: 'review#1/@handoff:ap-team#1', to: 'ap-team', resumedBy: 'ap-team' },
+      { key: '@handoff:cfo#1', to: 'cfo', resumedBy: 'cfo' },
+    ],
+  );
 });
 
 test('an attempt halted by maxAttempts is journaled as halted and leaves the attempts before it as they were', async () => {
   const boundary = { maxAttempts: 1 };
-  await assert.rejects(run({ name: 'limited', id: 'limited-1', durable: true, boundary }, () => step('a', () => Promise.reject(new Error('down')))), /down/);
-  await assert.rejects(run({ name: 'limited', id: 'limited-1', durable: true, boundary }, () => 1), { code: 'RUNPROOF_BOUNDARY_HALT' });
+  await assert.rejects(
+    run({ name: 'limited', id: 'limited-1', durable: true, boundary }, () =>
+      step('a', () => Promise.reject(new Error('down'))),
+    ),
+    /down/,
+  );
+  await assert.rejects(
+    run({ name: 'limited', id: 'limited-1', durable: true, boundary }, () => 1),
+    { code: 'RUNPROOF_BOUNDARY_HALT' },
+  );
   const { header } = await journalOf('limited-1');
-  assert.deepEqual(header.attempts.map((attempt) => [attempt.attempt, attempt.outcome]), [[1, 'failed'], [2, 'halted']]);
+  assert.deepEqual(
+    header.attempts.map((attempt) => [attempt.attempt, attempt.outcome]),
+    [
+      [1, 'failed'],
+      [2, 'halted'],
+    ],
+  );
   assert.equal(header.status, 'halted');
 });
 
 test('nothing is claimed until everything that could refuse the run was checked: a bad policy or handoff input holds no lease', async () => {
-  await assert.rejects(run({ name: 'checked', id: 'checked-1', durable: true, boundary: { maxToolCalls: -1 } }, () => 1), { code: 'RUNPROOF_INVALID_CONFIG' });
-  await assert.rejects(run({ name: 'checked', id: 'checked-1', durable: { by: 'ap-team', input: { limit: 10n } } }, () => 1), { code: 'RUNPROOF_STEP_RESULT_INVALID' });
-  assert.equal(await run({ name: 'checked', id: 'checked-1', durable: true }, () => 'ran at once'), 'ran at once', 'no lease was left behind');
+  await assert.rejects(
+    run({ name: 'checked', id: 'checked-1', durable: true, boundary: { maxToolCalls: -1 } }, () => 1),
+    { code: 'RUNPROOF_INVALID_CONFIG' },
+  );
+  await assert.rejects(
+    run({ name: 'checked', id: 'checked-1', durable: { by: 'ap-team', input: { limit: 10n } } }, () => 1),
+    { code: 'RUNPROOF_STEP_RESULT_INVALID' },
+  );
+  assert.equal(
+    await run({ name: 'checked', id: 'checked-1', durable: true }, () => 'ran at once'),
+    'ran at once',
+    'no lease was left behind',
+  );
 });
 
 test('steps still running when a sibling fails are waited for, and their results journaled', async () => {
@@ -244,7 +345,10 @@ test('once another executor has taken the run over, the next step is refused bef
         while (Date.now() < until); // the event loop is blocked: no renewal, the lease runs out
       });
       const other = await openRunStore(store);
-      assert.equal((await other.claim('taken-1', 'taken', 'someone-else', Date.now() + 60_000, Date.now())).kind, 'claimed');
+      assert.equal(
+        (await other.claim('taken-1', 'taken', 'someone-else', Date.now() + 60_000, Date.now())).kind,
+        'claimed',
+      );
       await other.close();
       await step('post', () => (ranAfter = true));
     }),
@@ -259,15 +363,25 @@ test('what the run spends is journaled at each renewal, not only when a step com
     step('agent', async () => {
       await tool('lookup', () => 'found')();
       await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal((await journalOf('spending-1')).header.usage.toolCalls, 1, 'in the journal while the step still runs');
+      assert.equal(
+        (await journalOf('spending-1')).header.usage.toolCalls,
+        1,
+        'in the journal while the step still runs',
+      );
     }),
   );
 });
 
 test('one id for two workflows is refused, not replayed across them', async () => {
-  assert.deepEqual(await run({ name: 'triage', id: 'INV-9', durable: true }, () => ({ verdict: 'ok' })), { verdict: 'ok' });
-  await assert.rejects(run({ name: 'payment', id: 'INV-9', durable: true }, () => 'paid'), {
-    code: 'RUNPROOF_RUN_ID_CONFLICT',
-    message: 'Run "INV-9" is journaled as a run of "triage", not of "payment": give each workflow\'s runs their own ids',
+  assert.deepEqual(await run({ name: 'triage', id: 'INV-9', durable: true }, () => ({ verdict: 'ok' })), {
+    verdict: 'ok',
   });
+  await assert.rejects(
+    run({ name: 'payment', id: 'INV-9', durable: true }, () => 'paid'),
+    {
+      code: 'RUNPROOF_RUN_ID_CONFLICT',
+      message:
+        'Run "INV-9" is journaled as a run of "triage", not of "payment": give each workflow\'s runs their own ids',
+    },
+  );
 });

@@ -43,12 +43,21 @@ export type DurableSpec = boolean | { by?: string; input?: unknown };
  * Claims a durable run in the store before anything of it runs. Throws `StoreUnavailableError` or
  * `RunInProgressError`; a bad store URL is a `ConfigError`.
  */
-export async function beginDurableRun(spec: { id: string; name: string; owners: RunHeader['owners']; durable: DurableSpec; policy: BoundaryPolicy | undefined }): Promise<DurableStartWithInput> {
+export async function beginDurableRun(spec: {
+  id: string;
+  name: string;
+  owners: RunHeader['owners'];
+  durable: DurableSpec;
+  policy: BoundaryPolicy | undefined;
+}): Promise<DurableStartWithInput> {
   const durability = getDurability();
   const by = typeof spec.durable === 'object' ? spec.durable.by : undefined;
   // What could refuse the run is checked before it is claimed: a claim left behind would hold it for a lease.
   if (spec.policy !== undefined) resolvePolicy(spec.policy, spec.name);
-  const input = typeof spec.durable === 'object' && spec.durable.input !== undefined ? encodeResult('(the handoff input)', spec.durable.input, durability.codec) : undefined;
+  const input =
+    typeof spec.durable === 'object' && spec.durable.input !== undefined
+      ? encodeResult('(the handoff input)', spec.durable.input, durability.codec)
+      : undefined;
   let store: RunStore;
   try {
     store = await durability.store();
@@ -72,7 +81,8 @@ export async function beginDurableRun(spec: { id: string; name: string; owners: 
 }
 
 /** A claim to execute, with what its executor passes to the handoff it may pick up (as stored). */
-export type DurableStartWithInput = (DurableStart & { kind: 'completed' }) | { kind: 'execute'; run: DurableRun; handoffInput: string | undefined };
+export type DurableStartWithInput =
+  (DurableStart & { kind: 'completed' }) | { kind: 'execute'; run: DurableRun; handoffInput: string | undefined };
 
 /** The result a completed run journaled, as its caller gets it back. */
 export function journaledResult(stored: string | undefined): unknown {
@@ -81,7 +91,9 @@ export function journaledResult(stored: string | undefined): unknown {
 
 /** The link from an attempt's run span to the previous attempt's. */
 export function linkToAttempt(previous: AttemptRecord | undefined): Link[] {
-  return previous === undefined ? [] : [{ context: { traceId: previous.traceId, spanId: previous.spanId, traceFlags: 1, isRemote: true } }];
+  return previous === undefined
+    ? []
+    : [{ context: { traceId: previous.traceId, spanId: previous.spanId, traceFlags: 1, isRemote: true } }];
 }
 
 /** What the run has used against its boundary, over every attempt, as the journal keeps it. */
@@ -101,14 +113,21 @@ export function seedBudget(budget: RunBudget | undefined, usage: RunUsage): void
   if (budget === undefined) return;
   budget.modelCalls += usage.modelCalls;
   budget.toolCalls += usage.toolCalls;
-  for (const [tool, count] of Object.entries(usage.toolCallsByName)) budget.toolCallsByName.set(tool, (budget.toolCallsByName.get(tool) ?? 0) + count);
+  for (const [tool, count] of Object.entries(usage.toolCallsByName))
+    budget.toolCallsByName.set(tool, (budget.toolCallsByName.get(tool) ?? 0) + count);
   budget.usedTokens += usage.tokens;
   budget.usedCostUsd += usage.costUsd;
 }
 
 /** Ends the attempt in the journal: the run's result when it completed, else its outcome. */
-export async function finishAttempt(state: RunState, durable: DurableRun, outcome: RunOutcome, result: unknown): Promise<void> {
-  const stored = outcome === 'completed' ? encodeResult('(the run\'s result)', result, getDurability().codec) : undefined;
+export async function finishAttempt(
+  state: RunState,
+  durable: DurableRun,
+  outcome: RunOutcome,
+  result: unknown,
+): Promise<void> {
+  const stored =
+    outcome === 'completed' ? encodeResult("(the run's result)", result, getDurability().codec) : undefined;
   await durable.finish(outcome, stored, usageOf(state.boundary?.budget));
 }
 
@@ -116,14 +135,20 @@ export async function finishAttempt(state: RunState, durable: DurableRun, outcom
  * Records the attempt's start in the journal with its run span. When the attempt picks up a
  * handoff, what its executor passed is journaled for `handoff()` to return, and the wait is measured.
  */
-export async function startAttempt(state: RunState, claimed: { run: DurableRun; handoffInput: string | undefined }): Promise<void> {
+export async function startAttempt(
+  state: RunState,
+  claimed: { run: DurableRun; handoffInput: string | undefined },
+): Promise<void> {
   const durable = claimed.run;
   const { traceId, spanId } = state.span.spanContext();
   durable.usageNow = () => usageOf(state.boundary?.budget);
   await durable.startAttempt(traceId, spanId, durable.pickedUp === undefined ? undefined : claimed.handoffInput);
   const picked = durable.pickedUp;
   if (picked !== undefined) {
-    getInstruments().handoffWait.record((Date.now() - picked.at) / 1000, { [ATTR_RUNPROOF_RUN_NAME]: state.name, [ATTR_RUNPROOF_HANDOFF_TARGET]: picked.to });
+    getInstruments().handoffWait.record((Date.now() - picked.at) / 1000, {
+      [ATTR_RUNPROOF_RUN_NAME]: state.name,
+      [ATTR_RUNPROOF_HANDOFF_TARGET]: picked.to,
+    });
   }
 }
 
@@ -133,7 +158,10 @@ export async function startAttempt(state: RunState, claimed: { run: DurableRun; 
  * see, and the lease expires so a later attempt resumes it.
  */
 export async function finishAttemptAfterError(state: RunState, durable: DurableRun, error: unknown): Promise<void> {
-  const outcome: RunOutcome = RunHandedOffError.isInstance(error) && error.runId === state.id ? 'handed_off' : (state.outcomeOverride ?? 'failed');
+  const outcome: RunOutcome =
+    RunHandedOffError.isInstance(error) && error.runId === state.id
+      ? 'handed_off'
+      : (state.outcomeOverride ?? 'failed');
   try {
     await durable.finish(outcome, undefined, usageOf(state.boundary?.budget));
   } catch (writeError) {
@@ -148,7 +176,11 @@ export async function finishAttemptAfterError(state: RunState, durable: DurableR
  * A run that completed before, run again (a duplicated job delivery): nothing executes; a run span
  * says so (`ATTR_RUNPROOF_RUN_REPLAYED`) and the journaled result is returned.
  */
-export function replayCompletedRun(spec: { id: string; name: string }, header: RunHeader, owners: RunHeader['owners']): unknown {
+export function replayCompletedRun(
+  spec: { id: string; name: string },
+  header: RunHeader,
+  owners: RunHeader['owners'],
+): unknown {
   const last = header.attempts.at(-1);
   const attributes: Attributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW,
@@ -163,7 +195,11 @@ export function replayCompletedRun(spec: { id: string; name: string }, header: R
   };
   if (owners?.technical) attributes[ATTR_RUNPROOF_OWNER_TECHNICAL] = owners.technical;
   if (owners?.operational) attributes[ATTR_RUNPROOF_OWNER_OPERATIONAL] = owners.operational;
-  const span = coreTracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${spec.name}`, { kind: SpanKind.INTERNAL, attributes, links: linkToAttempt(last) });
+  const span = coreTracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${spec.name}`, {
+    kind: SpanKind.INTERNAL,
+    attributes,
+    links: linkToAttempt(last),
+  });
   try {
     return journaledResult(header.result);
   } finally {

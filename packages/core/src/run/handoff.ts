@@ -1,7 +1,12 @@
 import { context } from '@opentelemetry/api';
 import { RunHandedOffError } from '../continuity/errors.ts';
 import { RunproofError } from '../errors.ts';
-import { ATTR_RUNPROOF_HANDOFF_REASON, ATTR_RUNPROOF_HANDOFF_TARGET, EVENT_RUNPROOF_RUN_HANDOFF, RUN_OUTCOME_VALUE_HANDED_OFF } from '../semconv.ts';
+import {
+  ATTR_RUNPROOF_HANDOFF_REASON,
+  ATTR_RUNPROOF_HANDOFF_TARGET,
+  EVENT_RUNPROOF_RUN_HANDOFF,
+  RUN_OUTCOME_VALUE_HANDED_OFF,
+} from '../semconv.ts';
 import { journaledResult } from './durable.ts';
 import { durableScope } from './durable-step.ts';
 import { getRunState } from './run-state.ts';
@@ -29,23 +34,29 @@ export interface HandoffOptions {
  */
 export async function handoff(options: HandoffOptions): Promise<unknown> {
   const state = getRunState(context.active());
-  if (state === undefined) throw new RunproofError('RUNPROOF_INVALID_HANDOFF', 'handoff() was called outside a run: call it inside run()');
+  if (state === undefined)
+    throw new RunproofError('RUNPROOF_INVALID_HANDOFF', 'handoff() was called outside a run: call it inside run()');
   for (const field of ['to', 'reason'] as const) {
     const value: unknown = options?.[field];
-    if (typeof value !== 'string' || value.trim() === '') throw new RunproofError('RUNPROOF_INVALID_HANDOFF', `Invalid handoff: ${field} must be a non-empty string`);
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new RunproofError('RUNPROOF_INVALID_HANDOFF', `Invalid handoff: ${field} must be a non-empty string`);
   }
   const durable = state.durable;
   if (durable !== undefined) {
     const key = durable.nextHandoffKey(durableScope(context.active()), options.to);
     const recorded = durable.findHandoff(key);
-    if (recorded?.resumedAt !== undefined) return recorded.input === undefined ? undefined : journaledResult(recorded.input);
+    if (recorded?.resumedAt !== undefined)
+      return recorded.input === undefined ? undefined : journaledResult(recorded.input);
     if (recorded !== undefined) {
       state.setOutcome(RUN_OUTCOME_VALUE_HANDED_OFF);
       throw new RunHandedOffError(state.id, recorded.to, recorded.reason);
     }
     durable.addHandoff(key, options.to, options.reason);
   }
-  state.span.addEvent(EVENT_RUNPROOF_RUN_HANDOFF, { [ATTR_RUNPROOF_HANDOFF_TARGET]: options.to, [ATTR_RUNPROOF_HANDOFF_REASON]: options.reason });
+  state.span.addEvent(EVENT_RUNPROOF_RUN_HANDOFF, {
+    [ATTR_RUNPROOF_HANDOFF_TARGET]: options.to,
+    [ATTR_RUNPROOF_HANDOFF_REASON]: options.reason,
+  });
   state.setOutcome(RUN_OUTCOME_VALUE_HANDED_OFF);
   throw new RunHandedOffError(state.id, options.to, options.reason);
 }

@@ -54,16 +54,19 @@ export function outcome(name: string, value: string | number | boolean, options:
 
 function findValueProblem(value: unknown): string | undefined {
   if (typeof value === 'string' || typeof value === 'boolean') return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `its value is ${String(value)}; ${EXPECTED_VALUE}`;
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? undefined : `its value is ${String(value)}; ${EXPECTED_VALUE}`;
   return `its value is ${describeType(value)}; ${EXPECTED_VALUE}`;
 }
 
 function findOptionsProblem(options: unknown): string | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) return `its options are ${describeType(options)}, not { unit, status }`;
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    return `its options are ${describeType(options)}, not { unit, status }`;
   for (const field of ['unit', 'status'] as const) {
     const option = (options as OutcomeOptions)[field];
-    if (option !== undefined && typeof option !== 'string') return `its ${field} is ${describeType(option)}, not a string`;
+    if (option !== undefined && typeof option !== 'string')
+      return `its ${field} is ${describeType(option)}, not a string`;
   }
   return undefined;
 }

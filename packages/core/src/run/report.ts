@@ -5,7 +5,6 @@ import { safely } from '../safely.ts';
 import type { CallConditions, ObservedConditions } from '../identity/manifest.ts';
 import { noteCall } from '../drift/fleet.ts';
 
-
 /**
  * For adapters: reports the declared conditions of a call about to be made and returns the call's
  * fingerprint (`ATTR_RUNPROOF_CALL_FINGERPRINT`). Inside a run the conditions join the run's manifest,

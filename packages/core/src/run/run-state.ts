@@ -118,4 +118,3 @@ export function getRunState(context: Context): RunState | undefined {
 export function getStepPath(context: Context): string | undefined {
   return context.getValue(STEP_KEY) as string | undefined;
 }
-

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { context, diag, DiagLogLevel, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { z } from 'zod';
-import { checkpoint, currentRun, digest, outcome, run, RunproofError, step, ValidationError, type RunManifest } from '@runproof/core';
+import {
+  checkpoint,
+  currentRun,
+  digest,
+  outcome,
+  run,
+  RunproofError,
+  step,
+  ValidationError,
+  type RunManifest,
+} from '@runproof/core';
 import { cachedDigest, markError, reportCall, reportObserved } from '@runproof/core/adapter';
 import { createTestHarness } from '@runproof/core/testing';
 
@@ -12,12 +22,19 @@ beforeEach(() => harness.reset());
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 test('a run is an invoke_workflow span with its identity, outcome, fingerprint and manifest event', async () => {
-  const result = await run({ name: 'invoice-triage', owners: { technical: 'ml-platform', operational: 'finance-ops' } }, async (current) => {
-    assert.equal(currentRun(), current);
-    reportCall({ provider: 'openai', operation: 'chat', target: 'gpt-4o-mini', parameters: { temperature: 0 } });
-    reportObserved({ resolvedModel: 'gpt-4o-mini-2024-07-18', systemFingerprint: 'fp_1', toolsCalled: ['lookup_vendor'] });
-    return 'approved';
-  });
+  const result = await run(
+    { name: 'invoice-triage', owners: { technical: 'ml-platform', operational: 'finance-ops' } },
+    async (current) => {
+      assert.equal(currentRun(), current);
+      reportCall({ provider: 'openai', operation: 'chat', target: 'gpt-4o-mini', parameters: { temperature: 0 } });
+      reportObserved({
+        resolvedModel: 'gpt-4o-mini-2024-07-18',
+        systemFingerprint: 'fp_1',
+        toolsCalled: ['lookup_vendor'],
+      });
+      return 'approved';
+    },
+  );
   assert.equal(result, 'approved');
   const span = harness.span('invoke_workflow invoice-triage');
   assert.equal(span.kind, SpanKind.INTERNAL);
@@ -39,12 +56,18 @@ test('a run is an invoke_workflow span with its identity, outcome, fingerprint a
     'runproof.run.observed_digest': manifest.observedDigest,
   });
   assert.equal(event?.attributes?.['runproof.manifest.truncated'], false);
-  assert.deepEqual(manifest.declared.calls, [{ provider: 'openai', operation: 'chat', target: 'gpt-4o-mini', parameters: { temperature: 0 } }]);
-  assert.deepEqual(manifest.observed, { resolvedModels: ['gpt-4o-mini-2024-07-18'], systemFingerprints: ['fp_1'], toolsCalled: ['lookup_vendor'] });
+  assert.deepEqual(manifest.declared.calls, [
+    { provider: 'openai', operation: 'chat', target: 'gpt-4o-mini', parameters: { temperature: 0 } },
+  ]);
+  assert.deepEqual(manifest.observed, {
+    resolvedModels: ['gpt-4o-mini-2024-07-18'],
+    systemFingerprints: ['fp_1'],
+    toolsCalled: ['lookup_vendor'],
+  });
   assert.equal(span.status.code, SpanStatusCode.UNSET);
 });
 
-test('every span started inside the run, ours or the user\'s, is in its trace and carries the run id', async () => {
+test("every span started inside the run, ours or the user's, is in its trace and carries the run id", async () => {
   const tracer = trace.getTracer('user-code');
   let runId = '';
   await run('nesting', async (current) => {
@@ -82,7 +105,14 @@ test('the run id travels in W3C baggage to downstream services', async () => {
 
 test('a failing run ends failed with error.type and rethrows the original error', async () => {
   const original = new TypeError('vendor id missing');
-  await assert.rejects(run('failing', () => step('extract', () => { throw original; })), (error) => error === original);
+  await assert.rejects(
+    run('failing', () =>
+      step('extract', () => {
+        throw original;
+      }),
+    ),
+    (error) => error === original,
+  );
   const span = harness.span('invoke_workflow failing');
   assert.equal(span.attributes['runproof.run.outcome'], 'failed');
   assert.equal(span.attributes['error.type'], 'TypeError');
@@ -106,15 +136,28 @@ test('setOutcome overrides the default outcome', async () => {
 
 test('outcome() adds a business outcome event to the run span', async () => {
   await run('billing', () => outcome('invoice.amount', 1280.5, { unit: 'EUR', status: 'approved' }));
-  const event = harness.span('invoke_workflow billing').events.find((candidate) => candidate.name === 'runproof.outcome');
-  assert.deepEqual(event?.attributes, { 'runproof.outcome.name': 'invoice.amount', 'runproof.outcome.value': 1280.5, 'runproof.outcome.unit': 'EUR', 'runproof.outcome.status': 'approved' });
+  const event = harness
+    .span('invoke_workflow billing')
+    .events.find((candidate) => candidate.name === 'runproof.outcome');
+  assert.deepEqual(event?.attributes, {
+    'runproof.outcome.name': 'invoice.amount',
+    'runproof.outcome.value': 1280.5,
+    'runproof.outcome.unit': 'EUR',
+    'runproof.outcome.status': 'approved',
+  });
 });
 
 test('an invalid run spec is rejected before anything runs, naming each problem', async () => {
   let ran = false;
   await assert.rejects(
-    run({ name: '', attempt: 0, continuation: 'restart' as 'retry' }, () => { ran = true; }),
-    (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_ARGUMENT' && error.message === 'run(): name must be a non-empty string; attempt must be an integer >= 1; continuation must be one of new, retry, resume, handoff, fork',
+    run({ name: '', attempt: 0, continuation: 'restart' as 'retry' }, () => {
+      ran = true;
+    }),
+    (error) =>
+      RunproofError.isInstance(error) &&
+      error.code === 'RUNPROOF_INVALID_ARGUMENT' &&
+      error.message ===
+        'run(): name must be a non-empty string; attempt must be an integer >= 1; continuation must be one of new, retry, resume, handoff, fork',
   );
   assert.equal(ran, false);
   assert.equal(harness.spans().length, 0);
@@ -126,11 +169,16 @@ test('runs and their durations are counted by name and outcome', async () => {
   const metrics = await harness.metrics();
   const runs = metrics.find((metric) => metric.descriptor.name === 'runproof.runs');
   const points = runs?.dataPoints.map((point) => [point.attributes['runproof.run.outcome'], point.value]).sort();
-  assert.deepEqual(points, [['completed', 1], ['failed', 1]]);
-  assert.ok(metrics.some((metric) => metric.descriptor.name === 'runproof.run.duration' && metric.descriptor.unit === 's'));
+  assert.deepEqual(points, [
+    ['completed', 1],
+    ['failed', 1],
+  ]);
+  assert.ok(
+    metrics.some((metric) => metric.descriptor.name === 'runproof.run.duration' && metric.descriptor.unit === 's'),
+  );
 });
 
-test('concurrent runs never see each other\'s run', async () => {
+test("concurrent runs never see each other's run", async () => {
   const ids = await Promise.all(
     Array.from({ length: 50 }, (_, index) =>
       run(`concurrent-${index % 5}`, async (current) => {
@@ -170,7 +218,9 @@ test('markError withholds the message of errors that quote content unless captur
 });
 
 test('an enforced checkpoint failure keeps its code on the span, not its messages, without capture', async () => {
-  const error = new ValidationError('intake', [{ code: 'custom', path: ['ssn'], message: 'SSN 123-45-6789 is not allowed' }]);
+  const error = new ValidationError('intake', [
+    { code: 'custom', path: ['ssn'], message: 'SSN 123-45-6789 is not allowed' },
+  ]);
   const span = trace.getTracer('test').startSpan('checked');
   markError(span, error);
   span.end();
@@ -181,18 +231,36 @@ test('an enforced checkpoint failure keeps its code on the span, not its message
 
 test('a call fingerprint never depends on which calls came before (values JSON would change are not cached)', () => {
   const base = { provider: 'openai', operation: 'chat', target: 'gpt-4o-mini' };
-  assert.equal(reportCall({ ...base, parameters: { temperature: Number.NaN } }), '', 'NaN cannot be canonicalized: no fingerprint');
+  assert.equal(
+    reportCall({ ...base, parameters: { temperature: Number.NaN } }),
+    '',
+    'NaN cannot be canonicalized: no fingerprint',
+  );
   const withNull = reportCall({ ...base, parameters: { temperature: null } });
   assert.match(withNull, /^[0-9a-f]{64}$/);
-  assert.equal(reportCall({ ...base, parameters: { temperature: Number.NaN } }), '', 'still none after the null variant was cached');
+  assert.equal(
+    reportCall({ ...base, parameters: { temperature: Number.NaN } }),
+    '',
+    'still none after the null variant was cached',
+  );
   assert.equal(reportCall({ ...base, parameters: { temperature: null } }), withNull);
 });
 
 test('cachedDigest is digest(): member order does not matter, a cache hit gives the same value, and non-JSON values are not cached', () => {
-  const format = { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } } } } };
-  const reordered = { json_schema: { schema: { properties: { city: { type: 'string' } }, type: 'object' }, name: 'city' }, type: 'json_schema' };
+  const format = {
+    type: 'json_schema',
+    json_schema: { name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } } } },
+  };
+  const reordered = {
+    json_schema: { schema: { properties: { city: { type: 'string' } }, type: 'object' }, name: 'city' },
+    type: 'json_schema',
+  };
   assert.equal(cachedDigest(format), digest(format));
-  assert.equal(cachedDigest(structuredClone(format)), digest(format), 'a new object with the same JSON: from the cache, same digest');
+  assert.equal(
+    cachedDigest(structuredClone(format)),
+    digest(format),
+    'a new object with the same JSON: from the cache, same digest',
+  );
   assert.equal(cachedDigest(reordered), digest(format));
   // `{ n: NaN }` and `{ n: null }` have the same JSON text; only canonicalization tells them apart.
   assert.equal(cachedDigest({ n: null }), digest({ n: null }));
@@ -234,9 +302,15 @@ test('run(), step() and checkpoint() reject the same bad names with the same err
     }
   }
   // Inside a run too: a bad step name throws, and nothing was started for it.
-  await assert.rejects(run('named', () => step('', () => void (ran += 1))), (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_ARGUMENT');
+  await assert.rejects(
+    run('named', () => step('', () => void (ran += 1))),
+    (error) => RunproofError.isInstance(error) && error.code === 'RUNPROOF_INVALID_ARGUMENT',
+  );
   assert.equal(ran, 0);
-  assert.deepEqual(harness.spans().map((span) => span.name), ['invoke_workflow named']);
+  assert.deepEqual(
+    harness.spans().map((span) => span.name),
+    ['invoke_workflow named'],
+  );
   // The longest accepted name works everywhere.
   const longest = 'n'.repeat(256);
   await run(longest, () => step(longest, () => checkpoint(longest, schema, 'value')));
@@ -245,7 +319,16 @@ test('run(), step() and checkpoint() reject the same bad names with the same err
 
 test('outcome() records strings, finite numbers and booleans; other values are not recorded and warned about once through diag', async () => {
   const warnings: string[] = [];
-  diag.setLogger({ error: () => {}, warn: (message) => void warnings.push(message), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+  diag.setLogger(
+    {
+      error: () => {},
+      warn: (message) => void warnings.push(message),
+      info: () => {},
+      debug: () => {},
+      verbose: () => {},
+    },
+    DiagLogLevel.WARN,
+  );
   try {
     await run('outcomes', () => {
       outcome('invoice.category', 'utilities');
@@ -264,11 +347,14 @@ test('outcome() records strings, finite numbers and booleans; other values are n
     diag.disable();
   }
   const events = harness.span('invoke_workflow outcomes').events.filter((event) => event.name === 'runproof.outcome');
-  assert.deepEqual(events.map((event) => event.attributes), [
-    { 'runproof.outcome.name': 'invoice.category', 'runproof.outcome.value': 'utilities' },
-    { 'runproof.outcome.name': 'invoice.amount', 'runproof.outcome.value': 1280.5, 'runproof.outcome.unit': 'EUR' },
-    { 'runproof.outcome.name': 'invoice.approved', 'runproof.outcome.value': false },
-  ]);
+  assert.deepEqual(
+    events.map((event) => event.attributes),
+    [
+      { 'runproof.outcome.name': 'invoice.category', 'runproof.outcome.value': 'utilities' },
+      { 'runproof.outcome.name': 'invoice.amount', 'runproof.outcome.value': 1280.5, 'runproof.outcome.unit': 'EUR' },
+      { 'runproof.outcome.name': 'invoice.approved', 'runproof.outcome.value': false },
+    ],
+  );
   assert.deepEqual(warnings, [
     "runproof: outcome('invoice.lines') was not recorded: its value is an object; an outcome's value is a string, a finite number or a boolean",
     "runproof: outcome('invoice.tags') was not recorded: its value is an array; an outcome's value is a string, a finite number or a boolean",

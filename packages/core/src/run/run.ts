@@ -130,10 +130,14 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   const owners = given?.owners;
   const policy = given?.boundary ?? configuredPolicy(resolved.name);
   // A durable run is claimed only once everything that could refuse it has been checked.
-  const durable = given?.durable ? await beginDurableRun({ id: resolved.id, name: resolved.name, owners, durable: given.durable, policy }) : undefined;
+  const durable = given?.durable
+    ? await beginDurableRun({ id: resolved.id, name: resolved.name, owners, durable: given.durable, policy })
+    : undefined;
   if (durable?.kind === 'completed') return replayCompletedRun(resolved, durable.header, owners) as T;
   const journal = durable?.run;
-  const state = new RunState(journal === undefined ? resolved : { ...resolved, attempt: journal.attempt, continuation: journal.continuation });
+  const state = new RunState(
+    journal === undefined ? resolved : { ...resolved, attempt: journal.attempt, continuation: journal.continuation },
+  );
   state.durable = journal;
   state.boundary = attachPolicy(state, policy, state.startTime);
   const parent = context.active();
@@ -146,12 +150,17 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
     [ATTR_RUNPROOF_RUN_CONTINUATION]: state.continuation,
   };
   // The run this one was started inside, in this process or upstream (baggage): its parent, never its identity.
-  const parentRunId = getRunState(parent)?.id ?? propagation.getBaggage(parent)?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
+  const parentRunId =
+    getRunState(parent)?.id ?? propagation.getBaggage(parent)?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
   if (parentRunId !== undefined && parentRunId !== state.id) attributes[ATTR_RUNPROOF_RUN_PARENT_ID] = parentRunId;
   if (owners?.technical) attributes[ATTR_RUNPROOF_OWNER_TECHNICAL] = owners.technical;
   if (owners?.operational) attributes[ATTR_RUNPROOF_OWNER_OPERATIONAL] = owners.operational;
   if (journal !== undefined) attributes[ATTR_RUNPROOF_RUN_STORE] = getDurability().storeKind;
-  state.span = tracer().startSpan(`${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${state.name}`, { kind: SpanKind.INTERNAL, attributes, links: linkToAttempt(journal?.previous) }, parent);
+  state.span = tracer().startSpan(
+    `${GEN_AI_OPERATION_VALUE_INVOKE_WORKFLOW} ${state.name}`,
+    { kind: SpanKind.INTERNAL, attributes, links: linkToAttempt(journal?.previous) },
+    parent,
+  );
   // A process that ends mid-run (exit, crash, signal) still exports the run: failed, saying why.
   state.openAtExit = {
     endAtShutdown: () => {
@@ -162,7 +171,9 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   openCall(state.openAtExit);
   if (journal !== undefined) seedBudget(state.boundary?.budget, journal.usage);
 
-  const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, { value: state.id });
+  const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, {
+    value: state.id,
+  });
   let runContext = propagation.setBaggage(trace.setSpan(parent, state.span), baggage).setValue(RUN_KEY, state);
   if (state.boundary !== undefined) runContext = withRunBoundary(runContext, state.boundary);
   try {
@@ -192,11 +203,16 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
 export async function step<T>(name: string, fn: () => T | Promise<T>, options: StepOptions = {}): Promise<T> {
   const nameProblem = findNameProblem(name);
   if (nameProblem !== undefined) throw invalidArgument('step()', [nameProblem]);
-  if (options?.key !== undefined && (typeof options.key !== 'string' || options.key === '')) throw invalidArgument('step()', ['options.key must be a non-empty string']);
+  if (options?.key !== undefined && (typeof options.key !== 'string' || options.key === ''))
+    throw invalidArgument('step()', ['options.key must be a non-empty string']);
   const parent = context.active();
   const parentPath = getStepPath(parent);
   const path = parentPath === undefined ? name : `${parentPath}/${name}`;
-  const span = tracer().startSpan(`${SPAN_NAME_PREFIX_STEP} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name } }, parent);
+  const span = tracer().startSpan(
+    `${SPAN_NAME_PREFIX_STEP} ${name}`,
+    { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_STEP_NAME]: name } },
+    parent,
+  );
   const state = getRunState(parent);
   const durableKey = state?.durable?.nextKey(durableScope(parent), name, options.key);
   let stepContext = trace.setSpan(parent, span).setValue(STEP_KEY, path);
@@ -205,9 +221,13 @@ export async function step<T>(name: string, fn: () => T | Promise<T>, options: S
   openCall(openAtExit);
   try {
     guardStep(getRunBoundary(parent), span);
-    if (options.input !== undefined) detectInputDrift(span, { on: 'step', workflow: state?.name, step: path }, options.input);
+    if (options.input !== undefined)
+      detectInputDrift(span, { on: 'step', workflow: state?.name, step: path }, options.input);
     const execute = async () => context.with(stepContext, fn);
-    const result = state?.durable === undefined || durableKey === undefined ? await execute() : await runDurableStep(state.durable, state, durableKey, span, options, execute);
+    const result =
+      state?.durable === undefined || durableKey === undefined
+        ? await execute()
+        : await runDurableStep(state.durable, state, durableKey, span, options, execute);
     endStep(span, undefined);
     return result;
   } catch (error) {
@@ -243,11 +263,21 @@ function resolveSpec(spec: RunSpec) {
   const problems: string[] = [];
   const nameProblem = findNameProblem(spec?.name);
   if (nameProblem !== undefined) problems.push(nameProblem);
-  if (spec?.id !== undefined && (typeof spec.id !== 'string' || spec.id === '')) problems.push('id must be a non-empty string');
-  if (spec?.attempt !== undefined && !(Number.isInteger(spec.attempt) && spec.attempt >= 1)) problems.push('attempt must be an integer >= 1');
-  if (spec?.continuation !== undefined && !CONTINUATIONS.includes(spec.continuation)) problems.push(`continuation must be one of ${CONTINUATIONS.join(', ')}`);
-  if (spec?.durable && spec.id === undefined) problems.push('a durable run needs an id (the id its later attempts continue)');
-  if (typeof spec?.durable === 'object' && spec.durable !== null && spec.durable.by !== undefined && (typeof spec.durable.by !== 'string' || spec.durable.by.trim() === '')) problems.push('durable.by must be a non-empty string');
+  if (spec?.id !== undefined && (typeof spec.id !== 'string' || spec.id === ''))
+    problems.push('id must be a non-empty string');
+  if (spec?.attempt !== undefined && !(Number.isInteger(spec.attempt) && spec.attempt >= 1))
+    problems.push('attempt must be an integer >= 1');
+  if (spec?.continuation !== undefined && !CONTINUATIONS.includes(spec.continuation))
+    problems.push(`continuation must be one of ${CONTINUATIONS.join(', ')}`);
+  if (spec?.durable && spec.id === undefined)
+    problems.push('a durable run needs an id (the id its later attempts continue)');
+  if (
+    typeof spec?.durable === 'object' &&
+    spec.durable !== null &&
+    spec.durable.by !== undefined &&
+    (typeof spec.durable.by !== 'string' || spec.durable.by.trim() === '')
+  )
+    problems.push('durable.by must be a non-empty string');
   if (spec?.conditions !== undefined) {
     try {
       canonicalize(spec.conditions);

@@ -18,7 +18,11 @@ export interface ConfigFile {
 export function readConfigFile(path: string | undefined): ConfigFile | undefined {
   if (path === undefined || path.trim() === '') return undefined;
   const source = `RUNPROOF_CONFIG=${path}`;
-  const unusable = (code: string, message: string): ConfigFile => ({ source, options: {}, issues: [{ code, path: [], message }] });
+  const unusable = (code: string, message: string): ConfigFile => ({
+    source,
+    options: {},
+    issues: [{ code, path: [], message }],
+  });
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

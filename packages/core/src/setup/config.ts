@@ -6,10 +6,26 @@ import { ConfigError, type Issue } from '../errors.ts';
 import type { BoundaryPolicy } from '../boundary/policy.ts';
 import type { Redactor } from '../settings.ts';
 import { readConfigFile } from './config-file.ts';
-import { readEnvironment, type MetricTemporality, type SamplerName, type SignalSettings, type SpanBatchSettings, type TlsFiles } from './environment.ts';
+import {
+  readEnvironment,
+  type MetricTemporality,
+  type SamplerName,
+  type SignalSettings,
+  type SpanBatchSettings,
+  type TlsFiles,
+} from './environment.ts';
 import { resolveEvidence } from '../evidence/evidence-config.ts';
 import type { ResolvedEvidence } from '../evidence/evidence-options.ts';
-import { parseOptions, startOptionsSchema, type FileOptions, type MetricExporterName, type OtlpCompression, type OtlpProtocol, type StartOptions, type TraceExporterName } from './options.ts';
+import {
+  parseOptions,
+  startOptionsSchema,
+  type FileOptions,
+  type MetricExporterName,
+  type OtlpCompression,
+  type OtlpProtocol,
+  type StartOptions,
+  type TraceExporterName,
+} from './options.ts';
 
 export type { MetricExporterName, OtlpCompression, OtlpProtocol, StartOptions, TraceExporterName } from './options.ts';
 export type { MetricTemporality, SamplerName, SpanBatchSettings, TlsFiles } from './environment.ts';
@@ -35,7 +51,13 @@ export interface ResolvedConfig {
   resourceAttributes: Record<string, string | number | boolean>;
   traceExporters: TraceExporterName[];
   metricExporters: MetricExporterName[];
-  otlp: { endpoint: string | undefined; protocol: OtlpProtocol; headers: Record<string, string> | undefined; timeoutMillis: number | undefined; compression: OtlpCompression | undefined };
+  otlp: {
+    endpoint: string | undefined;
+    protocol: OtlpProtocol;
+    headers: Record<string, string> | undefined;
+    timeoutMillis: number | undefined;
+    compression: OtlpCompression | undefined;
+  };
   /** `otlp` for traces, after the `OTEL_EXPORTER_OTLP_TRACES_*` variables. */
   otlpTraces: OtlpTarget;
   /** `otlp` for metrics, after the `OTEL_EXPORTER_OTLP_METRICS_*` variables. */
@@ -67,7 +89,12 @@ export interface ResolvedConfig {
 }
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
-const DEFAULT_SPAN_BATCH: SpanBatchSettings = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 };
+const DEFAULT_SPAN_BATCH: SpanBatchSettings = {
+  maxQueueSize: 2048,
+  maxExportBatchSize: 512,
+  scheduledDelayMillis: 5000,
+  exportTimeoutMillis: 30_000,
+};
 const OPTIONS_SOURCE = 'start() options';
 const ENVIRONMENT_SOURCE = 'environment';
 
@@ -75,7 +102,10 @@ const ENVIRONMENT_SOURCE = 'environment';
  * Validates options, the environment and the config file, and merges them (options > environment >
  * file > defaults). Throws one `ConfigError` listing every bad field of every source at once.
  */
-export function resolveConfig(options: StartOptions = {}, environment: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+export function resolveConfig(
+  options: StartOptions = {},
+  environment: NodeJS.ProcessEnv = process.env,
+): ResolvedConfig {
   const problems = new Map<string, Issue[]>();
   const report = (source: string, issues: Issue[]) => {
     if (issues.length > 0) problems.set(source, [...(problems.get(source) ?? []), ...issues]);
@@ -94,23 +124,45 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
   const otlp = { ...defined(fromFile.otlp), ...defined(env.otlp), ...defined(fromOptions.otlp) };
   const spanBatch = { ...DEFAULT_SPAN_BATCH, ...defined(fromEnvironment.spanBatch) };
   if (spanBatch.maxExportBatchSize > spanBatch.maxQueueSize) {
-    report(ENVIRONMENT_SOURCE, [{ code: 'too_big', path: ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'], message: `expected at most the queue size (${spanBatch.maxQueueSize}, OTEL_BSP_MAX_QUEUE_SIZE), got "${spanBatch.maxExportBatchSize}"` }]);
+    report(ENVIRONMENT_SOURCE, [
+      {
+        code: 'too_big',
+        path: ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+        message: `expected at most the queue size (${spanBatch.maxQueueSize}, OTEL_BSP_MAX_QUEUE_SIZE), got "${spanBatch.maxExportBatchSize}"`,
+      },
+    ]);
   }
   const metricExportIntervalMillis = pick('metricExportIntervalMillis') ?? 60_000;
-  const general = { endpoint: otlp.endpoint ?? DEFAULT_ENDPOINT, protocol: otlp.protocol ?? 'http/protobuf', headers: otlp.headers ?? {}, timeoutMillis: otlp.timeoutMillis ?? 10_000, compression: otlp.compression ?? 'none', tls: fromEnvironment.tls } as const;
+  const general = {
+    endpoint: otlp.endpoint ?? DEFAULT_ENDPOINT,
+    protocol: otlp.protocol ?? 'http/protobuf',
+    headers: otlp.headers ?? {},
+    timeoutMillis: otlp.timeoutMillis ?? 10_000,
+    compression: otlp.compression ?? 'none',
+    tls: fromEnvironment.tls,
+  } as const;
   const config: ResolvedConfig = {
     serviceName: pick('serviceName'),
     serviceVersion: pick('serviceVersion'),
     resourceAttributes: { ...fromFile.resourceAttributes, ...fromOptions.resourceAttributes },
     traceExporters: pick('traceExporters') ?? ['otlp'],
     metricExporters: pick('metricExporters') ?? ['otlp'],
-    otlp: { endpoint: otlp.endpoint, protocol: general.protocol, headers: otlp.headers, timeoutMillis: otlp.timeoutMillis, compression: otlp.compression },
+    otlp: {
+      endpoint: otlp.endpoint,
+      protocol: general.protocol,
+      headers: otlp.headers,
+      timeoutMillis: otlp.timeoutMillis,
+      compression: otlp.compression,
+    },
     otlpTraces: target(general, 'v1/traces', fromEnvironment.traces),
     otlpMetrics: target(general, 'v1/metrics', fromEnvironment.metrics),
     filePath: pick('file')?.path ?? 'runproof-traces.json',
     spanBatch,
     metricExportIntervalMillis,
-    metricExportTimeoutMillis: Math.min(fromEnvironment.metricExportTimeoutMillis ?? 30_000, metricExportIntervalMillis),
+    metricExportTimeoutMillis: Math.min(
+      fromEnvironment.metricExportTimeoutMillis ?? 30_000,
+      metricExportIntervalMillis,
+    ),
     metricTemporality: fromEnvironment.metricTemporality ?? 'cumulative',
     sampler: fromEnvironment.sampler,
     sdkDisabled: fromEnvironment.sdkDisabled,
@@ -121,14 +173,30 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
     manifestMaxBytes: pick('manifestMaxBytes') ?? 16_384,
     codeVersion: pick('codeVersion'),
     instrumentations: fromOptions.instrumentations ?? 'auto',
-    policies: { ...fromFile.policies, ...(fromOptions.policies as Record<string, BoundaryPolicy> | undefined) } as Record<string, BoundaryPolicy>,
-    durability: { store: pick('store'), ...defined(fromFile.durability), ...defined(env.durability), ...defined(fromOptions.durability) },
+    policies: {
+      ...fromFile.policies,
+      ...(fromOptions.policies as Record<string, BoundaryPolicy> | undefined),
+    } as Record<string, BoundaryPolicy>,
+    durability: {
+      store: pick('store'),
+      ...defined(fromFile.durability),
+      ...defined(env.durability),
+      ...defined(fromOptions.durability),
+    },
     evidence: undefined,
   };
 
   const evidence = resolveEvidence([
-    { source: OPTIONS_SOURCE, evidence: (parsedOptions.value as StartOptions | undefined)?.evidence, pathOf: (field) => ['evidence', field] },
-    { source: ENVIRONMENT_SOURCE, evidence: env.evidence, pathOf: (field) => [field === 'directory' ? 'RUNPROOF_EVIDENCE_DIR' : 'RUNPROOF_SIGNING_KEY_FILE'] },
+    {
+      source: OPTIONS_SOURCE,
+      evidence: (parsedOptions.value as StartOptions | undefined)?.evidence,
+      pathOf: (field) => ['evidence', field],
+    },
+    {
+      source: ENVIRONMENT_SOURCE,
+      evidence: env.evidence,
+      pathOf: (field) => [field === 'directory' ? 'RUNPROOF_EVIDENCE_DIR' : 'RUNPROOF_SIGNING_KEY_FILE'],
+    },
     { source: file?.source ?? '', evidence: fromFile.evidence, pathOf: (field) => ['evidence', field] },
   ]);
   for (const { source, issue } of evidence.problems) report(source, [issue]);
@@ -137,10 +205,20 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
   if (config.traceExporters.includes('file') && !config.sdkDisabled) {
     const problem = unwritable(config.filePath);
     if (problem !== undefined) {
-      const from = fromOptions.file?.path !== undefined ? OPTIONS_SOURCE : env.file?.path !== undefined || fromFile.file?.path === undefined ? ENVIRONMENT_SOURCE : file!.source;
+      const from =
+        fromOptions.file?.path !== undefined
+          ? OPTIONS_SOURCE
+          : env.file?.path !== undefined || fromFile.file?.path === undefined
+            ? ENVIRONMENT_SOURCE
+            : file!.source;
       const path = from === ENVIRONMENT_SOURCE ? ['RUNPROOF_TRACES_FILE'] : ['file', 'path'];
-      const fix = env.file?.path === undefined && from === ENVIRONMENT_SOURCE ? ' (the default path); set RUNPROOF_TRACES_FILE to a writable file' : '';
-      report(from, [{ code: 'unwritable', path, message: `cannot write the trace file "${config.filePath}" (${problem})${fix}` }]);
+      const fix =
+        env.file?.path === undefined && from === ENVIRONMENT_SOURCE
+          ? ' (the default path); set RUNPROOF_TRACES_FILE to a writable file'
+          : '';
+      report(from, [
+        { code: 'unwritable', path, message: `cannot write the trace file "${config.filePath}" (${problem})${fix}` },
+      ]);
     }
   }
   throwIfAny(problems);
@@ -148,7 +226,11 @@ export function resolveConfig(options: StartOptions = {}, environment: NodeJS.Pr
 }
 
 /** The signal's target: its own variables first, then the general settings. */
-function target(general: Omit<OtlpTarget, 'url'> & { endpoint: string }, signalPath: string, own: SignalSettings): OtlpTarget {
+function target(
+  general: Omit<OtlpTarget, 'url'> & { endpoint: string },
+  signalPath: string,
+  own: SignalSettings,
+): OtlpTarget {
   return {
     url: own.url ?? `${general.endpoint.replace(/\/+$/, '')}/${signalPath}`,
     protocol: own.protocol ?? general.protocol,
@@ -193,7 +275,11 @@ function throwIfAny(problems: Map<string, Issue[]>): void {
     const [[source, issues]] = [...problems] as [[string, Issue[]]];
     throw new ConfigError(source, issues);
   }
-  const issues = [...problems].flatMap(([source, list]) => (source === ENVIRONMENT_SOURCE ? list : list.map((issue) => ({ ...issue, message: `${issue.message} [in ${source}]` }))));
+  const issues = [...problems].flatMap(([source, list]) =>
+    source === ENVIRONMENT_SOURCE
+      ? list
+      : list.map((issue) => ({ ...issue, message: `${issue.message} [in ${source}]` })),
+  );
   throw new ConfigError([...problems.keys()].join(', '), issues);
 }
 

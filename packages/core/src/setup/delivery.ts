@@ -31,7 +31,10 @@ export class Delivery {
 
   failed(count: number, reason: string): void {
     if (count <= 0) return;
-    if (this.lost === 0) diag.warn(`runproof: ${describe(count, this.unit)} could not be sent to ${this.destination} (${reason}); Runproof keeps trying and reports the total at shutdown`);
+    if (this.lost === 0)
+      diag.warn(
+        `runproof: ${describe(count, this.unit)} could not be sent to ${this.destination} (${reason}); Runproof keeps trying and reports the total at shutdown`,
+      );
     this.lost += count;
     this.reason = reason;
   }
@@ -44,7 +47,9 @@ export class Delivery {
 export function reportUndelivered(deliveries: readonly Delivery[]): void {
   const lossy = deliveries.filter((delivery) => delivery.lost > 0);
   if (lossy.length === 0) return;
-  const details = lossy.map((delivery) => `${describe(delivery.lost, delivery.unit)} to ${delivery.destination} (${explain(delivery)})`).join('; ');
+  const details = lossy
+    .map((delivery) => `${describe(delivery.lost, delivery.unit)} to ${delivery.destination} (${explain(delivery)})`)
+    .join('; ');
   if (lossy.every((delivery) => delivery.delivered === 0)) {
     warnLoudly('telemetry-lost', `runproof: telemetry was lost, none of it reached its destination: ${details}`);
   } else if (lossy.some((delivery) => delivery.delivered === 0)) {
@@ -56,7 +61,9 @@ export function reportUndelivered(deliveries: readonly Delivery[]): void {
 
 function explain(delivery: Delivery): string {
   const reason = delivery.reason ?? 'unknown reason';
-  return delivery.lastAttempt === undefined || reason.includes(delivery.lastAttempt) ? reason : `${reason}; last attempt: ${delivery.lastAttempt}`;
+  return delivery.lastAttempt === undefined || reason.includes(delivery.lastAttempt)
+    ? reason
+    : `${reason}; last attempt: ${delivery.lastAttempt}`;
 }
 
 function describe(count: number, unit: string): string {

@@ -1,9 +1,25 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import type { Issue } from '../errors.ts';
-import { headerProblem, httpUrl, metricExporterName, MINIMUMS, storeUrlProblem, traceExporterName, type FileOptions, type OtlpCompression, type OtlpProtocol } from './options.ts';
+import {
+  headerProblem,
+  httpUrl,
+  metricExporterName,
+  MINIMUMS,
+  storeUrlProblem,
+  traceExporterName,
+  type FileOptions,
+  type OtlpCompression,
+  type OtlpProtocol,
+} from './options.ts';
 
 /** The samplers `OTEL_TRACES_SAMPLER` names. */
-export type SamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
 /** `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`. */
 export type MetricTemporality = 'cumulative' | 'delta' | 'lowmemory';
 /** PEM files for OTLP over HTTPS: a CA to trust, and a client certificate and key. */
@@ -49,7 +65,14 @@ export interface EnvironmentSettings {
 type Parsed<T> = { value: T } | { problem: string };
 type Parser<T> = (raw: string) => Parsed<T>;
 
-const SAMPLERS: readonly SamplerName[] = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+const SAMPLERS: readonly SamplerName[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
 const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
 
 /**
@@ -71,11 +94,18 @@ export function readEnvironment(environment: NodeJS.ProcessEnv): EnvironmentSett
   };
   const signal = (prefix: string): SignalSettings => ({
     url: read(`${prefix}ENDPOINT`, url),
-    protocol: read(`${prefix}PROTOCOL`, oneOf(['http/protobuf', 'http/json'] as const, '"http/protobuf" or "http/json" (gRPC is not supported)', false)),
+    protocol: read(
+      `${prefix}PROTOCOL`,
+      oneOf(['http/protobuf', 'http/json'] as const, '"http/protobuf" or "http/json" (gRPC is not supported)', false),
+    ),
     headers: read(`${prefix}HEADERS`, headerList),
     timeoutMillis: read(`${prefix}TIMEOUT`, integer(1, 'milliseconds')),
     compression: read(`${prefix}COMPRESSION`, oneOf(['gzip', 'none'] as const, '"gzip" or "none"')),
-    tls: { ca: read(`${prefix}CERTIFICATE`, readableFile), cert: read(`${prefix}CLIENT_CERTIFICATE`, readableFile), key: read(`${prefix}CLIENT_KEY`, readableFile) },
+    tls: {
+      ca: read(`${prefix}CERTIFICATE`, readableFile),
+      cert: read(`${prefix}CLIENT_CERTIFICATE`, readableFile),
+      key: read(`${prefix}CLIENT_KEY`, readableFile),
+    },
   });
 
   const general = signal('OTEL_EXPORTER_OTLP_');
@@ -83,12 +113,20 @@ export function readEnvironment(environment: NodeJS.ProcessEnv): EnvironmentSett
     serviceName: read('OTEL_SERVICE_NAME', (raw) => ({ value: raw })),
     traceExporters: read('OTEL_TRACES_EXPORTER', list(traceExporterName.options)),
     metricExporters: read('OTEL_METRICS_EXPORTER', list(metricExporterName.options)),
-    otlp: { endpoint: general.url, protocol: general.protocol, headers: general.headers, timeoutMillis: general.timeoutMillis, compression: general.compression },
+    otlp: {
+      endpoint: general.url,
+      protocol: general.protocol,
+      headers: general.headers,
+      timeoutMillis: general.timeoutMillis,
+      compression: general.compression,
+    },
     metricExportIntervalMillis: read('OTEL_METRIC_EXPORT_INTERVAL', integer(1, 'milliseconds')),
     shutdownTimeoutMillis: read('RUNPROOF_SHUTDOWN_TIMEOUT_MS', integer(0, 'milliseconds')),
     captureContent: read('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', (raw) => {
       const value = parseCaptureContent(raw);
-      return value === undefined ? { problem: `expected true, false, span_only, span_and_event, event_only or no_content, got "${raw}"` } : { value };
+      return value === undefined
+        ? { problem: `expected true, false, span_only, span_and_event, event_only or no_content, got "${raw}"` }
+        : { value };
     }),
     maxContentBytes: read('RUNPROOF_MAX_CONTENT_BYTES', integer(MINIMUMS.maxContentBytes, 'bytes')),
     manifestMaxBytes: read('RUNPROOF_MANIFEST_MAX_BYTES', integer(MINIMUMS.manifestMaxBytes, 'bytes')),
@@ -107,7 +145,8 @@ export function readEnvironment(environment: NodeJS.ProcessEnv): EnvironmentSett
   if (tracesFile !== undefined) options.file = { path: tracesFile };
   const signingKeyFile = read('RUNPROOF_SIGNING_KEY_FILE', (raw) => ({ value: raw }));
   const evidenceDirectory = read('RUNPROOF_EVIDENCE_DIR', (raw) => ({ value: raw }));
-  if (signingKeyFile !== undefined || evidenceDirectory !== undefined) options.evidence = { keyFile: signingKeyFile, directory: evidenceDirectory };
+  if (signingKeyFile !== undefined || evidenceDirectory !== undefined)
+    options.evidence = { keyFile: signingKeyFile, directory: evidenceDirectory };
   read('OTEL_RESOURCE_ATTRIBUTES', resourceAttributeList);
 
   const spanBatch: Partial<SpanBatchSettings> = {
@@ -128,7 +167,10 @@ export function readEnvironment(environment: NodeJS.ProcessEnv): EnvironmentSett
     metrics: signal('OTEL_EXPORTER_OTLP_METRICS_'),
     spanBatch,
     metricExportTimeoutMillis: read('OTEL_METRIC_EXPORT_TIMEOUT', integer(1, 'milliseconds')),
-    metricTemporality: read('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', oneOf(['cumulative', 'delta', 'lowmemory'] as const, 'cumulative, delta or lowmemory')),
+    metricTemporality: read(
+      'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+      oneOf(['cumulative', 'delta', 'lowmemory'] as const, 'cumulative, delta or lowmemory'),
+    ),
     sampler: samplerName === undefined ? undefined : { name: samplerName, ratio: ratio ?? 1 },
     sdkDisabled: disabled === 'true',
     issues,
@@ -148,31 +190,51 @@ function url(raw: string): Parsed<string> {
 }
 
 function integer(minimum: number, unit: string): Parser<number> {
-  const expected = minimum === 0 ? 'a non-negative integer' : minimum === 1 ? 'a positive integer' : `an integer of at least ${minimum}`;
-  return (raw) => (/^\d+$/.test(raw) && Number(raw) >= minimum ? { value: Number(raw) } : { problem: `expected ${expected} (${unit}), got "${raw}"` });
+  const expected =
+    minimum === 0
+      ? 'a non-negative integer'
+      : minimum === 1
+        ? 'a positive integer'
+        : `an integer of at least ${minimum}`;
+  return (raw) =>
+    /^\d+$/.test(raw) && Number(raw) >= minimum
+      ? { value: Number(raw) }
+      : { problem: `expected ${expected} (${unit}), got "${raw}"` };
 }
 
 function probability(raw: string): Parsed<number> {
   const value = Number(raw);
-  return /^\s*[\d.]+(e-?\d+)?\s*$/i.test(raw) && value >= 0 && value <= 1 ? { value } : { problem: `expected a sampling ratio from 0 to 1, got "${raw}"` };
+  return /^\s*[\d.]+(e-?\d+)?\s*$/i.test(raw) && value >= 0 && value <= 1
+    ? { value }
+    : { problem: `expected a sampling ratio from 0 to 1, got "${raw}"` };
 }
 
 function oneOf<T extends string>(allowed: readonly T[], expected: string, caseInsensitive = true): Parser<T> {
   return (raw) => {
     const value = caseInsensitive ? raw.toLowerCase() : raw;
-    return (allowed as readonly string[]).includes(value) ? { value: value as T } : { problem: `expected ${expected}, got "${raw}"` };
+    return (allowed as readonly string[]).includes(value)
+      ? { value: value as T }
+      : { problem: `expected ${expected}, got "${raw}"` };
   };
 }
 
 function list<T extends string>(allowed: readonly T[]): Parser<T[]> {
   return (raw) => {
-    const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-    return names.every((name) => (allowed as readonly string[]).includes(name)) ? { value: names as T[] } : { problem: `expected a comma-separated list of ${allowed.join(', ')}, got "${raw}"` };
+    const names = raw
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name !== '');
+    return names.every((name) => (allowed as readonly string[]).includes(name))
+      ? { value: names as T[] }
+      : { problem: `expected a comma-separated list of ${allowed.join(', ')}, got "${raw}"` };
   };
 }
 
 /** `name=value,…` with percent-encoded values (the W3C Baggage format OpenTelemetry uses). */
-function keyValueList(raw: string, check: (name: string, value: string) => string | undefined): Parsed<Record<string, string>> {
+function keyValueList(
+  raw: string,
+  check: (name: string, value: string) => string | undefined,
+): Parsed<Record<string, string>> {
   const record: Record<string, string> = {};
   const entries = raw.split(',');
   for (const [index, entry] of entries.entries()) {
@@ -180,12 +242,15 @@ function keyValueList(raw: string, check: (name: string, value: string) => strin
     const separator = entry.indexOf('=');
     const name = separator < 0 ? entry.trim() : entry.slice(0, separator).trim();
     const where = `entry ${index + 1}${name === '' || separator < 0 ? '' : ` ("${name}")`}`;
-    if (separator <= 0 || name === '') return { problem: `expected comma-separated name=value pairs; ${where} has no name=value` };
+    if (separator <= 0 || name === '')
+      return { problem: `expected comma-separated name=value pairs; ${where} has no name=value` };
     let value: string;
     try {
       value = decodeURIComponent(entry.slice(separator + 1).trim());
     } catch {
-      return { problem: `expected comma-separated name=value pairs with percent-encoded values; the value of ${where} is not valid percent-encoding` };
+      return {
+        problem: `expected comma-separated name=value pairs with percent-encoded values; the value of ${where} is not valid percent-encoding`,
+      };
     }
     const problem = check(name, value);
     if (problem !== undefined) return { problem: `expected comma-separated name=value pairs; ${problem}` };
@@ -208,6 +273,8 @@ function readableFile(raw: string): Parsed<string> {
     if (statSync(raw).isFile()) return { value: raw };
     return { problem: `expected a PEM file, got "${raw}", which is not a file` };
   } catch (error) {
-    return { problem: `expected a PEM file, cannot read "${raw}" (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+    return {
+      problem: `expected a PEM file, cannot read "${raw}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    };
   }
 }

@@ -57,7 +57,11 @@ function sendAndWait(requests: PendingRequest[], deadline: number, budgetMillis:
     const worker = new Worker(new URL('./exit-sender.js', import.meta.url), {
       // Not the app's `--import @runproof/core/register`: the worker only sends.
       execArgv: [],
-      workerData: { requests: requests.map(({ exporter, body }) => ({ target: exporter.target, body })), shared: state.buffer, port: port2 },
+      workerData: {
+        requests: requests.map(({ exporter, body }) => ({ target: exporter.target, body })),
+        shared: state.buffer,
+        port: port2,
+      },
       transferList: [port2],
       stdout: true,
       stderr: true,
@@ -73,12 +77,17 @@ function sendAndWait(requests: PendingRequest[], deadline: number, budgetMillis:
       reasons.set(index, reason);
     }
   } catch (error) {
-    for (let index = 0; index < requests.length; index += 1) reasons.set(index, `could not start the sending thread (${String(error)})`);
+    for (let index = 0; index < requests.length; index += 1)
+      reasons.set(index, `could not start the sending thread (${String(error)})`);
   }
   for (const [index, { queue, count }] of requests.entries()) {
     const status = Atomics.load(state, index + 1);
     if (status === 1) queue.delivery.sent(count);
-    else queue.delivery.failed(count, reasons.get(index) ?? `not sent within the shutdown budget (${budgetMillis} ms) as the process ended`);
+    else
+      queue.delivery.failed(
+        count,
+        reasons.get(index) ?? `not sent within the shutdown budget (${budgetMillis} ms) as the process ended`,
+      );
   }
   port1.close();
 }

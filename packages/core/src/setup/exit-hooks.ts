@@ -22,7 +22,8 @@ export function installExitHooks(shutdown: Shutdown, forceFlush: () => Promise<v
   process.once('beforeExit', () => void shutdown.stop());
   process.once('exit', () => shutdown.stopSynchronously());
   process.on('uncaughtExceptionMonitor', () => {
-    if (process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback()) void forceFlush().catch(() => undefined);
+    if (process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback())
+      void forceFlush().catch(() => undefined);
     else shutdown.stopSynchronously();
   });
   for (const signal of SIGNALS) {

@@ -1,5 +1,14 @@
 import { ConsoleMetricExporter } from '@opentelemetry/sdk-metrics';
-import { AlwaysOffSampler, AlwaysOnSampler, ConsoleSpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import type { ResolvedConfig } from './config.ts';
 import { Delivery } from './delivery.ts';
 import { flushSynchronously } from './exit-flush.ts';
@@ -34,8 +43,15 @@ export function createExportPipeline(config: ResolvedConfig): ExportPipeline {
     if (name === 'console') spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     if (name !== 'otlp' && name !== 'file') continue;
     const delivery = new Delivery('span', name === 'otlp' ? config.otlpTraces.url : config.filePath);
-    const exporter = name === 'otlp' ? new OtlpSpanExporter(config.otlpTraces, (reason) => delivery.attemptFailed(reason)) : new OtlpJsonFileExporter(config.filePath);
-    const queue = new SpanQueue(exporter, name === 'otlp' ? config.spanBatch : { ...config.spanBatch, scheduledDelayMillis: 1000 }, delivery);
+    const exporter =
+      name === 'otlp'
+        ? new OtlpSpanExporter(config.otlpTraces, (reason) => delivery.attemptFailed(reason))
+        : new OtlpJsonFileExporter(config.filePath);
+    const queue = new SpanQueue(
+      exporter,
+      name === 'otlp' ? config.spanBatch : { ...config.spanBatch, scheduledDelayMillis: 1000 },
+      delivery,
+    );
     spanProcessors.push(queue);
     queues.push(queue);
     deliveries.push(delivery);
@@ -43,8 +59,19 @@ export function createExportPipeline(config: ResolvedConfig): ExportPipeline {
   for (const name of new Set(config.metricExporters)) {
     if (name === 'none') continue;
     const delivery = name === 'otlp' ? new Delivery('metric export', config.otlpMetrics.url) : undefined;
-    const exporter = name === 'console' ? new ConsoleMetricExporter() : new OtlpMetricExporter(config.otlpMetrics, config.metricTemporality, (reason) => delivery?.attemptFailed(reason));
-    metricReaders.push(new PeriodicMetricPusher(exporter, { intervalMillis: config.metricExportIntervalMillis, timeoutMillis: config.metricExportTimeoutMillis, delivery }));
+    const exporter =
+      name === 'console'
+        ? new ConsoleMetricExporter()
+        : new OtlpMetricExporter(config.otlpMetrics, config.metricTemporality, (reason) =>
+            delivery?.attemptFailed(reason),
+          );
+    metricReaders.push(
+      new PeriodicMetricPusher(exporter, {
+        intervalMillis: config.metricExportIntervalMillis,
+        timeoutMillis: config.metricExportTimeoutMillis,
+        delivery,
+      }),
+    );
     if (delivery !== undefined) deliveries.push(delivery);
   }
   return {
@@ -63,6 +90,10 @@ export function createExportPipeline(config: ResolvedConfig): ExportPipeline {
 function createSampler(config: ResolvedConfig): Sampler | undefined {
   if (config.sampler === undefined) return undefined;
   const { name, ratio } = config.sampler;
-  const root = name.endsWith('always_off') ? new AlwaysOffSampler() : name.endsWith('traceidratio') ? new TraceIdRatioBasedSampler(ratio) : new AlwaysOnSampler();
+  const root = name.endsWith('always_off')
+    ? new AlwaysOffSampler()
+    : name.endsWith('traceidratio')
+      ? new TraceIdRatioBasedSampler(ratio)
+      : new AlwaysOnSampler();
   return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }

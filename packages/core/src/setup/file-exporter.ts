@@ -37,7 +37,10 @@ export class OtlpJsonFileExporter implements SpanExporter {
     try {
       const { JsonTraceSerializer } = load('@opentelemetry/otlp-transformer') as typeof OtlpTransformer;
       const bytes = JsonTraceSerializer.serializeRequest(spans);
-      const request = bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString('utf8')) as { resourceSpans?: unknown[] });
+      const request =
+        bytes === undefined
+          ? undefined
+          : (JSON.parse(Buffer.from(bytes).toString('utf8')) as { resourceSpans?: unknown[] });
       const items = request?.resourceSpans ?? [];
       if (items.length > 0) this.append(items.map((item) => JSON.stringify(item)).join(','));
       resultCallback({ code: SUCCESS });

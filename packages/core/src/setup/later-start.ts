@@ -2,7 +2,17 @@ import { warnLoudly } from '../safely.ts';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.ts';
 
 /** Options read when they are used, so a later `start()` can still change them. */
-const APPLICABLE = ['policies', 'captureContent', 'redact', 'maxContentBytes', 'manifestMaxBytes', 'codeVersion', 'shutdownTimeoutMillis', 'durability', 'evidence'] as const satisfies readonly (keyof StartOptions & keyof ResolvedConfig)[];
+const APPLICABLE = [
+  'policies',
+  'captureContent',
+  'redact',
+  'maxContentBytes',
+  'manifestMaxBytes',
+  'codeVersion',
+  'shutdownTimeoutMillis',
+  'durability',
+  'evidence',
+] as const satisfies readonly (keyof StartOptions & keyof ResolvedConfig)[];
 
 /**
  * A `start()` after Runproof has started — the usual case being `--import @runproof/core/register`

@@ -17,7 +17,10 @@ export class PeriodicMetricPusher extends MetricReader {
   private exporting: Promise<void> | undefined;
   private abandoned = false;
 
-  constructor(exporter: PushMetricExporter, options: { intervalMillis: number; timeoutMillis: number; delivery?: Delivery }) {
+  constructor(
+    exporter: PushMetricExporter,
+    options: { intervalMillis: number; timeoutMillis: number; delivery?: Delivery },
+  ) {
     super({
       aggregationSelector: exporter.selectAggregation?.bind(exporter),
       aggregationTemporalitySelector: exporter.selectAggregationTemporality?.bind(exporter),
@@ -75,7 +78,13 @@ export class PeriodicMetricPusher extends MetricReader {
       });
       if (this.abandoned) return;
       if (result?.code === ExportResultCode.SUCCESS) this.delivery?.sent(1);
-      else this.delivery?.failed(1, result === undefined ? `the export took longer than ${this.timeoutMillis} ms` : (result.error?.message ?? 'export failed'));
+      else
+        this.delivery?.failed(
+          1,
+          result === undefined
+            ? `the export took longer than ${this.timeoutMillis} ms`
+            : (result.error?.message ?? 'export failed'),
+        );
     } catch (error) {
       if (!this.abandoned) this.delivery?.failed(1, error instanceof Error ? error.message : String(error));
     }

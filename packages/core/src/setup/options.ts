@@ -116,7 +116,9 @@ export const MINIMUMS = { maxContentBytes: 256, manifestMaxBytes: 1024 } as cons
 
 export const traceExporterName = z.enum(['otlp', 'console', 'file', 'none']);
 export const metricExporterName = z.enum(['otlp', 'console', 'none']);
-export const protocol = z.enum(['http/protobuf', 'http/json'], { error: 'expected "http/protobuf" or "http/json" (gRPC is not supported)' });
+export const protocol = z.enum(['http/protobuf', 'http/json'], {
+  error: 'expected "http/protobuf" or "http/json" (gRPC is not supported)',
+});
 export const compression = z.enum(['gzip', 'none'], { error: 'expected "gzip" or "none"' });
 const positiveInt = z.number().int().positive();
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
@@ -178,7 +180,11 @@ const fileOptionsShape = {
     })
     .optional(),
   durability: z
-    .strictObject({ leaseMs: positiveInt.optional(), retentionMs: positiveInt.optional(), maxResultBytes: positiveInt.optional() })
+    .strictObject({
+      leaseMs: positiveInt.optional(),
+      retentionMs: positiveInt.optional(),
+      maxResultBytes: positiveInt.optional(),
+    })
     .optional(),
   policies: policiesSchema(jsonPolicySchema).optional(),
   evidence: evidenceFileSchema.optional(),
@@ -189,7 +195,16 @@ export const startOptionsSchema = z.strictObject({
   ...fileOptionsShape,
   redact: z.custom<Redactor>((value) => typeof value === 'function', 'expected a function').optional(),
   instrumentations: z
-    .union([z.literal('auto'), z.literal(false), z.array(z.custom<Instrumentation>((value) => typeof value === 'object' && value !== null, 'expected an Instrumentation'))])
+    .union([
+      z.literal('auto'),
+      z.literal(false),
+      z.array(
+        z.custom<Instrumentation>(
+          (value) => typeof value === 'object' && value !== null,
+          'expected an Instrumentation',
+        ),
+      ),
+    ])
     .optional(),
   policies: policiesSchema(codePolicySchema).optional(),
   durability: z
@@ -197,8 +212,12 @@ export const startOptionsSchema = z.strictObject({
       leaseMs: positiveInt.optional(),
       retentionMs: positiveInt.optional(),
       maxResultBytes: positiveInt.optional(),
-      encodeResult: z.custom<(json: string) => string>((value) => typeof value === 'function', 'expected a function').optional(),
-      decodeResult: z.custom<(stored: string) => string>((value) => typeof value === 'function', 'expected a function').optional(),
+      encodeResult: z
+        .custom<(json: string) => string>((value) => typeof value === 'function', 'expected a function')
+        .optional(),
+      decodeResult: z
+        .custom<(stored: string) => string>((value) => typeof value === 'function', 'expected a function')
+        .optional(),
     })
     .optional(),
   evidence: evidenceOptionsSchema.optional(),
@@ -208,16 +227,24 @@ export const startOptionsSchema = z.strictObject({
 export type FileOptions = z.infer<typeof fileOptionsSchema>;
 
 /** Validates `value` against `schema`: the parsed value, or the issues as data. */
-export function parseOptions<T>(schema: z.ZodType<T>, value: unknown): { value: T; issues: [] } | { value: undefined; issues: Issue[] } {
+export function parseOptions<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+): { value: T; issues: [] } | { value: undefined; issues: Issue[] } {
   const result = schema.safeParse(value ?? {});
   if (result.success) return { value: result.data, issues: [] };
   return {
     value: undefined,
-    issues: result.error.issues.map((issue) => ({ code: issue.code, path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)), message: describeIssue(issue) })),
+    issues: result.error.issues.map((issue) => ({
+      code: issue.code,
+      path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
+      message: describeIssue(issue),
+    })),
   };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
   return issue.message;
 }

@@ -1,7 +1,21 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { CumulativeTemporalitySelector, DeltaTemporalitySelector, LowMemoryTemporalitySelector } from '@opentelemetry/exporter-metrics-otlp-http';
-import { JsonMetricsSerializer, JsonTraceSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { AggregationTemporality, InstrumentType, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  CumulativeTemporalitySelector,
+  DeltaTemporalitySelector,
+  LowMemoryTemporalitySelector,
+} from '@opentelemetry/exporter-metrics-otlp-http';
+import {
+  JsonMetricsSerializer,
+  JsonTraceSerializer,
+  ProtobufMetricsSerializer,
+  ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
+import type {
+  AggregationTemporality,
+  InstrumentType,
+  PushMetricExporter,
+  ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { MetricTemporality, OtlpProtocol, OtlpTarget } from './config.ts';
 import { OtlpSender, type SendResult } from './otlp-sender.ts';
@@ -54,7 +68,11 @@ export class OtlpSpanExporter implements SpanExporter {
   }
 }
 
-const TEMPORALITY_SELECTORS = { cumulative: CumulativeTemporalitySelector, delta: DeltaTemporalitySelector, lowmemory: LowMemoryTemporalitySelector } as const;
+const TEMPORALITY_SELECTORS = {
+  cumulative: CumulativeTemporalitySelector,
+  delta: DeltaTemporalitySelector,
+  lowmemory: LowMemoryTemporalitySelector,
+} as const;
 
 /** Exports metrics over OTLP/HTTP, like {@link OtlpSpanExporter}, with the configured temporality. */
 export class OtlpMetricExporter implements PushMetricExporter {
@@ -71,7 +89,9 @@ export class OtlpMetricExporter implements PushMetricExporter {
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     let body: Uint8Array | undefined;
     try {
-      body = (this.target.protocol === 'http/json' ? JsonMetricsSerializer : ProtobufMetricsSerializer).serializeRequest(metrics);
+      body = (
+        this.target.protocol === 'http/json' ? JsonMetricsSerializer : ProtobufMetricsSerializer
+      ).serializeRequest(metrics);
     } catch (error) {
       resultCallback({ code: FAILED, error: error as Error });
       return;

@@ -17,7 +17,17 @@ const FIRST_BACKOFF_MILLIS = 1000;
 const MAX_BACKOFF_MILLIS = 5000;
 /** Answers that say "try again later" (OTLP/HTTP specification). */
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
-const RETRYABLE_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'RUNPROOF_NO_ANSWER']);
+const RETRYABLE_ERRORS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'RUNPROOF_NO_ANSWER',
+]);
 const CONTENT_TYPES = { 'http/protobuf': 'application/x-protobuf', 'http/json': 'application/json' } as const;
 
 /**
@@ -45,7 +55,15 @@ export class OtlpSender {
     this.detached = options.detached;
     this.onAttemptFailed = options.onAttemptFailed;
     const read = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
-    this.agent = this.url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ca: read(target.tls.ca), cert: read(target.tls.cert), key: read(target.tls.key) }) : new HttpAgent({ keepAlive: true });
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new HttpsAgent({
+            keepAlive: true,
+            ca: read(target.tls.ca),
+            cert: read(target.tls.cert),
+            key: read(target.tls.key),
+          })
+        : new HttpAgent({ keepAlive: true });
   }
 
   /** Sends one request body; never rejects. */
@@ -64,7 +82,8 @@ export class OtlpSender {
       if (result.ok || !('retry' in result)) return result;
       const wait = result.retryAfterMillis ?? backoff * (0.8 + Math.random() * 0.4);
       backoff = Math.min(backoff * 1.5, MAX_BACKOFF_MILLIS);
-      if (this.closed || attempt >= MAX_ATTEMPTS || Date.now() + wait >= deadline) return { ok: false, reason: result.reason };
+      if (this.closed || attempt >= MAX_ATTEMPTS || Date.now() + wait >= deadline)
+        return { ok: false, reason: result.reason };
       await this.sleep(wait);
       if (this.closed) return { ok: false, reason: result.reason };
     }
@@ -80,7 +99,8 @@ export class OtlpSender {
 
   private attempt(payload: Uint8Array, timeoutMillis: number): Promise<Attempt> {
     if (this.closed) return Promise.resolve({ ok: false, reason: 'cancelled: the shutdown budget ran out' });
-    if (timeoutMillis <= 0) return Promise.resolve({ ok: false, reason: `no answer within ${this.target.timeoutMillis} ms` });
+    if (timeoutMillis <= 0)
+      return Promise.resolve({ ok: false, reason: `no answer within ${this.target.timeoutMillis} ms` });
     return new Promise((resolve) => {
       const headers: Record<string, string | number> = {
         ...this.target.headers,
@@ -90,8 +110,18 @@ export class OtlpSender {
       };
       if (this.target.compression === 'gzip') headers['Content-Encoding'] = 'gzip';
       const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const request = send(this.url, { method: 'POST', agent: this.agent, headers }, (response) => readAnswer(response, resolve));
-      const timer = setTimeout(() => request.destroy(Object.assign(new Error(`no answer within ${this.target.timeoutMillis} ms`), { code: 'RUNPROOF_NO_ANSWER' })), timeoutMillis);
+      const request = send(this.url, { method: 'POST', agent: this.agent, headers }, (response) =>
+        readAnswer(response, resolve),
+      );
+      const timer = setTimeout(
+        () =>
+          request.destroy(
+            Object.assign(new Error(`no answer within ${this.target.timeoutMillis} ms`), {
+              code: 'RUNPROOF_NO_ANSWER',
+            }),
+          ),
+        timeoutMillis,
+      );
       if (this.detached) {
         timer.unref();
         request.on('socket', (socket) => socket.unref());
@@ -102,7 +132,11 @@ export class OtlpSender {
         this.inFlight.delete(request);
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
-        resolve(RETRYABLE_ERRORS.has(error.code ?? '') && !this.closed ? { ok: false, reason: error.message, retry: true, retryAfterMillis: undefined } : { ok: false, reason: error.message });
+        resolve(
+          RETRYABLE_ERRORS.has(error.code ?? '') && !this.closed
+            ? { ok: false, reason: error.message, retry: true, retryAfterMillis: undefined }
+            : { ok: false, reason: error.message },
+        );
       });
       request.end(payload);
     });
@@ -130,7 +164,8 @@ function readAnswer(response: IncomingMessage, resolve: (attempt: Attempt) => vo
     const status = response.statusCode ?? 0;
     const reason = `HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}`;
     if (status >= 200 && status < 300) resolve({ ok: true });
-    else if (RETRYABLE_STATUSES.has(status)) resolve({ ok: false, reason, retry: true, retryAfterMillis: parseRetryAfter(response.headers['retry-after']) });
+    else if (RETRYABLE_STATUSES.has(status))
+      resolve({ ok: false, reason, retry: true, retryAfterMillis: parseRetryAfter(response.headers['retry-after']) });
     else resolve({ ok: false, reason });
   });
 }

@@ -49,7 +49,9 @@ export class Shutdown {
     this.startedAt = Date.now();
     let timer: NodeJS.Timeout | undefined;
     // This timer is ref'd on purpose: it keeps the process alive while the flush runs, no longer.
-    const outOfTime = new Promise<'out of time'>((resolve) => (timer = setTimeout(() => resolve('out of time'), budget)));
+    const outOfTime = new Promise<'out of time'>(
+      (resolve) => (timer = setTimeout(() => resolve('out of time'), budget)),
+    );
     const stopped = this.parts.stopSdk().then(
       () => 'stopped' as const,
       (error: unknown) => {
@@ -59,7 +61,11 @@ export class Shutdown {
     );
     const outcome = await Promise.race([stopped, outOfTime]);
     clearTimeout(timer);
-    this.finish(outcome === 'out of time' ? `still queued or in flight when the shutdown budget (${budget} ms) ran out` : 'not sent at shutdown');
+    this.finish(
+      outcome === 'out of time'
+        ? `still queued or in flight when the shutdown budget (${budget} ms) ran out`
+        : 'not sent at shutdown',
+    );
   }
 
   private finish(reason: string): void {

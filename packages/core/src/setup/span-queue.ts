@@ -32,7 +32,8 @@ export class SpanQueue implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.stopped) return this.delivery.failed(1, 'ended after shutdown');
-    if (this.queue.length >= this.settings.maxQueueSize) return this.delivery.failed(1, `dropped: the queue of ${this.settings.maxQueueSize} spans was full`);
+    if (this.queue.length >= this.settings.maxQueueSize)
+      return this.delivery.failed(1, `dropped: the queue of ${this.settings.maxQueueSize} spans was full`);
     this.queue.push(span);
     if (this.queue.length >= this.settings.maxExportBatchSize) this.exportNext();
     else this.timer ??= unref(setTimeout(() => this.exportNext(), this.settings.scheduledDelayMillis));
@@ -80,7 +81,8 @@ export class SpanQueue implements SpanProcessor {
       if (this.inFlight !== current) return;
       this.inFlight = undefined;
       if (this.queue.length >= this.settings.maxExportBatchSize) this.exportNext();
-      else if (this.queue.length > 0 && !this.stopped) this.timer ??= unref(setTimeout(() => this.exportNext(), this.settings.scheduledDelayMillis));
+      else if (this.queue.length > 0 && !this.stopped)
+        this.timer ??= unref(setTimeout(() => this.exportNext(), this.settings.scheduledDelayMillis));
     });
   }
 
@@ -102,7 +104,13 @@ export class SpanQueue implements SpanProcessor {
     });
     if (this.inFlight?.spans !== spans) return; // abandoned meanwhile: already counted
     if (result?.code === ExportResultCode.SUCCESS) this.delivery.sent(spans.length);
-    else this.delivery.failed(spans.length, result === undefined ? `the export took longer than ${this.settings.exportTimeoutMillis} ms` : (result.error?.message ?? 'export failed'));
+    else
+      this.delivery.failed(
+        spans.length,
+        result === undefined
+          ? `the export took longer than ${this.settings.exportTimeoutMillis} ms`
+          : (result.error?.message ?? 'export failed'),
+      );
   }
 
   private clearTimer(): void {

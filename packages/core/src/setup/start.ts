@@ -13,7 +13,12 @@ import { applyLaterStart } from './later-start.ts';
 import { Shutdown } from './shutdown.ts';
 import { globalSlot } from '../internal/global.ts';
 import { codeVersionFromEnvironment, setSettings, type Settings } from '../settings.ts';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_TELEMETRY_SDK_NAME, ATTR_TELEMETRY_SDK_VERSION } from '../semconv.ts';
+import {
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+  ATTR_TELEMETRY_SDK_NAME,
+  ATTR_TELEMETRY_SDK_VERSION,
+} from '../semconv.ts';
 import { RunSpanProcessor } from './span-processor.ts';
 import { releaseContextManager } from '../run/context-fallback.ts';
 import { flushDriftBaselines, preloadDriftBaselines } from '../drift/fleet.ts';
@@ -41,7 +46,9 @@ export interface RunproofHandle {
 /** Adapter packages `start()` loads when they are installed. Each exports `createInstrumentation()`. */
 export const KNOWN_ADAPTERS = ['@runproof/openai-adapter', '@runproof/langchain-adapter'] as const;
 
-const slot = globalSlot<{ handle: RunproofHandle | undefined; runSpanProcessor?: RunSpanProcessor }>('sdk', () => ({ handle: undefined }));
+const slot = globalSlot<{ handle: RunproofHandle | undefined; runSpanProcessor?: RunSpanProcessor }>('sdk', () => ({
+  handle: undefined,
+}));
 
 /**
  * The SDK, its exporters and resource detectors are loaded by `start()`, not by importing this
@@ -73,7 +80,8 @@ export function start(options: StartOptions = {}): RunproofHandle {
   if (slot.handle !== undefined) {
     applyLaterStart(slot.handle.config, options);
     setSettings(settingsOf(slot.handle.config));
-    if (options.store !== undefined || options.durability !== undefined) configureDurability(slot.handle.config.durability);
+    if (options.store !== undefined || options.durability !== undefined)
+      configureDurability(slot.handle.config.durability);
     if (options.evidence !== undefined) slot.runSpanProcessor?.useEvidence(slot.handle.config.evidence);
     return slot.handle;
   }
@@ -92,9 +100,17 @@ export function start(options: StartOptions = {}): RunproofHandle {
     // are held to boundaries and checkpoints; with no SDK registered, their spans record nothing.
     const { AsyncLocalStorageContextManager } = load('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    (load('@opentelemetry/instrumentation') as { registerInstrumentations: typeof registerInstrumentations }).registerInstrumentations({ instrumentations });
+    (
+      load('@opentelemetry/instrumentation') as { registerInstrumentations: typeof registerInstrumentations }
+    ).registerInstrumentations({ instrumentations });
     const names = instrumentations.map((instrumentation) => instrumentation.instrumentationName);
-    slot.handle = { enabled: false, config, instrumentations: names, forceFlush: async () => {}, shutdown: async () => {} };
+    slot.handle = {
+      enabled: false,
+      config,
+      instrumentations: names,
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
     return slot.handle;
   }
 
@@ -102,7 +118,8 @@ export function start(options: StartOptions = {}): RunproofHandle {
   const { NodeSDK } = load('@opentelemetry/sdk-node') as typeof SdkNode;
   const pipeline = createExportPipeline(config);
   // Kept, so that a later start({ evidence }) can sign the runs that start after it.
-  slot.runSpanProcessor = pipeline.spanProcessors.length > 0 ? new RunSpanProcessor({ evidence: config.evidence }) : undefined;
+  slot.runSpanProcessor =
+    pipeline.spanProcessors.length > 0 ? new RunSpanProcessor({ evidence: config.evidence }) : undefined;
   const sdk = new NodeSDK({
     resource: createResource(config),
     autoDetectResources: false,
@@ -137,12 +154,19 @@ function settingsOf(config: ResolvedConfig): Settings {
     redact: config.redact,
     maxContentBytes: config.maxContentBytes,
     manifestMaxBytes: config.manifestMaxBytes,
-    codeVersion: config.codeVersion ?? codeVersionFromEnvironment() ?? config.serviceVersion ?? serviceVersionFromEnvironment() ?? null,
+    codeVersion:
+      config.codeVersion ??
+      codeVersionFromEnvironment() ??
+      config.serviceVersion ??
+      serviceVersionFromEnvironment() ??
+      null,
   };
 }
 
 function createResource(config: ResolvedConfig) {
-  const { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } = load('@opentelemetry/resources') as typeof Resources;
+  const { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } = load(
+    '@opentelemetry/resources',
+  ) as typeof Resources;
   const fromOptions: Record<string, string | number | boolean> = {
     [ATTR_TELEMETRY_SDK_NAME]: 'runproof',
     [ATTR_TELEMETRY_SDK_VERSION]: VERSION,
@@ -173,7 +197,8 @@ function loadInstalledAdapters(): Instrumentation[] {
     const adapter = requireFirst(requirers, name) as { createInstrumentation?: () => Instrumentation } | undefined;
     if (adapter === undefined) continue;
     try {
-      if (typeof adapter.createInstrumentation !== 'function') throw new TypeError('it has no createInstrumentation() export');
+      if (typeof adapter.createInstrumentation !== 'function')
+        throw new TypeError('it has no createInstrumentation() export');
       loaded.push(adapter.createInstrumentation());
     } catch (error) {
       diag.warn(`runproof: ${name} is installed but could not be loaded; its calls will not be traced`, error);

@@ -7,7 +7,11 @@
  * @example
  * responsesFinishReason({ status: 'incomplete', incompleteReason: 'max_output_tokens', calledTools: false }) // 'length'
  */
-export function responsesFinishReason(end: { status: unknown; incompleteReason: string | undefined; calledTools: boolean }): string | undefined {
+export function responsesFinishReason(end: {
+  status: unknown;
+  incompleteReason: string | undefined;
+  calledTools: boolean;
+}): string | undefined {
   switch (end.status) {
     case 'completed':
       return end.calledTools ? 'tool_calls' : 'stop';

@@ -90,10 +90,24 @@ export function globalGenAIInstruments(scope: string, version: string): GenAIIns
  * @example
  * recordGenAIMetrics(instruments, { [ATTR_GEN_AI_OPERATION_NAME]: 'chat', … }, 0.42, 120, 35);
  */
-export function recordGenAIMetrics(instruments: GenAIInstruments, attributes: Attributes, seconds: number, inputTokens: number | undefined, outputTokens: number | undefined): void {
+export function recordGenAIMetrics(
+  instruments: GenAIInstruments,
+  attributes: Attributes,
+  seconds: number,
+  inputTokens: number | undefined,
+  outputTokens: number | undefined,
+): void {
   instruments.duration.record(seconds, attributes);
-  if (inputTokens !== undefined) instruments.tokenUsage.record(inputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT });
-  if (outputTokens !== undefined) instruments.tokenUsage.record(outputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT });
+  if (inputTokens !== undefined)
+    instruments.tokenUsage.record(inputTokens, {
+      ...attributes,
+      [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT,
+    });
+  if (outputTokens !== undefined)
+    instruments.tokenUsage.record(outputTokens, {
+      ...attributes,
+      [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
+    });
 }
 
 /**
@@ -107,7 +121,12 @@ export function recordGenAIMetrics(instruments: GenAIInstruments, attributes: At
  * @example
  * recordStreamMetrics(instruments, attributes, 0.21, 0.012);
  */
-export function recordStreamMetrics(instruments: GenAIInstruments, attributes: Attributes, secondsToFirstChunk: number, secondsPerChunk: number | undefined): void {
+export function recordStreamMetrics(
+  instruments: GenAIInstruments,
+  attributes: Attributes,
+  secondsToFirstChunk: number,
+  secondsPerChunk: number | undefined,
+): void {
   instruments.timeToFirstChunk.record(secondsToFirstChunk, attributes);
   if (secondsPerChunk !== undefined) instruments.timePerOutputChunk.record(secondsPerChunk, attributes);
 }

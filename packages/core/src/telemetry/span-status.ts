@@ -1,7 +1,12 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { RunproofError } from '../errors.ts';
 import { globalSlot } from '../internal/global.ts';
-import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ERROR_TYPE_VALUE_CANCELLED, ERROR_TYPE_VALUE_OTHER } from '../semconv.ts';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_EXCEPTION_MESSAGE,
+  ERROR_TYPE_VALUE_CANCELLED,
+  ERROR_TYPE_VALUE_OTHER,
+} from '../semconv.ts';
 import { getSettings } from '../settings.ts';
 import { contentText } from './content.ts';
 
@@ -11,14 +16,20 @@ import { contentText } from './content.ts';
  * messages may build from the value), and a `SyntaxError` at run time is almost always
  * `JSON.parse` quoting the text it was given (a completion, a tool's output).
  */
-const CONTENT_BEARING_TYPES = new Set(['OutputParserException', 'ToolInputParsingException', 'RUNPROOF_VALIDATION_FAILED', 'SyntaxError']);
+const CONTENT_BEARING_TYPES = new Set([
+  'OutputParserException',
+  'ToolInputParsingException',
+  'RUNPROOF_VALIDATION_FAILED',
+  'SyntaxError',
+]);
 /**
  * HTTP statuses of provider errors that describe the request body and may quote it (an OpenAI 400
  * `Invalid content: '…'`). Other statuses (401, 404, 429, 5xx) name keys, models and limits: an
  * operator needs those messages, and they quote no content.
  */
 const REQUEST_QUOTING_STATUSES = new Set([400, 413, 422]);
-const WITHHELD_MESSAGE = 'message withheld: it may quote content (prompts, model output, tool data) and content capture is off';
+const WITHHELD_MESSAGE =
+  'message withheld: it may quote content (prompts, model output, tool data) and content capture is off';
 /**
  * Errors marked as quoting content (a tool's), remembered so every span the same error goes on to
  * fail (its step, its run) treats it alike.
@@ -44,9 +55,15 @@ export function markError(span: Span, error: unknown, options: { quotesContent?:
   const shown = quotesContent(error, type, options.quotesContent === true) ? shownContent(message) : message;
   span.setStatus({ code: SpanStatusCode.ERROR, message: shown });
   if (!(error instanceof Error)) return type;
-  if (shown !== message) span.recordException({ name: type, message: shown, stack: replaceStackMessage(error.stack, message, `${type}: ${shown}`) });
+  if (shown !== message)
+    span.recordException({
+      name: type,
+      message: shown,
+      stack: replaceStackMessage(error.stack, message, `${type}: ${shown}`),
+    });
   // SDK errors often keep `name` 'Error' (the OpenAI SDK's do): the event names their class, as `ATTR_ERROR_TYPE` does.
-  else if (error.name === 'Error' && error.constructor.name !== 'Error') span.recordException({ name: error.constructor.name, message: error.message, stack: error.stack });
+  else if (error.name === 'Error' && error.constructor.name !== 'Error')
+    span.recordException({ name: error.constructor.name, message: error.message, stack: error.stack });
   else span.recordException(error);
   return type;
 }
@@ -94,7 +111,10 @@ function replaceStackMessage(stack: string | undefined, message: string, header:
  */
 export function markCancelled(span: Span, reason: unknown): string {
   span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_CANCELLED);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: reason instanceof Error ? reason.message : ERROR_TYPE_VALUE_CANCELLED });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: reason instanceof Error ? reason.message : ERROR_TYPE_VALUE_CANCELLED,
+  });
   return ERROR_TYPE_VALUE_CANCELLED;
 }
 

@@ -2,13 +2,17 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { RunproofError, ValidationError } from '../errors.ts';
 import { markError } from '../telemetry/span-status.ts';
 import { safely } from '../safely.ts';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_RUNPROOF_VALIDATION_CHECKPOINT,
-  SPAN_NAME_PREFIX_VALIDATE,
-} from '../semconv.ts';
+import { ATTR_ERROR_TYPE, ATTR_RUNPROOF_VALIDATION_CHECKPOINT, SPAN_NAME_PREFIX_VALIDATE } from '../semconv.ts';
 import { findNameProblem, invalidArgument } from '../run/argument-checks.ts';
-import { findMalformedResult, fromStandardIssues, INVALID_SCHEMA, isStandardSchema, standardSchemaDigest, type StandardSchemaOutput, type StandardSchemaV1 } from './standard-schema.ts';
+import {
+  findMalformedResult,
+  fromStandardIssues,
+  INVALID_SCHEMA,
+  isStandardSchema,
+  standardSchemaDigest,
+  type StandardSchemaOutput,
+  type StandardSchemaV1,
+} from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
 import { detectInputDrift } from '../drift/input-drift.ts';
 import { getRunState } from '../run/run-state.ts';
@@ -45,19 +49,46 @@ export interface CheckpointOptions {
  * const Fields = z.object({ vendor: z.string(), total: z.number().positive() });
  * const fields = await checkpoint('invoice.fields', Fields, JSON.parse(reply), { mode: 'enforce' });
  */
-export async function checkpoint<Schema extends StandardSchemaV1>(name: string, schema: Schema, value: unknown, options: CheckpointOptions & { mode: 'enforce' }): Promise<StandardSchemaOutput<Schema>>;
-export async function checkpoint<Value>(name: string, schema: StandardSchemaV1, value: Value, options?: CheckpointOptions & { mode?: 'record' }): Promise<Value>;
-export async function checkpoint(name: string, schema: StandardSchemaV1, value: unknown, options: CheckpointOptions = {}): Promise<unknown> {
+export async function checkpoint<Schema extends StandardSchemaV1>(
+  name: string,
+  schema: Schema,
+  value: unknown,
+  options: CheckpointOptions & { mode: 'enforce' },
+): Promise<StandardSchemaOutput<Schema>>;
+export async function checkpoint<Value>(
+  name: string,
+  schema: StandardSchemaV1,
+  value: Value,
+  options?: CheckpointOptions & { mode?: 'record' },
+): Promise<Value>;
+export async function checkpoint(
+  name: string,
+  schema: StandardSchemaV1,
+  value: unknown,
+  options: CheckpointOptions = {},
+): Promise<unknown> {
   const mode = options?.mode ?? 'record';
   const nameProblem = findNameProblem(name);
   if (nameProblem !== undefined) throw invalidArgument('checkpoint()', [nameProblem]);
-  if (!isStandardSchema(schema)) throw new RunproofError(INVALID_SCHEMA, `checkpoint("${name}"): schema must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`);
-  if (mode !== 'record' && mode !== 'enforce') throw invalidArgument(`checkpoint("${name}")`, ['mode must be "record" or "enforce"']);
+  if (!isStandardSchema(schema))
+    throw new RunproofError(
+      INVALID_SCHEMA,
+      `checkpoint("${name}"): schema must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`,
+    );
+  if (mode !== 'record' && mode !== 'enforce')
+    throw invalidArgument(`checkpoint("${name}")`, ['mode must be "record" or "enforce"']);
 
-  const span = coreTracer().startSpan(`${SPAN_NAME_PREFIX_VALIDATE} ${name}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: name } });
+  const span = coreTracer().startSpan(`${SPAN_NAME_PREFIX_VALIDATE} ${name}`, {
+    kind: SpanKind.INTERNAL,
+    attributes: { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: name },
+  });
   const schemaDigest = safely('digesting a schema', undefined, () => standardSchemaDigest(schema));
   // Before validation: an upstream that changed shape is flagged even while the schema still passes.
-  detectInputDrift(span, { on: 'checkpoint', workflow: getRunState(context.active())?.name, name, schemaDigest }, value);
+  detectInputDrift(
+    span,
+    { on: 'checkpoint', workflow: getRunState(context.active())?.name, name, schemaDigest },
+    value,
+  );
   let result;
   try {
     result = await context.with(trace.setSpan(context.active(), span), () => schema['~standard'].validate(value));
@@ -68,7 +99,10 @@ export async function checkpoint(name: string, schema: StandardSchemaV1, value: 
   }
   const malformed = findMalformedResult(result);
   if (malformed !== undefined) {
-    const error = new RunproofError(INVALID_SCHEMA, `checkpoint("${name}"): the schema's validate() returned a malformed result: ${malformed}`);
+    const error = new RunproofError(
+      INVALID_SCHEMA,
+      `checkpoint("${name}"): the schema's validate() returned a malformed result: ${malformed}`,
+    );
     markError(span, error);
     span.end();
     throw error;
@@ -80,7 +114,10 @@ export async function checkpoint(name: string, schema: StandardSchemaV1, value: 
     const error = new ValidationError(name, issues);
     // The status message names the count only: issue messages can quote the value.
     span.setAttribute(ATTR_ERROR_TYPE, error.code);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: `checkpoint "${name}" failed with ${issues.length} issue${issues.length === 1 ? '' : 's'}` });
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: `checkpoint "${name}" failed with ${issues.length} issue${issues.length === 1 ? '' : 's'}`,
+    });
     span.end();
     throw error;
   }

@@ -60,7 +60,10 @@ function compile(schema: JsonSchema): ValidateFunction | null {
     try {
       validate = validator.compile(schema);
     } catch (error) {
-      warnOnce(`json-schema:${key}`, `runproof: a JSON Schema did not compile (${(error as Error).message}); values are not checked against it`);
+      warnOnce(
+        `json-schema:${key}`,
+        `runproof: a JSON Schema did not compile (${(error as Error).message}); values are not checked against it`,
+      );
       validate = null;
     }
     entry = { validate, schema };
@@ -76,7 +79,8 @@ const load = createRequire(import.meta.url);
 
 function validatorFor(schema: JsonSchema): Ajv | Ajv2020 {
   const declared = typeof schema === 'object' ? schema.$schema : undefined;
-  if (typeof declared === 'string' && /draft-0[67]/.test(declared)) return (draft07 ??= new (load('ajv') as typeof import('ajv')).Ajv(options));
+  if (typeof declared === 'string' && /draft-0[67]/.test(declared))
+    return (draft07 ??= new (load('ajv') as typeof import('ajv')).Ajv(options));
   return (draft2020 ??= new (load('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020(options));
 }
 
@@ -102,13 +106,19 @@ function evictOldest(): void {
 function fromAjvErrors(errors: readonly ErrorObject[], schema: JsonSchema): Issue[] {
   const declared = declaredNames(schema);
   return errors.map((error) => {
-    const path: (string | number)[] = error.instancePath === '' ? [] : error.instancePath.slice(1).split('/').map(fromPointerSegment);
-    const params = error.params as { missingProperty?: string; additionalProperty?: string; unevaluatedProperty?: string };
+    const path: (string | number)[] =
+      error.instancePath === '' ? [] : error.instancePath.slice(1).split('/').map(fromPointerSegment);
+    const params = error.params as {
+      missingProperty?: string;
+      additionalProperty?: string;
+      unevaluatedProperty?: string;
+    };
     if (params.missingProperty !== undefined) path.push(params.missingProperty);
     let message = error.message ?? error.keyword;
     const extra = params.additionalProperty ?? params.unevaluatedProperty;
     if (extra !== undefined) message += `: ${JSON.stringify(extra)}`;
-    if (!path.some((segment) => typeof segment === 'string' && !declared.has(segment))) return { code: error.keyword, path, message };
+    if (!path.some((segment) => typeof segment === 'string' && !declared.has(segment)))
+      return { code: error.keyword, path, message };
     const shown = path.map((segment) => (typeof segment === 'string' && !declared.has(segment) ? '*' : segment));
     return { code: error.keyword, path: shown, message: `${message} (at ${JSON.stringify(path)})` };
   });
@@ -129,8 +139,10 @@ function declaredNames(schema: JsonSchema): ReadonlySet<string> {
       }
       if (node === null || typeof node !== 'object') return;
       const record = node as Record<string, unknown>;
-      if (record.properties !== null && typeof record.properties === 'object' && !Array.isArray(record.properties)) for (const name of Object.keys(record.properties)) found.add(name);
-      if (Array.isArray(record.required)) for (const name of record.required) if (typeof name === 'string') found.add(name);
+      if (record.properties !== null && typeof record.properties === 'object' && !Array.isArray(record.properties))
+        for (const name of Object.keys(record.properties)) found.add(name);
+      if (Array.isArray(record.required))
+        for (const name of record.required) if (typeof name === 'string') found.add(name);
       for (const value of Object.values(record)) visit(value);
     };
     visit(schema);

@@ -22,7 +22,8 @@ export interface StandardSchemaProperties<Input = unknown, Output = Input> {
 }
 
 /** What a Standard Schema's `validate` returns. */
-export type StandardSchemaResult<Output> = { readonly value: Output; readonly issues?: undefined } | { readonly issues: ReadonlyArray<StandardSchemaIssue> };
+export type StandardSchemaResult<Output> =
+  { readonly value: Output; readonly issues?: undefined } | { readonly issues: ReadonlyArray<StandardSchemaIssue> };
 
 /** One issue as a Standard Schema reports it. */
 export interface StandardSchemaIssue {
@@ -45,7 +46,12 @@ export const INVALID_SCHEMA = 'RUNPROOF_INVALID_SCHEMA';
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
   const properties = (value as { '~standard'?: { version?: unknown; validate?: unknown } })['~standard'];
-  return typeof properties === 'object' && properties !== null && properties.version === 1 && typeof properties.validate === 'function';
+  return (
+    typeof properties === 'object' &&
+    properties !== null &&
+    properties.version === 1 &&
+    typeof properties.validate === 'function'
+  );
 }
 
 /**
@@ -79,7 +85,8 @@ export function fromStandardIssues(issues: ReadonlyArray<StandardSchemaIssue>): 
  * findMalformedResult({ issues: 'amount is wrong' }) // '"issues" is a string, not an array'
  */
 export function findMalformedResult(result: unknown): string | undefined {
-  if (typeof result !== 'object' || result === null) return `it is ${describeType(result)}, not an object with "value" or "issues"`;
+  if (typeof result !== 'object' || result === null)
+    return `it is ${describeType(result)}, not an object with "value" or "issues"`;
   const issues = (result as { issues?: unknown }).issues;
   if (issues === undefined) return 'value' in result ? undefined : 'it has neither "value" nor "issues"';
   if (!Array.isArray(issues)) return `"issues" is ${describeType(issues)}, not an array`;
@@ -92,7 +99,8 @@ export function findMalformedResult(result: unknown): string | undefined {
     if (!Array.isArray(path)) return `issues[${index}].path is ${describeType(path)}, not an array`;
     for (const [position, segment] of path.entries()) {
       const isObject = typeof segment === 'object' && segment !== null;
-      if (isObject && !('key' in segment)) return `issues[${index}].path[${position}] is an object without "key", not a property key`;
+      if (isObject && !('key' in segment))
+        return `issues[${index}].path[${position}] is an object without "key", not a property key`;
       const key: unknown = isObject ? (segment as { key: unknown }).key : segment;
       if (!isPropertyKey(key)) return `issues[${index}].path[${position}] is ${describeType(key)}, not a property key`;
     }
@@ -114,11 +122,16 @@ function isPropertyKey(value: unknown): boolean {
  * const result = await validateStandardSchema(langchainTool.schema, toolCall.args);
  * recordValidation(span, { checkpoint: `${langchainTool.name}.arguments`, schemaDigest: standardSchemaDigest(langchainTool.schema), ...result });
  */
-export async function validateStandardSchema<Schema extends StandardSchemaV1>(schema: Schema, value: unknown): Promise<ValidationResult<StandardSchemaOutput<Schema>>> {
+export async function validateStandardSchema<Schema extends StandardSchemaV1>(
+  schema: Schema,
+  value: unknown,
+): Promise<ValidationResult<StandardSchemaOutput<Schema>>> {
   const result = await schema['~standard'].validate(value);
   const malformed = findMalformedResult(result);
-  if (malformed !== undefined) throw new RunproofError(INVALID_SCHEMA, `the schema's validate() returned a malformed result: ${malformed}`);
-  if (result.issues === undefined) return { outcome: 'pass', issues: [], value: result.value as StandardSchemaOutput<Schema> };
+  if (malformed !== undefined)
+    throw new RunproofError(INVALID_SCHEMA, `the schema's validate() returned a malformed result: ${malformed}`);
+  if (result.issues === undefined)
+    return { outcome: 'pass', issues: [], value: result.value as StandardSchemaOutput<Schema> };
   return { outcome: 'fail', issues: fromStandardIssues(result.issues) };
 }
 
@@ -137,7 +150,8 @@ export function standardSchemaDigest(schema: StandardSchemaV1): string {
   if (cached !== undefined) return cached;
   const vendor = schema['~standard'].vendor;
   const jsonSchema = toJsonSchema(schema);
-  const value = jsonSchema === undefined ? { vendor, structure: describe(schema, 0, new WeakSet(), { nodes: 0 }) } : jsonSchema;
+  const value =
+    jsonSchema === undefined ? { vendor, structure: describe(schema, 0, new WeakSet(), { nodes: 0 }) } : jsonSchema;
   const result = digest(value);
   digests.set(schema, result);
   return result;

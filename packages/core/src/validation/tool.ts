@@ -17,7 +17,14 @@ import {
   GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
 } from '../semconv.ts';
-import { findMalformedResult, fromStandardIssues, INVALID_SCHEMA, isStandardSchema, standardSchemaDigest, type StandardSchemaV1 } from './standard-schema.ts';
+import {
+  findMalformedResult,
+  fromStandardIssues,
+  INVALID_SCHEMA,
+  isStandardSchema,
+  standardSchemaDigest,
+  type StandardSchemaV1,
+} from './standard-schema.ts';
 import { recordValidation } from './validation.ts';
 import { coreTracer } from '../telemetry/scope.ts';
 
@@ -32,7 +39,10 @@ export interface ToolOptions {
 }
 
 /** What {@link tool} returns: the tool itself, and {@link ToolFunction.forCall} for a call the model asked for. */
-export type ToolFunction<Args extends unknown[], Result, This = unknown> = ((this: This, ...args: Args) => Promise<Awaited<Result>>) & {
+export type ToolFunction<Args extends unknown[], Result, This = unknown> = ((
+  this: This,
+  ...args: Args
+) => Promise<Awaited<Result>>) & {
   /**
    * The same tool for one tool call of a model, whose span carries `ATTR_GEN_AI_TOOL_CALL_ID` =
    * `callId` (the id in the model's response, e.g. OpenAI's `tool_calls[i].id`), so a trace view
@@ -75,7 +85,11 @@ export function tool<Args extends unknown[], Result, This = unknown>(
   const spanName = `${GEN_AI_OPERATION_VALUE_EXECUTE_TOOL} ${name}`;
   const type = options.type ?? GEN_AI_TOOL_TYPE_VALUE_FUNCTION;
   async function invoke(self: This, args: Args, callId: string | undefined): Promise<Awaited<Result>> {
-    const attributes: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_EXECUTE_TOOL, [ATTR_GEN_AI_TOOL_NAME]: name, [ATTR_GEN_AI_TOOL_TYPE]: type };
+    const attributes: Attributes = {
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_VALUE_EXECUTE_TOOL,
+      [ATTR_GEN_AI_TOOL_NAME]: name,
+      [ATTR_GEN_AI_TOOL_TYPE]: type,
+    };
     if (typeof callId === 'string' && callId !== '') attributes[ATTR_GEN_AI_TOOL_CALL_ID] = callId;
     const span = coreTracer().startSpan(spanName, { kind: SpanKind.INTERNAL, attributes });
     try {
@@ -83,7 +97,8 @@ export function tool<Args extends unknown[], Result, This = unknown>(
       ticket.settle();
       reportObserved({ toolsCalled: [name] });
       captureContent(span, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args.length === 1 ? args[0] : args);
-      if (options.arguments !== undefined) await checkArguments(span, options.arguments, args[0], checkpointName, options.mode ?? 'record');
+      if (options.arguments !== undefined)
+        await checkArguments(span, options.arguments, args[0], checkpointName, options.mode ?? 'record');
       let result: Awaited<Result>;
       try {
         result = await context.with(trace.setSpan(context.active(), span), () => Reflect.apply(fn, self, args));
@@ -118,31 +133,53 @@ function checkTool(name: unknown, fn: unknown, options: unknown): void {
   const nameProblem = findNameProblem(name);
   if (nameProblem !== undefined) problems.push(nameProblem);
   if (typeof fn !== 'function') problems.push(`the tool must be a function (got ${describeType(fn)})`);
-  if (typeof options !== 'object' || options === null) problems.push(`options must be an object (got ${describeType(options)})`);
+  if (typeof options !== 'object' || options === null)
+    problems.push(`options must be an object (got ${describeType(options)})`);
   else {
     const { mode } = options as ToolOptions;
-    if (mode !== undefined && mode !== 'record' && mode !== 'enforce') problems.push('mode must be "record" or "enforce"');
+    if (mode !== undefined && mode !== 'record' && mode !== 'enforce')
+      problems.push('mode must be "record" or "enforce"');
   }
   const call = nameProblem === undefined ? `tool("${name as string}")` : 'tool()';
   if (problems.length > 0) throw invalidArgument(call, problems);
   const schema = (options as ToolOptions).arguments;
   if (schema !== undefined && !isStandardSchema(schema)) {
-    throw new RunproofError(INVALID_SCHEMA, `${call}: arguments must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`);
+    throw new RunproofError(
+      INVALID_SCHEMA,
+      `${call}: arguments must implement Standard Schema v1 (a "~standard" property with validate()), e.g. a Zod 4 schema`,
+    );
   }
 }
 
-async function checkArguments(span: Span, schema: StandardSchemaV1, value: unknown, checkpoint: string, mode: 'record' | 'enforce'): Promise<void> {
+async function checkArguments(
+  span: Span,
+  schema: StandardSchemaV1,
+  value: unknown,
+  checkpoint: string,
+  mode: 'record' | 'enforce',
+): Promise<void> {
   const result = await schema['~standard'].validate(value);
   const malformed = findMalformedResult(result);
-  if (malformed !== undefined) throw new RunproofError(INVALID_SCHEMA, `checkpoint("${checkpoint}"): the schema's validate() returned a malformed result: ${malformed}`);
+  if (malformed !== undefined)
+    throw new RunproofError(
+      INVALID_SCHEMA,
+      `checkpoint("${checkpoint}"): the schema's validate() returned a malformed result: ${malformed}`,
+    );
   const issues = result.issues === undefined ? [] : fromStandardIssues(result.issues);
-  recordValidation(span, { checkpoint, outcome: result.issues === undefined ? 'pass' : 'fail', schemaDigest: safely('digesting a schema', undefined, () => standardSchemaDigest(schema)), issues });
+  recordValidation(span, {
+    checkpoint,
+    outcome: result.issues === undefined ? 'pass' : 'fail',
+    schemaDigest: safely('digesting a schema', undefined, () => standardSchemaDigest(schema)),
+    issues,
+  });
   if (issues.length > 0 && mode === 'enforce') {
     const error = new ValidationError(checkpoint, issues);
     span.setAttribute(ATTR_ERROR_TYPE, error.code);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: `checkpoint "${checkpoint}" failed with ${issues.length} issue${issues.length === 1 ? '' : 's'}` });
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: `checkpoint "${checkpoint}" failed with ${issues.length} issue${issues.length === 1 ? '' : 's'}`,
+    });
     span.end();
     throw error;
   }
 }
-

@@ -71,7 +71,11 @@ const MAX_EVENT_ISSUES = 50;
  * @example
  * recordValidation(span, { checkpoint: 'response_format', schemaDigest: jsonSchemaDigest(schema), ...validateJsonSchema(schema, parsed) });
  */
-export function recordValidation(span: Span, record: ValidationRecord, options: { captureContent?: boolean } = {}): void {
+export function recordValidation(
+  span: Span,
+  record: ValidationRecord,
+  options: { captureContent?: boolean } = {},
+): void {
   safely('recording a validation', undefined, () => {
     if (record.outcome === VALIDATION_OUTCOME_VALUE_NONE) {
       span.setAttribute(ATTR_RUNPROOF_VALIDATION_OUTCOME, VALIDATION_OUTCOME_VALUE_NONE);
@@ -85,9 +89,14 @@ export function recordValidation(span: Span, record: ValidationRecord, options: 
     };
     if (record.schemaDigest !== undefined) attributes[ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST] = record.schemaDigest;
     span.setAttributes(attributes);
-    if (issues.length > 0) span.addEvent(EVENT_RUNPROOF_VALIDATION_FAILURE, failureAttributes(issues, options.captureContent));
-    for (const verdict of record.verdicts ?? [{ checkpoint: record.checkpoint, outcome: record.outcome, issues }]) span.addEvent(EVENT_GEN_AI_EVALUATION_RESULT, evaluationAttributes(verdict, options.captureContent));
-    getInstruments().validationChecks.add(1, { [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: record.checkpoint, [ATTR_RUNPROOF_VALIDATION_OUTCOME]: record.outcome });
+    if (issues.length > 0)
+      span.addEvent(EVENT_RUNPROOF_VALIDATION_FAILURE, failureAttributes(issues, options.captureContent));
+    for (const verdict of record.verdicts ?? [{ checkpoint: record.checkpoint, outcome: record.outcome, issues }])
+      span.addEvent(EVENT_GEN_AI_EVALUATION_RESULT, evaluationAttributes(verdict, options.captureContent));
+    getInstruments().validationChecks.add(1, {
+      [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: record.checkpoint,
+      [ATTR_RUNPROOF_VALIDATION_OUTCOME]: record.outcome,
+    });
   });
 }
 
@@ -101,7 +110,11 @@ function failureAttributes(issues: readonly Issue[], captureContent: boolean | u
   if (captureContent ?? settings.captureContent) {
     // Messages may quote the value that failed, so they count as content: redacted and capped.
     const messages = shown
-      .map((issue) => (settings.redact === undefined ? issue.message : settings.redact(issue.message, { attribute: ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES })))
+      .map((issue) =>
+        settings.redact === undefined
+          ? issue.message
+          : settings.redact(issue.message, { attribute: ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES }),
+      )
       .map((message) => (message === undefined ? '' : capBytes(message, settings.maxContentBytes)));
     attributes[ATTR_RUNPROOF_VALIDATION_ISSUE_MESSAGES] = messages;
   }
@@ -109,7 +122,10 @@ function failureAttributes(issues: readonly Issue[], captureContent: boolean | u
 }
 
 function evaluationAttributes(verdict: Verdict, captureContent: boolean | undefined): Attributes {
-  const attributes: Attributes = { [ATTR_GEN_AI_EVALUATION_NAME]: verdict.checkpoint, [ATTR_GEN_AI_EVALUATION_SCORE_LABEL]: verdict.outcome };
+  const attributes: Attributes = {
+    [ATTR_GEN_AI_EVALUATION_NAME]: verdict.checkpoint,
+    [ATTR_GEN_AI_EVALUATION_SCORE_LABEL]: verdict.outcome,
+  };
   const settings = getSettings();
   if (verdict.issues.length === 0 || !(captureContent ?? settings.captureContent)) return attributes;
   // The messages may quote the output judged: content, redacted and capped like any other.
@@ -119,17 +135,20 @@ function evaluationAttributes(verdict: Verdict, captureContent: boolean | undefi
     .join('; ');
   let explanation: unknown;
   try {
-    explanation = settings.redact === undefined ? text : settings.redact(text, { attribute: ATTR_GEN_AI_EVALUATION_EXPLANATION });
+    explanation =
+      settings.redact === undefined ? text : settings.redact(text, { attribute: ATTR_GEN_AI_EVALUATION_EXPLANATION });
   } catch {
     // A redaction hook that throws drops the value, as it does for every content attribute.
     return attributes;
   }
-  if (typeof explanation === 'string') attributes[ATTR_GEN_AI_EVALUATION_EXPLANATION] = capBytes(explanation, settings.maxContentBytes);
+  if (typeof explanation === 'string')
+    attributes[ATTR_GEN_AI_EVALUATION_EXPLANATION] = capBytes(explanation, settings.maxContentBytes);
   return attributes;
 }
 
 /** Tool schemas by tool name, as a request declared them: a JSON Schema, or `undefined` when the tool takes anything. */
-export type DeclaredTools = ReadonlyMap<string, JsonSchema | undefined> | Readonly<Record<string, JsonSchema | undefined>>;
+export type DeclaredTools =
+  ReadonlyMap<string, JsonSchema | undefined> | Readonly<Record<string, JsonSchema | undefined>>;
 
 /**
  * For adapters: checks a tool call the model produced before the tool runs. Its name must be one
@@ -141,18 +160,42 @@ export type DeclaredTools = ReadonlyMap<string, JsonSchema | undefined> | Readon
  * const result = checkToolCallArguments({ name: call.function.name, arguments: call.function.arguments }, { lookup_vendor: lookupVendorParameters });
  * recordValidation(toolSpan, { checkpoint: 'tool.arguments', ...result });
  */
-export function checkToolCallArguments(call: { name: string; arguments: string | undefined }, tools: DeclaredTools): ValidationResult {
+export function checkToolCallArguments(
+  call: { name: string; arguments: string | undefined },
+  tools: DeclaredTools,
+): ValidationResult {
   const declared = tools instanceof Map ? tools.has(call.name) : Object.hasOwn(tools, call.name);
   if (!declared) {
-    return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL, path: [], message: `the model called tool "${call.name}", which the request did not declare` }] };
+    return {
+      outcome: 'fail',
+      issues: [
+        {
+          code: VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL,
+          path: [],
+          message: `the model called tool "${call.name}", which the request did not declare`,
+        },
+      ],
+    };
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(call.arguments === undefined || call.arguments.trim() === '' ? '{}' : call.arguments);
   } catch (error) {
-    return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_INVALID_JSON, path: [], message: `the arguments are not valid JSON (${(error as Error).message})` }] };
+    return {
+      outcome: 'fail',
+      issues: [
+        {
+          code: VALIDATION_ISSUE_CODE_VALUE_INVALID_JSON,
+          path: [],
+          message: `the arguments are not valid JSON (${(error as Error).message})`,
+        },
+      ],
+    };
   }
-  const schema = tools instanceof Map ? tools.get(call.name) : (tools as Readonly<Record<string, JsonSchema | undefined>>)[call.name];
+  const schema =
+    tools instanceof Map
+      ? tools.get(call.name)
+      : (tools as Readonly<Record<string, JsonSchema | undefined>>)[call.name];
   if (schema === undefined) return { outcome: 'pass', issues: [], value: parsed };
   return validateJsonSchema(schema, parsed);
 }
@@ -167,17 +210,41 @@ export function checkToolCallArguments(call: { name: string; arguments: string |
  * const ending = classifyFinish({ finishReason: choice.finish_reason, refusal: choice.message.refusal });
  * if (ending) recordValidation(span, { checkpoint: 'finish', ...ending });
  */
-export function classifyFinish(ending: { finishReason?: string | null; refusal?: string | null }): ValidationResult | undefined {
+export function classifyFinish(ending: {
+  finishReason?: string | null;
+  refusal?: string | null;
+}): ValidationResult | undefined {
   if (typeof ending.refusal === 'string' && ending.refusal !== '') {
-    return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_REFUSAL, path: [], message: 'the model refused' }] };
+    return {
+      outcome: 'fail',
+      issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_REFUSAL, path: [], message: 'the model refused' }],
+    };
   }
   switch (ending.finishReason) {
     case 'length':
     case 'max_tokens':
     case 'max_output_tokens':
-      return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_TRUNCATED, path: [], message: 'the output was cut short by the token limit' }] };
+      return {
+        outcome: 'fail',
+        issues: [
+          {
+            code: VALIDATION_ISSUE_CODE_VALUE_TRUNCATED,
+            path: [],
+            message: 'the output was cut short by the token limit',
+          },
+        ],
+      };
     case 'content_filter':
-      return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_CONTENT_FILTER, path: [], message: 'the output was stopped by a content filter' }] };
+      return {
+        outcome: 'fail',
+        issues: [
+          {
+            code: VALIDATION_ISSUE_CODE_VALUE_CONTENT_FILTER,
+            path: [],
+            message: 'the output was stopped by a content filter',
+          },
+        ],
+      };
     default:
       return undefined;
   }
@@ -195,7 +262,16 @@ export function checkJsonOutput(schema: JsonSchema, text: string): ValidationRes
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return { outcome: 'fail', issues: [{ code: VALIDATION_ISSUE_CODE_VALUE_INVALID_JSON, path: [], message: `the output is not valid JSON (${(error as Error).message})` }] };
+    return {
+      outcome: 'fail',
+      issues: [
+        {
+          code: VALIDATION_ISSUE_CODE_VALUE_INVALID_JSON,
+          path: [],
+          message: `the output is not valid JSON (${(error as Error).message})`,
+        },
+      ],
+    };
   }
   return validateJsonSchema(schema, parsed);
 }
