@@ -33,6 +33,8 @@ export default defineConfig([
         },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
+      // Passing on a rejection we received (`unknown`, as every caught value is) is not making one up.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // Methods that implement an async interface (a store's) may do their work synchronously;
       // an `async` without `await` there is the interface's shape, not a forgotten await.
       '@typescript-eslint/require-await': 'off',

@@ -46,8 +46,8 @@ export function createBenchAgent(baseURL: string, fetch: typeof globalThis.fetch
 
 /** One invocation; throws when the loop did not run as scripted, so a broken setup is noticed. */
 export async function invokeOnce(agent: Agent): Promise<void> {
-  const result = await agent.invoke(QUESTION);
-  const messages: readonly { type: string; content: unknown }[] = result.messages;
+  const result = (await agent.invoke(QUESTION)) as { messages: readonly { type: string; content: unknown }[] };
+  const messages = result.messages;
   if (messages.length !== 4 || messages.at(-1)?.content !== ANSWER) {
     throw new Error(`unexpected agent transcript: ${messages.map((message) => message.type).join(', ')}`);
   }

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { createCannedFetch, createResponder } from './canned-responses.ts';
 import { requireFromBench } from './install.ts';
 import { createBenchAgent, invokeOnce, isAfterToolResult, type AgentResponses } from './langchain-agent.ts';
-import { installTelemetry, type SpanProcessorLike, type Telemetry } from './telemetry.ts';
+import { installTelemetry, type Telemetry } from './telemetry.ts';
 
 export type LangChainConfigurationId = 'baseline' | 'runproof' | 'openinference';
 
@@ -76,10 +76,10 @@ async function setUp(id: LangChainConfigurationId, content: boolean): Promise<Te
       const core = await import('@runproof/core');
       const langchainAdapter = await import('@runproof/langchain-adapter');
       const openaiAdapter = await import('@runproof/openai-adapter');
-      const installed = installTelemetry([new core.RunSpanProcessor() as SpanProcessorLike]);
+      const installed = installTelemetry([new core.RunSpanProcessor()]);
       // Content capture of LangChain spans follows core's settings; the OpenAI adapter takes the option.
       const langchain = langchainAdapter.createInstrumentation();
-      provide(langchain as unknown as InstrumentationLike);
+      provide(langchain);
       langchain.manuallyInstrument({
         CallbackManager,
         BaseChatModel,
@@ -88,7 +88,7 @@ async function setUp(id: LangChainConfigurationId, content: boolean): Promise<Te
         BaseRetriever,
         Runnable,
       });
-      provide(openaiAdapter.createInstrumentation({ captureContent: content }) as unknown as InstrumentationLike);
+      provide(openaiAdapter.createInstrumentation({ captureContent: content }));
       // Patches the prototypes every client of the `openai` copy @langchain/openai uses shares.
       openaiAdapter.instrumentOpenAI(new OpenAIClient({ apiKey: 'unused' }));
       return installed;

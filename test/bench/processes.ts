@@ -24,7 +24,7 @@ export async function startSimulatorProcess(): Promise<SimulatorProcess> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       const match = /^SIMULATOR_URL=(.+)$/.exec(line);
       if (match) resolve(match[1]!);

@@ -8,15 +8,7 @@
  * The SDK comes from the bench's own install (`test/bench/node_modules`), pinned to the versions
  * the workspace uses; it is loaded with `require` so the typecheck does not depend on that install.
  */
-import {
-  context,
-  metrics,
-  trace,
-  type Attributes,
-  type Context,
-  type MeterProvider,
-  type TracerProvider,
-} from '@opentelemetry/api';
+import { context, metrics, trace, type Context, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { requireFromBench } from './install.ts';
@@ -71,7 +63,7 @@ export class CountingExporter {
     if (this.inspecting) {
       for (const span of spans) {
         const keys = this.keysBySpanName.get(span.name) ?? new Set<string>();
-        for (const key of Object.keys(span.attributes as Attributes)) keys.add(key);
+        for (const key of Object.keys(span.attributes)) keys.add(key);
         this.keysBySpanName.set(span.name, keys);
         this.countBySpanName.set(span.name, (this.countBySpanName.get(span.name) ?? 0) + 1);
       }

@@ -99,8 +99,8 @@ export function formatRunDetail(journal: RunJournal): string {
 
 /** Control characters in ids and names would rewrite the terminal: show them escaped. */
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is this function's purpose
   return text.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is this function's purpose
     /[\u0000-\u001f\u007f]/g,
     (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

@@ -20,8 +20,8 @@ test('sorts members by UTF-16 code units and drops insignificant white space', (
 });
 
 test('serializes numbers as ECMAScript does (RFC 8785 section 3.2.2.3)', () => {
-  // eslint-disable-next-line no-loss-of-precision -- RFC 8785's vector: this literal rounds to the double the expected text shows
   assert.equal(
+    // eslint-disable-next-line no-loss-of-precision -- RFC 8785's vector: this literal rounds to the double the expected text shows
     canonicalize([1e21, 1e-7, 0.1, -0, 333333333.33333329, 4.5, 2e-3]),
     '[1e+21,1e-7,0.1,0,333333333.3333333,4.5,0.002]',
   );
