@@ -12,7 +12,7 @@ import { metrics, SpanKind, trace, type MeterProvider, type TracerProvider } fro
 import type OpenAI from 'openai';
 import type { Configuration, OpenAIMajor } from './configurations.ts';
 import { benchPackageVersion, requireFromBench } from './install.ts';
-import { installTelemetry, type SpanProcessorLike, type Telemetry } from './telemetry.ts';
+import { installTelemetry, type Telemetry } from './telemetry.ts';
 import { NO_WRAPPERS, type Wrappers } from './workloads.ts';
 
 export interface InstrumentedClient {
@@ -108,7 +108,7 @@ export async function setUp(
     case 'runproof-policy': {
       const core = await import('@runproof/core');
       const adapter = await import('@runproof/openai-adapter');
-      telemetry = installTelemetry([new core.RunSpanProcessor() as SpanProcessorLike]);
+      telemetry = installTelemetry([new core.RunSpanProcessor()]);
       instrumentation = adapter.createInstrumentation({
         captureContent: options.content,
       }) as unknown as InstrumentationLike;

@@ -61,7 +61,7 @@ export function describeSampling(body: RequestBody, attributes: Attributes): voi
   const stop = body.stop;
   if (typeof stop === 'string') attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [stop];
   else if (Array.isArray(stop) && stop.every((item) => typeof item === 'string'))
-    attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop as string[];
+    attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop;
   // The conventions ask for the requested tier only when it is not `auto`.
   if (typeof body.service_tier === 'string' && body.service_tier !== 'auto')
     attributes[ATTR_OPENAI_REQUEST_SERVICE_TIER] = body.service_tier;

@@ -43,7 +43,7 @@ export function targetsOfClient(client: unknown): OpenAITargets {
   const instance = client as Namespace;
   const chat = (instance?.chat as Namespace)?.completions;
   return {
-    client: instance === undefined ? undefined : Object.getPrototypeOf(instance),
+    client: instance === undefined ? undefined : ((Object.getPrototypeOf(instance) as object | null) ?? undefined),
     chat: createOwner(chat),
     responses: createOwner(instance?.responses),
     embeddings: createOwner(instance?.embeddings),

@@ -150,6 +150,10 @@ function evaluationAttributes(verdict: Verdict, captureContent: boolean | undefi
 export type DeclaredTools =
   ReadonlyMap<string, JsonSchema | undefined> | Readonly<Record<string, JsonSchema | undefined>>;
 
+function isToolMap(tools: DeclaredTools): tools is ReadonlyMap<string, JsonSchema | undefined> {
+  return tools instanceof Map;
+}
+
 /**
  * For adapters: checks a tool call the model produced before the tool runs. Its name must be one
  * the request declared (`undeclared_tool`), its arguments valid JSON (`invalid_json`) and valid
@@ -192,10 +196,7 @@ export function checkToolCallArguments(
       ],
     };
   }
-  const schema =
-    tools instanceof Map
-      ? tools.get(call.name)
-      : (tools as Readonly<Record<string, JsonSchema | undefined>>)[call.name];
+  const schema = isToolMap(tools) ? tools.get(call.name) : tools[call.name];
   if (schema === undefined) return { outcome: 'pass', issues: [], value: parsed };
   return validateJsonSchema(schema, parsed);
 }
