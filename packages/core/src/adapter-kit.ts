@@ -13,17 +13,18 @@ export type { DriftObservation } from './drift/drift.ts';
 export {
   genAIInstruments,
   globalGenAIInstruments,
+  genAIMetricAttributes,
   recordGenAIMetrics,
   recordStreamMetrics,
 } from './telemetry/gen-ai-metrics.ts';
-export type { GenAIInstruments } from './telemetry/gen-ai-metrics.ts';
+export type { GenAIInstruments, GenAIMetricSubject } from './telemetry/gen-ai-metrics.ts';
 export { recordContent, captureContent, capBytes } from './telemetry/content.ts';
 export { getSettings } from './settings.ts';
 export type { Settings } from './settings.ts';
 export { safely, warnLoudly, warnOnce } from './safely.ts';
 export { markCancelled, markError } from './telemetry/span-status.ts';
 export { isCancellation } from './errors.ts';
-export { cachedDigest } from './identity/digest-cache.ts';
+export { cachedDigest, freezeWithDigest } from './identity/digest-cache.ts';
 export { responsesFinishReason } from './telemetry/finish-reason.ts';
 export { openCall, closeCall } from './telemetry/open-calls.ts';
 export { SCOPE_OPTIONS } from './telemetry/scope.ts';

@@ -18,6 +18,12 @@ function isPlainJson(value: unknown): boolean {
   }
 }
 
+/**
+ * Digests of values {@link freezeWithDigest} froze: nothing in them can change, so the object
+ * itself is the key — no JSON text is built for them again.
+ */
+const digestsByIdentity = new WeakMap<object, string>();
+
 /** Digests of recently seen values, by their plain JSON: the hot path skips canonical JSON and SHA-256. */
 const digestsByJson = new Map<string, string>();
 /** Bound on the cached JSON text, so large tool lists or schemas cannot hold much memory. */
@@ -34,6 +40,10 @@ let cachedJsonCharacters = 0;
  * request, a tool list, the declared conditions.
  */
 export function cachedDigest(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    const known = digestsByIdentity.get(value);
+    if (known !== undefined) return known;
+  }
   if (!isPlainJson(value)) return digest(value);
   const key = JSON.stringify(value);
   if (key === undefined) return digest(value);
@@ -50,4 +60,29 @@ export function cachedDigest(value: unknown): string {
   digestsByJson.set(key, cached);
   cachedJsonCharacters += key.length;
   return cached;
+}
+
+/**
+ * Freezes `value` and everything in it, and returns its digest ({@link cachedDigest}), which every
+ * later `cachedDigest(value)` finds by the object's identity instead of by its JSON text. For values
+ * built once and handed over on every call — an adapter's declared call conditions, cached per
+ * request shape — so the fingerprint of a repeated call costs a lookup, not a serialization.
+ *
+ * @example
+ * const conditions = { provider: 'openai', operation: 'chat', target: 'gpt-4o-mini' };
+ * freezeWithDigest(conditions); // conditions is now read-only; reportCall(conditions) finds its digest at once
+ */
+export function freezeWithDigest(value: object): string {
+  const known = digestsByIdentity.get(value);
+  if (known !== undefined) return known;
+  const result = cachedDigest(value);
+  deepFreeze(value);
+  digestsByIdentity.set(value, result);
+  return result;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  Object.freeze(value);
+  for (const member of Array.isArray(value) ? value : Object.values(value)) deepFreeze(member);
 }

@@ -1,5 +1,10 @@
 import { metrics, type Attributes, type Histogram, type Meter, type MeterProvider } from '@opentelemetry/api';
 import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_TOKEN_TYPE,
   GEN_AI_DURATION_BUCKETS,
   GEN_AI_TOKEN_BUCKETS,
@@ -9,6 +14,8 @@ import {
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
 } from '../semconv.ts';
 import { SCOPE_OPTIONS } from './scope.ts';
 
@@ -82,10 +89,77 @@ export function globalGenAIInstruments(scope: string, version: string): GenAIIns
   return instruments;
 }
 
+/** What a GenAI metric record is about: the bounded attributes the GenAI conventions list. */
+export interface GenAIMetricSubject {
+  /** `ATTR_GEN_AI_OPERATION_NAME`. */
+  operation: string;
+  /** `ATTR_GEN_AI_PROVIDER_NAME`. */
+  provider: string;
+  /** `ATTR_GEN_AI_REQUEST_MODEL`, when the request named one. */
+  requestModel?: string | undefined;
+  /** `ATTR_GEN_AI_RESPONSE_MODEL`, when the response named one. */
+  responseModel?: string | undefined;
+  /** `ATTR_SERVER_ADDRESS` and `ATTR_SERVER_PORT`, when known. */
+  serverAddress?: string | undefined;
+  serverPort?: number | undefined;
+  /** `ATTR_ERROR_TYPE`, when the call failed. */
+  errorType?: string | undefined;
+}
+
+/**
+ * Attribute sets handed out by {@link genAIMetricAttributes}: a tree of maps, one level per
+ * attribute, so finding a set costs a few map lookups of strings the caller already holds (their
+ * hashes are kept), not a key built per call.
+ */
+let attributeSets = new Map<unknown, unknown>();
+let attributeSetCount = 0;
+/** Past this many distinct sets (the conventions' attributes are bounded; this is a guard), the cache starts over. */
+const MAX_ATTRIBUTE_SETS = 1024;
+/** The token-usage sets derived from a shared set: one per token type. */
+const tokenAttributeSets = new WeakMap<Attributes, readonly [Attributes, Attributes]>();
+
+/**
+ * For adapters: the GenAI metric attributes of `subject`, as one frozen object shared by every
+ * record with the same values — built once, not per call; {@link recordGenAIMetrics} derives its
+ * token-usage sets from a shared set once too.
+ *
+ * @example
+ * const attributes = genAIMetricAttributes({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o-mini' });
+ * recordGenAIMetrics(instruments, attributes, 0.42, 120, 35);
+ */
+export function genAIMetricAttributes(subject: GenAIMetricSubject): Attributes {
+  const { operation, provider, requestModel, responseModel, serverAddress, serverPort, errorType } = subject;
+  let level = attributeSets;
+  for (const value of [operation, provider, requestModel, responseModel, serverAddress, serverPort]) {
+    let next = level.get(value) as Map<unknown, unknown> | undefined;
+    if (next === undefined) level.set(value, (next = new Map()));
+    level = next;
+  }
+  let attributes = level.get(errorType) as Attributes | undefined;
+  if (attributes === undefined) {
+    const built: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: operation, [ATTR_GEN_AI_PROVIDER_NAME]: provider };
+    if (requestModel !== undefined) built[ATTR_GEN_AI_REQUEST_MODEL] = requestModel;
+    if (responseModel !== undefined) built[ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
+    if (serverAddress !== undefined) built[ATTR_SERVER_ADDRESS] = serverAddress;
+    if (serverPort !== undefined) built[ATTR_SERVER_PORT] = serverPort;
+    if (errorType !== undefined) built[ATTR_ERROR_TYPE] = errorType;
+    attributes = Object.freeze(built);
+    if (attributeSetCount >= MAX_ATTRIBUTE_SETS) {
+      attributeSets = new Map();
+      attributeSetCount = 0;
+      return attributes;
+    }
+    level.set(errorType, attributes);
+    attributeSetCount += 1;
+  }
+  return attributes;
+}
+
 /**
  * For adapters: records one model call's duration and the token counts the provider reported
  * (none when it did not). `attributes` are the bounded ones the GenAI conventions list: operation,
- * provider, request and response model, server address and port, `ATTR_ERROR_TYPE`.
+ * provider, request and response model, server address and port, `ATTR_ERROR_TYPE` — preferably
+ * from {@link genAIMetricAttributes}, whose shared sets also spare the token records a copy each.
  *
  * @example
  * recordGenAIMetrics(instruments, { [ATTR_GEN_AI_OPERATION_NAME]: 'chat', … }, 0.42, 120, 35);
@@ -98,16 +172,24 @@ export function recordGenAIMetrics(
   outputTokens: number | undefined,
 ): void {
   instruments.duration.record(seconds, attributes);
-  if (inputTokens !== undefined)
-    instruments.tokenUsage.record(inputTokens, {
-      ...attributes,
-      [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT,
-    });
-  if (outputTokens !== undefined)
-    instruments.tokenUsage.record(outputTokens, {
-      ...attributes,
-      [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
-    });
+  if (inputTokens === undefined && outputTokens === undefined) return;
+  const [input, output] = tokenAttributesOf(attributes);
+  if (inputTokens !== undefined) instruments.tokenUsage.record(inputTokens, input);
+  if (outputTokens !== undefined) instruments.tokenUsage.record(outputTokens, output);
+}
+
+/** `attributes` with `ATTR_GEN_AI_TOKEN_TYPE` input and output; made once for a shared (frozen) set. */
+function tokenAttributesOf(attributes: Attributes): readonly [Attributes, Attributes] {
+  const shared = Object.isFrozen(attributes);
+  let pair = shared ? tokenAttributeSets.get(attributes) : undefined;
+  if (pair === undefined) {
+    pair = [
+      { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT },
+      { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT },
+    ];
+    if (shared) tokenAttributeSets.set(attributes, pair);
+  }
+  return pair;
 }
 
 /**

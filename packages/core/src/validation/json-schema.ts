@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { digest } from '../identity/canonical-json.ts';
+import { cachedDigest } from '../identity/digest-cache.ts';
 import type { Issue } from '../errors.ts';
 import { warnOnce } from '../safely.ts';
 import type { ValidationResult } from './result.ts';
@@ -20,7 +21,8 @@ const digests = new WeakMap<object, string>();
 /**
  * Validates `value` against a JSON Schema with a real validator (Ajv 8; draft 2020-12, or draft-07
  * when the schema's `$schema` says so; `format` is not checked). Compiled validators are cached per
- * schema object and per schema digest, so a schema rebuilt on every request compiles once. A schema
+ * schema object and per schema digest (the last 256 distinct schemas), so a schema rebuilt on every
+ * request compiles once, and finding it again costs its JSON text, not a canonical digest. A schema
  * that does not compile gives outcome `none` (and a warning once).
  *
  * @example
@@ -35,7 +37,8 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown): Validati
 }
 
 /**
- * SHA-256 of a JSON Schema's canonical JSON (`ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST`), cached per object.
+ * SHA-256 of a JSON Schema's canonical JSON (`ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST`), cached per
+ * object, and for a schema object seen for the first time by its JSON text (`cachedDigest`).
  *
  * @example
  * span.setAttribute(ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST, jsonSchemaDigest(responseFormat.json_schema.schema));
@@ -43,7 +46,7 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown): Validati
 export function jsonSchemaDigest(schema: JsonSchema): string {
   if (typeof schema === 'boolean') return digest(schema);
   let result = digests.get(schema);
-  if (result === undefined) digests.set(schema, (result = digest(schema)));
+  if (result === undefined) digests.set(schema, (result = cachedDigest(schema)));
   return result;
 }
 
