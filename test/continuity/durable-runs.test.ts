@@ -331,9 +331,10 @@ for (const store of storeKinds) {
     test('two executors at once: exactly one runs the work, the other gets RunInProgressError before any step', async () => {
       simulator.reset();
       const runId = newRunId('race');
+      // The first holds the run 8 s in step 1; the second starts 2 s after it, however slow start-up is.
       const [a, b] = await Promise.all([
-        work(runId, { HOLD_MS: '1500' }),
-        new Promise((resolve) => setTimeout(resolve, 500)).then(() => work(runId)),
+        work(runId, { HOLD_MS: '8000' }),
+        new Promise((resolve) => setTimeout(resolve, 2000)).then(() => work(runId)),
       ]);
       const outcomes = [a, b].map((result) => result.error?.code ?? 'ok').sort();
       assert.deepEqual(outcomes, ['RUNPROOF_RUN_IN_PROGRESS', 'ok']);

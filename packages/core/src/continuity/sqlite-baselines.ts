@@ -64,11 +64,12 @@ export function recordObservations(database: Database, batch: readonly BaselineO
     `INSERT OR IGNORE INTO runproof_baseline_subjects (subject, context) VALUES (?, ?)`,
   );
   // A subject and kind without a baseline takes its earliest value, as of that value's first sighting.
+  // Plain `?` parameters, each bound: Node 22's node:sqlite cannot bind a list to numbered ones (`?1`).
   const settle = database.prepare(`
     UPDATE runproof_baselines SET baseline_since = first_seen
-    WHERE subject = ?1 AND kind = ?2
-      AND value = (SELECT value FROM runproof_baselines WHERE subject = ?1 AND kind = ?2 ORDER BY first_seen, value LIMIT 1)
-      AND NOT EXISTS (SELECT 1 FROM runproof_baselines WHERE subject = ?1 AND kind = ?2 AND baseline_since IS NOT NULL)`);
+    WHERE subject = ? AND kind = ?
+      AND value = (SELECT value FROM runproof_baselines WHERE subject = ? AND kind = ? ORDER BY first_seen, value LIMIT 1)
+      AND NOT EXISTS (SELECT 1 FROM runproof_baselines WHERE subject = ? AND kind = ? AND baseline_since IS NOT NULL)`);
   const pairs = new Map<string, [string, string]>();
   for (const observation of batch) {
     upsert.run(
@@ -83,7 +84,7 @@ export function recordObservations(database: Database, batch: readonly BaselineO
     if (observation.context !== undefined) describe.run(observation.subject, observation.context);
     pairs.set(`${observation.subject}\n${observation.kind}`, [observation.subject, observation.kind]);
   }
-  for (const [subject, kind] of pairs.values()) settle.run(subject, kind);
+  for (const [subject, kind] of pairs.values()) settle.run(subject, kind, subject, kind, subject, kind);
   return readBaselines(database, [...new Set(batch.map((observation) => observation.subject))]);
 }
 
