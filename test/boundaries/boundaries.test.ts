@@ -124,7 +124,6 @@ test('the third tool call over a limit of two is escalated: onEscalate gets the 
     'runproof.boundary.rule': 'max_tool_calls',
     'runproof.validation.outcome': 'pass',
     'runproof.validation.checkpoint': 'lookup_vendor.arguments',
-    'runproof.validation.issue_count': 0,
     'runproof.validation.schema.digest': tools[2]!.attributes['runproof.validation.schema.digest'],
   });
   assert.equal(harness.span('invoke_workflow invoice-triage').attributes['runproof.run.outcome'], 'escalated');

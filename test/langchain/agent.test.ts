@@ -82,7 +82,6 @@ test('a two-turn createAgent tool loop records the agent, each model call and ea
     'runproof.call.fingerprint': first!.attributes['runproof.call.fingerprint'],
     'runproof.validation.outcome': 'pass',
     'runproof.validation.checkpoint': 'tool_calls',
-    'runproof.validation.issue_count': 0,
   });
   assert.deepEqual(
     first!.events.map((event) => [event.name, event.attributes]),

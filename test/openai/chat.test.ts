@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { digest, run, sha256 } from '@runproof/core';
+import { digest, run } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
-import { expectedFingerprint, harness, onlySpan, useSimulator, withoutTimings, type Client } from './setup.ts';
+import {
+  expectedFingerprint,
+  harness,
+  onlySpan,
+  sentDigest,
+  shapeDigest,
+  useSimulator,
+  withoutTimings,
+  type Client,
+} from './setup.ts';
 
 const MESSAGES = [
   { role: 'system' as const, content: 'You answer in one word.' },
@@ -67,19 +76,15 @@ describe('chat.completions.create', () => {
         instructionsDigest: digest(['You answer in one word.']),
         templateDigest: digest(['system', 'user']),
       }),
-      'runproof.input.digest': sha256(JSON.stringify(MESSAGES)),
+      'runproof.input.digest': sentDigest(simulator.requests[0]!),
       'gen_ai.response.id': completion.id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],
       'gen_ai.usage.input_tokens': completion.usage!.prompt_tokens,
       'gen_ai.usage.output_tokens': completion.usage!.completion_tokens,
-      'gen_ai.usage.cache_read.input_tokens': 0,
-      'gen_ai.usage.reasoning.output_tokens': 0,
       'openai.response.service_tier': 'default',
       'openai.response.system_fingerprint': completion.system_fingerprint!,
-      'runproof.output.shape': digest('text'),
-      'runproof.validation.outcome': 'none',
-      'runproof.call.attempts': 1,
+      'runproof.output.shape': shapeDigest('text'),
       'openai.request.id': completion._request_id!,
     });
   });
@@ -120,19 +125,15 @@ describe('chat.completions.create', () => {
         instructionsDigest: digest(['You answer in one word.']),
         templateDigest: digest(['system', 'user']),
       }),
-      'runproof.input.digest': sha256(JSON.stringify(MESSAGES)),
+      'runproof.input.digest': sentDigest(simulator.requests[0]!),
       'gen_ai.response.id': id,
       'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
       'gen_ai.response.finish_reasons': ['stop'],
       'gen_ai.usage.input_tokens': usage!.prompt_tokens,
       'gen_ai.usage.output_tokens': usage!.completion_tokens,
-      'gen_ai.usage.cache_read.input_tokens': 0,
-      'gen_ai.usage.reasoning.output_tokens': 0,
       'openai.response.service_tier': 'default',
       'openai.response.system_fingerprint': fingerprint!,
-      'runproof.output.shape': digest('text'),
-      'runproof.validation.outcome': 'none',
-      'runproof.call.attempts': 1,
+      'runproof.output.shape': shapeDigest('text'),
       'openai.request.id': simulator.requests[0]!.requestId,
     });
     assert.ok((span.attributes['gen_ai.response.time_to_first_chunk'] as number) < 5);
@@ -146,7 +147,7 @@ describe('chat.completions.create', () => {
     assert.equal(attributes['gen_ai.usage.output_tokens'], undefined);
     assert.deepEqual(attributes['gen_ai.response.finish_reasons'], ['stop']);
     assert.equal(attributes['gen_ai.response.model'], 'gpt-4o-mini-2024-07-18');
-    assert.equal(attributes['runproof.output.shape'], digest('text'));
+    assert.equal(attributes['runproof.output.shape'], shapeDigest('text'));
   });
 
   for (const stream of [false, true]) {
@@ -180,7 +181,7 @@ describe('chat.completions.create', () => {
       assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
       assert.equal(
         span.attributes['runproof.output.shape'],
-        digest({
+        shapeDigest({
           tool_calls: [
             { name: 'get_weather', arguments: { city: 'string', days: 'number' } },
             { name: 'get_time', arguments: { zone: 'string' } },
@@ -215,7 +216,7 @@ describe('chat.completions.create', () => {
     const attributes = onlySpan().attributes;
     assert.equal(attributes['gen_ai.request.choice.count'], 3);
     assert.deepEqual(attributes['gen_ai.response.finish_reasons'], ['stop', 'stop', 'stop']);
-    assert.equal(attributes['runproof.output.shape'], digest(['text', 'text', 'text']));
+    assert.equal(attributes['runproof.output.shape'], shapeDigest(['text', 'text', 'text']));
   });
 
   test('records a refusal as its own output shape', async () => {
@@ -223,8 +224,43 @@ describe('chat.completions.create', () => {
     const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES });
     assert.equal(completion.choices[0]!.message.refusal, "I'm sorry, I can't help with that.");
     const attributes = onlySpan().attributes;
-    assert.equal(attributes['runproof.output.shape'], digest('refusal'));
+    assert.equal(attributes['runproof.output.shape'], shapeDigest('refusal'));
     assert.ok(!JSON.stringify(attributes).includes('sorry'));
+  });
+
+  test('a streamed refusal of a plain request is its own output shape and fails the finish check', async () => {
+    simulator.enqueue({ refusal: "I'm sorry, I can't help with that." });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true });
+    let refusal = '';
+    for await (const chunk of stream) refusal += chunk.choices[0]?.delta.refusal ?? '';
+    assert.equal(refusal, "I'm sorry, I can't help with that.");
+    const span = onlySpan();
+    assert.equal(span.attributes['runproof.output.shape'], shapeDigest('refusal'));
+    assert.equal(span.attributes['runproof.validation.outcome'], 'fail');
+    assert.equal(span.attributes['runproof.validation.checkpoint'], 'finish');
+    assert.ok(!JSON.stringify(span.attributes).includes('sorry'));
+  });
+
+  test('a long stream nobody keeps the text of still ends with its finish reason, usage and text shape', async () => {
+    const reply = 'Paris is the capital and most populous city of France, on the Seine. '.repeat(12);
+    simulator.enqueue({ reply });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: MESSAGES,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let chunks = 0;
+    let usage: { completion_tokens: number } | undefined;
+    for await (const chunk of stream) {
+      chunks += 1;
+      usage = chunk.usage ?? usage;
+    }
+    assert.ok(chunks > 50, `${chunks} chunks`);
+    const attributes = onlySpan().attributes;
+    assert.deepEqual(attributes['gen_ai.response.finish_reasons'], ['stop']);
+    assert.equal(attributes['gen_ai.usage.output_tokens'], usage!.completion_tokens);
+    assert.equal(attributes['runproof.output.shape'], shapeDigest('text'));
   });
 
   test('records structured output as json, with the structure of the JSON as its shape', async () => {
@@ -242,19 +278,50 @@ describe('chat.completions.create', () => {
       },
     };
     simulator.enqueue({ json: { city: 'Paris', population: 2102650 } });
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, response_format: responseFormat });
-    const attributes = onlySpan().attributes;
-    assert.equal(attributes['gen_ai.output.type'], 'json');
-    assert.equal(attributes['runproof.output.shape'], digest({ json: { city: 'string', population: 'number' } }));
-    assert.equal(
-      attributes['runproof.call.fingerprint'],
-      expectedFingerprint({
+    const completion = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: MESSAGES,
+      response_format: responseFormat,
+    });
+    const span = onlySpan();
+    // The check passed: its outcome and checkpoint, no zero issue count, and no schema digest (the
+    // response format's digest is part of the call fingerprint).
+    assert.deepEqual(span.attributes, {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'server.address': '127.0.0.1',
+      'server.port': simulator.port,
+      'openai.api.type': 'chat_completions',
+      'gen_ai.output.type': 'json',
+      'runproof.call.fingerprint': expectedFingerprint({
         operation: 'chat',
         target: 'gpt-4o-mini',
         instructionsDigest: digest(['You answer in one word.']),
         templateDigest: digest(['system', 'user']),
         schemaDigest: digest(responseFormat),
       }),
+      'runproof.input.digest': sentDigest(simulator.requests[0]!),
+      'gen_ai.response.id': completion.id,
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.usage.input_tokens': completion.usage!.prompt_tokens,
+      'gen_ai.usage.output_tokens': completion.usage!.completion_tokens,
+      'openai.response.service_tier': 'default',
+      'openai.response.system_fingerprint': completion.system_fingerprint!,
+      'runproof.output.shape': shapeDigest({ json: { city: 'string', population: 'number' } }),
+      'openai.request.id': completion._request_id!,
+      'runproof.validation.outcome': 'pass',
+      'runproof.validation.checkpoint': 'response_format',
+    });
+    assert.deepEqual(
+      span.events.map((event) => [event.name, event.attributes]),
+      [
+        [
+          'gen_ai.evaluation.result',
+          { 'gen_ai.evaluation.name': 'response_format', 'gen_ai.evaluation.score.label': 'pass' },
+        ],
+      ],
     );
   });
 });

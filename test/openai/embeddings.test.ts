@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
-import { digest, sha256 } from '@runproof/core';
 import type { Simulator } from '../simulator/simulator.ts';
-import { expectedFingerprint, harness, onlySpan, useSimulator, type Client } from './setup.ts';
+import { expectedFingerprint, harness, onlySpan, sentDigest, shapeDigest, useSimulator, type Client } from './setup.ts';
 
 let simulator: Simulator;
 let client: Client;
@@ -31,12 +30,10 @@ test('records an embeddings call with the exact attributes', async () => {
       target: 'text-embedding-3-small',
       parameters: { dimensions: 256 },
     }),
-    'runproof.input.digest': sha256(JSON.stringify(['first text', 'second text'])),
+    'runproof.input.digest': sentDigest(simulator.requests[0]!),
     'gen_ai.response.model': result.model,
     'gen_ai.usage.input_tokens': result.usage.prompt_tokens,
-    'runproof.output.shape': digest({ embedding: 'float', dimensions: 256 }),
-    'runproof.validation.outcome': 'none',
-    'runproof.call.attempts': 1,
+    'runproof.output.shape': shapeDigest({ embedding: 'float', dimensions: 256 }),
     'openai.request.id': result._request_id!,
   });
 });

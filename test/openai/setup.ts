@@ -4,6 +4,7 @@
  * an app), `openai` 7 from that require, and `openai` 6 instrumented with `instrumentOpenAI`
  * (its package is installed under the alias `openai-v6`, which the hook does not match).
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { after, before, beforeEach } from 'node:test';
 import { inspect } from 'node:util';
@@ -104,6 +105,16 @@ export function onlySpan(): ReadableSpan {
 /** The call fingerprint the adapter must report for these declared conditions. */
 export function expectedFingerprint(conditions: Record<string, unknown>, library = `openai@${OPENAI_VERSION}`): string {
   return digest({ provider: 'openai', ...conditions, library, adapter: ADAPTER });
+}
+
+/** `runproof.input.digest` of a request the simulator received: SHA-256 of its body's bytes, 128 bits in hex. */
+export function sentDigest(request: { bodyText: string }): string {
+  return createHash('sha256').update(Buffer.from(request.bodyText, 'utf8')).digest('hex').slice(0, 32);
+}
+
+/** `runproof.output.shape` of a shape descriptor: SHA-256 of its canonical JSON, 64 bits in hex. */
+export function shapeDigest(shape: unknown): string {
+  return digest(shape).slice(0, 16);
 }
 
 /** Splits off attributes whose values vary run to run, after checking their type. */

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body (the raw text if it was not JSON, `undefined` if empty). */
   body: unknown;
+  /** The body as received, decoded as UTF-8 (`''` when empty). */
+  bodyText: string;
   /** `Date.now()` when the request arrived. */
   receivedAt: number;
   /** The `x-request-id` it was answered with (the SDK exposes it as `_request_id`). */
@@ -64,6 +66,7 @@ export function trackRequest(
     path: options.path,
     headers: request.headers,
     body: undefined,
+    bodyText: '',
     receivedAt: options.receivedAt,
     requestId: options.requestId,
     stream: false,

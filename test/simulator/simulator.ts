@@ -101,14 +101,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       isClosing: () => closing,
     });
     let body: { valid: boolean; value: unknown };
+    let bodyText: string;
     try {
-      body = parseBody(await readBody(request));
+      bodyText = await readBody(request);
+      body = parseBody(bodyText);
     } catch (error) {
       if (progress.closed) return; // the client left while sending its body
       throw error;
     }
     if (recording) {
       record.body = body.value;
+      record.bodyText = bodyText;
       record.stream = isRecord(body.value) && body.value.stream === true;
       requests.push(record);
       for (const wake of recordWaiters) wake();

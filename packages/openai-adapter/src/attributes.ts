@@ -1,4 +1,4 @@
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import {
   ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY,
   ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY,
@@ -74,18 +74,21 @@ export function setNumber(attributes: Attributes, key: string, value: unknown): 
   if (number !== undefined) attributes[key] = number;
 }
 
-/** Writes what the response said: id, model, finish reasons, usage, service tier, fingerprint. */
-export function writeOutputAttributes(span: Span, output: CallOutput): void {
-  if (output.responseId !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_ID, output.responseId);
-  if (output.responseModel !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, output.responseModel);
-  if (output.finishReasons.length > 0) span.setAttribute(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, output.finishReasons);
-  if (output.inputTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, output.inputTokens);
-  if (output.outputTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, output.outputTokens);
-  if (output.cacheReadTokens !== undefined)
-    span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, output.cacheReadTokens);
-  if (output.reasoningTokens !== undefined)
-    span.setAttribute(ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, output.reasoningTokens);
-  if (output.serviceTier !== undefined) span.setAttribute(ATTR_OPENAI_RESPONSE_SERVICE_TIER, output.serviceTier);
+/**
+ * Adds what the response said to `attributes`: id, model, finish reasons, usage, service tier,
+ * fingerprint. Cached and reasoning token counts only when not zero: zero is what their absence says.
+ */
+export function writeOutputAttributes(attributes: Attributes, output: CallOutput): void {
+  if (output.responseId !== undefined) attributes[ATTR_GEN_AI_RESPONSE_ID] = output.responseId;
+  if (output.responseModel !== undefined) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = output.responseModel;
+  if (output.finishReasons.length > 0) attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = output.finishReasons;
+  if (output.inputTokens !== undefined) attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = output.inputTokens;
+  if (output.outputTokens !== undefined) attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = output.outputTokens;
+  if (output.cacheReadTokens !== undefined && output.cacheReadTokens !== 0)
+    attributes[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = output.cacheReadTokens;
+  if (output.reasoningTokens !== undefined && output.reasoningTokens !== 0)
+    attributes[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = output.reasoningTokens;
+  if (output.serviceTier !== undefined) attributes[ATTR_OPENAI_RESPONSE_SERVICE_TIER] = output.serviceTier;
   if (output.systemFingerprint !== undefined)
-    span.setAttribute(ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT, output.systemFingerprint);
+    attributes[ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = output.systemFingerprint;
 }

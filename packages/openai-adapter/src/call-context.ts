@@ -11,6 +11,8 @@ export const CALL_KEY = createContextKey('@runproof/openai-adapter:call');
 /** What the per-attempt hook updates on the call in progress. */
 export interface CallAttempts {
   attempts: number;
+  /** The first attempt's request body, as the SDK serialized it. */
+  noteRequestBody(body: unknown): void;
 }
 
 /** The model call whose request is running in `callContext`, if any. */

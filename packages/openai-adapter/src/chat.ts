@@ -15,13 +15,16 @@ import {
   OPENAI_API_TYPE_VALUE_CHAT_COMPLETIONS,
 } from '@runproof/core/semconv';
 import { describeSampling, setNumber } from './attributes.ts';
+import { parameterList, type ConditionsKey } from './call-conditions.ts';
 import {
   digestByIdentity,
-  digestInput,
   digestInstructions,
   digestTemplate,
+  parseJsonText,
   pickParameters,
   shapeOfJsonText,
+  shapeOfParsed,
+  type ParsedJson,
 } from './conditions.ts';
 import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
 import {
@@ -55,6 +58,7 @@ const CHAT_PARAMETERS = [
   'parallel_tool_calls',
   'modalities',
 ] as const;
+const CHAT_PARAMETERS_LIST = parameterList(CHAT_PARAMETERS);
 
 type JsonRecord = Readonly<Record<string, unknown>>;
 
@@ -64,23 +68,44 @@ export const chatSurface: Surface = {
   operation: GEN_AI_OPERATION_VALUE_CHAT,
   apiType: OPENAI_API_TYPE_VALUE_CHAT_COMPLETIONS,
 
-  describe(body: RequestBody, attributes: Attributes): DeclaredRequest {
+  describe(body: RequestBody, attributes: Attributes): void {
     setNumber(attributes, ATTR_GEN_AI_REQUEST_MAX_TOKENS, body.max_completion_tokens ?? body.max_tokens);
     describeSampling(body, attributes);
     setNumber(attributes, ATTR_GEN_AI_REQUEST_SEED, body.seed);
     const choiceCount = numberOr(body.n);
     if (choiceCount !== undefined && choiceCount !== 1) attributes[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = choiceCount;
-    const responseFormat = recordOr(body.response_format);
-    const formatType = responseFormat?.type;
+    const formatType = recordOr(body.response_format)?.type;
     if (formatType === 'json_schema' || formatType === 'json_object')
       attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_JSON;
     else if (formatType === 'text') attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_TEXT;
+  },
 
+  keyConditions(body: RequestBody, key: ConditionsKey): void {
+    key.parameters(body, CHAT_PARAMETERS_LIST);
+    const responseFormat = recordOr(body.response_format);
+    key.value(responseFormat?.type);
+    if (responseFormat?.type === 'json_schema') key.value(responseFormat);
+    if (Array.isArray(body.messages)) {
+      for (const message of body.messages as (JsonRecord | null)[]) {
+        const role = roleOf(message);
+        key.role(role);
+        if (role !== 'system' && role !== 'developer') continue;
+        const content = message?.content;
+        if (typeof content === 'string') key.longText(content);
+        else key.value(content ?? null);
+      }
+    }
+    key.value(Array.isArray(body.tools) && body.tools.length > 0 ? body.tools : undefined);
+  },
+
+  declare(body: RequestBody): DeclaredRequest {
+    const responseFormat = recordOr(body.response_format);
+    const formatType = responseFormat?.type;
     const roles: string[] = [];
     const instructions: unknown[] = [];
     if (Array.isArray(body.messages)) {
       for (const message of body.messages as (JsonRecord | null)[]) {
-        const role = typeof message?.role === 'string' ? message.role : 'unknown';
+        const role = roleOf(message);
         roles.push(role);
         if (role === 'system' || role === 'developer') instructions.push(message?.content ?? null);
       }
@@ -96,10 +121,6 @@ export const chatSurface: Surface = {
       toolsDigest: Array.isArray(body.tools) && body.tools.length > 0 ? digestByIdentity(body.tools) : undefined,
       schemaDigest: formatType === 'json_schema' ? digestByIdentity(responseFormat) : undefined,
     };
-  },
-
-  digestInput(body: RequestBody): string | undefined {
-    return digestInput(body.messages);
   },
 
   captureInput(body: RequestBody, span: Span): void {
@@ -142,8 +163,10 @@ function readChatCompletion(result: unknown, body: RequestBody, output: CallOutp
     const finishReason = stringOr(choice.finish_reason);
     if (finishReason !== undefined) output.finishReasons.push(finishReason);
     const message = recordOr(choice.message);
-    output.shapes.push(shapeOfMessage(message, json, output.toolsCalled));
-    checkChoice(checks, message, finishReason, schema, tools, choices.length > 1 ? ['choices', index] : []);
+    // JSON output is parsed once, for its shape and for its check against the schema.
+    const parsed = json && typeof message?.content === 'string' ? parseJsonText(message.content) : undefined;
+    output.shapes.push(shapeOfMessage(message, parsed, output.toolsCalled));
+    checkChoice(checks, message, finishReason, schema, tools, choices.length > 1 ? ['choices', index] : [], parsed);
     if (capture)
       output.messages?.push({
         role: 'assistant',
@@ -161,6 +184,7 @@ function checkChoice(
   schema: JsonSchema | undefined,
   tools: Map<string, JsonSchema | undefined> | undefined,
   prefix: (string | number)[],
+  parsed: ParsedJson | undefined,
 ): void {
   const refusal = stringOr(message?.refusal);
   if (tools !== undefined && Array.isArray(message?.tool_calls)) {
@@ -176,8 +200,13 @@ function checkChoice(
     typeof message?.content === 'string' &&
     finishReason !== 'length'
   )
-    checkStructuredOutput(checks, schema, message.content, prefix);
+    checkStructuredOutput(checks, schema, message.content, prefix, parsed);
   checkEnding(checks, finishReason, refusal, prefix);
+}
+
+/** A message's role as the template records it. */
+function roleOf(message: JsonRecord | null): string {
+  return typeof message?.role === 'string' ? message.role : 'unknown';
 }
 
 function isJsonOutput(body: RequestBody): boolean {
@@ -185,8 +214,12 @@ function isJsonOutput(body: RequestBody): boolean {
   return type === 'json_schema' || type === 'json_object';
 }
 
-/** The structure of one choice: the tools asked for with their arguments' shape, a refusal, JSON's shape, or text. */
-function shapeOfMessage(message: JsonRecord | undefined, json: boolean, toolsCalled: string[]): unknown {
+/** The structure of one choice: the tools asked for with their arguments' shape, a refusal, JSON's shape (`parsed`: JSON output), or text. */
+function shapeOfMessage(
+  message: JsonRecord | undefined,
+  parsed: ParsedJson | undefined,
+  toolsCalled: string[],
+): unknown {
   const toolCalls = message?.tool_calls;
   if (Array.isArray(toolCalls) && toolCalls.length > 0) {
     return {
@@ -201,9 +234,8 @@ function shapeOfMessage(message: JsonRecord | undefined, json: boolean, toolsCal
     };
   }
   if (typeof message?.refusal === 'string') return 'refusal';
-  const content = message?.content;
-  if (typeof content !== 'string') return 'empty';
-  return json ? { json: shapeOfJsonText(content) } : 'text';
+  if (typeof message?.content !== 'string') return 'empty';
+  return parsed !== undefined ? { json: shapeOfParsed(parsed) } : 'text';
 }
 
 function toInputMessage(item: unknown): GenAIMessage {
@@ -248,55 +280,104 @@ interface ChoiceState {
   toolCalls: { id: string | undefined; name: string; arguments: string }[];
 }
 
+/** Chunks the lean reading keeps, the last ones: where the finish reason and the usage come. A power of two. */
+const TAIL = 8;
+
 /**
- * Adds up `chat.completion.chunk`s into the completion they make. Text is kept only when it is
- * needed (captured content, JSON output whose shape is measured, a budget that may have to
- * estimate its tokens); tool-call arguments always, since their shape is the call's output structure.
+ * Adds up `chat.completion.chunk`s into the completion they make. The members every chunk repeats
+ * (id, model, service tier, fingerprint) are read once, at the end, from the last chunk (or the
+ * first). Text is kept only when it is needed (captured content, JSON output whose shape is
+ * measured, a budget that may have to estimate its tokens); tool-call arguments always, since their
+ * shape is the call's output structure.
+ *
+ * The common stream — text nobody keeps, no tools declared, one choice — is read lean: a chunk is
+ * only stored, until the first one carrying output has said it is text; at the end the last
+ * {@link TAIL} chunks, where the finish reason and the usage are, are read as any other. A stream
+ * that turns out otherwise (a refusal, a tool call) is read in full from then on.
  */
 class ChatStreamReader implements StreamReader {
   private readonly body: RequestBody;
   private readonly capture: boolean;
   private readonly keepText: boolean;
   private readonly choices: ChoiceState[] = [];
-  private id: string | undefined;
-  private model: string | undefined;
-  private serviceTier: string | undefined;
-  private systemFingerprint: string | undefined;
+  private first: JsonRecord | undefined;
+  private last: JsonRecord | undefined;
   private usage: unknown;
+  private lean: boolean;
+  private readonly tail: JsonRecord[] = [];
+  private count = 0;
+  /** Lean reading: a chunk carried text (nothing after it needs reading before the end). */
+  private sawText = false;
 
   constructor(body: RequestBody, capture: boolean, keepText: boolean) {
     this.body = body;
     this.capture = capture;
     this.keepText = keepText || capture || isJsonOutput(body);
+    const tools = (Array.isArray(body.tools) && body.tools.length > 0) || Array.isArray(body.functions);
+    this.lean = !this.keepText && !tools && (numberOr(body.n) ?? 1) <= 1;
   }
 
   read(chunk: unknown): void {
-    const record = recordOr(chunk);
-    if (record === undefined) return;
-    this.id ??= stringOr(record.id);
-    this.model = stringOr(record.model) ?? this.model;
-    this.serviceTier = stringOr(record.service_tier) ?? this.serviceTier;
-    this.systemFingerprint = stringOr(record.system_fingerprint) ?? this.systemFingerprint;
+    if (chunk === null || typeof chunk !== 'object') return;
+    const record = chunk as JsonRecord;
+    if (!this.lean) {
+      this.readChunk(record);
+      return;
+    }
+    this.first ??= record;
+    this.tail[this.count++ & (TAIL - 1)] = record;
+    if (!this.sawText) this.checkOutput(record);
+  }
+
+  /** Lean reading, until the first output: text keeps it lean; anything else (a refusal, a tool call) ends it. */
+  private checkOutput(record: JsonRecord): void {
+    const choices = record.choices;
+    if (!Array.isArray(choices) || choices.length === 0) return;
+    const delta = recordOr(recordOr(choices[0])?.delta);
+    if (delta === undefined) return;
+    if ((typeof delta.refusal === 'string' && delta.refusal !== '') || delta.tool_calls != null || choices.length > 1) {
+      this.lean = false;
+      // Every chunk so far is still kept: the first output comes within the first few.
+      for (const kept of this.keptChunks()) this.readChunk(kept);
+      return;
+    }
+    if (typeof delta.content === 'string' && delta.content !== '') this.sawText = true;
+  }
+
+  /** The chunks the lean reading kept, oldest first. */
+  private keptChunks(): JsonRecord[] {
+    const from = Math.max(0, this.count - TAIL);
+    const kept: JsonRecord[] = [];
+    for (let index = from; index < this.count; index += 1) kept.push(this.tail[index & (TAIL - 1)]!);
+    return kept;
+  }
+
+  private readChunk(record: JsonRecord): void {
+    this.first ??= record;
+    this.last = record;
     if (record.usage != null) this.usage = record.usage;
-    if (!Array.isArray(record.choices)) return;
-    for (const item of record.choices as unknown[]) {
-      const choice = recordOr(item);
+    const choices = record.choices;
+    if (!Array.isArray(choices)) return;
+    for (let position = 0; position < choices.length; position += 1) {
+      const choice = recordOr(choices[position]);
       if (choice === undefined) continue;
       const index = numberOr(choice.index) ?? 0;
       const state = (this.choices[index] ??= { finishReason: null, content: null, refusal: null, toolCalls: [] });
       const delta = recordOr(choice.delta);
       if (delta !== undefined) this.readDelta(delta, state);
-      const finishReason = stringOr(choice.finish_reason);
-      if (finishReason !== undefined) state.finishReason = finishReason;
+      const finishReason = choice.finish_reason;
+      if (typeof finishReason === 'string' && finishReason !== '') state.finishReason = finishReason;
     }
   }
 
   private readDelta(delta: JsonRecord, state: ChoiceState): void {
-    if (typeof delta.content === 'string') state.content = this.keepText ? (state.content ?? '') + delta.content : '';
+    const content = delta.content;
+    if (typeof content === 'string') state.content = this.keepText ? (state.content ?? '') + content : '';
     // Refusals are short and kept whole: the refusal check needs to know there was one.
     if (typeof delta.refusal === 'string') state.refusal = (state.refusal ?? '') + delta.refusal;
-    if (!Array.isArray(delta.tool_calls)) return;
-    for (const item of delta.tool_calls as unknown[]) {
+    const toolCalls = delta.tool_calls;
+    if (!Array.isArray(toolCalls)) return;
+    for (const item of toolCalls as unknown[]) {
       const call = recordOr(item);
       if (call === undefined) continue;
       const entry = (state.toolCalls[numberOr(call.index) ?? 0] ??= { id: undefined, name: '', arguments: '' });
@@ -308,6 +389,12 @@ class ChatStreamReader implements StreamReader {
   }
 
   complete(output: CallOutput): void {
+    if (this.lean) {
+      for (const kept of this.keptChunks()) this.readChunk(kept);
+      // Text streamed before the chunks kept: the output was text, not empty.
+      const state = this.choices[0];
+      if (this.sawText && state !== undefined && state.content === null) state.content = '';
+    }
     const choices = this.choices.map((state, index) => ({
       index,
       finish_reason: state.finishReason,
@@ -325,11 +412,13 @@ class ChatStreamReader implements StreamReader {
             : undefined,
       },
     }));
+    const first = this.first;
+    const last = this.last;
     const completion = {
-      id: this.id,
-      model: this.model,
-      service_tier: this.serviceTier,
-      system_fingerprint: this.systemFingerprint,
+      id: stringOr(first?.id) ?? last?.id,
+      model: stringOr(last?.model) ?? first?.model,
+      service_tier: stringOr(last?.service_tier) ?? first?.service_tier,
+      system_fingerprint: stringOr(last?.system_fingerprint) ?? first?.system_fingerprint,
       usage: this.usage,
       choices,
     };

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import { digest } from '@runproof/core';
 import {
   digestByIdentity,
   digestInstructions,
+  digestSentBody,
   digestShape,
   digestTemplate,
   pickParameters,
@@ -27,8 +29,18 @@ test('the shape of JSON text is the shape of what it encodes, or invalid_json', 
   assert.equal(shapeOfJsonText('{"city":'), 'invalid_json');
 });
 
-test('digests are core digests of the documented values', () => {
-  assert.equal(digestShape('text'), digest('text'));
+test('the input digest is SHA-256 of the body sent, 128 bits; the output shape SHA-256 of its canonical JSON, 64 bits', () => {
+  const body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Grüße"}]}';
+  assert.equal(digestSentBody(body), createHash('sha256').update(Buffer.from(body, 'utf8')).digest('hex').slice(0, 32));
+  assert.equal(digestShape('text'), digest('text').slice(0, 16));
+  assert.equal(
+    digestShape({ json: { b: 'string', a: 'number' } }),
+    digest({ json: { a: 'number', b: 'string' } }).slice(0, 16),
+    'canonical: member order does not count',
+  );
+});
+
+test('digests of declared conditions are core digests of the documented values', () => {
   assert.equal(digestInstructions(['Be brief.']), digest(['Be brief.']));
   assert.equal(digestInstructions([]), undefined);
   assert.equal(digestTemplate(['system', 'user']), digest(['system', 'user']));

@@ -1,9 +1,11 @@
 /**
  * Digests of what a call was declared to run under (instructions, message template, tools, response
- * schema, input) and of the structure of what it returned. Each is SHA-256 over RFC 8785 canonical
- * JSON (core's `digest`), so anyone holding the same value can recompute it. Values that repeat
- * call after call are cached by their JSON text in core's one bounded cache (`cachedDigest`), tool
- * lists and schemas by object identity first.
+ * schema), of what it sent, and of the structure of what it returned. The declared ones are SHA-256
+ * over RFC 8785 canonical JSON (core's `digest`), so anyone holding the same value can recompute
+ * them; values that repeat call after call are cached by their JSON text in core's one bounded
+ * cache (`cachedDigest`), tool lists and schemas by object identity first. The input digest is
+ * SHA-256 of the bytes sent, the output shape SHA-256 of the shape's canonical JSON, each cut to
+ * what its job needs (see `docs/semantic-conventions.md`).
  */
 import { sha256 } from '@runproof/core';
 import { cachedDigest, safely } from '@runproof/core/adapter';
@@ -20,15 +22,19 @@ function safeDigest(value: unknown): string | undefined {
   }
 }
 
+/** Hex characters kept of `ATTR_RUNPROOF_INPUT_DIGEST`: 128 bits. */
+const INPUT_DIGEST_LENGTH = 32;
+/** Hex characters kept of `ATTR_RUNPROOF_OUTPUT_SHAPE`: 64 bits. */
+const OUTPUT_SHAPE_LENGTH = 16;
+
 /**
- * Digest of a request's input (`ATTR_RUNPROOF_INPUT_DIGEST`): SHA-256 of its JSON exactly as the SDK
- * sends it (`JSON.stringify` of the member, in the caller's member order). Inputs differ on every
- * call, so this skips the canonical form the declared conditions use; the same code sending the
- * same input gives the same digest in any process.
+ * `ATTR_RUNPROOF_INPUT_DIGEST`: SHA-256 of the request body exactly as the SDK sent it (the UTF-8
+ * bytes of its JSON text), its first 128 bits in hex. The SDK serialized the body already; this
+ * hashes that text instead of serializing the input a second time. Anyone holding the body sent
+ * (a gateway's log, a replay) can recompute it: `sha256sum body.json | cut -c1-32`.
  */
-export function digestInput(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  return safely('digesting a request input', undefined, () => sha256(JSON.stringify(value) ?? 'null'));
+export function digestSentBody(body: string): string {
+  return sha256(body).slice(0, INPUT_DIGEST_LENGTH);
 }
 
 /**
@@ -87,17 +93,53 @@ export function shapeOf(value: unknown): unknown {
   return typeof value;
 }
 
-/** The shape of JSON text (a tool call's arguments, a structured output); `invalid_json` when it does not parse. */
-export function shapeOfJsonText(text: unknown): unknown {
-  if (typeof text !== 'string') return shapeOf(text ?? null);
+/** JSON text parsed once, for both its shape and its validation. */
+export type ParsedJson = { valid: true; value: unknown } | { valid: false };
+
+/** Parses JSON text; `{ valid: false }` when it does not parse. */
+export function parseJsonText(text: string): ParsedJson {
   try {
-    return shapeOf(JSON.parse(text));
+    return { valid: true, value: JSON.parse(text) as unknown };
   } catch {
-    return 'invalid_json';
+    return { valid: false };
   }
 }
 
-/** `ATTR_RUNPROOF_OUTPUT_SHAPE`: the digest of a shape descriptor (plain JSON by construction). */
+/** The shape of JSON text (a tool call's arguments, a structured output); `invalid_json` when it does not parse. */
+export function shapeOfJsonText(text: unknown): unknown {
+  if (typeof text !== 'string') return shapeOf(text ?? null);
+  return shapeOfParsed(parseJsonText(text));
+}
+
+/** The shape of parsed JSON text; `invalid_json` when it did not parse. */
+export function shapeOfParsed(parsed: ParsedJson): unknown {
+  return parsed.valid ? shapeOf(parsed.value) : 'invalid_json';
+}
+
+/** Short shape digests already computed: by the shape itself when it is a word (`text`), else by its JSON text. */
+const shapeDigestsByWord = new Map<string, string>();
+const shapeDigestsByJson = new Map<string, string>();
+/** Past this many shapes, a cache starts over (outputs keyed by ids have a shape each). */
+const MAX_SHAPES = 4096;
+
+/**
+ * `ATTR_RUNPROOF_OUTPUT_SHAPE`: the digest of a shape descriptor (plain JSON by construction), its
+ * first 64 bits in hex: enough to tell the few structures one kind of call returns apart. A shape
+ * seen before costs a lookup (a word) or its JSON text (a structure).
+ */
 export function digestShape(shape: unknown): string | undefined {
-  return safely('digesting an output shape', undefined, () => cachedDigest(shape));
+  try {
+    const word = typeof shape === 'string';
+    const key = typeof shape === 'string' ? shape : JSON.stringify(shape);
+    const cache = word ? shapeDigestsByWord : shapeDigestsByJson;
+    let short = cache.get(key);
+    if (short === undefined) {
+      short = cachedDigest(shape).slice(0, OUTPUT_SHAPE_LENGTH);
+      if (cache.size >= MAX_SHAPES) cache.clear();
+      cache.set(key, short);
+    }
+    return short;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,13 +6,15 @@ import {
   GEN_AI_OPERATION_VALUE_EMBEDDINGS,
 } from '@runproof/core/semconv';
 import { setNumber } from './attributes.ts';
-import { digestInput, pickParameters } from './conditions.ts';
+import { parameterList, type ConditionsKey } from './call-conditions.ts';
+import { pickParameters } from './conditions.ts';
 import { readUsage } from './usage.ts';
 import { embeddingsInputText } from './usage-text.ts';
 import type { CallOutput, DeclaredRequest, RequestBody, StreamReader, Surface } from './surface.ts';
 import { recordOr, stringOr } from './values.ts';
 
 const EMBEDDINGS_PARAMETERS = ['dimensions', 'encoding_format'] as const;
+const EMBEDDINGS_PARAMETERS_LIST = parameterList(EMBEDDINGS_PARAMETERS);
 
 /** The embeddings surface. There is no `ATTR_OPENAI_API_TYPE` for it in the conventions. */
 export const embeddingsSurface: Surface = {
@@ -20,16 +22,19 @@ export const embeddingsSurface: Surface = {
   operation: GEN_AI_OPERATION_VALUE_EMBEDDINGS,
   apiType: undefined,
 
-  describe(body: RequestBody, attributes: Attributes): DeclaredRequest {
+  describe(body: RequestBody, attributes: Attributes): void {
     // Only a format the caller chose: the SDK asks for base64 on the wire and decodes it itself.
     if (typeof body.encoding_format === 'string')
       attributes[ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = [body.encoding_format];
     setNumber(attributes, ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT, body.dimensions);
-    return { parameters: pickParameters(body, EMBEDDINGS_PARAMETERS) };
   },
 
-  digestInput(body: RequestBody): string | undefined {
-    return digestInput(body.input);
+  keyConditions(body: RequestBody, key: ConditionsKey): void {
+    key.parameters(body, EMBEDDINGS_PARAMETERS_LIST);
+  },
+
+  declare(body: RequestBody): DeclaredRequest {
+    return { parameters: pickParameters(body, EMBEDDINGS_PARAMETERS) };
   },
 
   captureInput(): void {

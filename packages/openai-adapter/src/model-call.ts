@@ -15,6 +15,7 @@ import {
   isCancellation,
   markCancelled,
   detectDrift,
+  genAIMetricAttributes,
   guardModelCall,
   markError,
   recordContent,
@@ -23,6 +24,7 @@ import {
   releaseModelSpan,
   reportCall,
   reportObserved,
+  safely,
   type BoundaryTicket,
   type OpenCall,
 } from '@runproof/core/adapter';
@@ -32,7 +34,6 @@ import {
   ATTR_GEN_AI_OUTPUT_MESSAGES,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   ATTR_OPENAI_API_TYPE,
   ATTR_OPENAI_REQUEST_ID,
@@ -46,8 +47,9 @@ import {
   GEN_AI_PROVIDER_VALUE_OPENAI,
 } from '@runproof/core/semconv';
 import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attributes.ts';
+import { declaredConditions } from './call-conditions.ts';
 import { CALL_KEY, type CallAttempts } from './call-context.ts';
-import { digestShape } from './conditions.ts';
+import { digestSentBody, digestShape } from './conditions.ts';
 import {
   describeNonEventStream,
   describeNonJsonBody,
@@ -61,14 +63,13 @@ import { observeStream, type StreamedCall, type StreamObservation } from './stre
 import { CallOutput, type RequestBody, type Surface } from './surface.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
 import { numberOr, stringOr } from './values.ts';
-import { PACKAGE_NAME, VERSION } from './version.ts';
-
-const ADAPTER = `${PACKAGE_NAME}@${VERSION}`;
 
 /**
  * One model call, from `create` to the end of its span: declares its conditions, counts the SDK's
  * HTTP attempts, reads the result (JSON or stream chunks) and ends the span exactly once —
- * success, failure, cancellation, or a stream the caller abandoned.
+ * success, failure, cancellation, or a stream the caller abandoned. The span starts with the
+ * attributes a sampler may decide on (operation, provider, model, server); everything else is
+ * gathered in one object and written once, as the span ends.
  */
 export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   /** HTTP attempts the SDK made, counted by the per-attempt hook through {@link CALL_KEY}. */
@@ -78,6 +79,10 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   readonly context: Context;
   /** The span is not recorded and there is no run to report to: nothing else to do. */
   readonly passive: boolean;
+  /** The span records: attributes are worth gathering. */
+  private readonly recording: boolean;
+  /** What the span gets when it ends, in one `setAttributes`: the request's, the call's identity, the response's. */
+  private readonly attributes: Attributes = {};
   private readonly surface: Surface;
   private readonly source: TelemetrySource;
   private readonly body: RequestBody;
@@ -122,32 +127,31 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     const signal = (options as { signal?: unknown } | null | undefined)?.signal;
     this.userSignal = signal instanceof AbortSignal ? signal : undefined;
 
-    const attributes: Attributes = {
+    // At the start, what the conventions ask to have at span creation (a sampler may decide on it).
+    const start: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: surface.operation,
       [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_VALUE_OPENAI,
     };
-    if (this.requestModel !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = this.requestModel;
+    if (this.requestModel !== undefined) start[ATTR_GEN_AI_REQUEST_MODEL] = this.requestModel;
     if (this.endpoint !== undefined) {
-      attributes[ATTR_SERVER_ADDRESS] = this.endpoint.address;
-      attributes[ATTR_SERVER_PORT] = this.endpoint.port;
+      start[ATTR_SERVER_ADDRESS] = this.endpoint.address;
+      start[ATTR_SERVER_PORT] = this.endpoint.port;
     }
-    if (surface.apiType !== undefined) attributes[ATTR_OPENAI_API_TYPE] = surface.apiType;
-    const declared = surface.describe(body, attributes);
     const name = this.requestModel === undefined ? surface.operation : `${surface.operation} ${this.requestModel}`;
     // Under a framework's model span (LangChain's ChatOpenAI), enrich that span: one span per model
     // call, whichever wrapper the call came through, and the framework has guarded it already.
     const frameworkSpan = claimModelSpan(parent);
     this.ownsSpan = frameworkSpan === undefined;
-    if (frameworkSpan !== undefined) frameworkSpan.setAttributes(attributes);
+    if (frameworkSpan !== undefined) frameworkSpan.setAttributes(start);
     const spanless = frameworkSpan === undefined && !withSpan;
     this.span =
       frameworkSpan ??
       (spanless
         ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
-        : source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent));
+        : source.currentTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes: start }, parent));
     // Through another instrumentation's wrapper, its span stays the active one for the request.
     this.context = (withSpan ? trace.setSpan(parent, this.span) : parent).setValue(CALL_KEY, this);
-    const recording = this.span.isRecording();
+    const recording = (this.recording = this.span.isRecording());
     this.passive = !recording && activeRunId(parent) === undefined;
     this.capture = recording && shouldCaptureContent(source.captureContentOption());
     if (this.passive) {
@@ -156,28 +160,37 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       return;
     }
 
-    const fingerprint = reportCall(
-      {
-        provider: GEN_AI_PROVIDER_VALUE_OPENAI,
-        operation: surface.operation,
-        target: this.requestModel,
-        parameters: declared.parameters,
-        instructionsDigest: declared.instructionsDigest,
-        templateDigest: declared.templateDigest,
-        toolsDigest: declared.toolsDigest,
-        schemaDigest: declared.schemaDigest,
-        library,
-        adapter: ADAPTER,
-      },
-      parent,
+    const conditions = safely('declaring the conditions of a call', undefined, () =>
+      declaredConditions(surface, body, library, this.requestModel),
     );
+    const fingerprint = conditions === undefined ? '' : reportCall(conditions, parent);
     if (!recording) return;
     if (this.ownsSpan) openCall(this);
     this.callFingerprint = fingerprint;
-    if (fingerprint !== '') this.span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, fingerprint);
-    const inputDigest = surface.digestInput(body);
-    if (inputDigest !== undefined) this.span.setAttribute(ATTR_RUNPROOF_INPUT_DIGEST, inputDigest);
+    const attributes = this.attributes;
+    if (surface.apiType !== undefined) attributes[ATTR_OPENAI_API_TYPE] = surface.apiType;
+    surface.describe(body, attributes);
+    if (fingerprint !== '') attributes[ATTR_RUNPROOF_CALL_FINGERPRINT] = fingerprint;
     if (this.capture) surface.captureInput(body, this.span);
+  }
+
+  /**
+   * The SDK is sending the request: `ATTR_RUNPROOF_INPUT_DIGEST` is the digest of the body it
+   * serialized (the first attempt's; a retry sends the same), so nothing is serialized twice.
+   */
+  noteRequestBody(body: unknown): void {
+    if (
+      !this.recording ||
+      this.ended ||
+      typeof body !== 'string' ||
+      this.attributes[ATTR_RUNPROOF_INPUT_DIGEST] !== undefined
+    )
+      return;
+    try {
+      this.attributes[ATTR_RUNPROOF_INPUT_DIGEST] = digestSentBody(body);
+    } catch {
+      // The request goes out regardless; it only has no input digest.
+    }
   }
 
   /**
@@ -199,6 +212,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     } catch (error) {
       this.ended = true;
       closeCall(this);
+      this.writeAttributes();
       this.span.end();
       throw error;
     }
@@ -249,10 +263,11 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   finish(endTime?: number): void {
     if (this.ended) return;
     this.ended = true;
+    let messages: unknown;
     try {
       const output = this.readOutput();
       if (output.errorType !== undefined) {
-        this.span.setAttribute(ATTR_ERROR_TYPE, output.errorType);
+        this.attributes[ATTR_ERROR_TYPE] = output.errorType;
         this.span.setStatus(
           output.errorMessage === undefined
             ? { code: SpanStatusCode.ERROR }
@@ -260,7 +275,8 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
         );
       }
       this.report(output, output.errorType, endTime);
-      recordChecks(this.span, output.checks, this.capture);
+      recordChecks(this.span, output.checks, this.capture, this.attributes);
+      messages = output.messages;
       // Only a complete output is compared: a stream the caller abandoned has a partial structure.
       if (output.errorType === undefined && output.finishReasons.length > 0) {
         detectDrift(this.span, this.callFingerprint, {
@@ -273,6 +289,9 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     } catch {
       // Telemetry is best effort; ending the span is not.
     } finally {
+      this.writeAttributes();
+      // Content last: if the attribute count limit is reached, it is content that is dropped.
+      if (messages !== undefined) recordContent(this.span, ATTR_GEN_AI_OUTPUT_MESSAGES, messages);
       if (this.ownsSpan) {
         closeCall(this);
         this.span.end(endTime);
@@ -286,6 +305,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     this.ended = true;
     if (!this.ownsSpan) {
       // A framework's span: its retry, or its error handler, decides what the model call was.
+      this.writeAttributes();
       releaseModelSpan(this.span);
       return;
     }
@@ -308,11 +328,16 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     } catch {
       // As in finish(): the span ends regardless.
     } finally {
-      if (this.ownsSpan) {
-        closeCall(this);
-        this.span.end();
-      }
+      this.writeAttributes();
+      closeCall(this);
+      this.span.end();
     }
+  }
+
+  /** Writes the gathered attributes on the span, once. */
+  private writeAttributes(): void {
+    if (!this.recording) return;
+    safely('writing the attributes of a model span', undefined, () => this.span.setAttributes(this.attributes));
   }
 
   /** Settles the boundary's hold with what the call used; what the API did not report, the budget estimates. */
@@ -342,22 +367,21 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
     return output;
   }
 
-  /** Sets the response attributes, content, run observations and metrics. */
+  /** Gathers the response attributes, and records the run observations and metrics. */
   private report(output: CallOutput, errorType: string | undefined, endTime = performance.now()): void {
-    const span = this.span;
-    writeOutputAttributes(span, output);
+    const attributes = this.attributes;
+    writeOutputAttributes(attributes, output);
     const firstChunkTime = this.stream?.firstChunkTime;
     if (firstChunkTime !== undefined)
-      span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (firstChunkTime - this.startTime) / 1000);
+      attributes[ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = (firstChunkTime - this.startTime) / 1000;
     if (output.shapes.length > 0) {
       const shape = digestShape(output.shapes.length === 1 ? output.shapes[0] : output.shapes);
-      if (shape !== undefined) span.setAttribute(ATTR_RUNPROOF_OUTPUT_SHAPE, shape);
+      if (shape !== undefined) attributes[ATTR_RUNPROOF_OUTPUT_SHAPE] = shape;
       this.outputShape = shape;
     }
-    span.setAttribute(ATTR_RUNPROOF_CALL_ATTEMPTS, this.attempts);
-    if (this.requestId !== undefined) span.setAttribute(ATTR_OPENAI_REQUEST_ID, this.requestId);
-    // Content last: if the attribute count limit is reached, it is content that is dropped.
-    if (output.messages !== undefined) recordContent(span, ATTR_GEN_AI_OUTPUT_MESSAGES, output.messages);
+    // One attempt is the rule; only a retry (or none at all) is worth the bytes.
+    if (this.attempts !== 1) attributes[ATTR_RUNPROOF_CALL_ATTEMPTS] = this.attempts;
+    if (this.requestId !== undefined) attributes[ATTR_OPENAI_REQUEST_ID] = this.requestId;
 
     if (output.responseModel !== undefined || output.systemFingerprint !== undefined || output.toolsCalled.length > 0) {
       reportObserved(
@@ -369,16 +393,16 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
         this.parent,
       );
     }
-    const metricAttributes: Attributes = {
-      [ATTR_GEN_AI_OPERATION_NAME]: this.surface.operation,
-      [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_VALUE_OPENAI,
+    const subject = {
+      operation: this.surface.operation,
+      provider: GEN_AI_PROVIDER_VALUE_OPENAI,
+      requestModel: this.requestModel,
+      responseModel: output.responseModel,
+      serverAddress: this.endpoint?.address,
+      serverPort: this.endpoint?.port,
+      errorType: undefined as string | undefined,
     };
-    if (this.requestModel !== undefined) metricAttributes[ATTR_GEN_AI_REQUEST_MODEL] = this.requestModel;
-    if (output.responseModel !== undefined) metricAttributes[ATTR_GEN_AI_RESPONSE_MODEL] = output.responseModel;
-    if (this.endpoint !== undefined) {
-      metricAttributes[ATTR_SERVER_ADDRESS] = this.endpoint.address;
-      metricAttributes[ATTR_SERVER_PORT] = this.endpoint.port;
-    }
+    const metricAttributes = genAIMetricAttributes(subject);
     const instruments = this.source.currentInstruments();
     if (firstChunkTime !== undefined) {
       const interval = this.stream?.meanChunkInterval(endTime);
@@ -389,9 +413,10 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
         interval === undefined ? undefined : interval / 1000,
       );
     }
+    if (errorType !== undefined) subject.errorType = errorType;
     recordGenAIMetrics(
       instruments,
-      errorType === undefined ? metricAttributes : { ...metricAttributes, [ATTR_ERROR_TYPE]: errorType },
+      errorType === undefined ? metricAttributes : genAIMetricAttributes(subject),
       (endTime - this.startTime) / 1000,
       output.inputTokens,
       output.outputTokens,

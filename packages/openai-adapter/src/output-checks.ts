@@ -4,8 +4,8 @@
  * build too), each tool call against the tools the request declared (undeclared name, invalid
  * JSON, schema violations), and how the output ended (refusal, truncation, content filter).
  */
-import type { Span } from '@opentelemetry/api';
-import { jsonSchemaDigest, type Issue, type JsonSchema, type ValidationResult } from '@runproof/core';
+import type { Attributes, Span } from '@opentelemetry/api';
+import { validateJsonSchema, type Issue, type JsonSchema, type ValidationResult } from '@runproof/core';
 import {
   checkJsonOutput,
   checkToolCallArguments,
@@ -18,9 +18,9 @@ import {
   VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT,
   VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,
   VALIDATION_OUTCOME_VALUE_FAIL,
-  VALIDATION_OUTCOME_VALUE_NONE,
   VALIDATION_OUTCOME_VALUE_PASS,
 } from '@runproof/core/semconv';
+import type { ParsedJson } from './conditions.ts';
 import { recordOr, stringOr } from './values.ts';
 
 /** The checks one call's output went through, added up across choices. */
@@ -29,7 +29,6 @@ export class OutputChecks {
   readonly issues: Issue[] = [];
   /** Each checkpoint's own issues (in the order of `checkpoints`): its verdict. */
   readonly issuesByCheckpoint: Issue[][] = [];
-  schemaDigest: string | undefined;
 
   add(checkpoint: string, result: ValidationResult, prefix: (string | number)[]): void {
     let index = this.checkpoints.indexOf(checkpoint);
@@ -75,15 +74,19 @@ export function structuredOutputSchema(format: unknown): JsonSchema | undefined 
   return typeof schema === 'object' && schema !== null ? (schema as JsonSchema) : undefined;
 }
 
-/** Checks a structured output's text against the request's JSON schema (`response_format` checkpoint). */
+/**
+ * Checks a structured output's text against the request's JSON schema (`response_format`
+ * checkpoint). `parsed`: the text already parsed (for its shape), so it is not parsed twice.
+ */
 export function checkStructuredOutput(
   checks: OutputChecks,
   schema: JsonSchema,
   text: string,
   prefix: (string | number)[],
+  parsed?: ParsedJson,
 ): void {
-  checks.schemaDigest ??= jsonSchemaDigest(schema);
-  checks.add(VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT, checkJsonOutput(schema, text), prefix);
+  const result = parsed?.valid === true ? validateJsonSchema(schema, parsed.value) : checkJsonOutput(schema, text);
+  checks.add(VALIDATION_CHECKPOINT_VALUE_RESPONSE_FORMAT, result, prefix);
 }
 
 /** Checks one tool call against the declared tools: its name, its JSON, its schema (`tool_calls` checkpoint). */
@@ -113,14 +116,18 @@ export function checkEnding(
 }
 
 /**
- * Puts the outcome on the call's span: `none` when nothing was checked, else `pass` or `fail` with
- * the issues, whose messages (they may quote the output) only when `captureContent`.
+ * Puts the outcome of the checks on the call's span: nothing when nothing was checked, else `pass`
+ * or `fail` with the issues, whose messages (they may quote the output) only when
+ * `captureContent`. The span's attributes go into `attributes` (written as the span ends). The
+ * schema's digest is not repeated here: it is part of the call's fingerprint (the response format).
  */
-export function recordChecks(span: Span, checks: OutputChecks | undefined, captureContent: boolean): void {
-  if (checks === undefined || checks.checkpoints.length === 0) {
-    recordValidation(span, { checkpoint: '', outcome: VALIDATION_OUTCOME_VALUE_NONE });
-    return;
-  }
+export function recordChecks(
+  span: Span,
+  checks: OutputChecks | undefined,
+  captureContent: boolean,
+  attributes: Attributes,
+): void {
+  if (checks === undefined || checks.checkpoints.length === 0) return;
   const record = {
     checkpoint: checks.checkpoints.join('+'),
     outcome: checks.issues.length > 0 ? VALIDATION_OUTCOME_VALUE_FAIL : VALIDATION_OUTCOME_VALUE_PASS,
@@ -135,9 +142,5 @@ export function recordChecks(span: Span, checks: OutputChecks | undefined, captu
       };
     }),
   } as const;
-  recordValidation(
-    span,
-    checks.schemaDigest === undefined ? record : { ...record, schemaDigest: checks.schemaDigest },
-    { captureContent },
-  );
+  recordValidation(span, record, { captureContent, attributes });
 }

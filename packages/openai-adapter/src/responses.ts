@@ -14,13 +14,16 @@ import {
   OPENAI_API_TYPE_VALUE_RESPONSES,
 } from '@runproof/core/semconv';
 import { describeSampling, setNumber } from './attributes.ts';
+import { parameterList, type ConditionsKey } from './call-conditions.ts';
 import {
   digestByIdentity,
-  digestInput,
   digestInstructions,
   digestTemplate,
+  parseJsonText,
   pickParameters,
   shapeOfJsonText,
+  shapeOfParsed,
+  type ParsedJson,
 } from './conditions.ts';
 import { toParts, toToolCallPart, type GenAIMessage, type GenAIPart } from './content.ts';
 import {
@@ -48,6 +51,7 @@ const RESPONSES_PARAMETERS = [
   'truncation',
   'top_logprobs',
 ] as const;
+const RESPONSES_PARAMETERS_LIST = parameterList(RESPONSES_PARAMETERS);
 
 type JsonRecord = Readonly<Record<string, unknown>>;
 
@@ -57,19 +61,37 @@ export const responsesSurface: Surface = {
   operation: GEN_AI_OPERATION_VALUE_CHAT,
   apiType: OPENAI_API_TYPE_VALUE_RESPONSES,
 
-  describe(body: RequestBody, attributes: Attributes): DeclaredRequest {
+  describe(body: RequestBody, attributes: Attributes): void {
     setNumber(attributes, ATTR_GEN_AI_REQUEST_MAX_TOKENS, body.max_output_tokens);
     describeSampling(body, attributes);
-    const text = recordOr(body.text);
-    const format = recordOr(text?.format);
-    const formatType = format?.type;
+    const formatType = recordOr(recordOr(body.text)?.format)?.type;
     if (formatType === 'json_schema' || formatType === 'json_object')
       attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_JSON;
     else if (formatType === 'text') attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUE_TEXT;
     const conversation =
       typeof body.conversation === 'string' ? body.conversation : stringOr(recordOr(body.conversation)?.id);
     if (conversation !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversation;
+  },
 
+  keyConditions(body: RequestBody, key: ConditionsKey): void {
+    key.parameters(body, RESPONSES_PARAMETERS_LIST);
+    const text = recordOr(body.text);
+    const format = recordOr(text?.format);
+    key.value(format?.type);
+    if (format?.type === 'json_schema') key.value(format);
+    key.value(text?.verbosity);
+    const instructions = body.instructions;
+    if (typeof instructions === 'string') key.longText(instructions);
+    else key.value(instructions);
+    if (typeof body.input === 'string') key.role('user');
+    else if (Array.isArray(body.input)) for (const role of inputRoles(body.input)) key.role(role);
+    key.value(Array.isArray(body.tools) && body.tools.length > 0 ? body.tools : undefined);
+  },
+
+  declare(body: RequestBody): DeclaredRequest {
+    const text = recordOr(body.text);
+    const format = recordOr(text?.format);
+    const formatType = format?.type;
     let parameters = pickParameters(body, RESPONSES_PARAMETERS);
     if (typeof formatType === 'string' && formatType !== 'json_schema')
       parameters = { ...parameters, response_format: formatType };
@@ -84,10 +106,6 @@ export const responsesSurface: Surface = {
       toolsDigest: Array.isArray(body.tools) && body.tools.length > 0 ? digestByIdentity(body.tools) : undefined,
       schemaDigest: formatType === 'json_schema' ? digestByIdentity(format) : undefined,
     };
-  },
-
-  digestInput(body: RequestBody): string | undefined {
-    return digestInput(body.input);
   },
 
   captureInput(body: RequestBody, span: Span): void {
@@ -147,13 +165,16 @@ function readResponse(result: unknown, body: RequestBody, output: CallOutput, ca
 
   const finishReason = finishReasonOf(response, toolCalls.length > 0);
   if (finishReason !== undefined) output.finishReasons.push(finishReason);
-  output.checks = checkResponse(response, body, text, refused, finishReason);
-  if (response.status === 'failed') output.errorType = stringOr(recordOr(response.error)?.code) ?? 'failed';
   const json = recordOr(recordOr(recordOr(body.text)?.format))?.type;
+  // JSON output is parsed once, for its shape and for its check against the schema.
+  const parsed =
+    (json === 'json_schema' || json === 'json_object') && text !== undefined ? parseJsonText(text) : undefined;
+  output.checks = checkResponse(response, body, text, refused, finishReason, parsed);
+  if (response.status === 'failed') output.errorType = stringOr(recordOr(response.error)?.code) ?? 'failed';
   if (toolCalls.length > 0) output.shapes.push({ tool_calls: toolCalls });
   else if (refused) output.shapes.push('refusal');
   else if (text === undefined) output.shapes.push('empty');
-  else output.shapes.push(json === 'json_schema' || json === 'json_object' ? { json: shapeOfJsonText(text) } : 'text');
+  else output.shapes.push(parsed !== undefined ? { json: shapeOfParsed(parsed) } : 'text');
   if (capture) output.messages = [{ role: 'assistant', parts, finish_reason: finishReason ?? 'error' }];
 }
 
@@ -164,6 +185,7 @@ function checkResponse(
   text: string | undefined,
   refused: boolean,
   finishReason: string | undefined,
+  parsed: ParsedJson | undefined,
 ): OutputChecks {
   const checks = new OutputChecks();
   const tools = declaredTools(body.tools);
@@ -177,7 +199,7 @@ function checkResponse(
   }
   const schema = structuredOutputSchema(recordOr(body.text)?.format);
   if (schema !== undefined && text !== undefined && !refused && finishReason !== 'length')
-    checkStructuredOutput(checks, schema, text, []);
+    checkStructuredOutput(checks, schema, text, [], parsed);
   checkEnding(checks, finishReason, refused ? 'refused' : undefined, []);
   return checks;
 }

@@ -49,13 +49,14 @@ export function observeStream(
     endWhenAbandoned(iterator, observation.onAbandoned);
     return iterator;
   };
-  // A stream not read by the end of this turn may never be: the span ends if the caller abandons it.
-  setImmediate(() => {
-    if (!observed) endWhenAbandoned(stream, observation.onAbandoned, stream);
-  });
-  signal?.addEventListener('abort', observation.onAbort, { once: true });
+  // A stream the caller never reads: the span ends once the caller abandons it (reading it moves
+  // the watch to the iterator, above).
+  endWhenAbandoned(stream, observation.onAbandoned, stream);
+  signal?.addEventListener('abort', observation.onAbort, ONCE);
   return observation;
 }
+
+const ONCE = Object.freeze({ once: true });
 
 /** What a stream has told the call so far, and how it ended. */
 export class StreamObservation {
@@ -82,18 +83,14 @@ export class StreamObservation {
     this.signal = signal;
   }
 
-  /** One chunk passed to the caller. */
+  /** One chunk passed to the caller (an unexpected one may throw: the caller of this catches it). */
   read(chunk: unknown): void {
     if ((this.chunks++ & 7) === 0) {
       this.lastReadTime = performance.now();
       this.lastReadChunks = this.chunks;
       this.firstChunkTime ??= this.lastReadTime;
     }
-    try {
-      this.reader.read(chunk);
-    } catch {
-      // An unexpected chunk must not break the caller's stream; the span keeps what was read.
-    }
+    this.reader.read(chunk);
   }
 
   /**
@@ -135,9 +132,11 @@ export class StreamObservation {
 }
 
 /**
- * Passes every result of the SDK's iterator through unchanged while the call reads it. `return()`
- * (a `break`, a cancelled tee branch or readable) ends the span with what was seen, then lets the
- * SDK's iterator abort the HTTP request; an error ends it as failed and is rethrown as is.
+ * Passes every result of the SDK's iterator through unchanged while the call reads it: `next()`
+ * returns the SDK's own promise, with one reaction of the observation's added first (it runs before
+ * the caller's), so a chunk costs the caller no extra promise or turn. `return()` (a `break`, a
+ * cancelled tee branch or readable) ends the span with what was seen, then lets the SDK's iterator
+ * abort the HTTP request; an error ends it as failed and reaches the caller as is.
  */
 class ObservedIterator implements AsyncIterator<unknown> {
   private readonly inner: AsyncIterator<unknown>;
@@ -148,19 +147,29 @@ class ObservedIterator implements AsyncIterator<unknown> {
     this.observation = observation;
   }
 
-  private readonly onResult = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
-    if (result.done === true) this.observation.end();
-    else this.observation.read(result.value);
-    return result;
+  // Neither reaction may throw: its promise is nobody's, so a rejection would be unhandled.
+  private readonly onResult = (result: IteratorResult<unknown>): void => {
+    try {
+      if (result.done === true) this.observation.end();
+      else this.observation.read(result.value);
+    } catch {
+      // The caller's stream goes on; the span keeps what was read.
+    }
   };
 
-  private readonly onError = (error: unknown): never => {
-    this.observation.call.fail(error);
-    throw error;
+  private readonly onError = (error: unknown): void => {
+    try {
+      // The caller gets the rejection from the SDK's promise itself.
+      this.observation.call.fail(error);
+    } catch {
+      // As above.
+    }
   };
 
   next(value?: unknown): Promise<IteratorResult<unknown>> {
-    return this.inner.next(value).then(this.onResult, this.onError);
+    const result = this.inner.next(value);
+    result.then(this.onResult, this.onError);
+    return result;
   }
 
   return(value?: unknown): Promise<IteratorResult<unknown>> {

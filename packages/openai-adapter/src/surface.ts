@@ -1,16 +1,12 @@
 import type { Attributes, Span } from '@opentelemetry/api';
-import type { CallConditions } from '@runproof/core';
+import type { ConditionsKey, DeclaredRequest } from './call-conditions.ts';
 import type { GenAIMessage } from './content.ts';
 import type { OutputChecks } from './output-checks.ts';
 
 /** A request body as the caller passed it to `create`. */
 export type RequestBody = Readonly<Record<string, unknown>>;
 
-/** The declared conditions a surface derives from a request (the rest — provider, library… — are common). */
-export type DeclaredRequest = Pick<
-  CallConditions,
-  'parameters' | 'instructionsDigest' | 'templateDigest' | 'toolsDigest' | 'schemaDigest'
->;
+export type { DeclaredRequest };
 
 /** What a call returned, gathered from a JSON response or from stream chunks, before it becomes attributes. */
 export class CallOutput {
@@ -57,10 +53,12 @@ export interface Surface {
   readonly operation: string;
   /** `ATTR_OPENAI_API_TYPE`, when the conventions define one. */
   readonly apiType: string | undefined;
-  /** Adds the request attributes to `attributes` and returns the request's declared conditions. */
-  describe(body: RequestBody, attributes: Attributes): DeclaredRequest;
-  /** `ATTR_RUNPROOF_INPUT_DIGEST`: the digest of the call's input (messages, input items, texts). */
-  digestInput(body: RequestBody): string | undefined;
+  /** Adds the request attributes to `attributes`. */
+  describe(body: RequestBody, attributes: Attributes): void;
+  /** Writes to `key` everything of the request that {@link declare} reads (not the model: the caller keys it). */
+  keyConditions(body: RequestBody, key: ConditionsKey): void;
+  /** The request's declared conditions; asked only for a key not seen before. */
+  declare(body: RequestBody): DeclaredRequest;
   /** Records the opt-in input content attributes on `span`. */
   captureInput(body: RequestBody, span: Span): void;
   /** The text the model reads, for an estimate of the input tokens (see `usage-text.ts`). */

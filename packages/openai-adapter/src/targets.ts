@@ -68,7 +68,7 @@ export function patchTargets(targets: OpenAITargets, source: TelemetrySource, li
   if (!patchAttemptCounter(targets.client)) {
     warnOnce(
       `missing:${library}:attempts`,
-      `runproof: ${library} has no per-attempt request method; runproof.call.attempts will be 0`,
+      `runproof: ${library} has no per-attempt request method; runproof.call.attempts will be 0 and runproof.input.digest missing`,
     );
   }
 }

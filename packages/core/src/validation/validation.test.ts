@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { trace } from '@opentelemetry/api';
+import { trace, type Attributes } from '@opentelemetry/api';
 import { z } from 'zod';
 import { jsonSchemaDigest, validateJsonSchema, validateStandardSchema } from '@runproof/core';
 import { checkJsonOutput, checkToolCallArguments, classifyFinish, recordValidation } from '@runproof/core/adapter';
@@ -63,6 +63,25 @@ test('draft-07 and 2020-12 schemas both compile; a schema rebuilt per request co
     jsonSchemaDigest(JSON.parse(JSON.stringify(fromZod)) as Record<string, unknown>),
   );
   assert.deepEqual(validateJsonSchema({ type: 'no-such-type' }, 1), { outcome: 'none', issues: [] });
+});
+
+test('a schema is compiled once per distinct schema, however many objects carry it, in a bounded cache', () => {
+  // Ajv refuses to compile a second schema with an $id it holds: were an equal schema compiled again,
+  // its check would not run (outcome none). Built anew for each of 50 requests, it always runs.
+  const invoiceSchema = (): Record<string, unknown> => ({
+    $id: 'urn:runproof-test:invoice',
+    type: 'object',
+    required: ['total'],
+    properties: { total: { type: 'number' } },
+  });
+  for (let request = 0; request < 50; request += 1)
+    assert.equal(validateJsonSchema(invoiceSchema(), { total: request }).outcome, 'pass');
+  assert.equal(validateJsonSchema(invoiceSchema(), { total: 'x' }).outcome, 'fail');
+  // 256 other schemas push it out of the cache (and out of Ajv): it compiles again, and still checks.
+  for (let other = 0; other < 256; other += 1)
+    validateJsonSchema({ type: 'object', properties: { [`field${other}`]: { type: 'string' } } }, {});
+  assert.equal(validateJsonSchema(invoiceSchema(), { total: 'x' }).outcome, 'fail');
+  assert.equal(validateJsonSchema(invoiceSchema(), { total: 1 }).outcome, 'pass');
 });
 
 test('tool-call arguments: undeclared tool, invalid JSON, schema violation, pass', () => {
@@ -147,6 +166,37 @@ test("recordValidation puts the checkpoint's attributes, events (the failure, th
   assert.deepEqual(
     checks?.dataPoints.map((point) => point.attributes),
     [{ 'runproof.validation.checkpoint': 'openai.response_format', 'runproof.validation.outcome': 'fail' }],
+  );
+});
+
+test('recordValidation of a pass writes no zero issue count; given an attributes object, it fills that instead of the span', async () => {
+  const tracer = trace.getTracer('adapter');
+  const passed = tracer.startSpan('chat passed');
+  recordValidation(passed, { checkpoint: 'response_format', ...checkJsonOutput(lookupVendor, '{"vendorId": "v-1"}') });
+  passed.end();
+  assert.deepEqual(harness.span('chat passed').attributes, {
+    'runproof.validation.outcome': 'pass',
+    'runproof.validation.checkpoint': 'response_format',
+  });
+  const gathered: Attributes = { 'gen_ai.response.id': 'chatcmpl-1' };
+  const deferred = tracer.startSpan('chat deferred');
+  recordValidation(
+    deferred,
+    { checkpoint: 'response_format', ...checkJsonOutput(lookupVendor, '{"vendorId": 1}') },
+    { attributes: gathered },
+  );
+  assert.deepEqual(gathered, {
+    'gen_ai.response.id': 'chatcmpl-1',
+    'runproof.validation.outcome': 'fail',
+    'runproof.validation.checkpoint': 'response_format',
+    'runproof.validation.issue_count': 1,
+  });
+  deferred.end();
+  const span = harness.span('chat deferred');
+  assert.deepEqual(span.attributes, {}, 'the caller writes them');
+  assert.deepEqual(
+    span.events.map((event) => event.name),
+    ['runproof.validation.failure', 'gen_ai.evaluation.result'],
   );
 });
 

@@ -59,14 +59,17 @@ const MAX_EVENT_ISSUES = 50;
 
 /**
  * For adapters: records a check on an existing span (a model or tool span) exactly as a checkpoint
- * does on its own span: `ATTR_RUNPROOF_VALIDATION_OUTCOME`, the checkpoint name, schema digest and issue
- * count, an `EVENT_RUNPROOF_VALIDATION_FAILURE` event with the issues' codes and paths (and their messages
- * only when content capture is on: `options.captureContent`, the adapter's own setting, else the
- * global one), the `METRIC_RUNPROOF_VALIDATION_CHECKS` metric, and for evaluation views the GenAI
- * conventions' `EVENT_GEN_AI_EVALUATION_RESULT` event per verdict: `ATTR_GEN_AI_EVALUATION_NAME` (the
- * checkpoint), `ATTR_GEN_AI_EVALUATION_SCORE_LABEL` (`pass`, `fail`, `repaired`) and, only with content
- * capture on, `ATTR_GEN_AI_EVALUATION_EXPLANATION` (the issues' paths and messages, redacted and
- * capped). `span` is the span whose output was judged. `none` sets only the outcome. Never throws.
+ * does on its own span: `ATTR_RUNPROOF_VALIDATION_OUTCOME`, the checkpoint name, schema digest and,
+ * when there are issues, their count; an `EVENT_RUNPROOF_VALIDATION_FAILURE` event with the issues'
+ * codes and paths (and their messages only when content capture is on: `options.captureContent`,
+ * the adapter's own setting, else the global one), the `METRIC_RUNPROOF_VALIDATION_CHECKS` metric,
+ * and for evaluation views the GenAI conventions' `EVENT_GEN_AI_EVALUATION_RESULT` event per
+ * verdict: `ATTR_GEN_AI_EVALUATION_NAME` (the checkpoint), `ATTR_GEN_AI_EVALUATION_SCORE_LABEL`
+ * (`pass`, `fail`, `repaired`) and, only with content capture on, `ATTR_GEN_AI_EVALUATION_EXPLANATION`
+ * (the issues' paths and messages, redacted and capped). `span` is the span whose output was
+ * judged. `none` sets only the outcome. `options.attributes`: an adapter that writes its span's
+ * attributes in one go at the end gets the validation attributes added to that object instead of
+ * set on the span. Never throws.
  *
  * @example
  * recordValidation(span, { checkpoint: 'response_format', schemaDigest: jsonSchemaDigest(schema), ...validateJsonSchema(schema, parsed) });
@@ -74,30 +77,47 @@ const MAX_EVENT_ISSUES = 50;
 export function recordValidation(
   span: Span,
   record: ValidationRecord,
-  options: { captureContent?: boolean } = {},
+  options: { captureContent?: boolean; attributes?: Attributes } = {},
 ): void {
   safely('recording a validation', undefined, () => {
+    const attributes: Attributes = options.attributes ?? {};
     if (record.outcome === VALIDATION_OUTCOME_VALUE_NONE) {
-      span.setAttribute(ATTR_RUNPROOF_VALIDATION_OUTCOME, VALIDATION_OUTCOME_VALUE_NONE);
+      attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME] = VALIDATION_OUTCOME_VALUE_NONE;
+      if (options.attributes === undefined) span.setAttributes(attributes);
       return;
     }
     const issues = record.issues ?? [];
-    const attributes: Attributes = {
-      [ATTR_RUNPROOF_VALIDATION_OUTCOME]: record.outcome,
-      [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: record.checkpoint,
-      [ATTR_RUNPROOF_VALIDATION_ISSUE_COUNT]: issues.length,
-    };
+    attributes[ATTR_RUNPROOF_VALIDATION_OUTCOME] = record.outcome;
+    attributes[ATTR_RUNPROOF_VALIDATION_CHECKPOINT] = record.checkpoint;
+    // A count of zero says what the outcome already says.
+    if (issues.length > 0) attributes[ATTR_RUNPROOF_VALIDATION_ISSUE_COUNT] = issues.length;
     if (record.schemaDigest !== undefined) attributes[ATTR_RUNPROOF_VALIDATION_SCHEMA_DIGEST] = record.schemaDigest;
-    span.setAttributes(attributes);
+    if (options.attributes === undefined) span.setAttributes(attributes);
     if (issues.length > 0)
       span.addEvent(EVENT_RUNPROOF_VALIDATION_FAILURE, failureAttributes(issues, options.captureContent));
     for (const verdict of record.verdicts ?? [{ checkpoint: record.checkpoint, outcome: record.outcome, issues }])
       span.addEvent(EVENT_GEN_AI_EVALUATION_RESULT, evaluationAttributes(verdict, options.captureContent));
-    getInstruments().validationChecks.add(1, {
-      [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: record.checkpoint,
-      [ATTR_RUNPROOF_VALIDATION_OUTCOME]: record.outcome,
-    });
+    getInstruments().validationChecks.add(1, checkAttributes(record.checkpoint, record.outcome));
   });
+}
+
+/** The validation counter's attribute sets, one shared object per checkpoint and outcome. */
+const checkAttributeSets = new Map<string, Attributes>();
+/** Checkpoint names are the caller's: past this many sets the cache starts over. */
+const MAX_CHECK_ATTRIBUTE_SETS = 1024;
+
+function checkAttributes(checkpoint: string, outcome: string): Attributes {
+  const key = `${outcome}:${checkpoint}`;
+  let attributes = checkAttributeSets.get(key);
+  if (attributes === undefined) {
+    attributes = Object.freeze({
+      [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: checkpoint,
+      [ATTR_RUNPROOF_VALIDATION_OUTCOME]: outcome,
+    });
+    if (checkAttributeSets.size >= MAX_CHECK_ATTRIBUTE_SETS) checkAttributeSets.clear();
+    checkAttributeSets.set(key, attributes);
+  }
+  return attributes;
 }
 
 function failureAttributes(issues: readonly Issue[], captureContent: boolean | undefined): Attributes {

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { digest } from '@runproof/core';
+import { cachedDigest } from '@runproof/core/adapter';
+import { declaredConditions } from './call-conditions.ts';
+import { chatSurface } from './chat.ts';
+
+const LIBRARY = 'openai@7.0.0';
+const TOOLS = [
+  {
+    type: 'function',
+    function: { name: 'lookup_vendor', parameters: { type: 'object', properties: { vendor: { type: 'string' } } } },
+  },
+];
+
+/** A chat request built anew, as an app builds one per call. */
+const request = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  model: 'gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'Answer in one word.' },
+    { role: 'user', content: 'Capital of France?' },
+  ],
+  temperature: 0.2,
+  ...overrides,
+});
+
+test('a repeated request gets the same frozen conditions, whose digest is the documented fingerprint', () => {
+  const first = declaredConditions(chatSurface, request(), LIBRARY, 'gpt-4o-mini');
+  const again = declaredConditions(
+    chatSurface,
+    request({
+      messages: [
+        { role: 'system', content: 'Answer in one word.' },
+        { role: 'user', content: 'And of Spain?' },
+      ],
+    }),
+    LIBRARY,
+    'gpt-4o-mini',
+  );
+  assert.equal(again, first, 'the user message is input, not a condition: the same object comes back');
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.parameters));
+  assert.equal(
+    cachedDigest(first),
+    digest({
+      provider: 'openai',
+      operation: 'chat',
+      target: 'gpt-4o-mini',
+      parameters: { temperature: 0.2 },
+      instructionsDigest: digest(['Answer in one word.']),
+      templateDigest: digest(['system', 'user']),
+      library: LIBRARY,
+      adapter: first.adapter,
+    }),
+  );
+});
+
+test('every declared condition changes the conditions: parameters, instructions, roles, tools, schema, model, library', () => {
+  const base = declaredConditions(chatSurface, request(), LIBRARY, 'gpt-4o-mini');
+  const variants = [
+    declaredConditions(chatSurface, request({ temperature: 0.3 }), LIBRARY, 'gpt-4o-mini'),
+    declaredConditions(chatSurface, request({ temperature: '0.2' }), LIBRARY, 'gpt-4o-mini'),
+    declaredConditions(
+      chatSurface,
+      request({
+        messages: [
+          { role: 'system', content: 'Answer in two words.' },
+          { role: 'user', content: 'Capital of France?' },
+        ],
+      }),
+      LIBRARY,
+      'gpt-4o-mini',
+    ),
+    declaredConditions(
+      chatSurface,
+      request({
+        messages: [
+          { role: 'user', content: 'Capital of France?' },
+          { role: 'system', content: 'Answer in one word.' },
+        ],
+      }),
+      LIBRARY,
+      'gpt-4o-mini',
+    ),
+    declaredConditions(chatSurface, request({ tools: TOOLS }), LIBRARY, 'gpt-4o-mini'),
+    declaredConditions(
+      chatSurface,
+      request({ response_format: { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object' } } } }),
+      LIBRARY,
+      'gpt-4o-mini',
+    ),
+    declaredConditions(chatSurface, request(), LIBRARY, 'gpt-4.1'),
+    declaredConditions(chatSurface, request(), 'openai@6.0.0', 'gpt-4o-mini'),
+  ];
+  const digests = new Set([base, ...variants].map((conditions) => cachedDigest(conditions)));
+  assert.equal(digests.size, variants.length + 1);
+});
+
+test('a tool list rebuilt for each request with the same content is the same condition; a changed one is not', () => {
+  const once = declaredConditions(chatSurface, request({ tools: structuredClone(TOOLS) }), LIBRARY, 'gpt-4o-mini');
+  const rebuilt = declaredConditions(chatSurface, request({ tools: structuredClone(TOOLS) }), LIBRARY, 'gpt-4o-mini');
+  assert.equal(rebuilt, once);
+  assert.equal(once.toolsDigest, digest(TOOLS));
+  const renamed = structuredClone(TOOLS);
+  renamed[0]!.function.name = 'find_vendor';
+  assert.notEqual(
+    declaredConditions(chatSurface, request({ tools: renamed }), LIBRARY, 'gpt-4o-mini').toolsDigest,
+    once.toolsDigest,
+  );
+});
+
+test('the key cannot be fooled by text that looks like its own separators', () => {
+  const a = declaredConditions(
+    chatSurface,
+    request({ messages: [{ role: 'user|4:user', content: 'x' }] }),
+    LIBRARY,
+    'gpt-4o-mini',
+  );
+  const b = declaredConditions(
+    chatSurface,
+    request({
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'user', content: 'y' },
+      ],
+    }),
+    LIBRARY,
+    'gpt-4o-mini',
+  );
+  assert.notEqual(cachedDigest(a), cachedDigest(b));
+  assert.equal(a.templateDigest, digest(['user|4:user']));
+});

@@ -1,0 +1,189 @@
+/**
+ * A call's declared conditions (`CallConditions`, whose digest is `ATTR_RUNPROOF_CALL_FINGERPRINT`),
+ * cached by a key built from what they are computed from: the model, the parameters, the roles and
+ * instructions of the messages, the tool list and the response schema. A repeated kind of call —
+ * the steady state of an app — finds its conditions, already frozen with their digest, without
+ * serializing or hashing anything of the request: strings are keyed by themselves (V8 keeps a
+ * string's hash), objects by their identity, and only an object seen for the first time is read as
+ * JSON text (a tool list or schema built anew for each request is read once per request).
+ */
+import type { CallConditions } from '@runproof/core';
+import { freezeWithDigest, safely } from '@runproof/core/adapter';
+import { GEN_AI_PROVIDER_VALUE_OPENAI } from '@runproof/core/semconv';
+import { PACKAGE_NAME, VERSION } from './version.ts';
+
+/** A request body as the caller passed it to `create`. */
+type RequestBody = Readonly<Record<string, unknown>>;
+
+/** The declared conditions a surface derives from a request (the rest — provider, library… — are common). */
+export type DeclaredRequest = Pick<
+  CallConditions,
+  'parameters' | 'instructionsDigest' | 'templateDigest' | 'toolsDigest' | 'schemaDigest'
+>;
+
+/** What a surface tells about a request's declared conditions (`Surface` has these members). */
+export interface ConditionsSource {
+  readonly operation: string;
+  /** Writes to `key` everything of the request that `declare` reads (not the model: the caller keys it). */
+  keyConditions(body: RequestBody, key: ConditionsKey): void;
+  /** The request's declared conditions; asked only for a key not seen before. */
+  declare(body: RequestBody): DeclaredRequest;
+}
+
+const ADAPTER = `${PACKAGE_NAME}@${VERSION}`;
+
+/** Past this many, a cache starts over (a guard against requests that all differ, not a working-set size). */
+const MAX_ENTRIES = 2048;
+/** Bound on the text the id cache holds. */
+const MAX_TEXT_CHARACTERS = 8 * 1024 * 1024;
+/** An object whose JSON is longer is read again on every call rather than kept. */
+const MAX_KEPT_JSON = 1024 * 1024;
+
+/** Short ids of texts (instructions, JSON of objects): a key holds the id, not the text. Ids are never reused. */
+const textIds = new Map<string, number>();
+let textCharacters = 0;
+let nextTextId = 0;
+/** The JSON text of objects already seen, by identity: it lives as long as the object does. */
+const jsonByObject = new WeakMap<object, string>();
+const conditionsByKey = new Map<string, CallConditions>();
+
+/** A surface's declared parameters, each with its position in the list. */
+export type ParameterList = ReadonlyMap<string, number>;
+
+/** The positions of `names`, for {@link ConditionsKey.parameters}. */
+export function parameterList(names: readonly string[]): ParameterList {
+  return new Map(names.map((name, index) => [name, index]));
+}
+
+/** One-letter codes of the usual roles, so a message costs one character of the key. */
+const ROLE_CODES: Readonly<Record<string, string>> = {
+  system: 'S',
+  user: 'U',
+  assistant: 'A',
+  tool: 'T',
+  developer: 'D',
+  function: 'F',
+};
+
+/**
+ * What a request's declared conditions are computed from, written as it is read. Every part says
+ * where it ends (a length, a closing `|`, or one letter of a known kind), so two different
+ * requests never write the same key.
+ */
+export class ConditionsKey {
+  text = '';
+
+  /** A string, or its absence. */
+  string(value: string | undefined): void {
+    this.text += value === undefined ? '-|' : `${value.length}:${value}|`;
+  }
+
+  /**
+   * The members of `body` that `parameters` lists and that are set, each with its position in the
+   * list. Read from the body's own members (a request sets a few of the many parameters there are).
+   */
+  parameters(body: Readonly<Record<string, unknown>>, parameters: ParameterList): void {
+    for (const name in body) {
+      const index = parameters.get(name);
+      if (index === undefined) continue;
+      const value = body[name];
+      if (value === undefined || value === null) continue;
+      this.text += `P${index}`;
+      this.value(value);
+    }
+  }
+
+  /** A message's role: one letter for the usual ones. */
+  role(role: string): void {
+    this.text += ROLE_CODES[role] ?? `R${role.length}:${role}|`;
+  }
+
+  /** A long text (instructions) by a short id. */
+  longText(value: string): void {
+    this.text += `#${textId(value)}|`;
+  }
+
+  /** Any request value: a primitive as itself with its type, an object by the id of its JSON text. */
+  value(value: unknown): void {
+    if (value === undefined) this.text += 'u|';
+    else if (value === null) this.text += 'n|';
+    else if (typeof value === 'object') this.text += `#${textId(jsonOf(value))}|`;
+    else if (
+      typeof value === 'string' ||
+      typeof value === 'number' ||
+      typeof value === 'boolean' ||
+      typeof value === 'bigint'
+    ) {
+      const text = String(value);
+      this.text += `${typeof value}:${text.length}:${text}|`;
+    } else {
+      // A symbol or a function cannot be sent: JSON leaves it out, and so does the key.
+      this.text += 'x|';
+    }
+  }
+}
+
+/** The declared conditions of a call through `surface`, built (and frozen with their digest) only for a key not seen before. */
+export function declaredConditions(
+  surface: ConditionsSource,
+  body: RequestBody,
+  library: string,
+  target: string | undefined,
+): CallConditions {
+  const key = new ConditionsKey();
+  key.text =
+    target === undefined
+      ? `${library.length}:${library}|-|`
+      : `${library.length}:${library}|${target.length}:${target}|`;
+  surface.keyConditions(body, key);
+  let conditions = conditionsByKey.get(key.text);
+  if (conditions === undefined) {
+    const declared: DeclaredRequest = surface.declare(body);
+    conditions = {
+      provider: GEN_AI_PROVIDER_VALUE_OPENAI,
+      operation: surface.operation,
+      target,
+      parameters: declared.parameters,
+      instructionsDigest: declared.instructionsDigest,
+      templateDigest: declared.templateDigest,
+      toolsDigest: declared.toolsDigest,
+      schemaDigest: declared.schemaDigest,
+      library,
+      adapter: ADAPTER,
+    };
+    // Frozen: the cache hands the same object to every later call, whose fingerprint is then a lookup.
+    safely('freezing call conditions', undefined, () => freezeWithDigest(conditions!));
+    if (conditionsByKey.size >= MAX_ENTRIES) conditionsByKey.clear();
+    conditionsByKey.set(key.text, conditions);
+  }
+  return conditions;
+}
+
+function textId(text: string): number {
+  let id = textIds.get(text);
+  if (id === undefined) {
+    id = nextTextId++;
+    if (textIds.size >= MAX_ENTRIES || textCharacters + text.length > MAX_TEXT_CHARACTERS) {
+      textIds.clear();
+      textCharacters = 0;
+    }
+    textIds.set(text, id);
+    textCharacters += text.length;
+  }
+  return id;
+}
+
+/** The JSON text of an object, read once per object. */
+function jsonOf(value: object): string {
+  let json = jsonByObject.get(value);
+  if (json === undefined) {
+    try {
+      json = JSON.stringify(value) ?? 'undefined';
+    } catch {
+      // Not JSON (a cycle, a bigint): it cannot have been sent either; keyed by its identity alone.
+      json = `object ${nextTextId++}`;
+    }
+    if (json.length <= MAX_KEPT_JSON) jsonByObject.set(value, json);
+  }
+  return json;
+}
