@@ -177,90 +177,125 @@ function applyModuleDefinitions(instrumentation: InstrumentationLike, moduleExpo
 
 /**
  * The `floor-same` configuration: hand-written code that puts on the wire what Runproof puts there
- * for a plain chat call — the model span's 27 attributes (values of the same sizes, computed once),
- * the three GenAI metric records, and per unit a run span with the run's attributes and a manifest
- * event of the size Runproof's has — with none of Runproof's work to compute them.
+ * for each workload's call, in the cheapest way a hand-writer would, with none of Runproof's work
+ * to find it out — values of the same sizes, computed once. Per call: the model span, started with
+ * the attributes a sampler may use (operation, provider, model, server, run id) and given the rest
+ * in one object as it ends (20 attributes on a chat call; the stream's two more, the structured
+ * output's check and its evaluation event), the GenAI metric records (duration and token usage,
+ * plus time to first chunk and per chunk for a stream, plus the validation counter for a checked
+ * output) with shared attribute sets. Per unit: the run span with the run's attributes, a manifest
+ * event of the size Runproof's has, and the two run metrics.
  */
-async function sameInformationWrappers(): Promise<Wrappers> {
+export async function sameInformationWrappers(): Promise<Wrappers> {
   const { createHash, randomUUID } = await import('node:crypto');
-  const { globalGenAIInstruments, recordGenAIMetrics } = await import('@runproof/core/adapter');
+  const { genAIMetricAttributes, globalGenAIInstruments, recordGenAIMetrics, recordStreamMetrics } =
+    await import('@runproof/core/adapter');
   const tracer = trace.getTracer('bench-hand-written');
   const instruments = globalGenAIInstruments('bench-hand-written', '0.0.0');
-  const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
-  const request = {
+  const meter = metrics.getMeter('bench-hand-written');
+  const validationChecks = meter.createCounter('runproof.validation.checks');
+  const runs = meter.createCounter('runproof.runs');
+  const runDuration = meter.createHistogram('runproof.run.duration');
+  const hex = (text: string, length = 64): string => createHash('sha256').update(text).digest('hex').slice(0, length);
+  const start = {
     'gen_ai.operation.name': 'chat',
     'gen_ai.provider.name': 'openai',
     'gen_ai.request.model': 'gpt-4o-mini',
-    'server.address': '127.0.0.1',
-    'server.port': 41_234,
+    'server.address': 'api.openai.com',
+    'server.port': 443,
+  };
+  const chat = {
     'openai.api.type': 'chat_completions',
     'gen_ai.request.max_tokens': 160,
     'gen_ai.request.temperature': 0.2,
-  };
-  const metricAttributes = {
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': 'openai',
-    'gen_ai.request.model': 'gpt-4o-mini',
-    'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
-    'server.address': '127.0.0.1',
-    'server.port': 41_234,
-  };
-  const identity = { 'runproof.call.fingerprint': hex('fingerprint'), 'runproof.input.digest': hex('input') };
-  const response = {
+    'runproof.call.fingerprint': hex('fingerprint'),
+    'runproof.input.digest': hex('input', 32),
     'gen_ai.response.id': 'chatcmpl-Bx7ttf0TgJ1v9lQ4mEoP2aZ3kR8sD',
     'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
     'gen_ai.response.finish_reasons': ['stop'],
-    'gen_ai.usage.input_tokens': 52,
-    'gen_ai.usage.output_tokens': 61,
-    'gen_ai.usage.cache_read.input_tokens': 0,
-    'gen_ai.usage.reasoning.output_tokens': 0,
-    'gen_ai.output.type': 'text',
+    'gen_ai.usage.input_tokens': 65,
+    'gen_ai.usage.output_tokens': 137,
     'openai.response.service_tier': 'default',
-    'openai.response.system_fingerprint': 'fp_7a1b2c3d4e',
-    'runproof.output.shape': hex('shape'),
-    'runproof.validation.outcome': 'none',
-    'runproof.call.attempts': 1,
+    'openai.response.system_fingerprint': 'fp_27bebe765c',
+    'runproof.output.shape': hex('shape', 16),
     'openai.request.id': 'req_5d41402abc4b2a76b9719d911017c592',
   };
-  const manifest = JSON.stringify({ padding: 'x'.repeat(1_400) });
+  const stream = { ...chat, 'gen_ai.request.stream': true, 'gen_ai.response.time_to_first_chunk': 0.0107 };
+  const structured = {
+    ...chat,
+    'gen_ai.output.type': 'json',
+    'runproof.validation.outcome': 'pass',
+    'runproof.validation.checkpoint': 'response_format',
+  };
+  const evaluation = { 'gen_ai.evaluation.name': 'response_format', 'gen_ai.evaluation.score.label': 'pass' };
+  const checked = { 'runproof.validation.checkpoint': 'response_format', 'runproof.validation.outcome': 'pass' };
+  const metricAttributes = genAIMetricAttributes({
+    operation: 'chat',
+    provider: 'openai',
+    requestModel: 'gpt-4o-mini',
+    responseModel: 'gpt-4o-mini-2024-07-18',
+    serverAddress: 'api.openai.com',
+    serverPort: 443,
+  });
+  const runMetricAttributes = { 'runproof.run.name': 'invoice-triage', 'runproof.run.outcome': 'completed' };
+  const runEnd = {
+    'runproof.run.outcome': 'completed',
+    'runproof.run.fingerprint': hex('run'),
+    'runproof.run.observed_digest': hex('observed'),
+  };
+  // The size of the manifest Runproof records for the bench's runs (about 1 KB).
+  const manifest = JSON.stringify({ padding: 'x'.repeat(1_000) });
   let runId = '';
   return {
-    call: (work) =>
+    call: (work, workload) =>
       tracer.startActiveSpan(
         'chat gpt-4o-mini',
-        { kind: SpanKind.CLIENT, attributes: { ...request, ...identity, 'runproof.run.id': runId } },
+        { kind: SpanKind.CLIENT, attributes: { ...start, 'runproof.run.id': runId } },
         async (span) => {
-          const start = performance.now();
+          const started = performance.now();
           try {
             return await work();
           } finally {
-            span.setAttributes(response);
-            recordGenAIMetrics(instruments, metricAttributes, (performance.now() - start) / 1000, 52, 61);
+            const seconds = (performance.now() - started) / 1000;
+            if (workload.stream) {
+              span.setAttributes(stream);
+              recordStreamMetrics(instruments, metricAttributes, seconds / 4, seconds / 120);
+            } else if (workload.structured) {
+              span.setAttributes(structured);
+              span.addEvent('gen_ai.evaluation.result', evaluation);
+              validationChecks.add(1, checked);
+            } else {
+              span.setAttributes(chat);
+            }
+            recordGenAIMetrics(instruments, metricAttributes, seconds, 65, 137);
             span.end();
           }
         },
       ),
     unit: (work) =>
-      tracer.startActiveSpan('run invoice-triage', async (span) => {
+      tracer.startActiveSpan('invoke_workflow invoice-triage', async (span) => {
+        const started = performance.now();
         runId = randomUUID();
         span.setAttributes({
+          'gen_ai.operation.name': 'invoke_workflow',
+          'gen_ai.workflow.name': 'invoice-triage',
           'runproof.run.id': runId,
           'runproof.run.name': 'invoice-triage',
           'runproof.run.attempt': 1,
           'runproof.run.continuation': 'new',
+          'runproof.owner.technical': 'ml-platform',
+          'runproof.owner.operational': 'accounts-payable',
         });
         try {
           return await work();
         } finally {
-          span.setAttributes({
-            'runproof.run.outcome': 'completed',
-            'runproof.run.fingerprint': hex('run'),
-            'runproof.run.observed_digest': hex('observed'),
-          });
+          span.setAttributes(runEnd);
           span.addEvent('runproof.run.manifest', {
-            'runproof.run.manifest': manifest,
-            'runproof.run.manifest.truncated': false,
+            'runproof.manifest': manifest,
+            'runproof.manifest.truncated': false,
           });
+          runs.add(1, runMetricAttributes);
+          runDuration.record((performance.now() - started) / 1000, runMetricAttributes);
           span.end();
         }
       }),

@@ -18,6 +18,7 @@
  *
  * See docs/benchmarks.md for how to read the output.
  */
+import { hash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ import {
 import { startSimulatorProcess } from './processes.ts';
 import { formatHeapTable, formatWorkloadTable } from './report.ts';
 import { judgeTargets } from './targets.ts';
-import { findWorkload, WORKLOADS, type WorkloadId } from './workloads.ts';
+import { findWorkload, requestOf, WORKLOADS, type Workload, type WorkloadId } from './workloads.ts';
 
 const MODES = ['in-process', 'end-to-end', 'langchain'] as const;
 type Mode = (typeof MODES)[number];
@@ -206,6 +207,7 @@ if (inProcess !== undefined) {
     ...[...inProcess.rowsByWorkload].flatMap(([workload, rows]) => [formatWorkloadTable(workload, rows, 'cpu'), '']),
     formatHeapTable(inProcess.heapRows),
     '',
+    ...formatRequestCosts(workloads),
     '#### Targets (in process)',
     '',
     ...judgeTargets(inProcess.rowsByWorkload).map((line) => `- ${line}`),
@@ -272,6 +274,54 @@ if (profile !== undefined)
   log(
     `CPU profiles are written under ${profile.directory} (summarize: node test/bench/profile-summary.ts <profile> [--baseline <profile>])`,
   );
+
+function sha256(text: string): string {
+  return hash('sha256', text, 'hex');
+}
+
+/**
+ * For the scaling workloads: what serializing the request costs the SDK (`JSON.stringify` of the
+ * body, which it does on every call) and what SHA-256 of that text costs, measured here in the
+ * parent, so the added CPU can be read against the SDK's own work on the same request.
+ */
+function formatRequestCosts(selected: readonly Workload[]): string[] {
+  const scaling = selected.filter(
+    (workload) => workload.promptCharacters !== undefined || workload.conversationMessages !== undefined,
+  );
+  if (scaling.length === 0) return [];
+  const microsPer = (work: () => unknown): number => {
+    for (let index = 0; index < 20; index += 1) work();
+    let repeats = 0;
+    const started = process.cpuUsage();
+    let spent = 0;
+    while (spent < 200_000) {
+      work();
+      repeats += 1;
+      const used = process.cpuUsage(started);
+      spent = used.user + used.system;
+    }
+    return spent / repeats;
+  };
+  const rows = scaling.map((workload) => {
+    const text = JSON.stringify(requestOf(workload));
+    return [
+      workload.label,
+      `${(Buffer.byteLength(text) / 1024).toFixed(1)} KB`,
+      microsPer(() => JSON.stringify(requestOf(workload))).toFixed(1),
+      microsPer(() => sha256(text)).toFixed(1),
+    ];
+  });
+  return [
+    '#### The request itself (scaling workloads)',
+    '',
+    "Measured in the bench's parent process: the body the SDK sends, `JSON.stringify` of it (the SDK's own serialization, on every call) and SHA-256 of that text (what `runproof.input.digest` costs).",
+    '',
+    '| workload | body | JSON.stringify µs | SHA-256 µs |',
+    '|:--|--:|--:|--:|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+  ];
+}
 
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);

@@ -5,7 +5,18 @@
  */
 import type OpenAI from 'openai';
 
-export type WorkloadId = 'chat' | 'stream' | 'concurrent' | 'structured';
+export type WorkloadId =
+  | 'chat'
+  | 'stream'
+  | 'concurrent'
+  | 'structured'
+  | 'prompt-1k'
+  | 'prompt-10k'
+  | 'prompt-100k'
+  | 'prompt-1m'
+  | 'conversation-10'
+  | 'conversation-100'
+  | 'conversation-1000';
 
 export interface Workload {
   id: WorkloadId;
@@ -15,6 +26,10 @@ export interface Workload {
   structured: boolean;
   /** Roughly what a call costs relative to a plain chat call; a batch makes `calls / weight` calls. */
   weight: number;
+  /** Scaling workloads: a chat call whose user prompt has this many characters… */
+  promptCharacters?: number;
+  /** …or whose conversation has this many messages before the last question. */
+  conversationMessages?: number;
 }
 
 export const WORKLOADS: readonly Workload[] = [
@@ -31,10 +46,84 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
+/**
+ * How the cost grows with the request (`--workloads prompt-1k,…`, not run by default): a chat call
+ * whose user prompt is 1 KB to 1 MB of text, or that carries a conversation of 10 to 1000 earlier
+ * messages (user and assistant turns of about 200 characters). The prompt and the conversation are
+ * built once and reused by every call, as an app resends its history; the response is the chat one.
+ */
+export const SCALING_WORKLOADS: readonly Workload[] = [
+  {
+    id: 'prompt-1k',
+    label: 'chat, 1 KB prompt',
+    concurrency: 1,
+    stream: false,
+    structured: false,
+    weight: 1,
+    promptCharacters: 1_000,
+  },
+  {
+    id: 'prompt-10k',
+    label: 'chat, 10 KB prompt',
+    concurrency: 1,
+    stream: false,
+    structured: false,
+    weight: 1,
+    promptCharacters: 10_000,
+  },
+  {
+    id: 'prompt-100k',
+    label: 'chat, 100 KB prompt',
+    concurrency: 1,
+    stream: false,
+    structured: false,
+    weight: 4,
+    promptCharacters: 100_000,
+  },
+  {
+    id: 'prompt-1m',
+    label: 'chat, 1 MB prompt',
+    concurrency: 1,
+    stream: false,
+    structured: false,
+    weight: 40,
+    promptCharacters: 1_000_000,
+  },
+  {
+    id: 'conversation-10',
+    label: 'chat, 10-message conversation',
+    concurrency: 1,
+    stream: false,
+    structured: false,
+    weight: 1,
+    conversationMessages: 10,
+  },
+  {
+    id: 'conversation-100',
+    label: 'chat, 100-message conversation',
+    concurrency: 1,
+    stream: false,
+    structured: false,
+    weight: 2,
+    conversationMessages: 100,
+  },
+  {
+    id: 'conversation-1000',
+    label: 'chat, 1000-message conversation',
+    concurrency: 1,
+    stream: false,
+    structured: false,
+    weight: 16,
+    conversationMessages: 1_000,
+  },
+];
+
 export function findWorkload(id: string): Workload {
-  const found = WORKLOADS.find((workload) => workload.id === id);
+  const found = [...WORKLOADS, ...SCALING_WORKLOADS].find((workload) => workload.id === id);
   if (found === undefined)
-    throw new Error(`unknown workload "${id}"; expected one of ${WORKLOADS.map((entry) => entry.id).join(', ')}`);
+    throw new Error(
+      `unknown workload "${id}"; expected one of ${[...WORKLOADS, ...SCALING_WORKLOADS].map((entry) => entry.id).join(', ')}`,
+    );
   return found;
 }
 
@@ -65,8 +154,40 @@ const INVOICE_CHECK_SCHEMA = {
 
 type ChatBody = Parameters<OpenAI['chat']['completions']['create']>[0];
 
-function requestOf(workload: Workload): ChatBody {
-  const body = { model: 'gpt-4o-mini', messages: [...MESSAGES], temperature: 0.2, max_tokens: 160 } satisfies ChatBody;
+const SENTENCE = 'Line 14 of invoice INV-2291: 3 x maintenance visit, 413.33 EUR each, VAT 20 %, due 30 days. ';
+const scalingMessages = new Map<WorkloadId, ChatBody['messages']>();
+
+/** The messages of a scaling workload, built on first use and reused. */
+function scalingMessagesOf(workload: Workload): ChatBody['messages'] {
+  let messages = scalingMessages.get(workload.id);
+  if (messages === undefined) {
+    messages = [MESSAGES[0]];
+    if (workload.promptCharacters !== undefined) {
+      messages.push({
+        role: 'user',
+        content: SENTENCE.repeat(Math.ceil(workload.promptCharacters / SENTENCE.length)).slice(
+          0,
+          workload.promptCharacters,
+        ),
+      });
+    } else {
+      for (let index = 0; index < (workload.conversationMessages ?? 0); index += 1) {
+        messages.push({ role: index % 2 === 0 ? 'user' : 'assistant', content: `${index}: ${SENTENCE}${SENTENCE}` });
+      }
+      messages.push(MESSAGES[1]);
+    }
+    scalingMessages.set(workload.id, messages);
+  }
+  return messages;
+}
+
+/** The request body a workload's call sends (a new object each time, as an app builds it). */
+export function requestOf(workload: Workload): ChatBody {
+  const messages =
+    workload.promptCharacters !== undefined || workload.conversationMessages !== undefined
+      ? [...scalingMessagesOf(workload)]
+      : [...MESSAGES];
+  const body = { model: 'gpt-4o-mini', messages, temperature: 0.2, max_tokens: 160 } satisfies ChatBody;
   if (workload.stream) return { ...body, stream: true, stream_options: { include_usage: true } };
   if (workload.structured) {
     return {
@@ -104,7 +225,8 @@ export async function callOnce(client: OpenAI, workload: Workload): Promise<void
 
 /** How a configuration wraps calls and units (a hand-written span, a `run()`); identity by default. */
 export interface Wrappers {
-  call<T>(work: () => Promise<T>): Promise<T>;
+  /** One call of `workload` (what a hand-written span records depends on it). */
+  call<T>(work: () => Promise<T>, workload: Workload): Promise<T>;
   unit<T>(work: () => Promise<T>): Promise<T>;
 }
 
@@ -129,11 +251,11 @@ export async function runCalls(
       await wrappers.unit(async () => {
         for (let index = 0; index < size; index += 1) {
           if (!timed) {
-            await wrappers.call(() => callOnce(client, workload));
+            await wrappers.call(() => callOnce(client, workload), workload);
             continue;
           }
           const started = performance.now();
-          await wrappers.call(() => callOnce(client, workload));
+          await wrappers.call(() => callOnce(client, workload), workload);
           latencies.push(performance.now() - started);
         }
       });
