@@ -10,18 +10,17 @@
  * other processes share its drift), then the median and interquartile range over the windows.
  * A shared machine's load moves time, not instruction counts, so a change's effect can be read
  * where the timed bench is lost in noise. What it does not see: cache misses, memory stalls, what an
- * instruction costs (a hash, a division), and under valgrind V8's optimizing compiler keeps working
- * for longer (its instructions, on its own thread, are counted too: windows differ by several
- * percent) — so it complements the timed table, and its numbers are compared with each other, not
- * converted to microseconds.
+ * instruction costs (a hash, a division), and V8's predictable mode leaves more code in its
+ * baseline tier than a normal run does — so it complements the timed table, and its numbers are
+ * compared with each other (a change, a budget), not converted to microseconds.
  *
  *   node test/bench/instructions.ts [--configurations runproof,openinference] [--workloads chat,stream]
  *                                   [--calls 300] [--windows 6] [--warmup 4000] [--jobs 1] [--json out.json]
  *
- * The baseline and both hand-written spans are always counted. V8 runs with a fixed seed, the
- * garbage collector on the main thread, no memory reducer and a heap that grows tenfold before a
- * full collection (no timer decides one; each window ends with a full collection of its own), and
- * the bench's fixed young generation. A workload's `weight` divides its calls.
+ * The baseline and both hand-written spans are always counted. V8 runs `--predictable` (one
+ * thread: compiling and collecting garbage happen in the counted thread, at points set by the
+ * work done, not by a timer or another thread), with a fixed seed, no incremental marking or
+ * memory reducer, and the bench's fixed young generation. A workload's `weight` divides its calls.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,9 +38,9 @@ import { findWorkload, WORKLOADS, type Workload } from './workloads.ts';
 const CHILD_MAIN = fileURLToPath(new URL('./instructions-child.ts', import.meta.url));
 const NODE_FLAGS = [
   '--expose-gc',
-  '--single-threaded-gc',
+  '--predictable',
   '--random-seed=1',
-  '--heap-growing-percent=1000',
+  '--no-incremental-marking',
   '--no-memory-reducer',
   '--no-flush-bytecode',
   '--min-semi-space-size=16',
