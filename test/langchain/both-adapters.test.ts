@@ -173,3 +173,30 @@ test('generate() with two prompts at once: two sibling model spans, each enriche
     'tokens recorded once',
   );
 });
+
+test('with content captured, each message attribute is written once, by the OpenAI adapter, in the shape the LangChain adapter alone writes', async () => {
+  const written: string[] = [];
+  harness.configure({
+    captureContent: true,
+    redact: (text, { attribute }) => {
+      written.push(attribute);
+      return text;
+    },
+  });
+  sim.enqueue({ reply: 'Paris.', usage: { inputTokens: 12, outputTokens: 2 } }, { status: 500 });
+  await model().invoke('Capital of France?');
+  await assert.rejects(model().invoke('Capital of Italy?'));
+  const chats = harness.spans().filter((span) => span.name === 'chat gpt-4o-mini');
+  assert.equal(chats.length, 2, 'one span per call');
+  assert.deepEqual(written, ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.input.messages']);
+  assert.deepEqual(
+    chats.map((span) => [span.attributes['gen_ai.input.messages'], span.attributes['gen_ai.output.messages']]),
+    [
+      [
+        '[{"role":"user","parts":[{"type":"text","content":"Capital of France?"}]}]',
+        '[{"role":"assistant","parts":[{"type":"text","content":"Paris."}],"finish_reason":"stop"}]',
+      ],
+      ['[{"role":"user","parts":[{"type":"text","content":"Capital of Italy?"}]}]', undefined],
+    ],
+  );
+});

@@ -130,7 +130,7 @@ export class RunproofCallbackHandler {
     metadata?: Record<string, unknown>,
   ): void {
     const record = safely('recording a LangChain chat model start', undefined, () =>
-      startModelRun(this.#starter, GEN_AI_OPERATION_VALUE_CHAT, runId, parentRunId, extraParams, metadata),
+      startModelRun(this.#starter, GEN_AI_OPERATION_VALUE_CHAT, runId, parentRunId, extraParams, metadata, messages),
     );
     guardModelRun(this.#starter, runId, record, () => inputTextOf(messages, extraParams));
   }
@@ -145,7 +145,15 @@ export class RunproofCallbackHandler {
     metadata?: Record<string, unknown>,
   ): void {
     const record = safely('recording a LangChain LLM start', undefined, () =>
-      startModelRun(this.#starter, GEN_AI_OPERATION_VALUE_TEXT_COMPLETION, runId, parentRunId, extraParams, metadata),
+      startModelRun(
+        this.#starter,
+        GEN_AI_OPERATION_VALUE_TEXT_COMPLETION,
+        runId,
+        parentRunId,
+        extraParams,
+        metadata,
+        prompts,
+      ),
     );
     guardModelRun(this.#starter, runId, record, () => inputTextOf(prompts, extraParams));
   }

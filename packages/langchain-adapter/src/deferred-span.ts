@@ -14,6 +14,7 @@ import {
   type TimeInput,
 } from '@opentelemetry/api';
 import { setModelSpan } from '@runproof/core/adapter';
+import { ATTR_GEN_AI_INPUT_MESSAGES } from '@runproof/core/semconv';
 
 /**
  * What kind of LangChain run a {@link RunScope} is waiting for. `transform` is a chain that starts
@@ -45,6 +46,11 @@ export class RunScope {
   pending = 0;
   /** Called once, the next time no step is in flight (set for a stream below an abandoned one). */
   whenIdle: (() => void) | undefined;
+  /**
+   * A provider adapter recorded the input messages of the request it sent on this model span: the
+   * run does not record them again, even when that adapter gave the span back after a failed attempt.
+   */
+  inputMessagesRecorded = false;
   /** The span made active for the scope; what a provider adapter claims as the model span. */
   readonly deferred: DeferredSpan = new DeferredSpan(this);
 
@@ -75,6 +81,7 @@ export class DeferredSpan implements Span {
   }
 
   setAttribute(key: string, value: AttributeValue): this {
+    if (key === ATTR_GEN_AI_INPUT_MESSAGES) this.#scope.inputMessagesRecorded = true;
     this.#target().setAttribute(key, value);
     return this;
   }

@@ -141,7 +141,7 @@ export interface ModelResponse {
  * A generation's finish reason: the provider's `finish_reason`, or for OpenAI's Responses API
  * (`useResponsesApi`), its status in chat completions' terms, as the OpenAI adapter reports it.
  */
-function finishReasonOf(generation: unknown): string | undefined {
+export function finishReasonOf(generation: unknown): string | undefined {
   const message = asRecord(asRecord(generation).message);
   const metadata = asRecord(message.response_metadata);
   const reason =

@@ -3,7 +3,7 @@
  * on the agent above it, and the run's boundary deciding before the request is sent.
  */
 import { context, SpanKind } from '@opentelemetry/api';
-import { guardModelCall } from '@runproof/core/adapter';
+import { getSettings, guardModelCall } from '@runproof/core/adapter';
 import { ATTR_GEN_AI_CONVERSATION_ID } from '@runproof/core/semconv';
 import { describeAgentModel } from './chain-runs.ts';
 import { readThreadId } from './langgraph.ts';
@@ -11,7 +11,11 @@ import { readModelRequest } from './model-attributes.ts';
 import type { RunRecord } from './open-runs.ts';
 import type { RunStarter } from './run-start.ts';
 
-/** Starts a model run's span for `operation` (chat or text completion). */
+/**
+ * Starts a model run's span for `operation` (chat or text completion). `inputs` is what the start
+ * callback received, a list of message lists (or of prompts) whose first is this run's: LangChain's
+ * callback manager starts a run of its own for each. It is kept only when content is captured.
+ */
 export function startModelRun(
   starter: RunStarter,
   operation: string,
@@ -19,6 +23,7 @@ export function startModelRun(
   parentRunId: string | undefined,
   extraParams: unknown,
   metadata: unknown,
+  inputs: unknown,
 ): RunRecord {
   const parent = starter.runs.get(parentRunId);
   const model = readModelRequest(operation, extraParams, metadata);
@@ -35,6 +40,7 @@ export function startModelRun(
     scopeKind: 'model',
   });
   record.model = model;
+  if (getSettings().captureContent && Array.isArray(inputs)) record.input = inputs[0];
   describeAgentModel(parent, model);
   return record;
 }

@@ -16,6 +16,11 @@ export interface RunRecord {
   startTime: number;
   scope: RunScope | undefined;
   model: ModelRequest | undefined;
+  /**
+   * A model run's input (its LangChain messages, or an LLM's prompt), held only when content is
+   * captured: recorded as the run ends, once it is known that no provider adapter recorded it.
+   */
+  input: unknown;
   streamed: boolean;
   /** Chunks a model run streamed: its output estimate, should it end without an answer (abandoned, failed). */
   chunks: number;
@@ -59,6 +64,7 @@ export function newRunRecord(
     startTime: now(),
     scope,
     model: undefined,
+    input: undefined,
     streamed: false,
     chunks: 0,
     firstChunkTime: undefined,
