@@ -198,6 +198,36 @@ test('generate() with two prompts at once: each model span records its own promp
   ]);
 });
 
+test('a streamed answer is recorded whole, once the stream ends', async () => {
+  harness.configure({ captureContent: true });
+  sim.enqueue({ reply: 'Paris is the capital of France.' });
+  let text = '';
+  for await (const chunk of await model().stream('Capital of France?')) text += chunk.text;
+  assert.equal(text, 'Paris is the capital of France.');
+  assert.deepEqual(chatAttributes()['gen_ai.output.messages'], [
+    { role: 'assistant', parts: [{ type: 'text', content: 'Paris is the capital of France.' }], finish_reason: 'stop' },
+  ]);
+});
+
+test('each message attribute goes through the redaction hook and is cut to maxContentBytes', async () => {
+  harness.configure({
+    captureContent: true,
+    maxContentBytes: 80,
+    redact: (text) => text.replaceAll('4111-1111', '[card]'),
+  });
+  sim.enqueue({ reply: 'Noted: 4111-1111.' });
+  await model().invoke('My card is 4111-1111, please remember it for the next order.');
+  const span = harness.span('chat gpt-4o-mini');
+  assert.equal(
+    span.attributes['gen_ai.input.messages'],
+    '[{"role":"user","parts":[{"type":"text","content":"My card is [card], please rem',
+  );
+  assert.equal(
+    span.attributes['gen_ai.output.messages'],
+    '[{"role":"assistant","parts":[{"type":"text","content":"Noted: [card]."}],"finis',
+  );
+});
+
 test('content capture off (the default): no message attribute at all', async () => {
   sim.enqueue({ reply: 'Paris.', usage: { inputTokens: 20, outputTokens: 2 } });
   await model().invoke([new SystemMessage('Answer in one word.'), new HumanMessage('Capital of France?')]);
