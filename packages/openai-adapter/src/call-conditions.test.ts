@@ -129,3 +129,34 @@ test('the key cannot be fooled by text that looks like its own separators', () =
   assert.notEqual(cachedDigest(a), cachedDigest(b));
   assert.equal(a.templateDigest, digest(['user|4:user']));
 });
+
+test('a response format rebuilt for each request around the same schema is the same condition; a changed one is not', () => {
+  const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+  const format = (name: string, strict: boolean): Record<string, unknown> => ({
+    type: 'json_schema',
+    json_schema: { name, strict, schema },
+  });
+  const once = declaredConditions(chatSurface, request({ response_format: format('city', true) }), LIBRARY, 'gpt-4o');
+  const rebuilt = declaredConditions(
+    chatSurface,
+    request({ response_format: format('city', true) }),
+    LIBRARY,
+    'gpt-4o',
+  );
+  assert.equal(rebuilt, once);
+  assert.equal(once.schemaDigest, digest(format('city', true)));
+  for (const changed of [format('town', true), format('city', false), { ...format('city', true), extra: 1 }])
+    assert.notEqual(
+      declaredConditions(chatSurface, request({ response_format: changed }), LIBRARY, 'gpt-4o').schemaDigest,
+      once.schemaDigest,
+    );
+  // A record with its own toJSON is keyed by what JSON makes of it.
+  const custom = (name: string): Record<string, unknown> => ({
+    type: 'json_schema',
+    json_schema: { name: 'x', schema, toJSON: () => ({ name, schema }) },
+  });
+  assert.notEqual(
+    declaredConditions(chatSurface, request({ response_format: custom('a') }), LIBRARY, 'gpt-4o').schemaDigest,
+    declaredConditions(chatSurface, request({ response_format: custom('b') }), LIBRARY, 'gpt-4o').schemaDigest,
+  );
+});

@@ -4,8 +4,10 @@
  * instructions of the messages, the tool list and the response schema. A repeated kind of call —
  * the steady state of an app — finds its conditions, already frozen with their digest, without
  * serializing or hashing anything of the request: strings are keyed by themselves (V8 keeps a
- * string's hash), objects by their identity, and only an object seen for the first time is read as
- * JSON text (a tool list or schema built anew for each request is read once per request).
+ * string's hash), objects by their identity, a small record built anew for each request (a
+ * `response_format` around the app's schema) by its members, and only any other object seen for
+ * the first time is read as JSON text (a tool list or schema built anew for each request is read
+ * once per request). Mutating an object in place between calls is not noticed: pass a new object.
  */
 import type { CallConditions } from '@runproof/core';
 import { freezeWithDigest, safely } from '@runproof/core/adapter';
@@ -36,15 +38,23 @@ const ADAPTER = `${PACKAGE_NAME}@${VERSION}`;
 const MAX_ENTRIES = 2048;
 /** Bound on the text the id cache holds. */
 const MAX_TEXT_CHARACTERS = 8 * 1024 * 1024;
-/** An object whose JSON is longer is read again on every call rather than kept. */
-const MAX_KEPT_JSON = 1024 * 1024;
+/**
+ * A record at this depth or deeper in a request value is keyed by its JSON text, not walked: the
+ * records an app builds per request wrap the ones it keeps (`response_format.json_schema.schema`).
+ */
+const MAX_WALKED_DEPTH = 2;
+/** A record with more members is keyed by its JSON text (a large `logit_bias` is usually kept, and found by identity). */
+const MAX_WALKED_MEMBERS = 8;
 
 /** Short ids of texts (instructions, JSON of objects): a key holds the id, not the text. Ids are never reused. */
 const textIds = new Map<string, number>();
 let textCharacters = 0;
 let nextTextId = 0;
-/** The JSON text of objects already seen, by identity: it lives as long as the object does. */
-const jsonByObject = new WeakMap<object, string>();
+/**
+ * The id of the JSON text of objects already read as JSON, by identity: it lives as long as the
+ * object does. An id stays unique to its text after the id cache starts over (ids are never reused).
+ */
+const idsByObject = new WeakMap<object, number>();
 const conditionsByKey = new Map<string, CallConditions>();
 
 /** A surface's declared parameters, each with its position in the list. */
@@ -103,11 +113,15 @@ export class ConditionsKey {
     this.text += `#${textId(value)}|`;
   }
 
-  /** Any request value: a primitive as itself with its type, an object by the id of its JSON text. */
-  value(value: unknown): void {
+  /**
+   * Any request value: a primitive as itself with its type, an object by the id of its JSON text
+   * (found by identity after the first time), a small plain record not seen before by its members.
+   * `depth`: how deep in a request value this one is.
+   */
+  value(value: unknown, depth = 0): void {
     if (value === undefined) this.text += 'u|';
     else if (value === null) this.text += 'n|';
-    else if (typeof value === 'object') this.text += `#${textId(jsonOf(value))}|`;
+    else if (typeof value === 'object') this.object(value, depth);
     else if (
       typeof value === 'string' ||
       typeof value === 'number' ||
@@ -121,6 +135,43 @@ export class ConditionsKey {
       this.text += 'x|';
     }
   }
+
+  /**
+   * An object. A record built anew for each request would cost its JSON text on every call, and
+   * keeping it by identity would only fill the cache with objects never seen again: it is keyed
+   * by its members instead, `{` then each member's length-prefixed name and value, then `}`. Equal
+   * keys mean equal JSON, since the record has no `toJSON` and its members are keyed as they are
+   * serialized.
+   */
+  private object(value: object, depth: number): void {
+    const known = idsByObject.get(value);
+    if (known !== undefined) {
+      this.text += `#${known}|`;
+      return;
+    }
+    if (depth < MAX_WALKED_DEPTH && isPlainRecord(value)) {
+      const names = Object.keys(value);
+      if (names.length <= MAX_WALKED_MEMBERS) {
+        this.text += '{';
+        for (const name of names) {
+          this.text += `${name.length}:${name}`;
+          this.value((value as Record<string, unknown>)[name], depth + 1);
+        }
+        this.text += '}';
+        return;
+      }
+    }
+    const id = textId(jsonOf(value));
+    idsByObject.set(value, id);
+    this.text += `#${id}|`;
+  }
+}
+
+/** A record JSON serializes member by member: a plain object without a `toJSON` of its own. */
+function isPlainRecord(value: object): boolean {
+  if (Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return (prototype === Object.prototype || prototype === null) && !Object.hasOwn(value, 'toJSON');
 }
 
 /** The declared conditions of a call through `surface`, built (and frozen with their digest) only for a key not seen before. */
@@ -173,17 +224,12 @@ function textId(text: string): number {
   return id;
 }
 
-/** The JSON text of an object, read once per object. */
+/** The JSON text of an object (the caller keeps its id by identity). */
 function jsonOf(value: object): string {
-  let json = jsonByObject.get(value);
-  if (json === undefined) {
-    try {
-      json = JSON.stringify(value) ?? 'undefined';
-    } catch {
-      // Not JSON (a cycle, a bigint): it cannot have been sent either; keyed by its identity alone.
-      json = `object ${nextTextId++}`;
-    }
-    if (json.length <= MAX_KEPT_JSON) jsonByObject.set(value, json);
+  try {
+    return JSON.stringify(value) ?? 'undefined';
+  } catch {
+    // Not JSON (a cycle, a bigint): it cannot have been sent either; keyed by its identity alone.
+    return `object ${nextTextId++}`;
   }
-  return json;
 }
