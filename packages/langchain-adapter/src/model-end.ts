@@ -5,6 +5,7 @@
 import type { Context, Span } from '@opentelemetry/api';
 import { digest } from '@runproof/core';
 import {
+  detectDrift,
   isModelSpanClaimed,
   recordContent,
   recordValidation,
@@ -107,7 +108,8 @@ function ownsGenAI(record: RunRecord): boolean {
 /**
  * What a finished model call records when no provider adapter enriched its span (a model other
  * than OpenAI's, or the OpenAI adapter not installed): the GenAI response attributes, the call's
- * fingerprint and observed conditions, the GenAI metrics, and whether the model only called tools
+ * fingerprint, drift of its resolved model and system fingerprint against that fingerprint's
+ * baseline, its observed conditions, the GenAI metrics, and whether the model only called tools
  * it was offered.
  */
 export function recordModelEnd(
@@ -119,7 +121,14 @@ export function recordModelEnd(
 ): void {
   span.setAttributes(response.attributes);
   const toolsDigest = model.toolNames.length > 0 ? digest(model.toolNames) : undefined;
-  span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, reportCall(modelCallConditions(model, toolsDigest), callContext));
+  const callFingerprint = reportCall(modelCallConditions(model, toolsDigest), callContext);
+  span.setAttribute(ATTR_RUNPROOF_CALL_FINGERPRINT, callFingerprint);
+  // An answered call (a stream its caller abandoned never gets here). No output structure is
+  // compared: this adapter records none (`ATTR_RUNPROOF_OUTPUT_SHAPE` is the OpenAI adapter's).
+  detectDrift(span, callFingerprint, {
+    resolvedModel: response.responseModel,
+    systemFingerprint: response.systemFingerprint,
+  });
   reportObserved(
     {
       resolvedModel: response.responseModel,
