@@ -8,10 +8,9 @@
  * response arrives. Any other promise passes straight through.
  */
 import { context } from '@opentelemetry/api';
-import { safely } from '@runproof/core/adapter';
 import { findOwner } from './attempts.ts';
 import { endWhenAbandoned } from './abandoned.ts';
-import type { ModelCall } from './model-call.ts';
+import { logFailure, type ModelCall } from './model-call.ts';
 
 interface APIPromiseLike {
   responsePromise?: unknown;
@@ -33,7 +32,7 @@ const watchedPrototypes = new WeakSet<object>();
 
 /** Starts following the SDK's result for `call`; returns `result` itself, which is what the caller gets. */
 export function observeResult(call: ModelCall, result: unknown): unknown {
-  return safely('following an OpenAI response', result, () => {
+  try {
     const promise = result as APIPromiseLike | null;
     if (
       promise === null ||
@@ -51,7 +50,10 @@ export function observeResult(call: ModelCall, result: unknown): unknown {
     requests.set(promise.responsePromise, request);
     watchPrototype(Object.getPrototypeOf(promise) as object | null);
     return promise;
-  });
+  } catch (error) {
+    logFailure('following an OpenAI response', error);
+    return result;
+  }
 }
 
 /**

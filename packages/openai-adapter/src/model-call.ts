@@ -137,7 +137,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       start[ATTR_SERVER_ADDRESS] = this.endpoint.address;
       start[ATTR_SERVER_PORT] = this.endpoint.port;
     }
-    const name = this.requestModel === undefined ? surface.operation : `${surface.operation} ${this.requestModel}`;
+    const name = spanName(surface.operation, this.requestModel);
     // Under a framework's model span (LangChain's ChatOpenAI), enrich that span: one span per model
     // call, whichever wrapper the call came through, and the framework has guarded it already.
     const frameworkSpan = claimModelSpan(parent);
@@ -160,10 +160,13 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       return;
     }
 
-    const conditions = safely('declaring the conditions of a call', undefined, () =>
-      declaredConditions(surface, body, library, this.requestModel),
-    );
-    const fingerprint = conditions === undefined ? '' : reportCall(conditions, parent);
+    let fingerprint = '';
+    // A try/catch rather than `safely`: no closure per call; a failure goes through `safely` for its one log.
+    try {
+      fingerprint = reportCall(declaredConditions(surface, body, library, this.requestModel), parent);
+    } catch (error) {
+      logFailure('declaring the conditions of a call', error);
+    }
     if (!recording) return;
     if (this.ownsSpan) openCall(this);
     this.callFingerprint = fingerprint;
@@ -337,7 +340,11 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   /** Writes the gathered attributes on the span, once. */
   private writeAttributes(): void {
     if (!this.recording) return;
-    safely('writing the attributes of a model span', undefined, () => this.span.setAttributes(this.attributes));
+    try {
+      this.span.setAttributes(this.attributes);
+    } catch (error) {
+      logFailure('writing the attributes of a model span', error);
+    }
   }
 
   /** Settles the boundary's hold with what the call used; what the API did not report, the budget estimates. */
@@ -422,4 +429,29 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       output.outputTokens,
     );
   }
+}
+
+/** Span names by operation and model: built once, not per call. */
+const spanNames = new Map<string, Map<string | undefined, string>>();
+/** Models are the caller's: past this many per operation the cache starts over. */
+const MAX_SPAN_NAMES = 256;
+
+/** `{operation} {model}`, or the operation alone when the request names no model. */
+function spanName(operation: string, model: string | undefined): string {
+  let byModel = spanNames.get(operation);
+  if (byModel === undefined) spanNames.set(operation, (byModel = new Map<string | undefined, string>()));
+  let name = byModel.get(model);
+  if (name === undefined) {
+    name = model === undefined ? operation : `${operation} ${model}`;
+    if (byModel.size >= MAX_SPAN_NAMES) byModel.clear();
+    byModel.set(model, name);
+  }
+  return name;
+}
+
+/** Logs a failure once per `where`, as `safely` does (for code that catches it itself, to spare a closure per call). */
+export function logFailure(where: string, error: unknown): void {
+  safely(where, undefined, () => {
+    throw error;
+  });
 }

@@ -3,7 +3,7 @@ import { safely } from '@runproof/core/adapter';
 import { OPENAI_API_TYPE_VALUE_CHAT_COMPLETIONS } from '@runproof/core/semconv';
 import { observeResult } from './api-promise.ts';
 import { CALL_KEY } from './call-context.ts';
-import { ModelCall } from './model-call.ts';
+import { logFailure, ModelCall } from './model-call.ts';
 import { callMode, patchMethod } from './patch.ts';
 import type { RequestBody, Surface } from './surface.ts';
 import type { TelemetrySource } from './telemetry-source.ts';
@@ -100,9 +100,10 @@ function startCall(
   parent: Context,
   withSpan: boolean,
 ): ModelCall | undefined {
-  return safely(
-    `starting a span for openai ${surface.method}`,
-    undefined,
-    () => new ModelCall(surface, source, library, body, resource, options, parent, withSpan),
-  );
+  try {
+    return new ModelCall(surface, source, library, body, resource, options, parent, withSpan);
+  } catch (error) {
+    logFailure(`starting a span for openai ${surface.method}`, error);
+    return undefined;
+  }
 }

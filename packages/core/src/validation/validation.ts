@@ -101,21 +101,40 @@ export function recordValidation(
   });
 }
 
-/** The validation counter's attribute sets, one shared object per checkpoint and outcome. */
-const checkAttributeSets = new Map<string, Attributes>();
-/** Checkpoint names are the caller's: past this many sets the cache starts over. */
+/**
+ * The validation counter's attribute sets and the evaluation events without an explanation: one
+ * shared frozen object per checkpoint and outcome (a span copies an event's attributes), found by
+ * the outcome, then the checkpoint — strings the caller holds, so no key is built per call.
+ */
+const checkAttributeSets = new Map<string, Map<string, Attributes>>();
+const evaluationAttributeSets = new Map<string, Map<string, Attributes>>();
+/** Checkpoint names are the caller's: past this many sets per outcome a cache starts over. */
 const MAX_CHECK_ATTRIBUTE_SETS = 1024;
 
 function checkAttributes(checkpoint: string, outcome: string): Attributes {
-  const key = `${outcome}:${checkpoint}`;
-  let attributes = checkAttributeSets.get(key);
+  return sharedSet(
+    checkAttributeSets,
+    checkpoint,
+    outcome,
+    ATTR_RUNPROOF_VALIDATION_CHECKPOINT,
+    ATTR_RUNPROOF_VALIDATION_OUTCOME,
+  );
+}
+
+function sharedSet(
+  cache: Map<string, Map<string, Attributes>>,
+  checkpoint: string,
+  outcome: string,
+  checkpointKey: string,
+  outcomeKey: string,
+): Attributes {
+  let byCheckpoint = cache.get(outcome);
+  if (byCheckpoint === undefined) cache.set(outcome, (byCheckpoint = new Map<string, Attributes>()));
+  let attributes = byCheckpoint.get(checkpoint);
   if (attributes === undefined) {
-    attributes = Object.freeze({
-      [ATTR_RUNPROOF_VALIDATION_CHECKPOINT]: checkpoint,
-      [ATTR_RUNPROOF_VALIDATION_OUTCOME]: outcome,
-    });
-    if (checkAttributeSets.size >= MAX_CHECK_ATTRIBUTE_SETS) checkAttributeSets.clear();
-    checkAttributeSets.set(key, attributes);
+    attributes = Object.freeze({ [checkpointKey]: checkpoint, [outcomeKey]: outcome });
+    if (byCheckpoint.size >= MAX_CHECK_ATTRIBUTE_SETS) byCheckpoint.clear();
+    byCheckpoint.set(checkpoint, attributes);
   }
   return attributes;
 }
@@ -142,12 +161,14 @@ function failureAttributes(issues: readonly Issue[], captureContent: boolean | u
 }
 
 function evaluationAttributes(verdict: Verdict, captureContent: boolean | undefined): Attributes {
+  if (verdict.issues.length === 0) return sharedEvaluationAttributes(verdict.checkpoint, verdict.outcome);
+  const settings = getSettings();
+  if (!(captureContent ?? settings.captureContent))
+    return sharedEvaluationAttributes(verdict.checkpoint, verdict.outcome);
   const attributes: Attributes = {
     [ATTR_GEN_AI_EVALUATION_NAME]: verdict.checkpoint,
     [ATTR_GEN_AI_EVALUATION_SCORE_LABEL]: verdict.outcome,
   };
-  const settings = getSettings();
-  if (verdict.issues.length === 0 || !(captureContent ?? settings.captureContent)) return attributes;
   // The messages may quote the output judged: content, redacted and capped like any other.
   const text = verdict.issues
     .slice(0, MAX_EVENT_ISSUES)
@@ -164,6 +185,16 @@ function evaluationAttributes(verdict: Verdict, captureContent: boolean | undefi
   if (typeof explanation === 'string')
     attributes[ATTR_GEN_AI_EVALUATION_EXPLANATION] = capBytes(explanation, settings.maxContentBytes);
   return attributes;
+}
+
+function sharedEvaluationAttributes(checkpoint: string, outcome: string): Attributes {
+  return sharedSet(
+    evaluationAttributeSets,
+    checkpoint,
+    outcome,
+    ATTR_GEN_AI_EVALUATION_NAME,
+    ATTR_GEN_AI_EVALUATION_SCORE_LABEL,
+  );
 }
 
 /** Tool schemas by tool name, as a request declared them: a JSON Schema, or `undefined` when the tool takes anything. */
