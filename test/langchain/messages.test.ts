@@ -209,6 +209,20 @@ test('a streamed answer is recorded whole, once the stream ends', async () => {
   ]);
 });
 
+test('a stream its caller abandons records the request it sent, and no answer', async () => {
+  harness.configure({ captureContent: true });
+  sim.enqueue({ reply: Array.from({ length: 60 }, (_, index) => `word${index}`).join(' '), chunkDelayMs: 2 });
+  let chunks = 0;
+  for await (const _chunk of await model().stream('Tell me a long story.')) if (++chunks === 3) break;
+  const span = harness.span('chat gpt-4o-mini');
+  assert.equal(span.ended, true);
+  assert.equal(
+    span.attributes['gen_ai.input.messages'],
+    '[{"role":"user","parts":[{"type":"text","content":"Tell me a long story."}]}]',
+  );
+  assert.equal(span.attributes['gen_ai.output.messages'], undefined);
+});
+
 test('each message attribute goes through the redaction hook and is cut to maxContentBytes', async () => {
   harness.configure({
     captureContent: true,

@@ -4,19 +4,9 @@
  */
 import type { Context, Span } from '@opentelemetry/api';
 import { digest } from '@runproof/core';
-import {
-  detectDrift,
-  isModelSpanClaimed,
-  recordContent,
-  recordValidation,
-  reportCall,
-  reportObserved,
-} from '@runproof/core/adapter';
+import { detectDrift, isModelSpanClaimed, recordValidation, reportCall, reportObserved } from '@runproof/core/adapter';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_INPUT_MESSAGES,
-  ATTR_GEN_AI_OUTPUT_MESSAGES,
-  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
   ATTR_RUNPROOF_CALL_FINGERPRINT,
   VALIDATION_CHECKPOINT_VALUE_TOOL_CALLS,
   VALIDATION_ISSUE_CODE_VALUE_UNDECLARED_TOOL,
@@ -32,7 +22,7 @@ import {
   type ModelRequest,
   type ModelResponse,
 } from './model-attributes.ts';
-import { toInputMessages, toOutputMessages } from './model-messages.ts';
+import { recordModelMessages } from './model-messages.ts';
 import { recordModelMetrics, recordModelStreamMetrics } from './model-metrics.ts';
 import { now, settleUnanswered, type RunRecord } from './open-runs.ts';
 import { outputTextOf } from './usage-text.ts';
@@ -51,7 +41,7 @@ export function endModelRun(record: RunRecord, output: unknown): void {
     const endTime = now();
     recordModelStreamMetrics(modelMetricAttributes(model, response.responseModel), record, endTime);
     recordModelEnd(span, model, response, record.context, (endTime - record.startTime) / 1000);
-    recordMessages(record, model, output);
+    recordModelMessages(record, output);
   }
   span.end();
 }
@@ -77,27 +67,8 @@ export function failModelRun(record: RunRecord, error: unknown): void {
       );
     }
   }
-  // A provider adapter that gave the span back after its last attempt failed recorded the input itself.
-  if (record.model !== undefined && ownsGenAI(record) && record.scope?.inputMessagesRecorded !== true)
-    recordMessages(record, record.model, undefined);
+  recordModelMessages(record, undefined);
   record.span.end();
-}
-
-/**
- * With content captured (the run kept its input): the run's system instructions, input messages and,
- * when it answered, output messages, in the conventions' JSON shape, each through the `redact` hook
- * and cut to `maxContentBytes`. Written last, so that content is what the span's attribute limit
- * drops first, and only on a span no provider adapter enriched: that adapter records the messages
- * of the request it sent, so they are written once.
- */
-function recordMessages(record: RunRecord, model: ModelRequest, output: unknown): void {
-  if (record.input === undefined) return;
-  const input = toInputMessages(record.input, model.provider);
-  record.input = undefined;
-  if (input.systemInstructions !== undefined)
-    recordContent(record.span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, input.systemInstructions);
-  recordContent(record.span, ATTR_GEN_AI_INPUT_MESSAGES, input.messages);
-  if (output !== undefined) recordContent(record.span, ATTR_GEN_AI_OUTPUT_MESSAGES, toOutputMessages(output));
 }
 
 /** Whether a model run records its own GenAI attributes, usage and metrics: no provider adapter enriched its span (those are then the adapter's). */

@@ -3,7 +3,15 @@
  * `ATTR_GEN_AI_INPUT_MESSAGES`, `ATTR_GEN_AI_OUTPUT_MESSAGES`, `ATTR_GEN_AI_SYSTEM_INSTRUCTIONS`):
  * each message a `role` and its `parts`. Only runs with content capture on get here, when the run ends.
  */
-import { asRecord, finishReasonOf } from './model-attributes.ts';
+import type { Span } from '@opentelemetry/api';
+import { isModelSpanClaimed, recordContent } from '@runproof/core/adapter';
+import {
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+} from '@runproof/core/semconv';
+import type { RunScope } from './deferred-span.ts';
+import { asRecord, finishReasonOf, type ModelRequest } from './model-attributes.ts';
 
 /** A message in the GenAI input / output messages format. */
 export interface GenAIMessage {
@@ -44,6 +52,34 @@ const ROLES: Readonly<Record<string, string>> = {
   tool: 'tool',
   function: 'tool',
 };
+
+/** What {@link recordModelMessages} reads of a model run's record. */
+export interface ModelRun {
+  span: Span;
+  /** The run's messages or prompt, kept only when content is captured; cleared once recorded. */
+  input: unknown;
+  model: ModelRequest | undefined;
+  scope: RunScope | undefined;
+}
+
+/**
+ * With content captured (the run kept its input), as a model run ends — answered (`output`), failed,
+ * or ended unanswered (an abandoned stream, shutdown): its system instructions, input messages and,
+ * when it answered, output messages, each through the `redact` hook and cut to `maxContentBytes`.
+ * Nothing on a span a provider adapter enriched: that adapter records the request it sent (on a
+ * failed attempt it gives the span back, but has recorded the input), so each is written once. The
+ * caller writes content last, so that it is what the span's attribute limit drops first.
+ */
+export function recordModelMessages(record: ModelRun, output: unknown): void {
+  const { input, model, scope } = record;
+  if (input === undefined || model === undefined) return;
+  record.input = undefined;
+  if (scope !== undefined && (scope.inputMessagesRecorded || isModelSpanClaimed(scope.deferred))) return;
+  const { systemInstructions, messages } = toInputMessages(input, model.provider);
+  if (systemInstructions !== undefined) recordContent(record.span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, systemInstructions);
+  recordContent(record.span, ATTR_GEN_AI_INPUT_MESSAGES, messages);
+  if (output !== undefined) recordContent(record.span, ATTR_GEN_AI_OUTPUT_MESSAGES, toOutputMessages(output));
+}
 
 /**
  * The input of a model run: `input` is the run's LangChain messages (`BaseMessage[]`) or, for an

@@ -2,6 +2,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import { closeCall, openCall, type BoundaryTicket, type OpenCall } from '@runproof/core/adapter';
 import type { RunScope, ScopeKind } from './deferred-span.ts';
 import type { ModelRequest } from './model-attributes.ts';
+import { recordModelMessages } from './model-messages.ts';
 
 /** What the handler keeps about a LangChain run from its start callback to its end. */
 export interface RunRecord {
@@ -152,12 +153,13 @@ export function settleUnanswered(record: RunRecord): void {
 
 /**
  * Ends a run nothing will end otherwise (shut down, pushed out of the table, its stream abandoned):
- * its span as it is, its boundary hold released, and the failed tool spans that were waiting for
+ * its span as it is with a model run's captured input, its boundary hold released, and the failed tool spans that were waiting for
  * it to know whether their error was handled.
  */
 export function endUnfinishedRun(record: RunRecord | undefined): void {
   if (record === undefined) return;
   settleUnanswered(record);
+  recordModelMessages(record, undefined);
   for (const failed of record.failedTools) failed.span.end(failed.endTime);
   record.span.end();
 }
