@@ -5,6 +5,8 @@ import {
   type ObservedConditions,
   type RunManifest,
 } from '../identity/manifest.ts';
+import { manifestRecord, type ManifestRecord } from '../identity/manifest-text.ts';
+import { canonicalize } from '../identity/canonical-json.ts';
 import { VERSION } from '../version.ts';
 import { getSettings } from '../settings.ts';
 import type { RunBoundary } from '../boundary/run-boundary.ts';
@@ -24,6 +26,8 @@ export interface RunStateInit {
   attempt: number;
   continuation: RunContinuation;
   conditions: Record<string, unknown>;
+  /** `canonicalize(conditions)` as the run starts, when they are plain JSON; else `undefined`. */
+  conditionsJson?: string;
 }
 
 export class RunState implements Run {
@@ -32,6 +36,7 @@ export class RunState implements Run {
   readonly attempt: number;
   readonly continuation: RunContinuation;
   readonly conditions: Record<string, unknown>;
+  readonly #conditionsJson: string | undefined;
   readonly startTime = performance.now();
   #span!: Span;
   outcomeOverride: RunOutcome | undefined;
@@ -53,6 +58,7 @@ export class RunState implements Run {
     this.attempt = init.attempt;
     this.continuation = init.continuation;
     this.conditions = init.conditions;
+    this.#conditionsJson = init.conditionsJson;
   }
 
   /** The run's `invoke_workflow` span; set once, as it starts. */
@@ -78,6 +84,33 @@ export class RunState implements Run {
     if (observed.resolvedModel) this.resolvedModels.add(observed.resolvedModel);
     if (observed.systemFingerprint) this.systemFingerprints.add(observed.systemFingerprint);
     for (const tool of observed.toolsCalled ?? []) this.toolsCalled.add(tool);
+  }
+
+  /**
+   * What the run span records as the run ends: the manifest's canonical JSON and its digests, the
+   * same as `canonicalize(this.manifest())` gives, built from pieces canonicalized once.
+   */
+  manifestRecord(): ManifestRecord {
+    const record =
+      this.#conditionsJson === undefined
+        ? undefined
+        : manifestRecord({
+            runId: this.id,
+            attempt: this.attempt,
+            continuation: this.continuation,
+            run: this.name,
+            codeVersion: getSettings().codeVersion,
+            runproof: VERSION,
+            policy: this.boundary?.policy.digest ?? null,
+            conditionsJson: this.#conditionsJson,
+            calls: this.calls,
+            resolvedModels: this.resolvedModels,
+            systemFingerprints: this.systemFingerprints,
+            toolsCalled: this.toolsCalled,
+          });
+    if (record !== undefined) return record;
+    const manifest = this.manifest();
+    return { fingerprint: manifest.fingerprint, observedDigest: manifest.observedDigest, json: canonicalize(manifest) };
   }
 
   manifest(): RunManifest {

@@ -2,6 +2,7 @@ import { context, propagation, SpanKind, trace, type Attributes, type Span } fro
 import { attachPolicy, guardRunStart, guardStep } from '../boundary/guards.ts';
 import { getRunBoundary, withRunBoundary } from '../boundary/run-boundary.ts';
 import { canonicalize } from '../identity/canonical-json.ts';
+import { isPlainJsonValue } from '../identity/manifest-text.ts';
 import { ensureContextManager } from './context-fallback.ts';
 import { getDurability } from '../continuity/durability.ts';
 import { RunHandedOffError } from '../continuity/errors.ts';
@@ -278,9 +279,12 @@ function resolveSpec(spec: RunSpec) {
     (typeof spec.durable.by !== 'string' || spec.durable.by.trim() === '')
   )
     problems.push('durable.by must be a non-empty string');
+  // Canonicalized once, to check it and for the manifest: the conditions as the run declared them.
+  let conditionsJson: string | undefined = '{}';
   if (spec?.conditions !== undefined) {
     try {
-      canonicalize(spec.conditions);
+      conditionsJson = canonicalize(spec.conditions);
+      if (!isPlainJsonValue(spec.conditions)) conditionsJson = undefined;
     } catch (error) {
       problems.push(`conditions must be JSON-serializable (${(error as Error).message})`);
     }
@@ -292,6 +296,7 @@ function resolveSpec(spec: RunSpec) {
     attempt: spec.attempt ?? 1,
     continuation: spec.continuation ?? (spec.id === undefined ? 'new' : 'resume'),
     conditions: spec.conditions ?? {},
+    conditionsJson,
   };
 }
 
@@ -304,13 +309,13 @@ function endRun(state: RunState, error: unknown): void {
     const result: RunOutcome = state.outcomeOverride ?? (error === undefined ? 'completed' : 'failed');
     // A handoff ends the attempt on purpose: its outcome says so, and it is no error.
     if (error !== undefined && !RunHandedOffError.isInstance(error)) markError(span, error);
-    const manifest = state.manifest();
+    const manifest = state.manifestRecord();
     span.setAttributes({
       [ATTR_RUNPROOF_RUN_OUTCOME]: result,
       [ATTR_RUNPROOF_RUN_FINGERPRINT]: manifest.fingerprint,
       [ATTR_RUNPROOF_RUN_OBSERVED_DIGEST]: manifest.observedDigest,
     });
-    addManifestEvent(span, canonicalize(manifest));
+    addManifestEvent(span, manifest.json);
     const metricAttributes = { [ATTR_RUNPROOF_RUN_NAME]: state.name, [ATTR_RUNPROOF_RUN_OUTCOME]: result };
     const instruments = getInstruments();
     instruments.runs.add(1, metricAttributes);
@@ -321,7 +326,8 @@ function endRun(state: RunState, error: unknown): void {
 
 function addManifestEvent(span: Span, json: string): void {
   const limit = getSettings().manifestMaxBytes;
-  const truncated = Buffer.byteLength(json) > limit;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most manifests are known to fit without counting.
+  const truncated = json.length * 3 > limit && Buffer.byteLength(json) > limit;
   span.addEvent(EVENT_RUNPROOF_RUN_MANIFEST, {
     [ATTR_RUNPROOF_MANIFEST]: truncated ? capBytes(json, limit) : json,
     [ATTR_RUNPROOF_MANIFEST_TRUNCATED]: truncated,
