@@ -1,4 +1,4 @@
-import { context, createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, createContextKey, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { globalSlot } from '../internal/global.ts';
 
@@ -16,14 +16,22 @@ const slot = globalSlot<{ manager: AsyncLocalStorageContextManager | undefined }
 }));
 const PROBE = createContextKey('runproof:context-probe');
 
-/** Whether the registered context manager carries a context into a callback (the no-op one does not). */
-function contextPropagates(): boolean {
-  return context.with(ROOT_CONTEXT.setValue(PROBE, true), () => context.active().getValue(PROBE) === true);
+/**
+ * Calls `fn(argument)` with `runContext` active, as `context.with` does. When the registered
+ * context manager did not make it active (the API's no-op one), an AsyncLocalStorage one is
+ * installed first and `fn` is called through it. The run's own context is the probe: no context
+ * is built and entered per run only to ask whether one propagates.
+ */
+export function withRunContext<A, R>(runContext: Context, fn: (argument: A) => R, argument: A): R {
+  return context.with(runContext, () => {
+    if (context.active() === runContext) return fn(argument);
+    installContextManager();
+    return context.with(runContext, fn, undefined, argument);
+  });
 }
 
-/** Installs an AsyncLocalStorage context manager when the one registered is the API's no-op. */
-export function ensureContextManager(): void {
-  if (contextPropagates()) return;
+/** Installs an AsyncLocalStorage context manager; none when another one is registered already. */
+function installContextManager(): void {
   const manager = new AsyncLocalStorageContextManager().enable();
   if (context.setGlobalContextManager(manager)) slot.manager = manager;
   else manager.disable();

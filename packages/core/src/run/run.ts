@@ -3,7 +3,7 @@ import { attachPolicy, guardRunStart, guardStep } from '../boundary/guards.ts';
 import { getRunBoundary, withRunBoundary } from '../boundary/run-boundary.ts';
 import { canonicalize } from '../identity/canonical-json.ts';
 import { isPlainJsonValue } from '../identity/manifest-text.ts';
-import { ensureContextManager } from './context-fallback.ts';
+import { withRunContext } from './context-fallback.ts';
 import { getDurability } from '../continuity/durability.ts';
 import { RunHandedOffError } from '../continuity/errors.ts';
 import {
@@ -124,7 +124,6 @@ function tracer() {
  * await run({ name: 'invoice-triage', boundary: { allowedModels: ['gpt-4o-mini'], maxToolCalls: 3 } }, triage);
  */
 export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promise<T>): Promise<T> {
-  ensureContextManager();
   // Anything but a spec object is taken as the name, so `run(null)` is reported as a bad name.
   const resolved = resolveSpec(typeof spec === 'object' && spec !== null ? spec : { name: spec });
   const given = typeof spec === 'object' && spec !== null ? spec : undefined;
@@ -181,7 +180,7 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
     // Journaled before the attempt rule is checked: a halted attempt counts too.
     if (durable?.kind === 'execute') await startAttempt(state, durable);
     guardRunStart(state.boundary);
-    const result = await context.with(runContext, fn, undefined, state);
+    const result = await withRunContext(runContext, fn, state);
     if (journal !== undefined) await finishAttempt(state, journal, 'completed', result);
     endRun(state, undefined);
     return result;
