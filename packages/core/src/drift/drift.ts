@@ -58,12 +58,6 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 /** A UTF-16 surrogate without its other half (what `String.prototype.toWellFormed` replaces). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-const KINDS = [
-  ['resolvedModel', DRIFT_KIND_VALUE_RESOLVED_MODEL],
-  ['systemFingerprint', DRIFT_KIND_VALUE_SYSTEM_FINGERPRINT],
-  ['outputShape', DRIFT_KIND_VALUE_OUTPUT_SHAPE],
-] as const;
-
 /** A subject's baselines by kind, and its place in the order of use (see `localBaselines`). */
 interface LocalSubject {
   byKind: Map<string, LocalBaseline>;
@@ -90,16 +84,45 @@ const local = globalSlot('drift-local-subjects', () => ({ subjects: new Map<stri
  */
 export function detectDrift(span: Span, callFingerprint: string, observed: DriftObservation): boolean {
   if (callFingerprint === '') return false;
-  return safely('detecting drift', false, () => {
-    let drifted = false;
-    const now = Date.now();
+  // A try/catch rather than `safely`: no closure per call. A failure goes through `safely` for its one log.
+  try {
+    const { resolvedModel, systemFingerprint, outputShape } = observed;
     const shared = sharedBaselines();
-    for (const [field, kind] of KINDS) {
-      const value = observed[field];
-      if (value !== undefined && judgeDrift(span, callFingerprint, { kind, value }, now, shared)) drifted = true;
-    }
+    if (resolvedModel === undefined && systemFingerprint === undefined && outputShape === undefined) return false;
+    const byKind = localBaselines(callFingerprint);
+    // The common case without a store: each value is this process's baseline for these conditions.
+    if (
+      shared === undefined &&
+      isBaseline(byKind, DRIFT_KIND_VALUE_RESOLVED_MODEL, resolvedModel) &&
+      isBaseline(byKind, DRIFT_KIND_VALUE_SYSTEM_FINGERPRINT, systemFingerprint) &&
+      isBaseline(byKind, DRIFT_KIND_VALUE_OUTPUT_SHAPE, outputShape)
+    )
+      return false;
+    const now = Date.now();
+    let drifted = false;
+    if (resolvedModel !== undefined)
+      drifted = judgeValue(span, callFingerprint, byKind, DRIFT_KIND_VALUE_RESOLVED_MODEL, resolvedModel, now, shared);
+    if (
+      systemFingerprint !== undefined &&
+      judgeValue(span, callFingerprint, byKind, DRIFT_KIND_VALUE_SYSTEM_FINGERPRINT, systemFingerprint, now, shared)
+    )
+      drifted = true;
+    if (
+      outputShape !== undefined &&
+      judgeValue(span, callFingerprint, byKind, DRIFT_KIND_VALUE_OUTPUT_SHAPE, outputShape, now, shared)
+    )
+      drifted = true;
     return drifted;
-  });
+  } catch (error) {
+    return safely('detecting drift', false, () => {
+      throw error;
+    });
+  }
+}
+
+/** Whether `value` is absent, or is the baseline this process keeps for the kind. */
+function isBaseline(byKind: Map<string, LocalBaseline>, kind: string, value: string | undefined): boolean {
+  return value === undefined || byKind.get(kind)?.value === value;
 }
 
 /**
@@ -115,18 +138,28 @@ export function judgeDrift(
   shared: SharedBaselines | undefined,
   detail?: () => string | undefined,
 ): boolean {
-  let value = sighting.value.length > MAX_VALUE ? sighting.value.slice(0, MAX_VALUE) : sighting.value;
-  // What a provider sends is kept in stores whose text cannot hold U+0000.
-  if (value.includes('\u0000')) value = value.replaceAll('\u0000', '\uFFFD');
-  // Nor a lone surrogate (a name cut inside an emoji above, or sent so): each store keeps U+FFFD
-  // instead, and the value read back would be drift against itself.
-  if (SURROGATE.test(value)) value = value.replace(LONE_SURROGATE, '\uFFFD');
-  const byKind = localBaselines(subject);
-  const before = byKind.get(sighting.kind);
-  if (before === undefined || before.value !== value)
-    byKind.set(sighting.kind, { value, firstSeen: now, shape: sighting.shape });
+  const { kind, value, shape } = sighting;
+  return judgeValue(span, subject, localBaselines(subject), kind, value, now, shared, shape, detail);
+}
 
-  const verdict = shared?.compare(subject, sighting.kind, value, now, detail) ?? 'unknown';
+/** {@link judgeDrift} with the subject's baselines in this process already looked up. */
+function judgeValue(
+  span: Span,
+  subject: string,
+  byKind: Map<string, LocalBaseline>,
+  kind: string,
+  observed: string,
+  now: number,
+  shared: SharedBaselines | undefined,
+  shape?: unknown,
+  detail?: () => string | undefined,
+): boolean {
+  const before = byKind.get(kind);
+  // A value equal to the one kept needs no cleaning: `storable` returns what it made unchanged.
+  const value = before?.value === observed ? observed : storable(observed);
+  if (before === undefined || before.value !== value) byKind.set(kind, { value, firstSeen: now, shape });
+
+  const verdict = shared?.compare(subject, kind, value, now, detail) ?? 'unknown';
   if (verdict === 'same') return false;
   if (verdict !== 'unknown') {
     const baselineShape =
@@ -135,7 +168,8 @@ export function judgeDrift(
         : safely('reading a baseline shape', undefined, () => JSON.parse(verdict.detail!) as unknown);
     report(
       span,
-      sighting,
+      kind,
+      shape,
       value,
       { value: verdict.value, firstSeen: verdict.firstSeen, shape: baselineShape },
       DRIFT_BASELINE_SOURCE_VALUE_STORE,
@@ -143,27 +177,45 @@ export function judgeDrift(
     return true;
   }
   if (before === undefined || before.value === value) return false;
-  if (shared !== undefined && !shared.firstReport(subject, sighting.kind, value)) return false;
-  report(span, sighting, value, before, DRIFT_BASELINE_SOURCE_VALUE_PROCESS);
+  if (shared !== undefined && !shared.firstReport(subject, kind, value)) return false;
+  report(span, kind, shape, value, before, DRIFT_BASELINE_SOURCE_VALUE_PROCESS);
   return true;
 }
 
-function report(span: Span, sighting: Sighting, observed: string, baseline: LocalBaseline, source: string): void {
+/** A value as the baselines keep it: at most {@link MAX_VALUE} characters, text every store can hold. */
+function storable(observed: string): string {
+  let value = observed.length > MAX_VALUE ? observed.slice(0, MAX_VALUE) : observed;
+  // What a provider sends is kept in stores whose text cannot hold U+0000.
+  if (value.includes('\u0000')) value = value.replaceAll('\u0000', '\uFFFD');
+  // Nor a lone surrogate (a name cut inside an emoji above, or sent so): each store keeps U+FFFD
+  // instead, and the value read back would be drift against itself.
+  if (SURROGATE.test(value)) value = value.replace(LONE_SURROGATE, '\uFFFD');
+  return value;
+}
+
+function report(
+  span: Span,
+  kind: string,
+  shape: unknown,
+  observed: string,
+  baseline: LocalBaseline,
+  source: string,
+): void {
   const attributes: Attributes = {
-    [ATTR_RUNPROOF_DRIFT_KIND]: sighting.kind,
+    [ATTR_RUNPROOF_DRIFT_KIND]: kind,
     [ATTR_RUNPROOF_DRIFT_BASELINE]: baseline.value,
     [ATTR_RUNPROOF_DRIFT_OBSERVED]: observed,
     [ATTR_RUNPROOF_DRIFT_BASELINE_FIRST_SEEN]: new Date(baseline.firstSeen).toISOString(),
     [ATTR_RUNPROOF_DRIFT_BASELINE_SOURCE]: source,
   };
-  if (sighting.shape !== undefined && baseline.shape !== undefined) {
-    const { added, removed } = compareFields(baseline.shape, sighting.shape);
+  if (shape !== undefined && baseline.shape !== undefined) {
+    const { added, removed } = compareFields(baseline.shape, shape);
     attributes[ATTR_RUNPROOF_DRIFT_FIELDS_ADDED] = added;
     attributes[ATTR_RUNPROOF_DRIFT_FIELDS_REMOVED] = removed;
   }
   span.addEvent(EVENT_RUNPROOF_DRIFT, attributes);
   span.setAttribute(ATTR_RUNPROOF_DRIFT_DETECTED, true);
-  getInstruments().driftEvents.add(1, { [ATTR_RUNPROOF_DRIFT_KIND]: sighting.kind });
+  getInstruments().driftEvents.add(1, { [ATTR_RUNPROOF_DRIFT_KIND]: kind });
 }
 
 /**
