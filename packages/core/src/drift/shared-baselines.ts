@@ -266,9 +266,9 @@ export class SharedBaselines {
   }
 
   #subject(name: string): Subject {
-    // The kinds of one call are compared one after the other: one lookup for them all.
-    if (this.#lastName === name && this.#lastSubject !== undefined && this.#subjects.get(name) === this.#lastSubject)
-      return this.#touch(name, this.#lastSubject);
+    // The kinds of one call are compared one after the other: one lookup for them all (`#add`
+    // forgets the last subject when it leaves the cache).
+    if (this.#lastName === name && this.#lastSubject !== undefined) return this.#touch(name, this.#lastSubject);
     let subject = this.#subjects.get(name);
     if (subject === undefined) {
       subject = this.#add(name);
@@ -294,7 +294,11 @@ export class SharedBaselines {
   }
 
   #add(name: string): Subject {
-    if (this.#subjects.size >= MAX_SUBJECTS) this.#subjects.delete(this.#subjects.keys().next().value!);
+    if (this.#subjects.size >= MAX_SUBJECTS) {
+      const oldest = this.#subjects.keys().next().value!;
+      this.#subjects.delete(oldest);
+      if (oldest === this.#lastName) this.#lastSubject = undefined;
+    }
     const subject: Subject = {
       stamp: ++this.#stamp,
       loaded: false,
