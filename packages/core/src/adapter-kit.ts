@@ -2,7 +2,7 @@
 // point (`@runproof/core`); these are the hooks an adapter calls around each model or tool call.
 export { reportCall, reportObserved, activeRunId } from './run/report.ts';
 export { setModelSpan, claimModelSpan, releaseModelSpan, isModelSpanClaimed } from './telemetry/model-span.ts';
-export { guardModelCall, guardToolCall } from './boundary/guards.ts';
+export { guardModelCall, guardToolCall, isGuarded } from './boundary/guards.ts';
 export type { ModelCallRequest, ToolCallRequest, BoundaryTicket } from './boundary/guards.ts';
 export type { ModelCallUsage } from './boundary/usage-estimate.ts';
 export { recordValidation, checkToolCallArguments, checkJsonOutput, classifyFinish } from './validation/validation.ts';

@@ -86,9 +86,9 @@ class FollowedRequest {
     const given = this.given;
     this.given = undefined;
     // A caller that reads the raw response and then awaits the promise too parses in the same turn.
-    if (this.rawResponseOnly) setImmediate(this.finishUnlessParsing);
+    if (this.rawResponseOnly) setImmediate(this.finishUnlessParsing());
     // Nobody is parsing yet: if the caller has abandoned the promise, nobody ever will.
-    else if (!this.parseFollowed && given !== undefined) endWhenAbandoned(given, this.finishUnlessParsing);
+    else if (!this.parseFollowed && given !== undefined) endWhenAbandoned(given, this.finishUnlessParsing());
   };
 
   /**
@@ -125,7 +125,7 @@ class FollowedRequest {
   expectRawResponse(): void {
     this.rawResponseOnly = true;
     this.handledLate();
-    if (this.responseTime !== undefined) setImmediate(this.finishUnlessParsing);
+    if (this.responseTime !== undefined) setImmediate(this.finishUnlessParsing());
   }
 
   /** The caller takes a failure that was reported unhandled: Node reports it handled, as it would the SDK's own promise. */
@@ -139,10 +139,15 @@ class FollowedRequest {
     return this.parseFollowed || this.rawResponseOnly;
   }
 
-  /** Ends the span, at the response, unless a parse is under way (it ends the span itself). */
-  private readonly finishUnlessParsing = (): void => {
-    if (!this.parseFollowed) this.call.finish(this.responseTime);
-  };
+  /**
+   * A callback that ends the span, at the response, unless a parse is under way (it ends the span
+   * itself). Made when needed, not with every request: most requests are parsed before they arrive.
+   */
+  private finishUnlessParsing(): () => void {
+    return () => {
+      if (!this.parseFollowed) this.call.finish(this.responseTime);
+    };
+  }
 }
 
 /**

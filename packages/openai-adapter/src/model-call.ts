@@ -17,6 +17,7 @@ import {
   detectDrift,
   genAIMetricAttributes,
   guardModelCall,
+  isGuarded,
   markError,
   recordContent,
   recordGenAIMetrics,
@@ -202,7 +203,8 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
    * span (LangChain) has already guarded the call.
    */
   guard(): void {
-    if (this.passive || !this.ownsSpan) return;
+    // Without a boundary the guard would allow at once: the call is not described to it.
+    if (this.passive || !this.ownsSpan || !isGuarded(this.parent)) return;
     try {
       const maxOutputTokens = numberOr(
         this.body.max_completion_tokens ?? this.body.max_tokens ?? this.body.max_output_tokens,

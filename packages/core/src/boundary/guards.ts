@@ -57,6 +57,18 @@ export interface BoundaryTicket {
   settle(usage?: ModelCallUsage): void;
 }
 
+/**
+ * For adapters: whether calls made in `callContext` are held to a boundary (their run has a
+ * policy). Without one, {@link guardModelCall} allows at once and its ticket's `settle` does
+ * nothing, so an adapter can skip describing the call and its usage.
+ *
+ * @example
+ * const ticket = isGuarded(callContext) ? guardModelCall({ model, maxOutputTokens }, span, callContext) : undefined;
+ */
+export function isGuarded(callContext: Context = context.active()): boolean {
+  return getRunBoundary(callContext) !== undefined;
+}
+
 const ALLOW_TICKET: BoundaryTicket = Object.freeze({ decision: 'allow', countsUsage: false, settle() {} });
 
 /**
