@@ -354,3 +354,27 @@ test('a subject another process recorded after this one started is read when fir
   });
   await closeStore(store);
 });
+
+test("a value judged per process while the store's answer was on its way is compared with the fleet's baseline once it arrives", async () => {
+  const store = await sqliteStore();
+  const durability = durabilityOf(() => Promise.resolve(store), 'sqlite:i.db');
+  const subject = '9'.repeat(64);
+  const now = Date.now();
+  const replicaB = engineOf(durability);
+  await replicaB.preload();
+  const replicaA = engineOf(durability);
+  await replicaA.preload();
+  replicaA.compare(subject, 'resolved_model', 'gpt-4o-mini-2024-07-18', now);
+  await replicaA.flush();
+  // B's calls with the new snapshot before the store answered for the subject: judged per process.
+  assert.equal(replicaB.compare(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18', now + 1_000), 'unknown');
+  assert.equal(replicaB.compare(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18', now + 2_000), 'unknown');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The same value again, now that the answer is in: drift against the fleet's baseline, once.
+  assert.deepEqual(replicaB.compare(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18', now + 3_000), {
+    value: 'gpt-4o-mini-2024-07-18',
+    firstSeen: now,
+  });
+  assert.equal(replicaB.compare(subject, 'resolved_model', 'gpt-4o-mini-2025-07-18', now + 4_000), 'same');
+  await closeStore(store);
+});

@@ -44,7 +44,18 @@ interface Subject {
   /** The values of each kind reported as drift by this process: at most {@link MAX_VALUES} a kind. */
   reported: Map<string, Set<string>>;
   /** The observation of each kind waiting for the next batch, for the last value seen: the common case skips building a key. */
-  last: Map<string, BaselineObservation>;
+  last: Map<string, LastSighting>;
+}
+
+/** A kind's last value as a subject saw it: its observation waiting for the next batch, and what it was judged. */
+interface LastSighting {
+  observation: BaselineObservation;
+  /**
+   * What {@link SharedBaselines.compare} said of this value, kept until the store's answer replaces
+   * the subject's values (`#apply`): nothing else it depends on changes until then, so the next
+   * sightings of the value are judged by a lookup and a comparison.
+   */
+  verdict: 'same' | 'unknown' | undefined;
 }
 
 /** What a comparison with the store's baseline says: report against this baseline, nothing to report, or judge per process. */
@@ -110,6 +121,15 @@ export class SharedBaselines {
    */
   compare(name: string, kind: string, value: string, now: number, detail?: () => string | undefined): Verdict {
     const subject = this.#subject(name);
+    const last = subject.last.get(kind);
+    if (
+      last?.verdict !== undefined &&
+      last.observation.value === value &&
+      this.#downUntil !== Number.POSITIVE_INFINITY
+    ) {
+      this.#count(last.observation, now);
+      return last.verdict;
+    }
     const state = subject.kinds.get(kind);
     const known = state?.values.get(value);
     if (known === undefined && state !== undefined && isFull(state, now)) {
@@ -117,13 +137,19 @@ export class SharedBaselines {
       warnTooManyValues(kind);
       return 'same';
     }
-    this.#observe(name, subject, kind, value, now, known === undefined ? detail : undefined);
-    if (!subject.loaded || state?.baseline === undefined) return 'unknown';
-    if (state.baseline.value === value || !this.firstReport(name, kind, value)) return 'same';
-    const { value: baseline, firstSeen } = state.baseline;
-    return state.baseline.detail === undefined
-      ? { value: baseline, firstSeen }
-      : { value: baseline, firstSeen, detail: state.baseline.detail };
+    const sighting = this.#observe(name, subject, kind, value, now, known === undefined ? detail : undefined);
+    let verdict: 'same' | 'unknown';
+    if (!subject.loaded || state?.baseline === undefined) verdict = 'unknown';
+    else if (state.baseline.value === value || subject.reported.get(kind)?.has(value) === true) verdict = 'same';
+    else if (!this.firstReport(name, kind, value)) return 'same';
+    else {
+      const { value: baseline, firstSeen } = state.baseline;
+      return state.baseline.detail === undefined
+        ? { value: baseline, firstSeen }
+        : { value: baseline, firstSeen, detail: state.baseline.detail };
+    }
+    if (sighting !== undefined) sighting.verdict = verdict;
+    return verdict;
   }
 
   /**
@@ -190,7 +216,7 @@ export class SharedBaselines {
       for (const observation of batch) {
         this.#pending.delete(keyOf(observation.subject, observation.kind, observation.value));
         const last = this.#subjects.get(observation.subject)?.last;
-        if (last?.get(observation.kind) === observation) last.delete(observation.kind);
+        if (last?.get(observation.kind)?.observation === observation) last.delete(observation.kind);
       }
       let values: BaselineValue[];
       try {
@@ -228,12 +254,12 @@ export class SharedBaselines {
     value: string,
     now: number,
     detail: (() => string | undefined) | undefined,
-  ): void {
-    if (this.#downUntil === Number.POSITIVE_INFINITY) return; // a store that keeps no baselines
-    let pending = subject.last.get(kind);
-    if (pending?.value !== value) {
+  ): LastSighting | undefined {
+    if (this.#downUntil === Number.POSITIVE_INFINITY) return undefined; // a store that keeps no baselines
+    let last = subject.last.get(kind);
+    if (last?.observation.value !== value) {
       const key = keyOf(name, kind, value);
-      pending = this.#pending.get(key);
+      let pending = this.#pending.get(key);
       if (pending === undefined && this.#pending.size < MAX_PENDING) {
         pending = {
           subject: name,
@@ -247,11 +273,17 @@ export class SharedBaselines {
         };
         this.#pending.set(key, pending);
       }
-      if (pending === undefined) return;
-      subject.last.set(kind, pending);
+      if (pending === undefined) return undefined;
+      subject.last.set(kind, (last = { observation: pending, verdict: undefined }));
     }
-    pending.count += 1;
-    pending.lastSeen = now;
+    this.#count(last.observation, now);
+    return last;
+  }
+
+  /** One more sighting of a pending observation. */
+  #count(observation: BaselineObservation, now: number): void {
+    observation.count += 1;
+    observation.lastSeen = now;
     this.#schedule(FLUSH_MILLIS);
   }
 
@@ -359,6 +391,7 @@ export class SharedBaselines {
       subject.loaded = true;
       const rows = byName.get(name) ?? [];
       subject.kinds = kindsOf(rows);
+      for (const last of subject.last.values()) last.verdict = undefined;
       subject.context ??= rows.find((row) => row.context !== undefined)?.context;
     }
   }
