@@ -42,7 +42,14 @@ export function reportCall(conditions: CallConditions, callContext: Context = co
  * called); inside a run it joins the run's observed conditions.
  */
 export function reportObserved(observed: ObservedConditions, callContext: Context = context.active()): void {
-  safely('reporting observed conditions', undefined, () => getRunState(callContext)?.recordObserved(observed));
+  // Once per call: no closure for the common case, a failure still logged once through safely.
+  try {
+    getRunState(callContext)?.recordObserved(observed);
+  } catch (error) {
+    safely('reporting observed conditions', undefined, () => {
+      throw error;
+    });
+  }
 }
 
 /** The id of the run `callContext` is inside, if any. */

@@ -68,7 +68,6 @@ export class RunState implements Run {
 
   set span(span: Span) {
     this.#span = span;
-    STATES_BY_SPAN.set(span, this);
   }
 
   setOutcome(outcome: RunOutcome): void {
@@ -83,7 +82,8 @@ export class RunState implements Run {
   recordObserved(observed: ObservedConditions): void {
     if (observed.resolvedModel) this.resolvedModels.add(observed.resolvedModel);
     if (observed.systemFingerprint) this.systemFingerprints.add(observed.systemFingerprint);
-    for (const tool of observed.toolsCalled ?? []) this.toolsCalled.add(tool);
+    const toolsCalled = observed.toolsCalled;
+    if (toolsCalled !== undefined) for (const tool of toolsCalled) this.toolsCalled.add(tool);
   }
 
   /**
@@ -136,12 +136,26 @@ export class RunState implements Run {
   }
 }
 
-/** The state of each run span, for the span processor that signs a run as its span ends (it has only the span). */
-const STATES_BY_SPAN = new WeakMap<object, RunState>();
+/**
+ * The run whose span is ending, for the span processor that signs a run as its span ends (it has
+ * only the span). Set only around that `end()` call, which runs the processors synchronously: no
+ * map from every run span to its run is kept for the few processes that sign.
+ */
+let endingRun: RunState | undefined;
 
-/** The run whose `invoke_workflow` span this is, while the span is alive; `undefined` for any other span. */
+/** Ends the run's span; while its processors see it end, {@link getRunStateOfSpan} finds the run. */
+export function endRunSpan(state: RunState): void {
+  endingRun = state;
+  try {
+    state.span.end();
+  } finally {
+    endingRun = undefined;
+  }
+}
+
+/** The run whose `invoke_workflow` span this is, while that span is ending; `undefined` for any other span. */
 export function getRunStateOfSpan(span: object): RunState | undefined {
-  return STATES_BY_SPAN.get(span);
+  return endingRun !== undefined && endingRun.span === span ? endingRun : undefined;
 }
 
 export function getRunState(context: Context): RunState | undefined {

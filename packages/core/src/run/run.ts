@@ -25,6 +25,7 @@ import { detectInputDrift } from '../drift/input-drift.ts';
 import { coreTracer } from '../telemetry/scope.ts';
 import { RunproofError } from '../errors.ts';
 import {
+  endRunSpan,
   getRunState,
   getStepPath,
   RUN_KEY,
@@ -149,9 +150,9 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
     [ATTR_RUNPROOF_RUN_ATTEMPT]: state.attempt,
     [ATTR_RUNPROOF_RUN_CONTINUATION]: state.continuation,
   };
+  const parentBaggage = propagation.getBaggage(parent);
   // The run this one was started inside, in this process or upstream (baggage): its parent, never its identity.
-  const parentRunId =
-    getRunState(parent)?.id ?? propagation.getBaggage(parent)?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
+  const parentRunId = getRunState(parent)?.id ?? parentBaggage?.getEntry(BAGGAGE_RUNPROOF_RUN_ID)?.value;
   if (parentRunId !== undefined && parentRunId !== state.id) attributes[ATTR_RUNPROOF_RUN_PARENT_ID] = parentRunId;
   if (owners?.technical) attributes[ATTR_RUNPROOF_OWNER_TECHNICAL] = owners.technical;
   if (owners?.operational) attributes[ATTR_RUNPROOF_OWNER_OPERATIONAL] = owners.operational;
@@ -171,7 +172,7 @@ export async function run<T>(spec: RunSpec | string, fn: (run: Run) => T | Promi
   openCall(state.openAtExit);
   if (journal !== undefined) seedBudget(state.boundary?.budget, journal.usage);
 
-  const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, {
+  const baggage = (parentBaggage ?? propagation.createBaggage()).setEntry(BAGGAGE_RUNPROOF_RUN_ID, {
     value: state.id,
   });
   let runContext = propagation.setBaggage(trace.setSpan(parent, state.span), baggage).setValue(RUN_KEY, state);
@@ -319,7 +320,7 @@ function endRun(state: RunState, error: unknown): void {
     const instruments = getInstruments();
     instruments.runs.add(1, metricAttributes);
     instruments.runDuration.record((performance.now() - state.startTime) / 1000, metricAttributes);
-    span.end();
+    endRunSpan(state);
   });
 }
 
