@@ -6,7 +6,8 @@ import type { CallConditions } from './manifest.ts';
  * each distinct call's canonical JSON is kept by its fingerprint, the run's declared conditions
  * are canonicalized as the run starts, and the rest is a few short strings. The text is exactly
  * `canonicalize(createManifest(…))` and the digests exactly `createManifest`'s, for manifests of
- * plain JSON values (what every adapter reports); anything else takes `createManifest`'s path.
+ * plain JSON values (what every adapter reports); the run state sends anything else the way of
+ * `createManifest`.
  */
 
 /** The canonical JSON of a manifest and its two digests (`ATTR_RUNPROOF_RUN_FINGERPRINT`, `ATTR_RUNPROOF_RUN_OBSERVED_DIGEST`). */
@@ -25,9 +26,9 @@ export interface ManifestParts {
   codeVersion: string | null;
   runproof: string;
   policy: string | null;
-  /** `canonicalize(conditions)`, taken as the run started. */
+  /** `canonicalize(conditions)`, taken as the run started; the conditions are plain JSON. */
   conditionsJson: string;
-  /** Each distinct call's conditions by its fingerprint. */
+  /** Each distinct call's conditions by its fingerprint; all plain JSON. */
   calls: ReadonlyMap<string, CallConditions>;
   resolvedModels: ReadonlySet<string>;
   systemFingerprints: ReadonlySet<string>;
@@ -70,11 +71,10 @@ export function isPlainJsonValue(value: unknown): boolean {
 const callJsonByFingerprint = new Map<string, string>();
 const MAX_CALLS = 4096;
 
-/** The canonical JSON of one call's conditions, or `undefined` when they are not plain JSON. */
-function callJson(fingerprint: string, call: CallConditions): string | undefined {
+/** The canonical JSON of one call's conditions, which are plain JSON. */
+function callJson(fingerprint: string, call: CallConditions): string {
   let json = callJsonByFingerprint.get(fingerprint);
   if (json !== undefined) return json;
-  if (!isPlainJsonValue(call)) return undefined;
   json = canonicalize(call);
   // A fingerprint is the digest of this very text, so a stale entry cannot exist: full means clear.
   if (callJsonByFingerprint.size >= MAX_CALLS) callJsonByFingerprint.clear();
@@ -82,28 +82,8 @@ function callJson(fingerprint: string, call: CallConditions): string | undefined
   return json;
 }
 
-/** Digests of recent observed texts: runs of the same code observe the same models. */
-const digestsByJson = new Map<string, string>();
-const MAX_DIGESTS = 256;
-
-function digestOfJson(json: string): string {
-  let known = digestsByJson.get(json);
-  if (known === undefined) {
-    known = sha256(json);
-    if (digestsByJson.size >= MAX_DIGESTS) digestsByJson.clear();
-    digestsByJson.set(json, known);
-  }
-  return known;
-}
-
-function compareFingerprints(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** A sorted JSON array of strings, as canonical JSON writes it. */
-function stringArrayJson(values: ReadonlySet<string>): string {
-  if (values.size === 0) return '[]';
-  const sorted = [...values].sort();
+function stringArrayJson(sorted: readonly string[]): string {
   let text = '[';
   for (let index = 0; index < sorted.length; index += 1) {
     if (index > 0) text += ',';
@@ -112,64 +92,80 @@ function stringArrayJson(values: ReadonlySet<string>): string {
   return `${text}]`;
 }
 
+/** Whether a set (or a map's keys) is exactly the strings of a list without repeats: no sorting, nothing allocated. */
+function holdsExactly(set: { readonly size: number; has(key: string): boolean }, list: readonly string[]): boolean {
+  if (set.size !== list.length) return false;
+  for (let index = 0; index < list.length; index += 1) if (!set.has(list[index]!)) return false;
+  return true;
+}
+
 /**
- * The manifest's canonical JSON and digests from its parts, or `undefined` when a call's conditions
- * are not plain JSON (then `createManifest` and `canonicalize` decide what they are).
+ * The manifest's canonical JSON and digests from its parts, whose conditions and calls are all
+ * plain JSON ({@link isPlainJsonValue}; for others `createManifest` and `canonicalize` decide).
  *
  * @example
  * const record = manifestRecord(parts); // span.setAttribute(ATTR_RUNPROOF_RUN_FINGERPRINT, record.fingerprint)
  */
-export function manifestRecord(parts: ManifestParts): ManifestRecord | undefined {
-  const declared = declaredRecord(parts);
-  if (declared === undefined) return undefined;
-  const observed =
-    `{"resolvedModels":${stringArrayJson(parts.resolvedModels)},` +
-    `"systemFingerprints":${stringArrayJson(parts.systemFingerprints)},` +
-    `"toolsCalled":${stringArrayJson(parts.toolsCalled)}}`;
-  const observedDigest = digestOfJson(observed);
+export function manifestRecord(parts: ManifestParts): ManifestRecord {
+  const last = lastRecordsByRun.get(parts.run);
+  const declared = declaredRecord(parts, last?.declared);
+  const observed = observedRecord(parts, last?.observed);
+  if (last === undefined || last.declared !== declared || last.observed !== observed) {
+    if (lastRecordsByRun.size >= MAX_RUN_NAMES) lastRecordsByRun.clear();
+    lastRecordsByRun.set(parts.run, { declared, observed });
+  }
   // Members in canonical order: attempt, continuation, declared, fingerprint, manifestVersion, observed, observedDigest, runId.
   const json =
     `{"attempt":${JSON.stringify(parts.attempt)},"continuation":${JSON.stringify(parts.continuation)},` +
     `"declared":${declared.json},"fingerprint":"${declared.digest}","manifestVersion":1,` +
-    `"observed":${observed},"observedDigest":"${observedDigest}","runId":${JSON.stringify(parts.runId)}}`;
-  return { fingerprint: declared.digest, observedDigest, json };
+    `"observed":${observed.json},"observedDigest":"${observed.digest}","runId":${JSON.stringify(parts.runId)}}`;
+  return { fingerprint: declared.digest, observedDigest: observed.digest, json };
 }
 
-/** The declared conditions of a run name's last run, with their canonical JSON and digest. */
+/** The declared conditions of a run, with their canonical JSON and digest. */
 interface DeclaredRecord {
   runproof: string;
   codeVersion: string | null;
   policy: string | null;
   conditionsJson: string;
+  /** The calls' fingerprints, sorted (as `DeclaredConditions.calls` is). */
   fingerprints: string[];
   json: string;
   digest: string;
 }
 
-/** Runs of the same name usually declare what the last one did: its text and digest are reused as they are. */
-const lastDeclaredByRun = new Map<string, DeclaredRecord>();
+/** The observed conditions of a run, sorted, with their canonical JSON and digest. */
+interface ObservedRecord {
+  resolvedModels: string[];
+  systemFingerprints: string[];
+  toolsCalled: string[];
+  json: string;
+  digest: string;
+}
+
+/**
+ * What the last run of each name declared and observed. Runs of the same name usually repeat
+ * them: then their text and digests are reused as they are, with no sorting, text or hashing.
+ */
+const lastRecordsByRun = new Map<string, { declared: DeclaredRecord; observed: ObservedRecord }>();
 const MAX_RUN_NAMES = 256;
 
-function declaredRecord(parts: ManifestParts): DeclaredRecord | undefined {
-  // Calls sorted by fingerprint, as `DeclaredConditions.calls` is.
-  const fingerprints = [...parts.calls.keys()].sort(compareFingerprints);
-  const last = lastDeclaredByRun.get(parts.run);
+function declaredRecord(parts: ManifestParts, last: DeclaredRecord | undefined): DeclaredRecord {
   if (
     last !== undefined &&
     last.conditionsJson === parts.conditionsJson &&
     last.policy === parts.policy &&
     last.codeVersion === parts.codeVersion &&
     last.runproof === parts.runproof &&
-    sameStrings(last.fingerprints, fingerprints)
+    holdsExactly(parts.calls, last.fingerprints)
   )
     return last;
+  const fingerprints = [...parts.calls.keys()].sort(compareFingerprints);
   let calls = '[';
   for (let index = 0; index < fingerprints.length; index += 1) {
     const fingerprint = fingerprints[index]!;
-    const json = callJson(fingerprint, parts.calls.get(fingerprint)!);
-    if (json === undefined) return undefined;
     if (index > 0) calls += ',';
-    calls += json;
+    calls += callJson(fingerprint, parts.calls.get(fingerprint)!);
   }
   calls += ']';
   // Members in canonical (UTF-16) order: calls, code, conditions, policy, run, runproof.
@@ -177,7 +173,7 @@ function declaredRecord(parts: ManifestParts): DeclaredRecord | undefined {
     `{"calls":${calls},"code":{"version":${nullableString(parts.codeVersion)}},` +
     `"conditions":${parts.conditionsJson},"policy":${nullableString(parts.policy)},` +
     `"run":${JSON.stringify(parts.run)},"runproof":${JSON.stringify(parts.runproof)}}`;
-  const record: DeclaredRecord = {
+  return {
     runproof: parts.runproof,
     codeVersion: parts.codeVersion,
     policy: parts.policy,
@@ -186,15 +182,30 @@ function declaredRecord(parts: ManifestParts): DeclaredRecord | undefined {
     json,
     digest: sha256(json),
   };
-  if (lastDeclaredByRun.size >= MAX_RUN_NAMES) lastDeclaredByRun.clear();
-  lastDeclaredByRun.set(parts.run, record);
-  return record;
 }
 
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index += 1) if (a[index] !== b[index]) return false;
-  return true;
+function observedRecord(parts: ManifestParts, last: ObservedRecord | undefined): ObservedRecord {
+  if (
+    last !== undefined &&
+    holdsExactly(parts.resolvedModels, last.resolvedModels) &&
+    holdsExactly(parts.systemFingerprints, last.systemFingerprints) &&
+    holdsExactly(parts.toolsCalled, last.toolsCalled)
+  )
+    return last;
+  // Default sort compares UTF-16 code units, as `RunState.manifest()` sorts them.
+  const resolvedModels = [...parts.resolvedModels].sort();
+  const systemFingerprints = [...parts.systemFingerprints].sort();
+  const toolsCalled = [...parts.toolsCalled].sort();
+  // Members in canonical order: resolvedModels, systemFingerprints, toolsCalled.
+  const json =
+    `{"resolvedModels":${stringArrayJson(resolvedModels)},` +
+    `"systemFingerprints":${stringArrayJson(systemFingerprints)},` +
+    `"toolsCalled":${stringArrayJson(toolsCalled)}}`;
+  return { resolvedModels, systemFingerprints, toolsCalled, json, digest: sha256(json) };
+}
+
+function compareFingerprints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function nullableString(value: string | null): string {

@@ -80,3 +80,30 @@ test('conditions and call parameters that are not plain JSON (a Date, a boxed nu
   const manifest = JSON.parse(String(recorded.json)) as RunManifest;
   assert.deepEqual(manifest.declared.conditions, { since: '1970-01-01T00:00:00.000Z', count: {} });
 });
+
+test('a call whose JSON repeats an earlier call but whose values are not plain (a boxed number) is recorded as its definition says', async () => {
+  const plain = await recordedAndDefined({ name: 'boxed' }, () => {
+    reportCall({ provider: 'openai', operation: 'chat', target: 'gpt-4o', parameters: { n: 3 } });
+  });
+  assert.deepEqual(plain.recorded, plain.defined);
+  await harness.reset();
+  const boxed = await recordedAndDefined({ name: 'boxed' }, () => {
+    reportCall({ provider: 'openai', operation: 'chat', target: 'gpt-4o', parameters: { n: Object(3) as number } });
+  });
+  assert.deepEqual(boxed.recorded, boxed.defined);
+});
+
+test('runs of one name that observe different models, then the same again, each record their own manifest', async () => {
+  for (const models of [
+    ['gpt-4o-mini-2024-07-18'],
+    ['gpt-4o-mini-2024-07-18', 'gpt-4o-2024-08-06'],
+    ['gpt-4o-2024-08-06'],
+  ]) {
+    const { recorded, defined } = await recordedAndDefined({ name: 'observing' }, () => {
+      reportCall(chat);
+      for (const model of models) reportObserved({ resolvedModel: model, toolsCalled: [] });
+    });
+    assert.deepEqual(recorded, defined);
+    await harness.reset();
+  }
+});

@@ -5,7 +5,7 @@ import {
   type ObservedConditions,
   type RunManifest,
 } from '../identity/manifest.ts';
-import { manifestRecord, type ManifestRecord } from '../identity/manifest-text.ts';
+import { isPlainJsonValue, manifestRecord, type ManifestRecord } from '../identity/manifest-text.ts';
 import { canonicalize } from '../identity/canonical-json.ts';
 import { VERSION } from '../version.ts';
 import { getSettings } from '../settings.ts';
@@ -37,6 +37,8 @@ export class RunState implements Run {
   readonly continuation: RunContinuation;
   readonly conditions: Record<string, unknown>;
   readonly #conditionsJson: string | undefined;
+  /** Whether the conditions and every call's conditions are plain JSON (see `manifestRecord`). */
+  #plainJson: boolean;
   readonly startTime = performance.now();
   #span!: Span;
   outcomeOverride: RunOutcome | undefined;
@@ -59,6 +61,7 @@ export class RunState implements Run {
     this.continuation = init.continuation;
     this.conditions = init.conditions;
     this.#conditionsJson = init.conditionsJson;
+    this.#plainJson = init.conditionsJson !== undefined;
   }
 
   /** The run's `invoke_workflow` span; set once, as it starts. */
@@ -76,7 +79,10 @@ export class RunState implements Run {
 
   /** Adds a call's declared conditions under its fingerprint; each distinct condition is kept once. */
   recordCall(conditions: CallConditions, callFingerprint: string): void {
-    if (!this.calls.has(callFingerprint)) this.calls.set(callFingerprint, conditions);
+    if (this.calls.has(callFingerprint)) return;
+    this.calls.set(callFingerprint, conditions);
+    // Checked once per distinct call in a run: the manifest's fast path needs plain JSON throughout.
+    if (this.#plainJson && !isPlainJsonValue(conditions)) this.#plainJson = false;
   }
 
   recordObserved(observed: ObservedConditions): void {
@@ -91,24 +97,21 @@ export class RunState implements Run {
    * same as `canonicalize(this.manifest())` gives, built from pieces canonicalized once.
    */
   manifestRecord(): ManifestRecord {
-    const record =
-      this.#conditionsJson === undefined
-        ? undefined
-        : manifestRecord({
-            runId: this.id,
-            attempt: this.attempt,
-            continuation: this.continuation,
-            run: this.name,
-            codeVersion: getSettings().codeVersion,
-            runproof: VERSION,
-            policy: this.boundary?.policy.digest ?? null,
-            conditionsJson: this.#conditionsJson,
-            calls: this.calls,
-            resolvedModels: this.resolvedModels,
-            systemFingerprints: this.systemFingerprints,
-            toolsCalled: this.toolsCalled,
-          });
-    if (record !== undefined) return record;
+    if (this.#plainJson && this.#conditionsJson !== undefined)
+      return manifestRecord({
+        runId: this.id,
+        attempt: this.attempt,
+        continuation: this.continuation,
+        run: this.name,
+        codeVersion: getSettings().codeVersion,
+        runproof: VERSION,
+        policy: this.boundary?.policy.digest ?? null,
+        conditionsJson: this.#conditionsJson,
+        calls: this.calls,
+        resolvedModels: this.resolvedModels,
+        systemFingerprints: this.systemFingerprints,
+        toolsCalled: this.toolsCalled,
+      });
     const manifest = this.manifest();
     return { fingerprint: manifest.fingerprint, observedDigest: manifest.observedDigest, json: canonicalize(manifest) };
   }
