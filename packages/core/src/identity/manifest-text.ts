@@ -67,6 +67,27 @@ export function isPlainJsonValue(value: unknown): boolean {
   }
 }
 
+/** Canonical JSON of plain run conditions by their JSON text: a run declares the same conditions run after run. */
+const conditionsJsonByText = new Map<string, string>();
+const MAX_CONDITIONS = 256;
+const MAX_CACHED_CONDITIONS_CHARACTERS = 4096;
+
+/**
+ * The canonical JSON of a run's conditions, which are plain JSON ({@link isPlainJsonValue}). For
+ * plain values equal JSON text means equal canonical JSON, so `JSON.stringify` (native, fast) finds
+ * the canonical text of conditions seen before.
+ */
+export function plainConditionsJson(conditions: object): string {
+  const text = JSON.stringify(conditions);
+  let json = conditionsJsonByText.get(text);
+  if (json !== undefined) return json;
+  json = canonicalize(conditions);
+  if (text.length > MAX_CACHED_CONDITIONS_CHARACTERS) return json;
+  if (conditionsJsonByText.size >= MAX_CONDITIONS) conditionsJsonByText.clear();
+  conditionsJsonByText.set(text, json);
+  return json;
+}
+
 /** Canonical JSON of call conditions by their fingerprint: a call repeats run after run. */
 const callJsonByFingerprint = new Map<string, string>();
 const MAX_CALLS = 4096;

@@ -107,3 +107,19 @@ test('runs of one name that observe different models, then the same again, each 
     await harness.reset();
   }
 });
+
+test('conditions given as null, then as the same conditions again in new objects, are recorded as their definition says', async () => {
+  const specs: RunSpec[] = [
+    { name: 'declaring', conditions: null as unknown as Record<string, unknown> },
+    { name: 'declaring', conditions: { promptVersion: 'v1', dataset: { snapshot: 3 } } },
+    { name: 'declaring', conditions: { dataset: { snapshot: 3 }, promptVersion: 'v1' } },
+    { name: 'declaring', conditions: { promptVersion: 'v2', dataset: { snapshot: 3 } } },
+  ];
+  for (const spec of specs) {
+    const { recorded, defined } = await recordedAndDefined(spec, () => {
+      reportCall(chat);
+    });
+    assert.deepEqual(recorded, defined);
+    await harness.reset();
+  }
+});

@@ -2,7 +2,7 @@ import { context, propagation, SpanKind, trace, type Attributes, type Span } fro
 import { attachPolicy, guardRunStart, guardStep } from '../boundary/guards.ts';
 import { getRunBoundary, withRunBoundary } from '../boundary/run-boundary.ts';
 import { canonicalize } from '../identity/canonical-json.ts';
-import { isPlainJsonValue } from '../identity/manifest-text.ts';
+import { isPlainJsonValue, plainConditionsJson } from '../identity/manifest-text.ts';
 import { withRunContext } from './context-fallback.ts';
 import { getDurability } from '../continuity/durability.ts';
 import { RunHandedOffError } from '../continuity/errors.ts';
@@ -279,12 +279,16 @@ function resolveSpec(spec: RunSpec) {
     (typeof spec.durable.by !== 'string' || spec.durable.by.trim() === '')
   )
     problems.push('durable.by must be a non-empty string');
-  // Canonicalized once, to check it and for the manifest: the conditions as the run declared them.
+  // Canonicalized once, to check them and for the manifest: the conditions as the run declared them.
+  const conditions = spec?.conditions ?? {};
   let conditionsJson: string | undefined = '{}';
   if (spec?.conditions !== undefined) {
     try {
-      conditionsJson = canonicalize(spec.conditions);
-      if (!isPlainJsonValue(spec.conditions)) conditionsJson = undefined;
+      if (isPlainJsonValue(conditions)) conditionsJson = plainConditionsJson(conditions);
+      else {
+        canonicalize(conditions);
+        conditionsJson = undefined;
+      }
     } catch (error) {
       problems.push(`conditions must be JSON-serializable (${(error as Error).message})`);
     }
@@ -295,7 +299,7 @@ function resolveSpec(spec: RunSpec) {
     name: spec.name,
     attempt: spec.attempt ?? 1,
     continuation: spec.continuation ?? (spec.id === undefined ? 'new' : 'resume'),
-    conditions: spec.conditions ?? {},
+    conditions,
     conditionsJson,
   };
 }
