@@ -195,3 +195,17 @@ test('with a store, a model name cut inside an emoji, or sent with a lone surrog
   for (const name of ['long again', 'lone again']) assert.deepEqual(harness.span(name).events, [], name);
   await store.close();
 });
+
+test('without a store, a value kept cut or cleaned (over 256 characters, U+0000, a lone surrogate) is never drift against itself', () => {
+  const conditions = '3'.repeat(64);
+  const observed = {
+    resolvedModel: `${'m'.repeat(255)}\u{1F600}-preview`,
+    systemFingerprint: 'fp_\u0000',
+    outputShape: 'shape-\uD800',
+  };
+  assert.deepEqual(
+    ['first', 'second', 'third'].map((name) => observe(name, conditions, { ...observed })),
+    [false, false, false],
+  );
+  for (const name of ['first', 'second', 'third']) assert.deepEqual(harness.span(name).events, [], name);
+});
