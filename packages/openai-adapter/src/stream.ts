@@ -5,7 +5,7 @@
  * iteration gets the SDK's iterator untouched, so the SDK's own "already consumed" error reaches
  * the caller.
  */
-import { endWhenAbandoned, stopWatching } from './abandoned.ts';
+import { AbandonWatch, type Abandonable } from './abandoned.ts';
 import type { StreamReader } from './surface.ts';
 
 /** The call a stream belongs to, as the stream ends it (`ModelCall`). */
@@ -43,15 +43,14 @@ export function observeStream(
     if (observed) return inner;
     observed = true;
     const iterator = new ObservedIterator(inner, observation);
-    stopWatching(stream);
     // While it is read, the caller holds the iterator (a `for await` over a stream it never names
     // holds only that): if it abandons it before the end, the span ends with what was read.
-    endWhenAbandoned(iterator, observation.onAbandoned);
+    observation.watch.watch(iterator);
     return iterator;
   };
   // A stream the caller never reads: the span ends once the caller abandons it (reading it moves
   // the watch to the iterator, above).
-  endWhenAbandoned(stream, observation.onAbandoned, stream);
+  observation.watch.watch(stream);
   signal?.addEventListener('abort', observation.onAbort, ONCE);
   return observation;
 }
@@ -59,7 +58,7 @@ export function observeStream(
 const ONCE = Object.freeze({ once: true });
 
 /** What a stream has told the call so far, and how it ended. */
-export class StreamObservation {
+export class StreamObservation implements Abandonable {
   readonly reader: StreamReader;
   /** When the caller received the first chunk (`performance.now()`). */
   firstChunkTime: number | undefined;
@@ -73,9 +72,11 @@ export class StreamObservation {
   private chunks = 0;
   /** The stream ended, not aborted, without a single chunk: no answer of the API, or none in its format. */
   endedEmpty = false;
-  readonly call: StreamedCall;
+  private readonly call: StreamedCall;
   /** The stream's controller's signal: aborted by the caller's signal, `stream.controller.abort()`, or the SDK after a failure or a `break`. */
   private readonly signal: AbortSignal | undefined;
+  /** Ends the call should the caller abandon the stream; released as the call ends. */
+  readonly watch: AbandonWatch = new AbandonWatch(this);
 
   constructor(call: StreamedCall, reader: StreamReader, signal: AbortSignal | undefined) {
     this.call = call;
@@ -107,12 +108,24 @@ export class StreamObservation {
   /** The stream ended: completely, or quietly because it was aborted (the caller's signal, or `stream.controller.abort()`). */
   end(): void {
     const userSignal = this.call.userSignal;
-    if (userSignal?.aborted === true) this.call.fail(userSignal.reason);
-    else if (this.signal?.aborted === true) this.call.fail(this.signal.reason);
+    if (userSignal?.aborted === true) this.fail(userSignal.reason);
+    else if (this.signal?.aborted === true) this.fail(this.signal.reason);
     else {
       this.endedEmpty = this.chunks === 0;
-      this.call.finish();
+      this.finish();
     }
+  }
+
+  /** Ends the call as a success with what was read (`endTime`: see `StreamedCall.finish`). */
+  finish(endTime?: number): void {
+    this.watch.release();
+    this.call.finish(endTime);
+  }
+
+  /** Ends the call as failed. */
+  fail(error: unknown): void {
+    this.watch.release();
+    this.call.fail(error);
   }
 
   /**
@@ -121,14 +134,14 @@ export class StreamObservation {
    */
   readonly onAbort = (): void => {
     const userSignal = this.call.userSignal;
-    if (userSignal?.aborted === true) this.call.fail(userSignal.reason);
-    else setImmediate(() => this.call.fail(this.signal?.reason));
+    if (userSignal?.aborted === true) this.fail(userSignal.reason);
+    else setImmediate(() => this.fail(this.signal?.reason));
   };
 
   /** The caller abandoned the stream, unread or read in part: the span ends with what was read. */
-  readonly onAbandoned = (): void => {
+  abandoned(): void {
     this.call.finish(this.lastReadTime);
-  };
+  }
 }
 
 /**
@@ -160,7 +173,7 @@ class ObservedIterator implements AsyncIterator<unknown> {
   private readonly onError = (error: unknown): void => {
     try {
       // The caller gets the rejection from the SDK's promise itself.
-      this.observation.call.fail(error);
+      this.observation.fail(error);
     } catch {
       // As above.
     }
@@ -173,13 +186,13 @@ class ObservedIterator implements AsyncIterator<unknown> {
   }
 
   return(value?: unknown): Promise<IteratorResult<unknown>> {
-    this.observation.call.finish();
+    this.observation.finish();
     if (typeof this.inner.return !== 'function') return Promise.resolve({ done: true, value });
     return this.inner.return(value);
   }
 
   throw(error?: unknown): Promise<IteratorResult<unknown>> {
-    this.observation.call.fail(error);
+    this.observation.fail(error);
     if (typeof this.inner.throw !== 'function') return Promise.reject(error);
     return this.inner.throw(error);
   }
