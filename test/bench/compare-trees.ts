@@ -10,14 +10,14 @@
  *   node --expose-gc --min-semi-space-size=16 --max-semi-space-size=16 test/bench/compare-trees.ts \
  *     --other /tmp/runproof-before [--workload chat] [--calls 1000] [--rounds 11]
  */
-import { metrics, SpanKind, trace } from '@opentelemetry/api';
+import { metrics, trace } from '@opentelemetry/api';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSimulator } from '../simulator/simulator.ts';
 import { createCannedFetch, createResponder } from './canned-responses.ts';
 import { requireFromBench } from './install.ts';
-import { sameInformationWrappers } from './instrument.ts';
+import { bareSpanWrappers, sameInformationWrappers } from './instrument.ts';
 import { recordWorkloadResponses } from './openai-bench.ts';
 import { quantile } from './report.ts';
 import { installTelemetry, type SpanProcessorLike } from './telemetry.ts';
@@ -83,7 +83,6 @@ const client = new OpenAI({
   fetch: createCannedFetch(() => respond()),
 });
 
-const tracer = trace.getTracer('bench-hand-written');
 const spec = {
   name: 'invoice-triage',
   owners: { technical: 'ml-platform', operational: 'accounts-payable' },
@@ -95,19 +94,7 @@ const runproof = (copy: RunproofCopy): Wrappers => ({
 });
 const configurations: Record<string, { instrumentation?: Instrumentation; wrappers: Wrappers }> = {
   off: { wrappers: NO_WRAPPERS },
-  floor: {
-    wrappers: {
-      call: (work) =>
-        tracer.startActiveSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT }, async (span) => {
-          try {
-            return await work();
-          } finally {
-            span.end();
-          }
-        }),
-      unit: (work) => work(),
-    },
-  },
+  floor: { wrappers: bareSpanWrappers() },
   same: { wrappers: await sameInformationWrappers() },
   runproof: { instrumentation: ourInstrumentation, wrappers: runproof(ours) },
   other: { instrumentation: otherInstrumentation, wrappers: runproof(other) },

@@ -81,18 +81,7 @@ export async function setUp(
       break;
     case 'floor': {
       telemetry = installTelemetry();
-      const tracer = trace.getTracer('bench-hand-written');
-      wrappers = {
-        call: (work) =>
-          tracer.startActiveSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT }, async (span) => {
-            try {
-              return await work();
-            } finally {
-              span.end();
-            }
-          }),
-        unit: (work) => work(),
-      };
+      wrappers = bareSpanWrappers();
       break;
     }
     case 'floor-same':
@@ -186,6 +175,22 @@ function applyModuleDefinitions(instrumentation: InstrumentationLike, moduleExpo
  * output) with shared attribute sets. Per unit: the run span with the run's attributes, a manifest
  * event of the size Runproof's has, and the two run metrics.
  */
+/** The floor: a bare CLIENT span around each call, nothing in it. */
+export function bareSpanWrappers(): Wrappers {
+  const tracer = trace.getTracer('bench-hand-written');
+  return {
+    call: (work) =>
+      tracer.startActiveSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT }, async (span) => {
+        try {
+          return await work();
+        } finally {
+          span.end();
+        }
+      }),
+    unit: (work) => work(),
+  };
+}
+
 export async function sameInformationWrappers(): Promise<Wrappers> {
   const { createHash, randomUUID } = await import('node:crypto');
   const { genAIMetricAttributes, globalGenAIInstruments, recordGenAIMetrics, recordStreamMetrics } =
