@@ -30,12 +30,31 @@ const getWeather = tool(({ city }) => `22 degrees in ${city}`, {
   schema: z.object({ city: z.string() }),
 });
 
+/** `get_weather` as gen_ai.tool.definitions holds it: the JSON Schema ChatOpenAI sent for its zod schema. */
+const WEATHER_DEFINITION = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Weather of a city',
+  parameters: {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+    additionalProperties: false,
+  },
+};
+
 /** The one chat span's attributes, the JSON content attributes parsed. */
 function chatAttributes(): Attributes & Record<string, unknown> {
   const chats = harness.spans().filter((span) => span.name === 'chat gpt-4o-mini');
   assert.equal(chats.length, 1, 'one model span');
   const attributes: Record<string, unknown> = { ...chats[0]!.attributes };
-  for (const key of ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions'])
+  for (const key of [
+    'gen_ai.input.messages',
+    'gen_ai.output.messages',
+    'gen_ai.system_instructions',
+    'gen_ai.tool.definitions',
+  ])
     if (typeof attributes[key] === 'string') attributes[key] = JSON.parse(attributes[key]);
   return attributes;
 }
@@ -111,6 +130,7 @@ test("a tool call is a tool_call part of the answer; the next turn sends it back
   assert.deepEqual(first, {
     ...answered(first, 'tool_calls', 30, 9),
     ...evaluation,
+    'gen_ai.tool.definitions': [WEATHER_DEFINITION],
     'gen_ai.input.messages': [{ role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] }],
     'gen_ai.output.messages': [
       {
@@ -128,6 +148,7 @@ test("a tool call is a tool_call part of the answer; the next turn sends it back
   const second = chatAttributes();
   assert.deepEqual(second, {
     ...answered(second, 'stop', 50, 8),
+    'gen_ai.tool.definitions': [WEATHER_DEFINITION],
     'gen_ai.input.messages': [
       { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
       {
@@ -291,4 +312,73 @@ test("a provider that takes system instructions apart (Anthropic's system): gen_
       ],
     },
   );
+});
+
+/** A chat model that offers tools in its provider's own format, as LangChain's Anthropic and Gemini integrations do. */
+class ProviderToolsModel extends BaseChatModel {
+  readonly tools: unknown[];
+  constructor(tools: unknown[]) {
+    super({});
+    this.tools = tools;
+  }
+  _llmType(): string {
+    return 'provider-tools';
+  }
+  override getLsParams(): ReturnType<BaseChatModel['getLsParams']> {
+    return { ls_provider: 'anthropic', ls_model_name: 'claude-test', ls_model_type: 'chat' };
+  }
+  override invocationParams(): Record<string, unknown> {
+    return { tools: this.tools };
+  }
+  async _generate(): Promise<ChatResult> {
+    return {
+      generations: [{ text: 'ok', message: new AIMessage('ok'), generationInfo: { finish_reason: 'end_turn' } }],
+    };
+  }
+}
+
+const CITY_SCHEMA = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+
+test("tools in Anthropic's and Gemini's formats, and a built-in tool, are recorded in the conventions' shape", async () => {
+  harness.configure({ captureContent: true });
+  const definitions = async (tools: unknown[]): Promise<unknown> => {
+    await harness.reset();
+    harness.configure({ captureContent: true });
+    await new ProviderToolsModel(tools).invoke('Weather in Paris?');
+    const [span] = harness.spans();
+    assert.equal(span?.name, 'chat claude-test');
+    return JSON.parse(String(span.attributes['gen_ai.tool.definitions']));
+  };
+  assert.deepEqual(
+    await definitions([
+      { name: 'get_weather', description: 'Weather of a city', input_schema: CITY_SCHEMA },
+      { type: 'web_search_20250305', name: 'web_search' },
+    ]),
+    [
+      { type: 'function', name: 'get_weather', description: 'Weather of a city', parameters: CITY_SCHEMA },
+      { type: 'web_search_20250305', name: 'web_search' },
+    ],
+  );
+  assert.deepEqual(
+    await definitions([
+      {
+        functionDeclarations: [
+          { name: 'get_weather', description: 'Weather of a city', parameters: CITY_SCHEMA },
+          { name: 'get_time', parameters: { type: 'object', properties: {} } },
+        ],
+      },
+    ]),
+    [
+      { type: 'function', name: 'get_weather', description: 'Weather of a city', parameters: CITY_SCHEMA },
+      { type: 'function', name: 'get_time', parameters: { type: 'object', properties: {} } },
+    ],
+  );
+});
+
+test('tool definitions are content: none with capture off', async () => {
+  await new ProviderToolsModel([{ name: 'get_weather', input_schema: CITY_SCHEMA }]).invoke('Weather in Paris?');
+  const [span] = harness.spans();
+  assert.equal(span?.name, 'chat claude-test');
+  assert.equal(span.attributes['gen_ai.tool.definitions'], undefined);
+  assert.equal(span.attributes['gen_ai.input.messages'], undefined);
 });

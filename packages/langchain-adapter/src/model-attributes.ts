@@ -47,6 +47,8 @@ export interface ModelRequest {
   parameters: Record<string, unknown>;
   /** Names of the tools offered to the model. */
   toolNames: string[];
+  /** The tools offered, as the integration put them in its invocation parameters (its provider's format). */
+  tools: readonly unknown[];
   /** The request's output ceiling, reserved against a token budget before the call. */
   maxOutputTokens: number | undefined;
 }
@@ -100,7 +102,7 @@ export function readModelRequest(operation: string, extraParams: unknown, metada
   const maxOutputTokens = asNumber(
     lsMetadata.ls_max_tokens ?? invocation.max_tokens ?? invocation.max_completion_tokens,
   );
-  return { operation, provider, model, attributes, parameters, toolNames, maxOutputTokens };
+  return { operation, provider, model, attributes, parameters, toolNames, tools, maxOutputTokens };
 }
 
 /** The declared conditions of a model call, for the run's manifest. */

@@ -1,7 +1,8 @@
 /**
  * A LangChain model run's messages in the GenAI conventions' JSON shape (the v1.41.1 schemas of
  * `ATTR_GEN_AI_INPUT_MESSAGES`, `ATTR_GEN_AI_OUTPUT_MESSAGES`, `ATTR_GEN_AI_SYSTEM_INSTRUCTIONS`):
- * each message a `role` and its `parts`. Only runs with content capture on get here, when the run ends.
+ * each message a `role` and its `parts`; and the tools it was offered (`ATTR_GEN_AI_TOOL_DEFINITIONS`).
+ * Only runs with content capture on get here, when the run ends.
  */
 import type { Span } from '@opentelemetry/api';
 import { isModelSpanClaimed, recordContent } from '@runproof/core/adapter';
@@ -9,6 +10,7 @@ import {
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
   ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_DEFINITIONS,
 } from '@runproof/core/semconv';
 import type { RunScope } from './deferred-span.ts';
 import { asRecord, finishReasonOf, type ModelRequest } from './model-attributes.ts';
@@ -64,8 +66,9 @@ export interface ModelRun {
 
 /**
  * With content captured (the run kept its input), as a model run ends — answered (`output`), failed,
- * or ended unanswered (an abandoned stream, shutdown): its system instructions, input messages and,
- * when it answered, output messages, each through the `redact` hook and cut to `maxContentBytes`.
+ * or ended unanswered (an abandoned stream, shutdown): its system instructions, input messages, the
+ * tools it was offered and, when it answered, output messages, each through the `redact` hook and
+ * cut to `maxContentBytes`.
  * Nothing on a span a provider adapter enriched: that adapter records the request it sent (on a
  * failed attempt it gives the span back, but has recorded the input), so each is written once. The
  * caller writes content last, so that it is what the span's attribute limit drops first.
@@ -78,6 +81,7 @@ export function recordModelMessages(record: ModelRun, output: unknown): void {
   const { systemInstructions, messages } = toInputMessages(input, model.provider);
   if (systemInstructions !== undefined) recordContent(record.span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, systemInstructions);
   recordContent(record.span, ATTR_GEN_AI_INPUT_MESSAGES, messages);
+  if (model.tools.length > 0) recordContent(record.span, ATTR_GEN_AI_TOOL_DEFINITIONS, toToolDefinitions(model.tools));
   if (output !== undefined) recordContent(record.span, ATTR_GEN_AI_OUTPUT_MESSAGES, toOutputMessages(output));
 }
 
@@ -114,6 +118,42 @@ export function toOutputMessages(output: unknown): GenAIMessage[] {
         : assistantParts(asRecord(generation.message));
     return { role: 'assistant', parts, finish_reason: finishReasonOf(item) ?? 'unknown' };
   });
+}
+
+/**
+ * The tools a model was offered, in the conventions' shape (`type`, `name`, `description`,
+ * `parameters`), from the format the integration sent: OpenAI's chat completions
+ * (`{ type: 'function', function: { … } }`) and Responses API (`{ type: 'function', name, … }`),
+ * Anthropic's (`{ name, description, input_schema }`) and Gemini's (`{ functionDeclarations: […] }`,
+ * one definition each). A provider's built-in tool (a web search…) is its `type` and any `name`.
+ */
+export function toToolDefinitions(tools: readonly unknown[]): Record<string, unknown>[] {
+  const definitions: Record<string, unknown>[] = [];
+  for (const item of tools) {
+    const tool = asRecord(item);
+    if (Array.isArray(tool.functionDeclarations)) {
+      for (const declaration of tool.functionDeclarations as unknown[])
+        definitions.push(functionTool(asRecord(declaration)));
+    } else if (typeof tool.function === 'object' && tool.function !== null) {
+      definitions.push(functionTool(asRecord(tool.function)));
+    } else if (tool.type === undefined || tool.type === 'function' || tool.input_schema !== undefined) {
+      definitions.push(functionTool(tool));
+    } else {
+      const type = typeof tool.type === 'string' ? tool.type : 'unknown';
+      definitions.push(tool.name === undefined ? { type } : { type, name: tool.name });
+    }
+  }
+  return definitions;
+}
+
+/** A function tool: its name, description and parameters' JSON Schema (Anthropic's `input_schema`). */
+function functionTool(declaration: Record<string, unknown>): Record<string, unknown> {
+  return {
+    type: 'function',
+    name: declaration.name,
+    description: declaration.description,
+    parameters: declaration.parameters ?? declaration.input_schema,
+  };
 }
 
 function userText(text: string): GenAIMessage {
