@@ -164,17 +164,6 @@ function applyModuleDefinitions(instrumentation: InstrumentationLike, moduleExpo
   }
 }
 
-/**
- * The `floor-same` configuration: hand-written code that puts on the wire what Runproof puts there
- * for each workload's call, in the cheapest way a hand-writer would, with none of Runproof's work
- * to find it out — values of the same sizes, computed once. Per call: the model span, started with
- * the attributes a sampler may use (operation, provider, model, server, run id) and given the rest
- * in one object as it ends (20 attributes on a chat call; the stream's two more, the structured
- * output's check and its evaluation event), the GenAI metric records (duration and token usage,
- * plus time to first chunk and per chunk for a stream, plus the validation counter for a checked
- * output) with shared attribute sets. Per unit: the run span with the run's attributes, a manifest
- * event of the size Runproof's has, and the two run metrics.
- */
 /** The floor: a bare CLIENT span around each call, nothing in it. */
 export function bareSpanWrappers(): Wrappers {
   const tracer = trace.getTracer('bench-hand-written');
@@ -191,6 +180,17 @@ export function bareSpanWrappers(): Wrappers {
   };
 }
 
+/**
+ * The `floor-same` configuration: hand-written code that puts on the wire what Runproof puts there
+ * for each workload's call, in the cheapest way a hand-writer would, with none of Runproof's work
+ * to find it out — values of the same sizes, computed once. Per call: the model span, started with
+ * the attributes a sampler may use (operation, provider, model, server, run id) and given the rest
+ * in one object as it ends (20 attributes on a chat call; the stream's two more, the structured
+ * output's check and its evaluation event), the GenAI metric records (duration and token usage,
+ * plus time to first chunk and per chunk for a stream, plus the validation counter for a checked
+ * output) with shared attribute sets. Per unit: the run span with the run's attributes, a manifest
+ * event of the size Runproof's has, and the two run metrics.
+ */
 export async function sameInformationWrappers(): Promise<Wrappers> {
   const { createHash, randomUUID } = await import('node:crypto');
   const { genAIMetricAttributes, globalGenAIInstruments, recordGenAIMetrics, recordStreamMetrics } =
