@@ -4,12 +4,6 @@
  * does: once the object is collected, the call's handler runs, and the span ends with what was
  * seen. (A stream the caller stops reading with `break` says so: its iterator's `return()`.)
  */
-const abandoned = new FinalizationRegistry<() => void>((onAbandoned) => onAbandoned());
-
-/** Runs `onAbandoned` once `held` (what the caller was given) is collected. */
-export function endWhenAbandoned(held: object, onAbandoned: () => void): void {
-  abandoned.register(held, onAbandoned);
-}
 
 /** What an {@link AbandonWatch} tells when what the caller held is collected. */
 export interface Abandonable {

@@ -9,7 +9,7 @@
  */
 import { context } from '@opentelemetry/api';
 import { findOwner } from './attempts.ts';
-import { endWhenAbandoned } from './abandoned.ts';
+import { AbandonWatch, type Abandonable } from './abandoned.ts';
 import { logFailure, type ModelCall } from './model-call.ts';
 
 interface APIPromiseLike {
@@ -62,7 +62,7 @@ export function observeResult(call: ModelCall, result: unknown): unknown {
  * parsed result; a raw response nobody parses, on the turn after it arrives; a promise nobody
  * ever parses, once the caller has abandoned it.
  */
-class FollowedRequest {
+class FollowedRequest implements Abandonable {
   private readonly call: ModelCall;
   /** The promise the caller was given, until the response arrives. */
   private given: object | undefined;
@@ -70,6 +70,8 @@ class FollowedRequest {
   private responseTime: number | undefined;
   private rawResponseOnly = false;
   private parseFollowed = false;
+  /** Ends the call should the caller abandon the promise before anyone parses it; released by the parse. */
+  private watch: AbandonWatch | undefined;
   /** The failure raised again because nobody had taken it (see `onRequestFailure`). */
   private unhandled: Promise<never> | undefined;
 
@@ -86,9 +88,12 @@ class FollowedRequest {
     const given = this.given;
     this.given = undefined;
     // A caller that reads the raw response and then awaits the promise too parses in the same turn.
-    if (this.rawResponseOnly) setImmediate(this.finishUnlessParsing());
+    if (this.rawResponseOnly) setImmediate(() => this.finishAtResponse());
     // Nobody is parsing yet: if the caller has abandoned the promise, nobody ever will.
-    else if (!this.parseFollowed && given !== undefined) endWhenAbandoned(given, this.finishUnlessParsing());
+    else if (!this.parseFollowed && given !== undefined) {
+      this.watch = new AbandonWatch(this);
+      this.watch.watch(given);
+    }
   };
 
   /**
@@ -115,17 +120,23 @@ class FollowedRequest {
   followParse(parse: Method, promise: unknown, args: ArrayLike<unknown>): unknown {
     if (this.parseFollowed) return Reflect.apply(parse, promise, args);
     this.parseFollowed = true;
+    this.watch?.release();
     this.handledLate();
     const parsed = context.with(this.call.context, Reflect.apply, undefined, parse, promise, args) as unknown;
     if (isThenable(parsed)) parsed.then(this.call.onResult, this.call.onFailure);
     return parsed;
   }
 
+  /** The caller let go of the promise before anyone parsed it: the call ends as the response arrived. */
+  abandoned(): void {
+    this.finishAtResponse();
+  }
+
   /** The caller asked for the raw `Response` without parsing: the span ends once it arrives. */
   expectRawResponse(): void {
     this.rawResponseOnly = true;
     this.handledLate();
-    if (this.responseTime !== undefined) setImmediate(this.finishUnlessParsing());
+    if (this.responseTime !== undefined) setImmediate(() => this.finishAtResponse());
   }
 
   /** The caller takes a failure that was reported unhandled: Node reports it handled, as it would the SDK's own promise. */
@@ -139,14 +150,9 @@ class FollowedRequest {
     return this.parseFollowed || this.rawResponseOnly;
   }
 
-  /**
-   * A callback that ends the span, at the response, unless a parse is under way (it ends the span
-   * itself). Made when needed, not with every request: most requests are parsed before they arrive.
-   */
-  private finishUnlessParsing(): () => void {
-    return () => {
-      if (!this.parseFollowed) this.call.finish(this.responseTime);
-    };
+  /** Ends the span at the response's arrival, unless a parse is under way (it ends the span itself). */
+  private finishAtResponse(): void {
+    if (!this.parseFollowed) this.call.finish(this.responseTime);
   }
 }
 
