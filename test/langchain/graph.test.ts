@@ -298,5 +298,6 @@ test('a tool error that fails the graph stays content on every span it fails, no
     ['payment', 'Error'],
     ['step pay', 'Error'],
   ]);
-  assert.doesNotMatch(JSON.stringify(harness.spans().map((span) => [span.status, span.events])), /4111/);
+  // The card's digits as a token of their own: an event's time in nanoseconds may hold 4111 by chance.
+  assert.doesNotMatch(JSON.stringify(harness.spans().map((span) => [span.status, span.events])), /\b4111\b/);
 });
