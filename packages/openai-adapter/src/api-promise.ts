@@ -120,6 +120,11 @@ class FollowedRequest implements Abandonable {
   followParse(parse: Method, promise: unknown, args: ArrayLike<unknown>): unknown {
     if (this.parseFollowed) return Reflect.apply(parse, promise, args);
     this.parseFollowed = true;
+    // Nothing looks the request up again (a later parse passes straight through). Dropped now, not
+    // when its promise dies: V8's young-generation collection copies a WeakMap's values whether or
+    // not their keys live, so each entry carried its call (span, body, result) through the next
+    // one, doubling what survived it (measured with --trace-gc-nvp; docs/benchmarks.md).
+    requests.delete((promise as APIPromiseLike).responsePromise as object);
     this.watch?.release();
     this.handledLate();
     const parsed = context.with(this.call.context, Reflect.apply, undefined, parse, promise, args) as unknown;
