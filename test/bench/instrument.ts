@@ -47,7 +47,7 @@ interface ModuleDefinitionLike {
 
 type InstrumentationClass = new (config: Record<string, unknown>) => InstrumentationLike;
 
-const RUN_SPEC = {
+export const RUN_SPEC = {
   name: 'invoice-triage',
   owners: { technical: 'ml-platform', operational: 'accounts-payable' },
   conditions: { promptVersion: 'triage-v3' },

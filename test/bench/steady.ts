@@ -1,0 +1,99 @@
+/**
+ * One configuration in one process, in a steady state: the same calls again and again, no forced
+ * collection between batches (the bench's batches each start after a full GC), so the process
+ * collects garbage as an app's would. For the tools that watch a whole process: `perf` (Debian's
+ * `linux-perf`) with V8's `--perf-basic-prof`, or `--trace-gc-nvp`. Prints CPU µs per call.
+ *
+ *   node [--trace-gc-nvp] test/bench/steady.ts --configuration runproof|same|floor|off \
+ *     [--workload chat] [--calls 30000] [--warmup 5000] [--perf <perf.data>]
+ *
+ * `--perf` records the measured calls only (`perf record -g -p`); then
+ * `perf script -i <perf.data> | node test/bench/perf-attribution.ts --calls <calls>`.
+ */
+import { metrics, trace } from '@opentelemetry/api';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { startSimulator } from '../simulator/simulator.ts';
+import { createCannedFetch, createResponder } from './canned-responses.ts';
+import { requireFromBench } from './install.ts';
+import { bareSpanWrappers, RUN_SPEC, sameInformationWrappers } from './instrument.ts';
+import { recordWorkloadResponses } from './openai-bench.ts';
+import { installTelemetry } from './telemetry.ts';
+import { findWorkload, NO_WRAPPERS, runCalls, type Wrappers } from './workloads.ts';
+
+const { values } = parseArgs({
+  options: {
+    configuration: { type: 'string', default: 'runproof' },
+    workload: { type: 'string', default: 'chat' },
+    calls: { type: 'string', default: '30000' },
+    warmup: { type: 'string', default: '5000' },
+    perf: { type: 'string' },
+  },
+  strict: true,
+});
+const calls = Number(values.calls);
+const warmup = Number(values.warmup);
+if (!(calls >= 1000 && warmup >= 0)) throw new Error('--calls must be at least 1000, --warmup 0 or more');
+
+const core = await import('@runproof/core');
+const adapter = await import('@runproof/openai-adapter');
+const simulator = await startSimulator({ chunkDelayMs: 0, record: false });
+const canned = await recordWorkloadResponses(simulator.url);
+await simulator.close();
+const telemetry = installTelemetry([new core.RunSpanProcessor()]);
+
+async function wrappersOf(configuration: string): Promise<Wrappers> {
+  switch (configuration) {
+    case 'off':
+      return NO_WRAPPERS;
+    case 'floor':
+      return bareSpanWrappers();
+    case 'same':
+      return sameInformationWrappers();
+    case 'runproof': {
+      const instrumentation = adapter.createInstrumentation({});
+      instrumentation.setTracerProvider(trace.getTracerProvider());
+      instrumentation.setMeterProvider(metrics.getMeterProvider());
+      instrumentation.enable();
+      return { call: (work) => work(), unit: (work) => core.run(RUN_SPEC, work) };
+    }
+    default:
+      throw new Error(`--configuration: expected off, floor, same or runproof, got ${JSON.stringify(configuration)}`);
+  }
+}
+const wrappers = await wrappersOf(values.configuration);
+const workload = findWorkload(values.workload);
+const respond = createResponder(canned[workload.id] ?? canned.chat);
+const { OpenAI } = requireFromBench<{ OpenAI: new (options: Record<string, unknown>) => unknown }>('openai');
+const client = new OpenAI({
+  apiKey: 'bench',
+  baseURL: 'https://api.openai.com/v1',
+  maxRetries: 0,
+  fetch: createCannedFetch(() => respond()),
+});
+
+const batches = async (count: number): Promise<void> => {
+  for (let done = 0; done < count; done += 1000) {
+    await runCalls(client as never, workload, Math.min(1000, count - done), 10, wrappers, false);
+    await telemetry.flush();
+  }
+};
+await batches(warmup);
+const perf =
+  values.perf === undefined
+    ? undefined
+    : spawn('perf', ['record', '-g', '-F', '1999', '-p', String(process.pid), '-o', values.perf], { stdio: 'ignore' });
+if (perf !== undefined) await sleep(1000);
+const started = process.cpuUsage();
+await batches(calls);
+const used = process.cpuUsage(started);
+if (perf !== undefined) {
+  perf.kill('SIGINT');
+  await once(perf, 'exit');
+}
+process.stdout.write(
+  `${values.configuration} ${workload.id}: ${((used.user + used.system) / calls).toFixed(1)} CPU µs/call over ${calls} calls\n`,
+);
+process.exit(0);
