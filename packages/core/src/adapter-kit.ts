@@ -27,5 +27,6 @@ export { isCancellation } from './errors.ts';
 export { cachedDigest, freezeWithDigest } from './identity/digest-cache.ts';
 export { responsesFinishReason } from './telemetry/finish-reason.ts';
 export { openCall, closeCall } from './telemetry/open-calls.ts';
+export { keepShapes } from './internal/shapes.ts';
 export { SCOPE_OPTIONS } from './telemetry/scope.ts';
 export type { OpenCall } from './telemetry/open-calls.ts';

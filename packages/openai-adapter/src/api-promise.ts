@@ -8,9 +8,10 @@
  * response arrives. Any other promise passes straight through.
  */
 import { context } from '@opentelemetry/api';
+import { keepShapes } from '@runproof/core/adapter';
 import { findOwner } from './attempts.ts';
 import { AbandonWatch, type Abandonable } from './abandoned.ts';
-import { logFailure, type ModelCall } from './model-call.ts';
+import { IDLE_CALL, logFailure, type ModelCall } from './model-call.ts';
 
 interface APIPromiseLike {
   responsePromise?: unknown;
@@ -160,6 +161,9 @@ class FollowedRequest implements Abandonable {
     if (!this.parseFollowed) this.call.finish(this.responseTime);
   }
 }
+
+// An idle request, kept for the class's shape (see `keepShapes`).
+keepShapes(new FollowedRequest(IDLE_CALL, {}));
 
 /**
  * Wraps, once per `APIPromise` class, the methods that show what is done with a promise: the

@@ -10,7 +10,7 @@
  * once per request). Mutating an object in place between calls is not noticed: pass a new object.
  */
 import type { CallConditions } from '@runproof/core';
-import { freezeWithDigest, safely } from '@runproof/core/adapter';
+import { freezeWithDigest, keepShapes, safely } from '@runproof/core/adapter';
 import { GEN_AI_PROVIDER_VALUE_OPENAI } from '@runproof/core/semconv';
 import { PACKAGE_NAME, VERSION } from './version.ts';
 
@@ -166,6 +166,9 @@ export class ConditionsKey {
     this.text += `#${id}|`;
   }
 }
+
+// An empty key, kept for the class's shape (see `keepShapes`).
+keepShapes(new ConditionsKey());
 
 /** A record JSON serializes member by member: a plain object without a `toJSON` of its own. */
 function isPlainRecord(value: object): boolean {

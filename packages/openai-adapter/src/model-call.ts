@@ -1,5 +1,6 @@
 import {
   INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -18,6 +19,7 @@ import {
   genAIMetricAttributes,
   guardModelCall,
   isGuarded,
+  keepShapes,
   markError,
   recordContent,
   recordGenAIMetrics,
@@ -49,6 +51,7 @@ import {
 } from '@runproof/core/semconv';
 import { endpointOf, writeOutputAttributes, type ServerEndpoint } from './attributes.ts';
 import { declaredConditions } from './call-conditions.ts';
+import { chatSurface } from './chat.ts';
 import { CALL_KEY, type CallAttempts } from './call-context.ts';
 import { digestSentBody, digestShape } from './conditions.ts';
 import {
@@ -86,14 +89,15 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   private readonly attributes: Attributes = {};
   private readonly surface: Surface;
   private readonly source: TelemetrySource;
-  private readonly body: RequestBody;
+  /** The caller's request; let go of as the call ends (see `retire`). */
+  private body: RequestBody;
   private readonly parent: Context;
   private readonly startTime = performance.now();
   private readonly requestModel: string | undefined;
   private readonly endpoint: ServerEndpoint | undefined;
   private readonly capture: boolean;
   /** The caller's own `AbortSignal`: a failure after it fired is a cancellation. */
-  readonly userSignal: AbortSignal | undefined;
+  userSignal: AbortSignal | undefined;
   private requestId: string | undefined;
   private result: unknown;
   /** Whether the SDK parsed a JSON endpoint's body (its result may still be no JSON object). */
@@ -219,6 +223,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       closeCall(this);
       this.writeAttributes();
       this.span.end();
+      this.retire();
       throw error;
     }
   }
@@ -301,6 +306,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
         closeCall(this);
         this.span.end(endTime);
       }
+      this.retire();
     }
   }
 
@@ -312,6 +318,7 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       // A framework's span: its retry, or its error handler, decides what the model call was.
       this.writeAttributes();
       releaseModelSpan(this.span);
+      this.retire();
       return;
     }
     try {
@@ -336,7 +343,24 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       this.writeAttributes();
       closeCall(this);
       this.span.end();
+      this.retire();
     }
+  }
+
+  /**
+   * The call has ended: it lets go of the caller's data (request, result, stream, response
+   * headers, signal, boundary hold) and becomes the process's last ended call. Kept until the next
+   * call ends, with its span, context and attributes, it keeps their classes' shapes alive while
+   * the process idles, so the code that handles them stays compiled (see `keepShapes`).
+   */
+  private retire(): void {
+    this.body = RETIRED_BODY;
+    this.result = undefined;
+    this.stream = undefined;
+    this.responseHeaders = undefined;
+    this.userSignal = undefined;
+    this.ticket = undefined;
+    lastEnded[0] = this;
   }
 
   /** Writes the gathered attributes on the span, once. */
@@ -433,6 +457,11 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   }
 }
 
+/** What an ended call's request becomes (see `ModelCall.retire`). */
+const RETIRED_BODY: RequestBody = Object.freeze({});
+/** The last ended call, held and never read (see `ModelCall.retire`). */
+const lastEnded: ModelCall[] = [];
+
 /** Span names by operation and model: built once, not per call. */
 const spanNames = new Map<string, Map<string | undefined, string>>();
 /** Models are the caller's: past this many per operation the cache starts over. */
@@ -450,6 +479,23 @@ function spanName(operation: string, model: string | undefined): string {
   }
   return name;
 }
+
+/**
+ * An idle call, kept for the class's shape (see `keepShapes`). It is passive (no span, outside
+ * any run), so its constructor returns before it would read the telemetry source, and records
+ * nothing.
+ */
+export const IDLE_CALL = new ModelCall(
+  chatSurface,
+  undefined as unknown as TelemetrySource,
+  '',
+  {},
+  undefined,
+  undefined,
+  ROOT_CONTEXT,
+  false,
+);
+keepShapes(IDLE_CALL);
 
 /** Logs a failure once per `where`, as `safely` does (for code that catches it itself, to spare a closure per call). */
 export function logFailure(where: string, error: unknown): void {

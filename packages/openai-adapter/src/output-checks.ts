@@ -10,6 +10,7 @@ import {
   checkJsonOutput,
   checkToolCallArguments,
   classifyFinish,
+  keepShapes,
   recordValidation,
   type Verdict,
 } from '@runproof/core/adapter';
@@ -41,6 +42,9 @@ export class OutputChecks {
     }
   }
 }
+
+// No checks, kept for the class's shape (see `keepShapes`).
+keepShapes(new OutputChecks());
 
 const toolsCache = new WeakMap<object, Map<string, JsonSchema | undefined>>();
 

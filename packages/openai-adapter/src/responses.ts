@@ -1,6 +1,6 @@
 /** `responses.create` (and `parse`, `stream`, which call it): the Responses API. */
 import type { Attributes, Span } from '@opentelemetry/api';
-import { recordContent, responsesFinishReason } from '@runproof/core/adapter';
+import { keepShapes, recordContent, responsesFinishReason } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
@@ -301,3 +301,6 @@ class ResponseStreamReader implements StreamReader {
     if (this.final === undefined && this.keepText && output.outputTokens === undefined) output.text = this.streamedText;
   }
 }
+
+// An idle reader, kept for the class's shape (see `keepShapes`).
+keepShapes(new ResponseStreamReader({}, false, false));

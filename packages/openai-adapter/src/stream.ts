@@ -5,6 +5,7 @@
  * iteration gets the SDK's iterator untouched, so the SDK's own "already consumed" error reaches
  * the caller.
  */
+import { keepShapes } from '@runproof/core/adapter';
 import { AbandonWatch, type Abandonable } from './abandoned.ts';
 import type { StreamReader } from './surface.ts';
 
@@ -201,3 +202,10 @@ class ObservedIterator implements AsyncIterator<unknown> {
     return this;
   }
 }
+
+// An idle observation (with its watch, never registered) and iterator, kept for their classes'
+// shapes (see `keepShapes`).
+const IDLE_CALL: StreamedCall = { userSignal: undefined, finish() {}, fail() {} };
+const IDLE_READER: StreamReader = { read() {}, complete() {} };
+const DONE: AsyncIterator<unknown> = { next: () => Promise.resolve({ done: true, value: undefined }) };
+keepShapes(new ObservedIterator(DONE, new StreamObservation(IDLE_CALL, IDLE_READER, undefined)));

@@ -1,4 +1,5 @@
 import type { Attributes, Span } from '@opentelemetry/api';
+import { keepShapes } from '@runproof/core/adapter';
 import type { ConditionsKey, DeclaredRequest } from './call-conditions.ts';
 import type { GenAIMessage } from './content.ts';
 import type { OutputChecks } from './output-checks.ts';
@@ -37,6 +38,9 @@ export class CallOutput {
    */
   text: string | undefined;
 }
+
+// An empty output, kept for the class's shape (see `keepShapes`).
+keepShapes(new CallOutput());
 
 /** Reads a stream's chunks as they pass and, at the end, what they added up to. */
 export interface StreamReader {

@@ -30,6 +30,9 @@ export interface RunStateInit {
   conditionsJson?: string;
 }
 
+/** The last ended run, held and never read (see `RunState.retire`). */
+const lastEnded: RunState[] = [];
+
 export class RunState implements Run {
   readonly id: string;
   readonly name: string;
@@ -62,6 +65,15 @@ export class RunState implements Run {
     this.conditions = init.conditions;
     this.#conditionsJson = init.conditionsJson;
     this.#plainJson = init.conditionsJson !== undefined;
+  }
+
+  /**
+   * The run has ended: it stays the process's last ended run until another ends. That keeps its
+   * class's shape, and those of its span and records, alive while the process idles, so the code
+   * that handles them stays compiled (see `keepShapes` in `internal/shapes.ts`).
+   */
+  retire(): void {
+    lastEnded[0] = this;
   }
 
   /** The run's `invoke_workflow` span; set once, as it starts. */

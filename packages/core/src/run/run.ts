@@ -326,6 +326,7 @@ function endRun(state: RunState, error: unknown): void {
     instruments.runDuration.record((performance.now() - state.startTime) / 1000, metricAttributes);
     endRunSpan(state);
   });
+  state.retire();
 }
 
 function addManifestEvent(span: Span, json: string): void {
