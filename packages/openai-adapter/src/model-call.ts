@@ -89,15 +89,14 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   private readonly attributes: Attributes = {};
   private readonly surface: Surface;
   private readonly source: TelemetrySource;
-  /** The caller's request; let go of as the call ends (see `retire`). */
-  private body: RequestBody;
+  private readonly body: RequestBody;
   private readonly parent: Context;
   private readonly startTime = performance.now();
   private readonly requestModel: string | undefined;
   private readonly endpoint: ServerEndpoint | undefined;
   private readonly capture: boolean;
   /** The caller's own `AbortSignal`: a failure after it fired is a cancellation. */
-  userSignal: AbortSignal | undefined;
+  readonly userSignal: AbortSignal | undefined;
   private requestId: string | undefined;
   private result: unknown;
   /** Whether the SDK parsed a JSON endpoint's body (its result may still be no JSON object). */
@@ -223,7 +222,6 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       closeCall(this);
       this.writeAttributes();
       this.span.end();
-      this.retire();
       throw error;
     }
   }
@@ -306,7 +304,6 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
         closeCall(this);
         this.span.end(endTime);
       }
-      this.retire();
     }
   }
 
@@ -318,7 +315,6 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       // A framework's span: its retry, or its error handler, decides what the model call was.
       this.writeAttributes();
       releaseModelSpan(this.span);
-      this.retire();
       return;
     }
     try {
@@ -343,29 +339,13 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
       this.writeAttributes();
       closeCall(this);
       this.span.end();
-      this.retire();
     }
-  }
-
-  /**
-   * The call has ended: it lets go of the caller's data (request, result, stream, response
-   * headers, signal, boundary hold) and becomes the process's last ended call. Kept until the next
-   * call ends, with its span, context and attributes, it keeps their classes' shapes alive while
-   * the process idles, so the code that handles them stays compiled (see `keepShapes`).
-   */
-  private retire(): void {
-    this.body = RETIRED_BODY;
-    this.result = undefined;
-    this.stream = undefined;
-    this.responseHeaders = undefined;
-    this.userSignal = undefined;
-    this.ticket = undefined;
-    lastEnded[0] = this;
   }
 
   /** Writes the gathered attributes on the span, once. */
   private writeAttributes(): void {
     if (!this.recording) return;
+    lastAttributes[0] = this.attributes;
     try {
       this.span.setAttributes(this.attributes);
     } catch (error) {
@@ -457,10 +437,12 @@ export class ModelCall implements CallAttempts, OpenCall, StreamedCall {
   }
 }
 
-/** What an ended call's request becomes (see `ModelCall.retire`). */
-const RETIRED_BODY: RequestBody = Object.freeze({});
-/** The last ended call, held and never read (see `ModelCall.retire`). */
-const lastEnded: ModelCall[] = [];
+/**
+ * The attributes the last call wrote, held and never read: the object is built key by key, and
+ * holding the latest keeps the shapes it went through (see `keepShapes`). Metadata only: content
+ * goes to the span on its own.
+ */
+const lastAttributes: Attributes[] = [];
 
 /** Span names by operation and model: built once, not per call. */
 const spanNames = new Map<string, Map<string | undefined, string>>();

@@ -8,6 +8,7 @@ import {
 import { isPlainJsonValue, manifestRecord, type ManifestRecord } from '../identity/manifest-text.ts';
 import { canonicalize } from '../identity/canonical-json.ts';
 import { VERSION } from '../version.ts';
+import { keepShapes } from '../internal/shapes.ts';
 import { getSettings } from '../settings.ts';
 import type { RunBoundary } from '../boundary/run-boundary.ts';
 import type { DurableRun } from '../continuity/durable-run.ts';
@@ -29,9 +30,6 @@ export interface RunStateInit {
   /** `canonicalize(conditions)` as the run starts, when they are plain JSON; else `undefined`. */
   conditionsJson?: string;
 }
-
-/** The last ended run, held and never read (see `RunState.retire`). */
-const lastEnded: RunState[] = [];
 
 export class RunState implements Run {
   readonly id: string;
@@ -65,15 +63,6 @@ export class RunState implements Run {
     this.conditions = init.conditions;
     this.#conditionsJson = init.conditionsJson;
     this.#plainJson = init.conditionsJson !== undefined;
-  }
-
-  /**
-   * The run has ended: it stays the process's last ended run until another ends. That keeps its
-   * class's shape, and those of its span and records, alive while the process idles, so the code
-   * that handles them stays compiled (see `keepShapes` in `internal/shapes.ts`).
-   */
-  retire(): void {
-    lastEnded[0] = this;
   }
 
   /** The run's `invoke_workflow` span; set once, as it starts. */
@@ -180,3 +169,6 @@ export function getRunState(context: Context): RunState | undefined {
 export function getStepPath(context: Context): string | undefined {
   return context.getValue(STEP_KEY) as string | undefined;
 }
+
+// An idle run, kept for the class's shape (see `keepShapes`).
+keepShapes(new RunState({ id: '', name: '', attempt: 1, continuation: 'new', conditions: {} }));

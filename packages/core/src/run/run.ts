@@ -326,7 +326,6 @@ function endRun(state: RunState, error: unknown): void {
     instruments.runDuration.record((performance.now() - state.startTime) / 1000, metricAttributes);
     endRunSpan(state);
   });
-  state.retire();
 }
 
 function addManifestEvent(span: Span, json: string): void {
