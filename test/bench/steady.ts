@@ -16,8 +16,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startSimulator } from '../simulator/simulator.ts';
-import { createCannedFetch, createResponder } from './canned-responses.ts';
-import { requireFromBench } from './install.ts';
+import { createCannedClient } from './canned-responses.ts';
 import { bareSpanWrappers, RUN_SPEC, sameInformationWrappers } from './instrument.ts';
 import { recordWorkloadResponses } from './openai-bench.ts';
 import { installTelemetry } from './telemetry.ts';
@@ -65,14 +64,7 @@ async function wrappersOf(configuration: string): Promise<Wrappers> {
 }
 const wrappers = await wrappersOf(values.configuration);
 const workload = findWorkload(values.workload);
-const respond = createResponder(canned[workload.id] ?? canned.chat);
-const { OpenAI } = requireFromBench<{ OpenAI: new (options: Record<string, unknown>) => unknown }>('openai');
-const client = new OpenAI({
-  apiKey: 'bench',
-  baseURL: 'https://api.openai.com/v1',
-  maxRetries: 0,
-  fetch: createCannedFetch(() => respond()),
-});
+const client = createCannedClient(canned[workload.id] ?? canned.chat);
 
 const batches = async (count: number): Promise<void> => {
   for (let done = 0; done < count; done += 1000) {
