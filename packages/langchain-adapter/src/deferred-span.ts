@@ -13,7 +13,7 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { setModelSpan } from '@runproof/core/adapter';
+import { keepShapes, setModelSpan } from '@runproof/core/adapter';
 import { ATTR_GEN_AI_INPUT_MESSAGES } from '@runproof/core/semconv';
 
 /**
@@ -129,6 +129,9 @@ export class DeferredSpan implements Span {
     this.#target().recordException(exception, time);
   }
 }
+
+// An idle scope (with its deferred span), kept for the classes' shapes (see `keepShapes`).
+keepShapes(new RunScope('model', undefined));
 
 /**
  * A context in which `scope`'s (future) span is the active span; a model scope's is also the model
