@@ -375,6 +375,44 @@ test("tools in Anthropic's and Gemini's formats, and a built-in tool, are record
   );
 });
 
+/** A Gemini-style model that asks for `get_stock`, a tool it may not have been offered. */
+class StockCallingModel extends ProviderToolsModel {
+  override async _generate(): Promise<ChatResult> {
+    const message = new AIMessage({ content: '', tool_calls: [{ name: 'get_stock', args: {}, id: 'call_1' }] });
+    return { generations: [{ text: '', message, generationInfo: { finish_reason: 'STOP' } }] };
+  }
+}
+
+test("Gemini's function declarations are the call's tools: a call to one it was not offered is flagged", async () => {
+  const check = async (tools: unknown[]): Promise<unknown> => {
+    await harness.reset();
+    await new StockCallingModel(tools).invoke('Price of ACME?');
+    const [span] = harness.spans();
+    assert.equal(span?.name, 'chat claude-test');
+    return {
+      outcome: span.attributes['runproof.validation.outcome'],
+      checkpoint: span.attributes['runproof.validation.checkpoint'],
+      failure: span.events.find((event) => event.name === 'runproof.validation.failure')?.attributes,
+    };
+  };
+  const declared = (...names: string[]): unknown[] => [
+    { functionDeclarations: names.map((name) => ({ name, parameters: { type: 'object', properties: {} } })) },
+  ];
+  assert.deepEqual(await check(declared('get_weather')), {
+    outcome: 'fail',
+    checkpoint: 'tool_calls',
+    failure: {
+      'runproof.validation.issue.codes': ['undeclared_tool'],
+      'runproof.validation.issue.paths': ['tool_calls[0].name'],
+    },
+  });
+  assert.deepEqual(await check(declared('get_weather', 'get_stock')), {
+    outcome: 'pass',
+    checkpoint: 'tool_calls',
+    failure: undefined,
+  });
+});
+
 test('tool definitions are content: none with capture off', async () => {
   await new ProviderToolsModel([{ name: 'get_weather', input_schema: CITY_SCHEMA }]).invoke('Weather in Paris?');
   const [span] = harness.spans();

@@ -13,7 +13,7 @@ import {
   ATTR_GEN_AI_TOOL_DEFINITIONS,
 } from '@runproof/core/semconv';
 import type { RunScope } from './deferred-span.ts';
-import { asRecord, finishReasonOf, type ModelRequest } from './model-attributes.ts';
+import { asRecord, finishReasonOf, toToolDefinitions, type ModelRequest } from './model-attributes.ts';
 
 /** A message in the GenAI input / output messages format. */
 export interface GenAIMessage {
@@ -118,42 +118,6 @@ export function toOutputMessages(output: unknown): GenAIMessage[] {
         : assistantParts(asRecord(generation.message));
     return { role: 'assistant', parts, finish_reason: finishReasonOf(item) ?? 'unknown' };
   });
-}
-
-/**
- * The tools a model was offered, in the conventions' shape (`type`, `name`, `description`,
- * `parameters`), from the format the integration sent: OpenAI's chat completions
- * (`{ type: 'function', function: { … } }`) and Responses API (`{ type: 'function', name, … }`),
- * Anthropic's (`{ name, description, input_schema }`) and Gemini's (`{ functionDeclarations: […] }`,
- * one definition each). A provider's built-in tool (a web search…) is its `type` and any `name`.
- */
-export function toToolDefinitions(tools: readonly unknown[]): Record<string, unknown>[] {
-  const definitions: Record<string, unknown>[] = [];
-  for (const item of tools) {
-    const tool = asRecord(item);
-    if (Array.isArray(tool.functionDeclarations)) {
-      for (const declaration of tool.functionDeclarations as unknown[])
-        definitions.push(functionTool(asRecord(declaration)));
-    } else if (typeof tool.function === 'object' && tool.function !== null) {
-      definitions.push(functionTool(asRecord(tool.function)));
-    } else if (tool.type === undefined || tool.type === 'function' || tool.input_schema !== undefined) {
-      definitions.push(functionTool(tool));
-    } else {
-      const type = typeof tool.type === 'string' ? tool.type : 'unknown';
-      definitions.push(tool.name === undefined ? { type } : { type, name: tool.name });
-    }
-  }
-  return definitions;
-}
-
-/** A function tool: its name, description and parameters' JSON Schema (Anthropic's `input_schema`). */
-function functionTool(declaration: Record<string, unknown>): Record<string, unknown> {
-  return {
-    type: 'function',
-    name: declaration.name,
-    description: declaration.description,
-    parameters: declaration.parameters ?? declaration.input_schema,
-  };
 }
 
 function userText(text: string): GenAIMessage {
