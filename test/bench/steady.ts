@@ -1,7 +1,8 @@
 /**
  * One configuration in one process, in a steady state: the same calls again and again, no forced
  * collection between batches (the bench's batches each start after a full GC), so the process
- * collects garbage as an app's would. For the tools that watch a whole process: `perf` (Debian's
+ * collects garbage as an app's would. `--collect-every <calls>` forces a full collection that
+ * often instead (its own CPU not counted): what the bench's batches pay after theirs. For the tools that watch a whole process: `perf` (Debian's
  * `linux-perf`) with V8's `--perf-basic-prof`, or `--trace-gc-nvp`. Prints CPU µs per call.
  *
  *   node [--trace-gc-nvp] test/bench/steady.ts --configuration runproof|same|floor|off \
@@ -28,13 +29,18 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'chat' },
     calls: { type: 'string', default: '30000' },
     warmup: { type: 'string', default: '5000' },
+    'collect-every': { type: 'string' },
     perf: { type: 'string' },
   },
   strict: true,
 });
 const calls = Number(values.calls);
 const warmup = Number(values.warmup);
+const collectEvery = values['collect-every'] === undefined ? undefined : Number(values['collect-every']);
 if (!(calls >= 1000 && warmup >= 0)) throw new Error('--calls must be at least 1000, --warmup 0 or more');
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collectEvery !== undefined && !(collectEvery >= 1000 && collectEvery % 1000 === 0 && collect !== undefined))
+  throw new Error('--collect-every must be a multiple of 1000 calls, and node must run with --expose-gc');
 
 const core = await import('@runproof/core');
 const adapter = await import('@runproof/openai-adapter');
@@ -66,8 +72,16 @@ const wrappers = await wrappersOf(values.configuration);
 const workload = findWorkload(values.workload);
 const client = createCannedClient(canned[workload.id] ?? canned.chat);
 
+/** CPU µs spent in forced collections: taken out of the measurement. */
+let collecting = 0;
 const batches = async (count: number): Promise<void> => {
   for (let done = 0; done < count; done += 1000) {
+    if (collectEvery !== undefined && done % collectEvery === 0) {
+      const before = process.cpuUsage();
+      collect!();
+      const spent = process.cpuUsage(before);
+      collecting += spent.user + spent.system;
+    }
     await runCalls(client as never, workload, Math.min(1000, count - done), 10, wrappers, false);
     await telemetry.flush();
   }
@@ -78,14 +92,16 @@ const perf =
     ? undefined
     : spawn('perf', ['record', '-g', '-F', '1999', '-p', String(process.pid), '-o', values.perf], { stdio: 'ignore' });
 if (perf !== undefined) await sleep(1000);
+collecting = 0;
 const started = process.cpuUsage();
 await batches(calls);
 const used = process.cpuUsage(started);
+const measured = used.user + used.system - collecting;
 if (perf !== undefined) {
   perf.kill('SIGINT');
   await once(perf, 'exit');
 }
 process.stdout.write(
-  `${values.configuration} ${workload.id}: ${((used.user + used.system) / calls).toFixed(1)} CPU µs/call over ${calls} calls\n`,
+  `${values.configuration} ${workload.id}: ${(measured / calls).toFixed(1)} CPU µs/call over ${calls} calls\n`,
 );
 process.exit(0);
