@@ -6,8 +6,6 @@
  * loop; everything above `fetch` (the SDK, the instrumentation, the exporter) runs as it would.
  */
 
-import { requireFromBench } from './install.ts';
-
 /** One recorded response, as plain data so it crosses the IPC channel to the configuration processes. */
 export interface CannedResponse {
   status: number;
@@ -77,19 +75,4 @@ export function createResponder(canned: CannedResponse): () => Response {
 /** A `fetch` that answers every request with whatever `respond` returns, after the request body is sent (read). */
 export function createCannedFetch(respond: (body: string) => Response): Fetch {
   return async (_input, init) => respond(typeof init?.body === 'string' ? init.body : '');
-}
-
-/**
- * An `openai` 7 client (the bench's copy, loaded now: instrumentations created before this patch
- * it as it loads) whose every call is answered in process with `canned`.
- */
-export function createCannedClient(canned: CannedResponse): unknown {
-  const respond = createResponder(canned);
-  const { OpenAI } = requireFromBench<{ OpenAI: new (options: Record<string, unknown>) => unknown }>('openai');
-  return new OpenAI({
-    apiKey: 'bench',
-    baseURL: 'https://api.openai.com/v1',
-    maxRetries: 0,
-    fetch: createCannedFetch(() => respond()),
-  });
 }

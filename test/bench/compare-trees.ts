@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSimulator } from '../simulator/simulator.ts';
-import { createCannedClient } from './canned-responses.ts';
+import { createCannedFetch, createResponder } from './canned-responses.ts';
+import { requireFromBench } from './install.ts';
 import { bareSpanWrappers, sameInformationWrappers } from './instrument.ts';
 import { recordWorkloadResponses } from './openai-bench.ts';
 import { quantile } from './report.ts';
@@ -73,7 +74,14 @@ const instrumentationOf = (copy: RunproofCopy): Instrumentation => {
 const ourInstrumentation = instrumentationOf(ours);
 const otherInstrumentation = instrumentationOf(other);
 const workload = findWorkload(values.workload);
-const client = createCannedClient(canned[workload.id] ?? canned.chat);
+const respond = createResponder(canned[workload.id] ?? canned.chat);
+const { OpenAI } = requireFromBench<{ OpenAI: new (options: Record<string, unknown>) => unknown }>('openai');
+const client = new OpenAI({
+  apiKey: 'bench',
+  baseURL: 'https://api.openai.com/v1',
+  maxRetries: 0,
+  fetch: createCannedFetch(() => respond()),
+});
 
 const spec = {
   name: 'invoice-triage',

@@ -47,7 +47,7 @@ interface ModuleDefinitionLike {
 
 type InstrumentationClass = new (config: Record<string, unknown>) => InstrumentationLike;
 
-export const RUN_SPEC = {
+const RUN_SPEC = {
   name: 'invoice-triage',
   owners: { technical: 'ml-platform', operational: 'accounts-payable' },
   conditions: { promptVersion: 'triage-v3' },

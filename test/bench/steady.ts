@@ -1,27 +1,26 @@
 /**
- * One configuration in one process, in a steady state: the same calls again and again, no forced
- * collection between batches (the bench's batches each start after a full GC), so the process
- * collects garbage as an app's would. `--collect-every <calls>` forces a full collection that
- * often instead (its own CPU not counted): what the bench's batches pay after theirs. For the tools that watch a whole process: `perf` (Debian's
- * `linux-perf`) with V8's `--perf-basic-prof`, or `--trace-gc-nvp`. Prints CPU µs per call.
- *
- *   node [--trace-gc-nvp] test/bench/steady.ts --configuration runproof|same|floor|off \
- *     [--workload chat] [--calls 30000] [--warmup 5000] [--perf <perf.data>]
+ * One configuration in one process, in a steady state: the same calls again and again, with no
+ * forced collection between batches (the bench's batches each start after a full GC), so the
+ * process collects garbage as an app's would. `--collect-every <calls>` forces one that often
+ * instead, its own CPU not counted: what the bench's batches pay after theirs. For the tools that
+ * watch a whole process: `perf` (Debian's `linux-perf`) with V8's `--perf-basic-prof`, or
+ * `--trace-gc-nvp`. Prints CPU µs per call. *
+ *   node [--trace-gc-nvp] test/bench/steady.ts --configuration <a bench configuration: runproof, floor-same…> \
+ *     [--workload chat] [--calls 30000] [--warmup 5000] [--collect-every <calls>] [--perf <perf.data>]
  *
  * `--perf` records the measured calls only (`perf record -g -p`); then
  * `perf script -i <perf.data> | node test/bench/perf-attribution.ts --calls <calls>`.
  */
-import { metrics, trace } from '@opentelemetry/api';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startSimulator } from '../simulator/simulator.ts';
-import { createCannedClient } from './canned-responses.ts';
-import { bareSpanWrappers, RUN_SPEC, sameInformationWrappers } from './instrument.ts';
-import { recordWorkloadResponses } from './openai-bench.ts';
-import { installTelemetry } from './telemetry.ts';
-import { findWorkload, NO_WRAPPERS, runCalls, type Wrappers } from './workloads.ts';
+import { createCannedFetch, createResponder } from './canned-responses.ts';
+import { findConfiguration } from './configurations.ts';
+import { setUp } from './instrument.ts';
+import { CANNED_BASE_URL, recordWorkloadResponses } from './openai-bench.ts';
+import { findWorkload, runCalls } from './workloads.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,35 +41,17 @@ const collect = (globalThis as { gc?: () => void }).gc;
 if (collectEvery !== undefined && !(collectEvery >= 1000 && collectEvery % 1000 === 0 && collect !== undefined))
   throw new Error('--collect-every must be a multiple of 1000 calls, and node must run with --expose-gc');
 
-const core = await import('@runproof/core');
-const adapter = await import('@runproof/openai-adapter');
+const workload = findWorkload(values.workload);
 const simulator = await startSimulator({ chunkDelayMs: 0, record: false });
 const canned = await recordWorkloadResponses(simulator.url);
 await simulator.close();
-const telemetry = installTelemetry([new core.RunSpanProcessor()]);
-
-async function wrappersOf(configuration: string): Promise<Wrappers> {
-  switch (configuration) {
-    case 'off':
-      return NO_WRAPPERS;
-    case 'floor':
-      return bareSpanWrappers();
-    case 'same':
-      return sameInformationWrappers();
-    case 'runproof': {
-      const instrumentation = adapter.createInstrumentation({});
-      instrumentation.setTracerProvider(trace.getTracerProvider());
-      instrumentation.setMeterProvider(metrics.getMeterProvider());
-      instrumentation.enable();
-      return { call: (work) => work(), unit: (work) => core.run(RUN_SPEC, work) };
-    }
-    default:
-      throw new Error(`--configuration: expected off, floor, same or runproof, got ${JSON.stringify(configuration)}`);
-  }
-}
-const wrappers = await wrappersOf(values.configuration);
-const workload = findWorkload(values.workload);
-const client = createCannedClient(canned[workload.id] ?? canned.chat);
+const respond = createResponder(canned[workload.id] ?? canned.chat);
+// Set up as a bench configuration process sets itself up (`child.ts`), on the canned transport.
+const { client, telemetry, wrappers } = await setUp(findConfiguration(values.configuration), 7, {
+  simulatorUrl: CANNED_BASE_URL,
+  content: false,
+  fetch: createCannedFetch(() => respond()),
+});
 
 /** CPU µs spent in forced collections: taken out of the measurement. */
 let collecting = 0;
@@ -82,7 +63,7 @@ const batches = async (count: number): Promise<void> => {
       const spent = process.cpuUsage(before);
       collecting += spent.user + spent.system;
     }
-    await runCalls(client as never, workload, Math.min(1000, count - done), 10, wrappers, false);
+    await runCalls(client, workload, Math.min(1000, count - done), 10, wrappers, false);
     await telemetry.flush();
   }
 };
