@@ -205,7 +205,7 @@ class ObservedIterator implements AsyncIterator<unknown> {
 
 // An idle observation (with its watch, never registered) and iterator, kept for their classes'
 // shapes (see `keepShapes`).
-const IDLE_CALL: StreamedCall = { userSignal: undefined, finish() {}, fail() {} };
+const IDLE_STREAMED_CALL: StreamedCall = { userSignal: undefined, finish() {}, fail() {} };
 const IDLE_READER: StreamReader = { read() {}, complete() {} };
 const DONE: AsyncIterator<unknown> = { next: () => Promise.resolve({ done: true, value: undefined }) };
-keepShapes(new ObservedIterator(DONE, new StreamObservation(IDLE_CALL, IDLE_READER, undefined)));
+keepShapes(new ObservedIterator(DONE, new StreamObservation(IDLE_STREAMED_CALL, IDLE_READER, undefined)));
