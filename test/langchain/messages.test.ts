@@ -413,6 +413,24 @@ test("Gemini's function declarations are the call's tools: a call to one it was 
   });
 });
 
+test("OpenAI's custom tools are the call's tools too, in the chat format and the Responses format", async () => {
+  for (const tools of [
+    [{ type: 'custom', custom: { name: 'get_stock', description: 'Price of a share' } }],
+    [{ type: 'custom', name: 'get_stock', description: 'Price of a share' }],
+  ]) {
+    await harness.reset();
+    harness.configure({ captureContent: true });
+    await new StockCallingModel(tools).invoke('Price of ACME?');
+    const [span] = harness.spans();
+    assert.equal(span?.name, 'chat claude-test');
+    assert.equal(span.attributes['runproof.validation.outcome'], 'pass');
+    assert.equal(span.attributes['runproof.validation.checkpoint'], 'tool_calls');
+    assert.deepEqual(JSON.parse(String(span.attributes['gen_ai.tool.definitions'])), [
+      { type: 'custom', name: 'get_stock', description: 'Price of a share' },
+    ]);
+  }
+});
+
 test('tool definitions are content: none with capture off', async () => {
   await new ProviderToolsModel([{ name: 'get_weather', input_schema: CITY_SCHEMA }]).invoke('Weather in Paris?');
   const [span] = harness.spans();

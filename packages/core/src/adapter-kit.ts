@@ -26,6 +26,8 @@ export { markCancelled, markError } from './telemetry/span-status.ts';
 export { isCancellation } from './errors.ts';
 export { cachedDigest, freezeWithDigest } from './identity/digest-cache.ts';
 export { responsesFinishReason } from './telemetry/finish-reason.ts';
+export { toolDefinitions } from './telemetry/tool-definitions.ts';
+export type { ToolDefinition } from './telemetry/tool-definitions.ts';
 export { openCall, closeCall } from './telemetry/open-calls.ts';
 export { keepShapes } from './internal/shapes.ts';
 export { SCOPE_OPTIONS } from './telemetry/scope.ts';

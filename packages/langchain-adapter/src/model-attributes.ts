@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { CallConditions } from '@runproof/core';
-import { responsesFinishReason } from '@runproof/core/adapter';
+import { responsesFinishReason, toolDefinitions } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
@@ -97,49 +97,13 @@ export function readModelRequest(operation: string, extraParams: unknown, metada
   }
   const tools = Array.isArray(invocation.tools) ? invocation.tools : [];
   // Named in any provider's format (OpenAI's, Anthropic's, Gemini's declarations), built-ins by their name.
-  const toolNames = toToolDefinitions(tools).flatMap((definition) =>
-    typeof definition.name === 'string' ? [definition.name] : [],
+  const toolNames = toolDefinitions(tools).flatMap((definition) =>
+    definition.name === undefined ? [] : [definition.name],
   );
   const maxOutputTokens = asNumber(
     lsMetadata.ls_max_tokens ?? invocation.max_tokens ?? invocation.max_completion_tokens,
   );
   return { operation, provider, model, attributes, parameters, toolNames, tools, maxOutputTokens };
-}
-
-/**
- * The tools a model was offered, in the conventions' shape (`type`, `name`, `description`,
- * `parameters`), from the format the integration sent: OpenAI's chat completions
- * (`{ type: 'function', function: { … } }`) and Responses API (`{ type: 'function', name, … }`),
- * Anthropic's (`{ name, description, input_schema }`) and Gemini's (`{ functionDeclarations: […] }`,
- * one definition each). A provider's built-in tool (a web search…) is its `type` and any `name`.
- */
-export function toToolDefinitions(tools: readonly unknown[]): Record<string, unknown>[] {
-  const definitions: Record<string, unknown>[] = [];
-  for (const item of tools) {
-    const tool = asRecord(item);
-    if (Array.isArray(tool.functionDeclarations)) {
-      for (const declaration of tool.functionDeclarations as unknown[])
-        definitions.push(functionTool(asRecord(declaration)));
-    } else if (typeof tool.function === 'object' && tool.function !== null) {
-      definitions.push(functionTool(asRecord(tool.function)));
-    } else if (tool.type === undefined || tool.type === 'function' || tool.input_schema !== undefined) {
-      definitions.push(functionTool(tool));
-    } else {
-      const type = typeof tool.type === 'string' ? tool.type : 'unknown';
-      definitions.push(tool.name === undefined ? { type } : { type, name: tool.name });
-    }
-  }
-  return definitions;
-}
-
-/** A function tool: its name, description and parameters' JSON Schema (Anthropic's `input_schema`). */
-function functionTool(declaration: Record<string, unknown>): Record<string, unknown> {
-  return {
-    type: 'function',
-    name: declaration.name,
-    description: declaration.description,
-    parameters: declaration.parameters ?? declaration.input_schema,
-  };
 }
 
 /** The declared conditions of a model call, for the run's manifest. */

@@ -5,7 +5,7 @@
  * Only runs with content capture on get here, when the run ends.
  */
 import type { Span } from '@opentelemetry/api';
-import { isModelSpanClaimed, recordContent } from '@runproof/core/adapter';
+import { isModelSpanClaimed, recordContent, toolDefinitions } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
@@ -13,7 +13,7 @@ import {
   ATTR_GEN_AI_TOOL_DEFINITIONS,
 } from '@runproof/core/semconv';
 import type { RunScope } from './deferred-span.ts';
-import { asRecord, finishReasonOf, toToolDefinitions, type ModelRequest } from './model-attributes.ts';
+import { asRecord, finishReasonOf, type ModelRequest } from './model-attributes.ts';
 
 /** A message in the GenAI input / output messages format. */
 export interface GenAIMessage {
@@ -81,7 +81,7 @@ export function recordModelMessages(record: ModelRun, output: unknown): void {
   const { systemInstructions, messages } = toInputMessages(input, model.provider);
   if (systemInstructions !== undefined) recordContent(record.span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, systemInstructions);
   recordContent(record.span, ATTR_GEN_AI_INPUT_MESSAGES, messages);
-  if (model.tools.length > 0) recordContent(record.span, ATTR_GEN_AI_TOOL_DEFINITIONS, toToolDefinitions(model.tools));
+  if (model.tools.length > 0) recordContent(record.span, ATTR_GEN_AI_TOOL_DEFINITIONS, toolDefinitions(model.tools));
   if (output !== undefined) recordContent(record.span, ATTR_GEN_AI_OUTPUT_MESSAGES, toOutputMessages(output));
 }
 

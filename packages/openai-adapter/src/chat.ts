@@ -1,7 +1,7 @@
 /** `chat.completions.create` (and `parse`, `stream`, `runTools`, which call it): chat completions. */
 import type { Attributes, Span } from '@opentelemetry/api';
 import { type JsonSchema } from '@runproof/core';
-import { keepShapes, recordContent } from '@runproof/core/adapter';
+import { keepShapes, recordContent, toolDefinitions } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_TYPE,
@@ -127,7 +127,7 @@ export const chatSurface: Surface = {
     if (Array.isArray(body.messages))
       recordContent(span, ATTR_GEN_AI_INPUT_MESSAGES, (body.messages as unknown[]).map(toInputMessage));
     if (Array.isArray(body.tools) && body.tools.length > 0)
-      recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, (body.tools as unknown[]).map(toToolDefinition));
+      recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, toolDefinitions(body.tools as unknown[]));
   },
 
   inputText: chatInputText,
@@ -262,15 +262,6 @@ function toOutputParts(message: JsonRecord | undefined): GenAIPart[] {
     }
   }
   return parts;
-}
-
-function toToolDefinition(item: unknown): Record<string, unknown> {
-  const tool = recordOr(item) ?? {};
-  const fn = recordOr(tool.function);
-  if (fn !== undefined)
-    return { type: 'function', name: fn.name, description: fn.description, parameters: fn.parameters };
-  const custom = recordOr(tool.custom);
-  return { type: String(tool.type), name: custom?.name, description: custom?.description };
 }
 
 interface ChoiceState {

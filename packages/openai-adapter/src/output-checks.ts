@@ -12,6 +12,7 @@ import {
   classifyFinish,
   keepShapes,
   recordValidation,
+  toolDefinitions,
   type Verdict,
 } from '@runproof/core/adapter';
 import {
@@ -22,7 +23,7 @@ import {
   VALIDATION_OUTCOME_VALUE_PASS,
 } from '@runproof/core/semconv';
 import type { ParsedJson } from './conditions.ts';
-import { recordOr, stringOr } from './values.ts';
+import { recordOr } from './values.ts';
 
 /** The checks one call's output went through, added up across choices. */
 export class OutputChecks {
@@ -49,22 +50,22 @@ keepShapes(new OutputChecks());
 const toolsCache = new WeakMap<object, Map<string, JsonSchema | undefined>>();
 
 /**
- * The function tools a request declared, by name, with their parameter schemas. Both the chat
- * format (`{ type: 'function', function: { name, parameters } }`) and the Responses format
- * (`{ type: 'function', name, parameters }`). Cached per `tools` array.
+ * The tools a request declared, by name, with a function tool's parameters' schema (a custom
+ * tool's input is free-form: `undefined`). Chat's format and the Responses API's, read through
+ * the adapter kit's `toolDefinitions`. Cached per `tools` array.
  */
 export function declaredTools(tools: unknown): Map<string, JsonSchema | undefined> | undefined {
   if (!Array.isArray(tools) || tools.length === 0) return undefined;
   let declared = toolsCache.get(tools);
   if (declared !== undefined) return declared;
   declared = new Map();
-  for (const item of tools as unknown[]) {
-    const tool = recordOr(item);
-    const fn = recordOr(tool?.function) ?? (tool?.type === 'function' ? tool : undefined);
-    const name = stringOr(fn?.name) ?? stringOr(recordOr(tool?.custom)?.name);
-    if (name === undefined) continue;
-    const parameters = fn?.parameters;
-    declared.set(name, typeof parameters === 'object' && parameters !== null ? (parameters as JsonSchema) : undefined);
+  for (const definition of toolDefinitions(tools)) {
+    if (definition.name === undefined) continue;
+    const parameters = definition.type === 'function' ? definition.parameters : undefined;
+    declared.set(
+      definition.name,
+      typeof parameters === 'object' && parameters !== null ? (parameters as JsonSchema) : undefined,
+    );
   }
   toolsCache.set(tools, declared);
   return declared;

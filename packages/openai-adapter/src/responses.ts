@@ -1,6 +1,6 @@
 /** `responses.create` (and `parse`, `stream`, which call it): the Responses API. */
 import type { Attributes, Span } from '@opentelemetry/api';
-import { keepShapes, recordContent, responsesFinishReason } from '@runproof/core/adapter';
+import { keepShapes, recordContent, responsesFinishReason, toolDefinitions } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
@@ -113,7 +113,7 @@ export const responsesSurface: Surface = {
       recordContent(span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, [{ type: 'text', content: body.instructions }]);
     if (body.input !== undefined) recordContent(span, ATTR_GEN_AI_INPUT_MESSAGES, toInputMessages(body.input));
     if (Array.isArray(body.tools) && body.tools.length > 0)
-      recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, (body.tools as unknown[]).map(toToolDefinition));
+      recordContent(span, ATTR_GEN_AI_TOOL_DEFINITIONS, toolDefinitions(body.tools as unknown[]));
   },
 
   inputText: responsesInputText,
@@ -235,13 +235,6 @@ function toInputMessages(input: unknown): GenAIMessage[] {
         return { role: 'assistant', parts: [{ type: String(item.type) }] };
     }
   });
-}
-
-function toToolDefinition(item: unknown): Record<string, unknown> {
-  const tool = recordOr(item) ?? {};
-  if (tool.type === 'function')
-    return { type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters };
-  return { type: String(tool.type), name: tool.name };
 }
 
 /** Events whose `delta` is output text (or arguments, a refusal, a reasoning summary) the model wrote. */
