@@ -1,4 +1,4 @@
-/** A tool a model was offered, in the conventions' shape (`gen_ai.tool.definitions`). */
+/** A tool a model was offered, in the conventions' shape (`ATTR_GEN_AI_TOOL_DEFINITIONS`). */
 export interface ToolDefinition {
   /** `function` for a tool the app implements with a JSON Schema; `custom` for free-form input; else a provider's built-in (`web_search`…). */
   type: string;
