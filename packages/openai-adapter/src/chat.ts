@@ -413,6 +413,9 @@ class ChatStreamReader implements StreamReader {
       usage: this.usage,
       choices,
     };
+    this.first = this.last = this.usage = undefined;
+    this.tail.length = 0;
+    this.choices.length = 0;
     readChatCompletion(completion, this.body, output, this.capture);
   }
 }

@@ -292,6 +292,9 @@ class ResponseStreamReader implements StreamReader {
     readResponse(response, this.body, output, this.capture);
     // Cut short, the stream's text includes the item it was in the middle of.
     if (this.final === undefined && this.keepText && output.outputTokens === undefined) output.text = this.streamedText;
+    this.final = this.snapshot = undefined;
+    this.items.length = 0;
+    this.streamedText = '';
   }
 }
 

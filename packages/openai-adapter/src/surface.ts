@@ -45,7 +45,11 @@ keepShapes(new CallOutput());
 /** Reads a stream's chunks as they pass and, at the end, what they added up to. */
 export interface StreamReader {
   read(chunk: unknown): void;
-  /** Fills `output` from everything read so far (the stream may have been cut short). */
+  /**
+   * Fills `output` from everything read so far (the stream may have been cut short), once, then
+   * lets go of what it read: the call may stay reachable a while after it ended, and the chunks
+   * it held would be copied by every young-generation collection until then.
+   */
   complete(output: CallOutput): void;
 }
 
