@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runApp } from '../support/app.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
+import { REQUIRE_TEST_PROGRAMS } from '../support/programs.ts';
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 
 let receiver: OtlpReceiver;
@@ -29,9 +30,11 @@ const APP = fileURLToPath(new URL('./apps/approval-thread.mjs', import.meta.url)
 
 /**
  * The official SQLite checkpointer needs `better-sqlite3` compiled for the Node that runs it; npm
- * builds it for the Node npm itself runs on, which need not be this one.
+ * builds it for the Node npm itself runs on, which need not be this one. Under `.ci/run`, which
+ * installs and builds both, a missing or unloadable checkpointer fails the test instead.
  */
 function sqliteSkip(): string | false {
+  if (process.env[REQUIRE_TEST_PROGRAMS] === '1') return false;
   const require = createRequire(import.meta.url);
   try {
     require.resolve('@langchain/langgraph-checkpoint-sqlite');
