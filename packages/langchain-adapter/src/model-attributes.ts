@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { CallConditions } from '@runproof/core';
-import { responsesFinishReason, toolDefinitions } from '@runproof/core/adapter';
+import { responsesFinishReason, toolDefinitions, type ToolDefinition } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
@@ -47,8 +47,8 @@ export interface ModelRequest {
   parameters: Record<string, unknown>;
   /** Names of the tools offered to the model. */
   toolNames: string[];
-  /** The tools offered, as the integration put them in its invocation parameters (its provider's format). */
-  tools: readonly unknown[];
+  /** The tools offered (the integration's invocation parameters, in its provider's format), in the conventions' shape. */
+  tools: ToolDefinition[];
   /** The request's output ceiling, reserved against a token budget before the call. */
   maxOutputTokens: number | undefined;
 }
@@ -95,11 +95,9 @@ export function readModelRequest(operation: string, extraParams: unknown, metada
     attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stopSequences;
     parameters.stop_sequences = stopSequences;
   }
-  const tools = Array.isArray(invocation.tools) ? invocation.tools : [];
-  // Named in any provider's format (OpenAI's, Anthropic's, Gemini's declarations), built-ins by their name.
-  const toolNames = toolDefinitions(tools).flatMap((definition) =>
-    definition.name === undefined ? [] : [definition.name],
-  );
+  // Read from any provider's format (OpenAI's, Anthropic's, Gemini's declarations), built-ins by their name.
+  const tools = toolDefinitions(Array.isArray(invocation.tools) ? invocation.tools : []);
+  const toolNames = tools.flatMap((definition) => (definition.name === undefined ? [] : [definition.name]));
   const maxOutputTokens = asNumber(
     lsMetadata.ls_max_tokens ?? invocation.max_tokens ?? invocation.max_completion_tokens,
   );

@@ -5,7 +5,7 @@
  * Only runs with content capture on get here, when the run ends.
  */
 import type { Span } from '@opentelemetry/api';
-import { isModelSpanClaimed, recordContent, toolDefinitions } from '@runproof/core/adapter';
+import { isModelSpanClaimed, recordContent } from '@runproof/core/adapter';
 import {
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
@@ -81,7 +81,7 @@ export function recordModelMessages(record: ModelRun, output: unknown): void {
   const { systemInstructions, messages } = toInputMessages(input, model.provider);
   if (systemInstructions !== undefined) recordContent(record.span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, systemInstructions);
   recordContent(record.span, ATTR_GEN_AI_INPUT_MESSAGES, messages);
-  if (model.tools.length > 0) recordContent(record.span, ATTR_GEN_AI_TOOL_DEFINITIONS, toolDefinitions(model.tools));
+  if (model.tools.length > 0) recordContent(record.span, ATTR_GEN_AI_TOOL_DEFINITIONS, model.tools);
   if (output !== undefined) recordContent(record.span, ATTR_GEN_AI_OUTPUT_MESSAGES, toOutputMessages(output));
 }
 
