@@ -4,7 +4,8 @@
  * process collects garbage as an app's would. `--collect-every <calls>` forces one that often
  * instead, its own CPU not counted: what the bench's batches pay after theirs. For the tools that
  * watch a whole process: `perf` (Debian's `linux-perf`) with V8's `--perf-basic-prof`, or
- * `--trace-gc-nvp`. Prints CPU µs per call. *
+ * `--trace-gc-nvp`. Prints CPU µs per call.
+ *
  *   node [--trace-gc-nvp] test/bench/steady.ts --configuration <a bench configuration: runproof, floor-same…> \
  *     [--workload chat] [--calls 30000] [--warmup 5000] [--collect-every <calls>] [--perf <perf.data>]
  *
