@@ -9,7 +9,7 @@
  *   attribute keys of each span name, so a peer that produces nothing is reported as such;
  * - `batch`: `calls` calls of one workload, measured — CPU (user + system, this process, from just
  *   before the first call to the end of the export of the batch's spans), wall time, each call's
- *   latency (when asked), spans and OTLP bytes exported;
+ *   latency (when asked), spans and OTLP bytes exported; after a full collection when `collect`;
  * - `heap`: heap in use after a full GC (the process runs with `--expose-gc`);
  * - `profile`: starts, or stops and writes, a V8 CPU profile (the `--cpu-prof` profiler, driven
  *   through the inspector so it covers the measured rounds only, not start-up and warm-up);
@@ -25,7 +25,7 @@ import { findWorkload, runCalls, WORKLOADS, type WorkloadId } from './workloads.
 export type ChildRequest =
   | { type: 'canned'; responses: Record<WorkloadId, CannedResponse> }
   | { type: 'probe'; calls: number }
-  | { type: 'batch'; workload: WorkloadId; calls: number; latencies: boolean }
+  | { type: 'batch'; workload: WorkloadId; calls: number; latencies: boolean; collect: boolean }
   | { type: 'heap' }
   | { type: 'profile'; action: 'start' }
   | { type: 'profile'; action: 'stop'; file: string }
@@ -120,7 +120,7 @@ async function handle(request: ChildRequest): Promise<ChildResponse | undefined>
       const { exporter } = telemetry;
       const spansBefore = exporter.spans;
       const bytesBefore = exporter.bytes;
-      collectGarbage();
+      if (request.collect) collectGarbage();
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
       const latencies = await runCalls(client, workload, request.calls, callsPerRun, wrappers, request.latencies);

@@ -38,6 +38,12 @@ export interface OpenAIBenchOptions {
   /** Warm-up calls per workload before measuring (divided by the weight too). */
   warmup: number;
   callsPerRun: number;
+  /**
+   * A full collection before each batch (`batch`), so every batch starts from a collected heap and
+   * pays for compiling again the code whose hidden classes it dropped; or none (`none`): the
+   * processes collect garbage as a busy app's do, a steady state.
+   */
+  collect: 'batch' | 'none';
   probeCalls: number;
   content: boolean;
   nodeFlags: string[];
@@ -112,7 +118,13 @@ export async function runOpenAIBench(options: OpenAIBenchOptions): Promise<OpenA
       for (const [name, keys] of Object.entries(probe.keysBySpanName)) log(`  span "${name}": ${keys.join(', ')}`);
       for (const workload of options.workloads) {
         await child.request(
-          { type: 'batch', workload: workload.id, calls: callsFor(workload, options.warmup), latencies: false },
+          {
+            type: 'batch',
+            workload: workload.id,
+            calls: callsFor(workload, options.warmup),
+            latencies: false,
+            collect: options.collect === 'batch',
+          },
           'batch',
         );
       }
@@ -120,6 +132,18 @@ export async function runOpenAIBench(options: OpenAIBenchOptions): Promise<OpenA
 
     const heapStart = new Map<ConfigurationProcess, number>();
     for (const child of processes) heapStart.set(child, (await child.request({ type: 'heap' }, 'heap')).heapUsed);
+    if (options.collect === 'none') {
+      // The heap was just collected: warm up again, so the first round too starts from a steady state.
+      for (const child of processes) {
+        for (const workload of options.workloads) {
+          const calls = callsFor(workload, options.warmup);
+          await child.request(
+            { type: 'batch', workload: workload.id, calls, latencies: false, collect: false },
+            'batch',
+          );
+        }
+      }
+    }
 
     const profiled = processes.filter(
       (child) => options.profile?.configurations.has(child.instance.configuration.id) === true,
@@ -142,7 +166,10 @@ export async function runOpenAIBench(options: OpenAIBenchOptions): Promise<OpenA
         // The order rotates each round, so drift on the machine falls on every configuration alike.
         for (let index = 0; index < processes.length; index += 1) {
           const child = processes[(index + round) % processes.length]!;
-          const batch = await child.request({ type: 'batch', workload: workload.id, calls, latencies: timed }, 'batch');
+          const batch = await child.request(
+            { type: 'batch', workload: workload.id, calls, latencies: timed, collect: options.collect === 'batch' },
+            'batch',
+          );
           const measurement = measurementOf(child, workload);
           measurement.cpuPerCall[round] = batch.cpuMicros / calls;
           measurement.throughput[round] = calls / (batch.wallMs / 1000);

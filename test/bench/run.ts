@@ -9,7 +9,7 @@
  * 3. LangChain: a `createAgent` tool loop with canned responses — CPU per agent step.
  *
  *   node test/bench/run.ts [--mode in-process,end-to-end,langchain]
- *                          [--rounds 5] [--calls 4000] [--warmup 2000]                       (in process)
+ *                          [--rounds 5] [--calls 4000] [--warmup 2000] [--gc batch|none]     (in process)
  *                          [--e2e-rounds 3] [--e2e-calls 100] [--e2e-warmup 100]             (end to end)
  *                          [--langchain-rounds 5] [--langchain-invocations 200] [--langchain-warmup 200]
  *                          [--calls-per-run 10] [--configurations runproof,otel,…] [--workloads chat,stream,…]
@@ -50,6 +50,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     calls: { type: 'string', default: '4000' },
     warmup: { type: 'string', default: '2000' },
+    gc: { type: 'string', default: 'batch' },
     'e2e-rounds': { type: 'string', default: '3' },
     'e2e-calls': { type: 'string', default: '100' },
     'e2e-warmup': { type: 'string', default: '100' },
@@ -86,6 +87,14 @@ const workloads = values.workloads === undefined ? [...WORKLOADS] : values.workl
 const callsPerRun = positiveInteger('--calls-per-run', values['calls-per-run']);
 const probeCalls = positiveInteger('--probe-calls', values['probe-calls']);
 const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
+if (values.gc !== 'batch' && values.gc !== 'none')
+  throw new Error(
+    `--gc expects batch (a full collection before each batch) or none (a steady state), got "${values.gc}"`,
+  );
+const collect = values.gc;
+// A process that serves calls without pause is never idle; a configuration's process waits while the
+// others run their batches, and the memory reducer would collect it then, as --gc batch does.
+const inProcessFlags = collect === 'none' ? [...nodeFlags, '--no-memory-reducer'] : nodeFlags;
 const log = (message: string): void => void process.stderr.write(`bench: ${message}\n`);
 const profile =
   values.profile === undefined
@@ -127,7 +136,7 @@ if (modes.has('in-process') || modes.has('langchain')) {
 
 const common: Omit<
   OpenAIBenchOptions,
-  'transport' | 'simulatorUrl' | 'canned' | 'rounds' | 'calls' | 'warmup' | 'peerMajors'
+  'transport' | 'simulatorUrl' | 'canned' | 'rounds' | 'calls' | 'warmup' | 'collect' | 'peerMajors'
 > = {
   configurations: selected,
   workloads,
@@ -149,6 +158,8 @@ if (modes.has('in-process')) {
     rounds: settings.rounds,
     calls: settings.calls,
     warmup: settings.warmup,
+    collect,
+    nodeFlags: inProcessFlags,
     peerMajors: undefined,
   });
 }
@@ -165,6 +176,7 @@ if (modes.has('end-to-end')) {
       rounds: settings.e2eRounds,
       calls: settings.e2eCalls,
       warmup: settings.e2eWarmup,
+      collect: 'batch',
       // Same majors as in-process, without probing again; each weight 1: HTTP calls are dominated by I/O.
       peerMajors: inProcess?.peerMajors,
       workloads: workloads.map((workload) => ({ ...workload, weight: 1 })),
@@ -202,7 +214,10 @@ if (inProcess !== undefined) {
     '### In process: added CPU per call (primary)',
     '',
     `Canned responses through a custom \`fetch\`, no network. ${settings.rounds} interleaved rounds; per configuration and round ` +
-      `${workloads.map((workload) => `${callsFor(workload, settings.calls)} ${workload.id}`).join(', ')} calls, after ${workloads.map((workload) => callsFor(workload, settings.warmup)).join(' / ')} warm-up calls.`,
+      `${workloads.map((workload) => `${callsFor(workload, settings.calls)} ${workload.id}`).join(', ')} calls, after ${workloads.map((workload) => callsFor(workload, settings.warmup)).join(' / ')} warm-up calls. ` +
+      (collect === 'batch'
+        ? 'Each batch starts after a full collection (`--gc batch`): it pays for compiling again what the collection threw away.'
+        : 'No forced collection (`--gc none`): each process collects garbage as a busy app does, a steady state.'),
     '',
     ...[...inProcess.rowsByWorkload].flatMap(([workload, rows]) => [formatWorkloadTable(workload, rows, 'cpu'), '']),
     formatHeapTable(inProcess.heapRows),
@@ -267,7 +282,7 @@ if (values.json !== undefined) {
         };
   writeFileSync(
     values.json,
-    `${JSON.stringify({ node: process.version, settings, callsPerRun, content: values.content, inProcess: rows(inProcess), endToEnd: rows(endToEnd), langchain }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, settings, gc: collect, callsPerRun, content: values.content, inProcess: rows(inProcess), endToEnd: rows(endToEnd), langchain }, null, 2)}\n`,
   );
 }
 if (profile !== undefined)
