@@ -130,6 +130,20 @@ test('the key cannot be fooled by text that looks like its own separators', () =
   assert.equal(a.templateDigest, digest(['user|4:user']));
 });
 
+test('a value of one type never shares a key with a value of another that reads the same', () => {
+  const values: unknown[] = [1, '1', true, 'true', 't', false, 'f', 'd1|', 10, 's1:1', [1], { a: 1 }, { a: '1' }];
+  const fingerprints = values.map((stop) =>
+    cachedDigest(declaredConditions(chatSurface, request({ stop }), LIBRARY, 'gpt-4o-mini')),
+  );
+  assert.equal(new Set(fingerprints).size, values.length);
+  // The same values, asked again, find the same conditions.
+  for (const [index, stop] of values.entries())
+    assert.equal(
+      cachedDigest(declaredConditions(chatSurface, request({ stop }), LIBRARY, 'gpt-4o-mini')),
+      fingerprints[index],
+    );
+});
+
 test('a response format rebuilt for each request around the same schema is the same condition; a changed one is not', () => {
   const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
   const format = (name: string, strict: boolean): Record<string, unknown> => ({

@@ -114,25 +114,35 @@ export class ConditionsKey {
   }
 
   /**
-   * Any request value: a primitive as itself with its type, an object by the id of its JSON text
-   * (found by identity after the first time), a small plain record not seen before by its members.
-   * `depth`: how deep in a request value this one is.
+   * Any request value: a primitive as itself after one lowercase letter for its type (a string
+   * with its length), an object by the id of its JSON text (found by identity after the first
+   * time), a small plain record not seen before by its members. `depth`: how deep in a request
+   * value this one is.
    */
   value(value: unknown, depth = 0): void {
-    if (value === undefined) this.text += 'u|';
-    else if (value === null) this.text += 'n|';
-    else if (typeof value === 'object') this.object(value, depth);
-    else if (
-      typeof value === 'string' ||
-      typeof value === 'number' ||
-      typeof value === 'boolean' ||
-      typeof value === 'bigint'
-    ) {
-      const text = String(value);
-      this.text += `${typeof value}:${text.length}:${text}|`;
-    } else {
-      // A symbol or a function cannot be sent: JSON leaves it out, and so does the key.
-      this.text += 'x|';
+    switch (typeof value) {
+      case 'string':
+        this.text += 's' + value.length + ':' + value;
+        return;
+      case 'number':
+        this.text += 'd' + value + '|';
+        return;
+      case 'boolean':
+        this.text += value ? 't' : 'f';
+        return;
+      case 'bigint':
+        this.text += 'g' + value + '|';
+        return;
+      case 'undefined':
+        this.text += 'u';
+        return;
+      case 'object':
+        if (value === null) this.text += 'n';
+        else this.object(value, depth);
+        return;
+      default:
+        // A symbol or a function cannot be sent: JSON leaves it out, and so does the key.
+        this.text += 'x';
     }
   }
 
@@ -154,7 +164,7 @@ export class ConditionsKey {
       if (names.length <= MAX_WALKED_MEMBERS) {
         this.text += '{';
         for (const name of names) {
-          this.text += `${name.length}:${name}`;
+          this.text += name.length + ':' + name;
           this.value((value as Record<string, unknown>)[name], depth + 1);
         }
         this.text += '}';
