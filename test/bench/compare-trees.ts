@@ -8,7 +8,10 @@
  * this tree minus the other, as medians over the rounds with their interquartile ranges.
  *
  *   node --expose-gc --min-semi-space-size=16 --max-semi-space-size=16 test/bench/compare-trees.ts \
- *     --other /tmp/runproof-before [--workload chat] [--calls 1000] [--rounds 11]
+ *     --other /tmp/runproof-before [--workload chat] [--calls 1000] [--rounds 11] [--gc batch|none]
+ *
+ * `--gc batch` (the default) collects the heap before each batch, as the bench does; `none` leaves
+ * the process to collect as it goes, a steady state (the bench's `--gc none`).
  */
 import { metrics, trace } from '@opentelemetry/api';
 import { join } from 'node:path';
@@ -41,10 +44,12 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'chat' },
     calls: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '11' },
+    gc: { type: 'string', default: 'batch' },
   },
   strict: true,
 });
 if (values.other === undefined) throw new Error('--other <path of another built checkout> is required');
+if (values.gc !== 'batch' && values.gc !== 'none') throw new Error(`--gc expects batch or none, got "${values.gc}"`);
 
 const load = async (root: string, path: string): Promise<unknown> => import(pathToFileURL(join(root, path)).href);
 const ours = {
@@ -112,7 +117,7 @@ async function batch(name: string, count: number): Promise<number> {
     configuration.instrumentation?.enable();
     enabled = configuration.instrumentation;
   }
-  collectGarbage();
+  if (values.gc === 'batch') collectGarbage();
   const started = process.cpuUsage();
   await runCalls(client as never, workload, count, 10, configuration.wrappers, false);
   await telemetry.flush();
@@ -133,7 +138,7 @@ const difference = (a: string, b: string): number[] => perCall[a]!.map((value, r
 const line = (label: string, values: number[]): string =>
   `${label.padEnd(44)} ${quantile(values, 0.5).toFixed(1).padStart(7)} (${quantile(values, 0.25).toFixed(1)}…${quantile(values, 0.75).toFixed(1)})`;
 const lines = [
-  `${workload.label}: ${values.rounds} rounds of ${calls} calls; no instrumentation ${quantile(perCall.off!, 0.5).toFixed(1)} µs/call`,
+  `${workload.label}: ${values.rounds} rounds of ${calls} calls, --gc ${values.gc}; no instrumentation ${quantile(perCall.off!, 0.5).toFixed(1)} µs/call`,
 ];
 for (const name of names) if (name !== 'off') lines.push(line(`${name}: added`, difference(name, 'off')));
 lines.push(line("this tree's own work (runproof − same)", difference('runproof', 'same')));
