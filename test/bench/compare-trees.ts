@@ -1,7 +1,7 @@
 /**
  * Two versions of Runproof in one process, which the machine's load cannot split: this tree's and
- * another checkout's (`--other`, a built copy of the repository, e.g. `git archive <commit>` then
- * `tsc -b`), each enabled in turn on the same `openai` client, in batches that alternate with the
+ * another checkout's (`--other`, a built copy of the repository: `node test/bench/other-tree.ts
+ * <commit>` makes one), each enabled in turn on the same `openai` client, in batches that alternate with the
  * uninstrumented client, a bare hand-written span and the hand-written span carrying this tree's
  * information (and the other tree's, when its bench exports `sameInformationWrappers`). Prints each
  * configuration's added CPU per call, Runproof's own work and the price of the information, and
