@@ -78,6 +78,13 @@ export async function runOpenAIBench(options: OpenAIBenchOptions): Promise<OpenA
   };
   const notes: string[] = [];
   const processes: ConfigurationProcess[] = [];
+  const collect = options.collect === 'batch';
+  const warmUp = async (child: ConfigurationProcess): Promise<void> => {
+    for (const workload of options.workloads) {
+      const calls = callsFor(workload, options.warmup);
+      await child.request({ type: 'batch', workload: workload.id, calls, latencies: false, collect }, 'batch');
+    }
+  };
   const start = async (instance: Instance): Promise<ConfigurationProcess> => {
     const child = new ConfigurationProcess(instance, childOptions);
     await child.waitUntilReady();
@@ -116,34 +123,13 @@ export async function runOpenAIBench(options: OpenAIBenchOptions): Promise<OpenA
       const probe = await child.request({ type: 'probe', calls: options.probeCalls }, 'probe');
       log(`${child.name} (openai ${child.openaiVersion}): spans per call ${JSON.stringify(probe.spansPerCall)}`);
       for (const [name, keys] of Object.entries(probe.keysBySpanName)) log(`  span "${name}": ${keys.join(', ')}`);
-      for (const workload of options.workloads) {
-        await child.request(
-          {
-            type: 'batch',
-            workload: workload.id,
-            calls: callsFor(workload, options.warmup),
-            latencies: false,
-            collect: options.collect === 'batch',
-          },
-          'batch',
-        );
-      }
+      await warmUp(child);
     }
 
     const heapStart = new Map<ConfigurationProcess, number>();
     for (const child of processes) heapStart.set(child, (await child.request({ type: 'heap' }, 'heap')).heapUsed);
-    if (options.collect === 'none') {
-      // The heap was just collected: warm up again, so the first round too starts from a steady state.
-      for (const child of processes) {
-        for (const workload of options.workloads) {
-          const calls = callsFor(workload, options.warmup);
-          await child.request(
-            { type: 'batch', workload: workload.id, calls, latencies: false, collect: false },
-            'batch',
-          );
-        }
-      }
-    }
+    // Without a collection before each batch, the one just made would start the first round cold: warm up again.
+    if (!collect) for (const child of processes) await warmUp(child);
 
     const profiled = processes.filter(
       (child) => options.profile?.configurations.has(child.instance.configuration.id) === true,
@@ -167,7 +153,7 @@ export async function runOpenAIBench(options: OpenAIBenchOptions): Promise<OpenA
         for (let index = 0; index < processes.length; index += 1) {
           const child = processes[(index + round) % processes.length]!;
           const batch = await child.request(
-            { type: 'batch', workload: workload.id, calls, latencies: timed, collect: options.collect === 'batch' },
+            { type: 'batch', workload: workload.id, calls, latencies: timed, collect },
             'batch',
           );
           const measurement = measurementOf(child, workload);
