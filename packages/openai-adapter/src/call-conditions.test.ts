@@ -174,3 +174,24 @@ test('a response format rebuilt for each request around the same schema is the s
     declaredConditions(chatSurface, request({ response_format: custom('b') }), LIBRARY, 'gpt-4o').schemaDigest,
   );
 });
+
+test("the request's own objects stay the app's to change: the conditions keep copies", () => {
+  const stop = ['END'];
+  const logitBias = { '50256': -100 };
+  const toolChoice = { type: 'function', function: { name: 'lookup_vendor' } };
+  const conditions = declaredConditions(
+    chatSurface,
+    request({ stop, logit_bias: logitBias, tool_choice: toolChoice, tools: TOOLS }),
+    LIBRARY,
+    'gpt-4o-mini',
+  );
+  assert.ok(Object.isFrozen(conditions.parameters));
+  for (const own of [stop, logitBias, toolChoice, toolChoice.function, TOOLS]) assert.equal(Object.isFrozen(own), false);
+  stop.push('STOP');
+  assert.deepEqual(conditions.parameters, {
+    temperature: 0.2,
+    stop: ['END'],
+    logit_bias: { '50256': -100 },
+    tool_choice: { type: 'function', function: { name: 'lookup_vendor' } },
+  });
+});

@@ -62,7 +62,11 @@ export function digestTemplate(roles: readonly string[]): string | undefined {
   return roles.length === 0 ? undefined : safeDigest(roles);
 }
 
-/** The members of `body` named in `names` that are set, or `undefined` when none is. */
+/**
+ * The members of `body` named in `names` that are set, or `undefined` when none is. An object
+ * member is a copy of what JSON sends of it: the conditions are frozen and kept, and the app's own
+ * objects (a `stop` list, `logit_bias`, `reasoning`) stay the app's to change.
+ */
 export function pickParameters(
   body: Readonly<Record<string, unknown>>,
   names: readonly string[],
@@ -70,9 +74,19 @@ export function pickParameters(
   let picked: Record<string, unknown> | undefined;
   for (const name of names) {
     const value = body[name];
-    if (value !== undefined && value !== null) (picked ??= {})[name] = value;
+    if (value !== undefined && value !== null) (picked ??= {})[name] = detached(value);
   }
   return picked;
+}
+
+/** `value`, an object copied as JSON sends it; as it is when JSON cannot write it (it cannot be sent either). */
+function detached(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  try {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  } catch {
+    return value;
+  }
 }
 
 /**
