@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { digest } from '@runproof/core';
 import { cachedDigest } from '@runproof/core/adapter';
-import { declaredConditions } from './call-conditions.ts';
+import { declaredConditions, type ConditionsSource } from './call-conditions.ts';
 import { chatSurface } from './chat.ts';
 
 const LIBRARY = 'openai@7.0.0';
@@ -175,6 +175,32 @@ test('a response format rebuilt for each request around the same schema is the s
   );
 });
 
+test('requests that read the same to two surfaces still get each surface its own conditions', () => {
+  // Two endpoints whose keys read the same members: the surface itself is part of the key.
+  const surface = (operation: string, temperature: number): ConditionsSource => ({
+    operation,
+    keyConditions: (body, key) => key.value(body.temperature),
+    declare: () => ({ parameters: { temperature } }),
+  });
+  const first = surface('chat', 0.2);
+  const second = surface('embeddings', 0.9);
+  const body = { model: 'm', temperature: 0.2 };
+  assert.equal(declaredConditions(first, body, LIBRARY, 'm').operation, 'chat');
+  assert.equal(declaredConditions(second, body, LIBRARY, 'm').operation, 'embeddings');
+  assert.deepEqual(declaredConditions(second, body, LIBRARY, 'm').parameters, { temperature: 0.9 });
+  assert.equal(declaredConditions(first, { ...body }, LIBRARY, 'm').operation, 'chat');
+});
+
+test('a value JSON cannot write is a condition of its own, found again by identity', () => {
+  const cyclic: Record<string, unknown> = { name: 'loop' };
+  cyclic.self = cyclic;
+  const wide = { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: cyclic };
+  const once = declaredConditions(chatSurface, request({ logit_bias: wide }), LIBRARY, 'gpt-4o-mini');
+  assert.equal(declaredConditions(chatSurface, request({ logit_bias: wide }), LIBRARY, 'gpt-4o-mini'), once);
+  const other = { ...wide };
+  assert.notEqual(declaredConditions(chatSurface, request({ logit_bias: other }), LIBRARY, 'gpt-4o-mini'), once);
+});
+
 test("the request's own objects stay the app's to change: the conditions keep copies", () => {
   const stop = ['END'];
   const logitBias = { '50256': -100 };
@@ -186,7 +212,8 @@ test("the request's own objects stay the app's to change: the conditions keep co
     'gpt-4o-mini',
   );
   assert.ok(Object.isFrozen(conditions.parameters));
-  for (const own of [stop, logitBias, toolChoice, toolChoice.function, TOOLS]) assert.equal(Object.isFrozen(own), false);
+  for (const own of [stop, logitBias, toolChoice, toolChoice.function, TOOLS])
+    assert.equal(Object.isFrozen(own), false);
   stop.push('STOP');
   assert.deepEqual(conditions.parameters, {
     temperature: 0.2,
