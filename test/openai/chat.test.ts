@@ -89,6 +89,26 @@ describe('chat.completions.create', () => {
     });
   });
 
+  test("leaves the app's request objects writable: a stop list reused and extended between calls", async () => {
+    simulator.enqueue({ reply: 'Paris.' });
+    simulator.enqueue({ reply: 'Madrid.' });
+    const stop = ['END'];
+    const logitBias: Record<string, number> = { '50256': -100 };
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stop, logit_bias: logitBias });
+    // Strict mode (this module): writing to a frozen object would throw.
+    stop.push('STOP');
+    logitBias['198'] = -50;
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES, stop, logit_bias: logitBias });
+    const sent = simulator.requests.map((request) => JSON.parse(request.bodyText) as Record<string, unknown>);
+    assert.deepEqual(
+      sent.map((body) => [body.stop, body.logit_bias]),
+      [
+        [['END'], { '50256': -100 }],
+        [['END', 'STOP'], { '50256': -100, '198': -50 }],
+      ],
+    );
+  });
+
   test('records a stream with its usage chunk, ending the span when the stream ends', async () => {
     simulator.enqueue({ reply: 'Paris is the capital of France.' });
     const stream = await client.chat.completions.create({
