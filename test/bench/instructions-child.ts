@@ -2,7 +2,8 @@
  * One configuration on one workload, in a process `instructions.ts` runs under
  * `valgrind --tool=callgrind --instr-atstart=no`: it sets up and warms up uncounted, says `ready`
  * on stdout, then for each `calls <n>` line on stdin makes n calls with canned responses, exports
- * their spans, collects the garbage, and answers one JSON line (`spans`, `bytes`). The parent turns
+ * their spans, collects the garbage (`--gc batch`; `none` leaves the process to collect as it goes,
+ * a steady state), and answers one JSON line (`spans`, `bytes`). The parent turns
  * counting on before the first window and reads the count of each window (`callgrind_control`);
  * `exit` ends the process. Nothing is timed.
  */
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     canned: { type: 'string' },
     warmup: { type: 'string' },
     'calls-per-run': { type: 'string', default: '10' },
+    gc: { type: 'string', default: 'batch' },
   },
   strict: true,
 });
@@ -37,9 +39,12 @@ const { client, telemetry, wrappers } = await setUp(findConfiguration(values.con
   fetch: createCannedFetch(() => respond()),
 });
 
-// A full collection after the warm-up and after each window: every window starts from a collected
-// heap, and pays for collecting the garbage it made.
-const collectGarbage = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
+// `batch`: a full collection after the warm-up and after each window, so every window starts from a
+// collected heap and pays for collecting the garbage it made (and, as the timed bench's batches
+// do, for the code V8 throws away with the shapes nothing holds any more). `none`: no forced
+// collection at all, so the windows see the process as a busy app sees it.
+const batch = values.gc === 'batch';
+const collectGarbage = batch ? ((globalThis as { gc?: () => void }).gc ?? ((): void => {})) : (): void => {};
 await runCalls(client, workload, Number(values.warmup), callsPerRun, wrappers, false);
 await telemetry.flush();
 collectGarbage();

@@ -15,7 +15,14 @@
  * compared with each other (a change, a budget), not converted to microseconds.
  *
  *   node test/bench/instructions.ts [--configurations runproof,openinference] [--workloads chat,stream]
- *                                   [--calls 300] [--windows 6] [--warmup 4000] [--jobs 1] [--json out.json]
+ *                                   [--calls 300] [--windows 6] [--warmup 4000] [--jobs 1] [--gc batch|none]
+ *                                   [--json out.json]
+ *
+ * `--gc batch` (the default, and the budget's) collects the heap in full after the warm-up and after
+ * each window, inside the count: each window then also pays for compiling again the code V8 threw
+ * away with the shapes the collection freed, which moves a window's count by up to a fifth, and
+ * moves it differently after any change to the code. `--gc none` forces no collection, so the
+ * windows count a process in a steady state, as `--gc none` does in the timed bench.
  *
  * The baseline and both hand-written spans are always counted. V8 runs `--predictable` (one
  * thread: compiling and collecting garbage happen in the counted thread, at points set by the
@@ -72,6 +79,8 @@ export interface InstructionOptions {
   callsPerRun: number;
   /** Configurations counted at once (each is one busy process). */
   jobs: number;
+  /** `batch`: a full collection after the warm-up and each window; `none`: none forced. */
+  gc: 'batch' | 'none';
   log: (message: string) => void;
 }
 
@@ -130,6 +139,7 @@ async function countConfiguration(
     CHILD_MAIN,
     ...['--configuration', configuration.id, '--workload', workload.id, '--canned', cannedFile],
     ...['--warmup', String(callsFor(workload, options.warmup)), '--calls-per-run', String(options.callsPerRun)],
+    ...['--gc', options.gc],
   ];
   const child = spawn('valgrind', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -274,6 +284,7 @@ if (isMain()) {
       warmup: { type: 'string', default: '4000' },
       jobs: { type: 'string', default: '1' },
       'calls-per-run': { type: 'string', default: '10' },
+      gc: { type: 'string', default: 'batch' },
       json: { type: 'string' },
     },
     strict: true,
@@ -294,10 +305,18 @@ if (isMain()) {
     warmup: positiveInteger('--warmup', values.warmup),
     callsPerRun: positiveInteger('--calls-per-run', values['calls-per-run']),
     jobs: positiveInteger('--jobs', values.jobs),
+    gc: gcMode(values.gc),
     log,
   });
   process.stdout.write(`${formatInstructionTables(rows).join('\n')}\n`);
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+}
+
+/** `--gc`: `batch` or `none`. */
+export function gcMode(text: string): 'batch' | 'none' {
+  if (text !== 'batch' && text !== 'none')
+    throw new Error(`--gc expects batch (a full collection after each window) or none (a steady state), got "${text}"`);
+  return text;
 }
 
 function positiveInteger(flag: string, text: string): number {
