@@ -21,7 +21,7 @@ import { startSimulator } from '../simulator/simulator.ts';
 import { createCannedFetch, createResponder } from './canned-responses.ts';
 import { requireFromBench } from './install.ts';
 import { bareSpanWrappers, sameInformationWrappers } from './instrument.ts';
-import { recordWorkloadResponses } from './openai-bench.ts';
+import { gcMode, recordWorkloadResponses } from './openai-bench.ts';
 import { quantile } from './report.ts';
 import { installTelemetry, type SpanProcessorLike } from './telemetry.ts';
 import { findWorkload, NO_WRAPPERS, runCalls, type Wrappers } from './workloads.ts';
@@ -49,7 +49,7 @@ const { values } = parseArgs({
   strict: true,
 });
 if (values.other === undefined) throw new Error('--other <path of another built checkout> is required');
-if (values.gc !== 'batch' && values.gc !== 'none') throw new Error(`--gc expects batch or none, got "${values.gc}"`);
+const collect = gcMode(values.gc);
 
 const load = async (root: string, path: string): Promise<unknown> => import(pathToFileURL(join(root, path)).href);
 const ours = {
@@ -117,7 +117,7 @@ async function batch(name: string, count: number): Promise<number> {
     configuration.instrumentation?.enable();
     enabled = configuration.instrumentation;
   }
-  if (values.gc === 'batch') collectGarbage();
+  if (collect === 'batch') collectGarbage();
   const started = process.cpuUsage();
   await runCalls(client as never, workload, count, 10, configuration.wrappers, false);
   await telemetry.flush();
@@ -138,7 +138,7 @@ const difference = (a: string, b: string): number[] => perCall[a]!.map((value, r
 const line = (label: string, values: number[]): string =>
   `${label.padEnd(44)} ${quantile(values, 0.5).toFixed(1).padStart(7)} (${quantile(values, 0.25).toFixed(1)}…${quantile(values, 0.75).toFixed(1)})`;
 const lines = [
-  `${workload.label}: ${values.rounds} rounds of ${calls} calls, --gc ${values.gc}; no instrumentation ${quantile(perCall.off!, 0.5).toFixed(1)} µs/call`,
+  `${workload.label}: ${values.rounds} rounds of ${calls} calls, --gc ${collect}; no instrumentation ${quantile(perCall.off!, 0.5).toFixed(1)} µs/call`,
 ];
 for (const name of names) if (name !== 'off') lines.push(line(`${name}: added`, difference(name, 'off')));
 lines.push(line("this tree's own work (runproof − same)", difference('runproof', 'same')));

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { createCannedFetch, createResponder, type CannedResponse } from './canned-responses.ts';
 import { findConfiguration } from './configurations.ts';
 import { setUp } from './instrument.ts';
-import { CANNED_BASE_URL } from './openai-bench.ts';
+import { CANNED_BASE_URL, gcMode } from './openai-bench.ts';
 import { findWorkload, runCalls, type WorkloadId } from './workloads.ts';
 
 const { values } = parseArgs({
@@ -43,8 +43,8 @@ const { client, telemetry, wrappers } = await setUp(findConfiguration(values.con
 // collected heap and pays for collecting the garbage it made (and, as the timed bench's batches
 // do, for the code V8 throws away with the shapes nothing holds any more). `none`: no forced
 // collection at all, so the windows see the process as a busy app sees it.
-const batch = values.gc === 'batch';
-const collectGarbage = batch ? ((globalThis as { gc?: () => void }).gc ?? ((): void => {})) : (): void => {};
+const collectGarbage =
+  gcMode(values.gc) === 'batch' ? ((globalThis as { gc?: () => void }).gc ?? ((): void => {})) : (): void => {};
 await runCalls(client, workload, Number(values.warmup), callsPerRun, wrappers, false);
 await telemetry.flush();
 collectGarbage();

@@ -38,7 +38,7 @@ import { parseArgs, promisify } from 'node:util';
 import { startSimulator } from '../simulator/simulator.ts';
 import { CONFIGURATIONS, findConfiguration, type Configuration } from './configurations.ts';
 import { ensureBenchDependencies, ensureWorkspaceBuild, WORKSPACE_DIRECTORY } from './install.ts';
-import { callsFor, recordWorkloadResponses } from './openai-bench.ts';
+import { callsFor, gcMode, recordWorkloadResponses, type GcMode } from './openai-bench.ts';
 import { median, quantile } from './report.ts';
 import { findWorkload, WORKLOADS, type Workload } from './workloads.ts';
 
@@ -80,7 +80,7 @@ export interface InstructionOptions {
   /** Configurations counted at once (each is one busy process). */
   jobs: number;
   /** `batch`: a full collection after the warm-up and each window; `none`: none forced. */
-  gc: 'batch' | 'none';
+  gc: GcMode;
   log: (message: string) => void;
 }
 
@@ -310,13 +310,6 @@ if (isMain()) {
   });
   process.stdout.write(`${formatInstructionTables(rows).join('\n')}\n`);
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(rows, null, 2)}\n`);
-}
-
-/** `--gc`: `batch` or `none`. */
-export function gcMode(text: string): 'batch' | 'none' {
-  if (text !== 'batch' && text !== 'none')
-    throw new Error(`--gc expects batch (a full collection after each window) or none (a steady state), got "${text}"`);
-  return text;
 }
 
 function positiveInteger(flag: string, text: string): number {

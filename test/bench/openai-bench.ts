@@ -24,6 +24,21 @@ import { callOnce, findWorkload, type Workload, type WorkloadId } from './worklo
 /** The base URL the canned transport's clients are given (nothing listens there; `fetch` never leaves the process). */
 export const CANNED_BASE_URL = 'https://api.openai.com/v1';
 
+/**
+ * How a bench treats the garbage collector (`--gc`): `batch` collects the heap in full before each
+ * batch (or after each counted window), so every batch starts from a collected heap and pays for
+ * compiling again the code whose hidden classes it dropped; `none` forces no collection, and the
+ * process collects garbage as a busy app's does, a steady state.
+ */
+export type GcMode = 'batch' | 'none';
+
+/** `--gc`'s value, or a clear error naming what was given. */
+export function gcMode(text: string): GcMode {
+  if (text !== 'batch' && text !== 'none')
+    throw new Error(`--gc expects batch (a full collection before each batch) or none (a steady state), got "${text}"`);
+  return text;
+}
+
 export interface OpenAIBenchOptions {
   transport: ChildOptions['transport'];
   /** The simulator's URL (`http` transport). */
@@ -38,12 +53,8 @@ export interface OpenAIBenchOptions {
   /** Warm-up calls per workload before measuring (divided by the weight too). */
   warmup: number;
   callsPerRun: number;
-  /**
-   * A full collection before each batch (`batch`), so every batch starts from a collected heap and
-   * pays for compiling again the code whose hidden classes it dropped; or none (`none`): the
-   * processes collect garbage as a busy app's do, a steady state.
-   */
-  collect: 'batch' | 'none';
+  /** A full collection before each batch, or none (see {@link GcMode}). */
+  collect: GcMode;
   probeCalls: number;
   content: boolean;
   nodeFlags: string[];

@@ -31,6 +31,7 @@ import type { AgentResponses } from './langchain-agent.ts';
 import { formatLangChainTable, runLangChainBench, type LangChainRow } from './langchain-bench.ts';
 import {
   callsFor,
+  gcMode,
   recordWorkloadResponses,
   runOpenAIBench,
   type OpenAIBenchOptions,
@@ -87,11 +88,7 @@ const workloads = values.workloads === undefined ? [...WORKLOADS] : values.workl
 const callsPerRun = positiveInteger('--calls-per-run', values['calls-per-run']);
 const probeCalls = positiveInteger('--probe-calls', values['probe-calls']);
 const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
-if (values.gc !== 'batch' && values.gc !== 'none')
-  throw new Error(
-    `--gc expects batch (a full collection before each batch) or none (a steady state), got "${values.gc}"`,
-  );
-const collect = values.gc;
+const collect = gcMode(values.gc);
 // A process that serves calls without pause is never idle; a configuration's process waits while the
 // others run their batches, and the memory reducer would collect it then, as --gc batch does.
 const inProcessFlags = collect === 'none' ? [...nodeFlags, '--no-memory-reducer'] : nodeFlags;
